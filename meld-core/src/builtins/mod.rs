@@ -1,0 +1,1 @@
+//! Runtime intrinsics that live inside the fused module.

@@ -1,0 +1,24 @@
+//! The one error type of the library.
+
+/// Everything that can go wrong while fusing.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The input bytes are not a WebAssembly binary at all.
+    #[error("not a WebAssembly binary: {0}")]
+    NotWasm(String),
+    /// A core module was given where a component is expected.
+    #[error("{0} is a core WebAssembly module, expected a component")]
+    CoreModuleInput(String),
+    /// The input failed to parse or validate.
+    #[error("invalid component: {0}")]
+    Invalid(String),
+    /// Inputs could not be linked together.
+    #[error("cannot link inputs: {0}")]
+    Link(String),
+    /// A feature meld does not support yet.
+    #[error("unsupported: {0}")]
+    Unsupported(String),
+    /// The produced module failed validation (a bug in meld).
+    #[error("internal error: fused output does not validate: {0}")]
+    OutputInvalid(String),
+}
