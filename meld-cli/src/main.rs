@@ -1,1 +1,185 @@
-fn main(){}
+//! `meld`: statically fuse a WebAssembly component composition into one core
+//! module.
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(name = "meld", version, about = "Fuse a WebAssembly component composition into one core module")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Fuse a composition (one composed component, or several components
+    /// linked by name) into one core module.
+    Fuse(FuseArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum MemoryArg {
+    /// One memory per component (multi-memory).
+    Multi,
+    /// All components in one memory (not supported yet).
+    Shared,
+    /// Let meld choose (currently: multi).
+    Auto,
+}
+
+#[derive(clap::Args)]
+struct FuseArgs {
+    /// Input component(s).
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// Output file.
+    #[arg(short, long)]
+    output: PathBuf,
+    /// Memory layout of the fused module.
+    #[arg(long, value_enum, default_value = "multi")]
+    memory: MemoryArg,
+    /// Also write the ABI record (memory, realloc, post-return, string
+    /// encoding of every host import and export) as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    emit_import_map: Option<PathBuf>,
+    /// Print statistics about the fusion to stderr.
+    #[arg(long)]
+    stats: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Fuse(args) => fuse(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Read an input file; WebAssembly text (`.wat`) is assembled first.
+fn read_input(path: &Path) -> Result<Vec<u8>> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if bytes.starts_with(b"\0asm") || !looks_like_text(&bytes) {
+        return Ok(bytes);
+    }
+    wat::parse_bytes(&bytes)
+        .map(|b| b.into_owned())
+        .map_err(|e| anyhow::anyhow!("{}: invalid WebAssembly text: {}", path.display(), e.to_string().replace('\n', " ")))
+}
+
+/// True when `bytes` are UTF-8 whose first non-blank character opens an
+/// s-expression or a comment, as WebAssembly text does.
+fn looks_like_text(bytes: &[u8]) -> bool {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => {
+            let t = s.trim_start();
+            t.starts_with('(') || t.starts_with(";;")
+        }
+        Err(_) => false,
+    }
+}
+
+fn fuse(args: FuseArgs) -> Result<()> {
+    let start = Instant::now();
+    for input in &args.inputs {
+        if same_file(input, &args.output) {
+            bail!(
+                "the output path {} is also an input; refusing to overwrite it",
+                args.output.display()
+            );
+        }
+    }
+    let mut inputs = Vec::new();
+    for path in &args.inputs {
+        let bytes = read_input(path)?;
+        if let Err(e) = meld_core::precheck::classify(&bytes).and_then(|k| match k {
+            meld_core::precheck::BinaryKind::CoreModule => {
+                Err(meld_core::Error::CoreModuleInput(path.display().to_string()))
+            }
+            meld_core::precheck::BinaryKind::Component => Ok(()),
+        }) {
+            bail!("{}: {e}", path.display());
+        }
+        inputs.push(bytes);
+    }
+    let opts = meld_core::FuseOptions {
+        memory: match args.memory {
+            MemoryArg::Multi => meld_core::MemoryMode::Multi,
+            MemoryArg::Shared => meld_core::MemoryMode::Shared,
+            MemoryArg::Auto => meld_core::MemoryMode::Auto,
+        },
+    };
+    let refs: Vec<&[u8]> = inputs.iter().map(|b| b.as_slice()).collect();
+    let fused = meld_core::fuse(&refs, &opts).with_context(|| {
+        let names: Vec<String> = args.inputs.iter().map(|p| p.display().to_string()).collect();
+        format!("cannot fuse {}", names.join(", "))
+    })?;
+    if let Some(map) = &args.emit_import_map {
+        write_atomically(map, fused.abi.to_json().as_bytes())?;
+    }
+    write_atomically(&args.output, &fused.wasm)?;
+    if args.stats {
+        let s = &fused.stats;
+        eprintln!("component instances: {}", s.component_instances);
+        eprintln!(
+            "core modules:        {} ({} adapter, {} builtin)",
+            s.modules, s.adapter_modules, s.builtins
+        );
+        eprintln!("functions:           {}", s.functions);
+        eprintln!("memories:            {}", s.memories);
+        eprintln!("host imports:        {}", s.host_imports);
+        eprintln!("exports:             {}", s.exports);
+        eprintln!("input bytes:         {}", s.input_bytes);
+        eprintln!("output bytes:        {}", s.output_bytes);
+        eprintln!("time:                {:.2?}", start.elapsed());
+    }
+    Ok(())
+}
+
+/// True when `a` and `b` name the same existing file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// Write `bytes` to a temporary file beside `path`, then rename it over
+/// `path`, so readers never see a partial file and a failure leaves any
+/// previous file untouched.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .with_context(|| format!("output path {} has no file name", path.display()))?;
+    let tmp = dir.join(format!(
+        ".{}.meld-tmp-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = (|| -> Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        Ok(())
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e).with_context(|| format!("cannot write {}", path.display()));
+    }
+    Ok(())
+}

@@ -18,6 +18,9 @@ pub enum Error {
     /// A feature meld does not support yet.
     #[error("unsupported: {0}")]
     Unsupported(String),
+    /// A bug in meld itself.
+    #[error("internal error: {0}")]
+    Internal(String),
     /// The produced module failed validation (a bug in meld).
     #[error("internal error: fused output does not validate: {0}")]
     OutputInvalid(String),

@@ -3,9 +3,17 @@
 //! Pipeline (each stage its own module, typed hand-off):
 //! `compose` → `translate` → `graph` → `merge` (+ `builtins`) → `encode` → `wrap`.
 
+pub mod abi;
 pub mod builtins;
+pub mod compose;
+pub mod encode;
 mod error;
+pub mod graph;
+pub mod merge;
+pub mod precheck;
+pub mod translate;
 
+pub use abi::AbiRecord;
 pub use error::Error;
 
 /// Result alias used across the library.
@@ -34,10 +42,64 @@ pub struct FuseOptions {
 pub struct Fused {
     /// The fused, validated core module.
     pub wasm: Vec<u8>,
+    /// Canonical ABI options of every host import and export.
+    pub abi: AbiRecord,
+    /// Figures for `--stats`.
+    pub stats: Stats,
+}
+
+/// What went into a fused module.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub component_instances: u32,
+    /// Core-module instantiations copied in (components, adapters, builtins).
+    pub modules: usize,
+    pub adapter_modules: u32,
+    pub builtins: usize,
+    pub functions: u32,
+    pub memories: u32,
+    pub host_imports: usize,
+    pub exports: usize,
+    pub input_bytes: usize,
+    pub output_bytes: usize,
 }
 
 /// Fuse one composed component (or several components linked by name) into a
 /// single core module.
-pub fn fuse(_inputs: &[&[u8]], _opts: &FuseOptions) -> Result<Fused> {
-    Err(Error::Unsupported("fuse is not implemented yet".into()))
+pub fn fuse(inputs: &[&[u8]], opts: &FuseOptions) -> Result<Fused> {
+    if opts.memory == MemoryMode::Shared {
+        return Err(Error::Unsupported(
+            "`--memory shared` (a single-memory output) is not supported yet; use `multi`".into(),
+        ));
+    }
+    let component: std::borrow::Cow<'_, [u8]> = match inputs {
+        [] => return Err(Error::Link("no input given".into())),
+        [one] => std::borrow::Cow::Borrowed(*one),
+        many => std::borrow::Cow::Owned(compose::compose(many)?),
+    };
+    let graph = translate::translate(&component)?;
+    let merged = merge::merge(&graph)?;
+    let (record, extra) = abi::record(&graph, &merged)?;
+    let wasm = encode::encode(&graph, &merged, &record, &extra, None)?;
+    let stats = Stats {
+        component_instances: graph.component_instances,
+        modules: graph.nodes.len(),
+        adapter_modules: graph.adapter_modules,
+        builtins: graph
+            .nodes
+            .iter()
+            .filter(|n| matches!(n.kind, graph::NodeKind::Builtin(_)))
+            .count(),
+        functions: merged.counts.funcs,
+        memories: merged.counts.memories,
+        host_imports: graph.host_funcs.len(),
+        exports: record.exports.len(),
+        input_bytes: component.len(),
+        output_bytes: wasm.len(),
+    };
+    Ok(Fused {
+        wasm,
+        abi: record,
+        stats,
+    })
 }

@@ -1,0 +1,163 @@
+//! The ABI record: for every host import and every export of the fused
+//! module, the Canonical ABI options a host needs to call it or serve it
+//! (memory, realloc, post-return, string encoding).
+//!
+//! It is embedded as the `meld:abi` custom section (UTF-8 JSON) and written by
+//! `meld fuse --emit-import-map FILE`. Memories and reallocs are referred to
+//! by the names under which the fused module exports them. See `docs/abi.md`.
+
+use crate::graph::{AbiOptions, Graph};
+use crate::merge::Merged;
+use crate::Result;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Custom section name of the embedded record.
+pub const SECTION: &str = "meld:abi";
+/// Version of the record's layout.
+pub const VERSION: u32 = 1;
+
+/// The whole record.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct AbiRecord {
+    pub version: u32,
+    pub imports: Vec<ImportAbi>,
+    pub exports: Vec<ExportAbi>,
+}
+
+/// One host import.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ImportAbi {
+    pub module: String,
+    pub field: String,
+    /// Function index in the fused module.
+    pub func: u32,
+    /// Component instance that lowered the import.
+    pub component: u32,
+    #[serde(flatten)]
+    pub options: Options,
+}
+
+/// One export.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ExportAbi {
+    pub name: String,
+    /// Function index in the fused module.
+    pub func: u32,
+    /// Component instance that lifted the export.
+    pub component: u32,
+    #[serde(flatten)]
+    pub options: Options,
+    /// Export name of the post-return function, if any.
+    pub post_return: Option<String>,
+}
+
+/// Memory, realloc and string encoding, by export name.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Options {
+    pub memory: Option<String>,
+    pub memory_index: Option<u32>,
+    pub realloc: Option<String>,
+    pub realloc_index: Option<u32>,
+    pub string_encoding: String,
+}
+
+/// Extra exports the record needs (memories, reallocs, post-returns).
+#[derive(Debug, Default)]
+pub struct AbiExports {
+    /// name → (kind, index), sorted by name.
+    pub items: BTreeMap<String, (wasm_encoder::ExportKind, u32)>,
+}
+
+/// Export name of memory `i` of the fused module.
+pub fn memory_export(i: u32) -> String {
+    format!("cabi_memory{i}")
+}
+
+/// Export name of realloc function `i` of the fused module.
+pub fn realloc_export(i: u32) -> String {
+    format!("cabi_realloc{i}")
+}
+
+/// Export name of the post-return function of export `name`.
+pub fn post_return_export(name: &str) -> String {
+    format!("cabi_post_{name}")
+}
+
+fn options(m: &Merged, o: &AbiOptions, extra: &mut AbiExports) -> Result<Options> {
+    let memory_index = match o.memory {
+        Some(d) => Some(m.resolve(d)?.1),
+        None => None,
+    };
+    let realloc_index = match o.realloc {
+        Some(d) => Some(m.resolve(d)?.1),
+        None => None,
+    };
+    let memory = memory_index.map(|i| {
+        let n = memory_export(i);
+        extra.items.insert(n.clone(), (wasm_encoder::ExportKind::Memory, i));
+        n
+    });
+    let realloc = realloc_index.map(|i| {
+        let n = realloc_export(i);
+        extra.items.insert(n.clone(), (wasm_encoder::ExportKind::Func, i));
+        n
+    });
+    Ok(Options {
+        memory,
+        memory_index,
+        realloc,
+        realloc_index,
+        string_encoding: o.string_encoding.to_string(),
+    })
+}
+
+/// Build the record and the exports it refers to.
+pub fn record(graph: &Graph, m: &Merged) -> Result<(AbiRecord, AbiExports)> {
+    let mut extra = AbiExports::default();
+    let mut imports = Vec::new();
+    for (i, h) in graph.host_funcs.iter().enumerate() {
+        imports.push(ImportAbi {
+            module: h.module.clone(),
+            field: h.field.clone(),
+            func: i as u32,
+            component: h.abi.component,
+            options: options(m, &h.abi, &mut extra)?,
+        });
+    }
+    let mut exports = Vec::new();
+    for e in &graph.exports {
+        let func = m.resolve(e.func)?.1;
+        let post_return = match e.abi.post_return {
+            Some(d) => {
+                let idx = m.resolve(d)?.1;
+                let n = post_return_export(&e.name);
+                extra.items.insert(n.clone(), (wasm_encoder::ExportKind::Func, idx));
+                Some(n)
+            }
+            None => None,
+        };
+        exports.push(ExportAbi {
+            name: e.name.clone(),
+            func,
+            component: e.abi.component,
+            options: options(m, &e.abi, &mut extra)?,
+            post_return,
+        });
+    }
+    Ok((
+        AbiRecord {
+            version: VERSION,
+            imports,
+            exports,
+        },
+        extra,
+    ))
+}
+
+impl AbiRecord {
+    /// The record as pretty JSON (the `--emit-import-map` format).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("the ABI record always serialises")
+    }
+}

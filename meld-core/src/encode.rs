@@ -1,0 +1,117 @@
+//! Stage 4: merged sections → module bytes, validated.
+//!
+//! Section order follows the core spec; everything is emitted in index order
+//! or sorted order, so the same input always gives the same bytes.
+
+use crate::abi::{self, AbiExports, AbiRecord};
+use crate::graph::Graph;
+use crate::merge::Merged;
+use crate::{Error, Result};
+use wasm_encoder::{
+    CustomSection, DataCountSection, EntityType, ExportKind, ExportSection, ImportSection, Module,
+    NameMap, NameSection, StartSection, TypeSection,
+};
+
+/// Assemble the final module.
+pub fn encode(
+    graph: &Graph,
+    m: &Merged,
+    record: &AbiRecord,
+    extra: &AbiExports,
+    component_type: Option<&[u8]>,
+) -> Result<Vec<u8>> {
+    let mut module = Module::new();
+
+    let mut types = TypeSection::new();
+    for (params, results) in m.types.keys() {
+        types.ty().function(params.iter().copied(), results.iter().copied());
+    }
+    module.section(&types);
+
+    let mut imports = ImportSection::new();
+    for (h, ty) in graph.host_funcs.iter().zip(&m.host_types) {
+        imports.import(&h.module, &h.field, EntityType::Function(*ty));
+    }
+    if !graph.host_funcs.is_empty() {
+        module.section(&imports);
+    }
+    module.section(&m.functions);
+    module.section(&m.tables);
+    module.section(&m.memories);
+    if m.counts.tags > 0 {
+        module.section(&m.tags);
+    }
+    module.section(&m.globals);
+
+    let mut exports = ExportSection::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for e in &record.exports {
+        if !seen.insert(e.name.clone()) {
+            return Err(Error::Internal(format!("duplicate export `{}`", e.name)));
+        }
+        exports.export(&e.name, ExportKind::Func, e.func);
+    }
+    for (name, (kind, idx)) in &extra.items {
+        if !seen.insert(name.clone()) {
+            return Err(Error::Internal(format!("duplicate export `{name}`")));
+        }
+        exports.export(name, *kind, *idx);
+    }
+    module.section(&exports);
+
+    if let Some(start) = m.start {
+        module.section(&StartSection {
+            function_index: start,
+        });
+    }
+    module.section(&m.elements);
+    if m.data_count > 0 {
+        module.section(&DataCountSection {
+            count: m.data_count,
+        });
+    }
+    module.section(&m.code);
+    module.section(&m.data);
+
+    let mut names = NameSection::new();
+    names.module("meld-fused");
+    let mut funcs = NameMap::new();
+    for (i, h) in graph.host_funcs.iter().enumerate() {
+        funcs.append(i as u32, &format!("host:{}#{}", h.module, h.field));
+    }
+    let mut sorted = m.func_names.clone();
+    sorted.sort_by_key(|(i, _)| *i);
+    for (i, n) in &sorted {
+        funcs.append(*i, n);
+    }
+    names.functions(&funcs);
+    module.section(&names);
+
+    module.section(&CustomSection {
+        name: abi::SECTION.into(),
+        data: record.to_json().into_bytes().into(),
+    });
+    if let Some(ct) = component_type {
+        module.section(&CustomSection {
+            name: "component-type:meld".into(),
+            data: ct.into(),
+        });
+    }
+    let bytes = module.finish();
+    if let Err(e) = validate(&bytes) {
+        // Debugging aid for meld developers: keep the invalid module.
+        if let Some(path) = std::env::var_os("MELD_DUMP_INVALID") {
+            let _ = std::fs::write(path, &bytes);
+        }
+        return Err(e);
+    }
+    Ok(bytes)
+}
+
+/// Validate a fused core module with the features meld emits.
+pub fn validate(bytes: &[u8]) -> Result<()> {
+    wasmparser::Validator::new_with_features(crate::translate::features())
+        .validate_all(bytes)
+        .map(|_| ())
+        .map_err(|e| Error::OutputInvalid(e.to_string()))
+}

@@ -1,0 +1,391 @@
+//! Stage 3: the instance graph → one core module's worth of sections.
+//!
+//! Every node's items are copied into a single index space per kind and every
+//! index inside them is rewritten with wasm-encoder's `reencode` machinery.
+//! A module instantiated twice is copied twice. Index spaces are laid out as
+//!
+//! ```text
+//! functions: [host imports][node 0 defined][node 1 defined]...[start chain]
+//! others:    [node 0 defined][node 1 defined]...
+//! ```
+//!
+//! Imports of a node are not copied: they are aliases of items defined by
+//! earlier nodes (or host imports), recorded in the node's index maps.
+
+use crate::graph::{Def, Graph, ItemKind, Node};
+use crate::{Error, Result};
+use indexmap::IndexMap;
+use wasm_encoder::reencode::{self, Reencode};
+use wasm_encoder::{
+    CodeSection, DataSection, ElementSection, FunctionSection, GlobalSection, MemorySection,
+    TableSection, TagSection, ValType,
+};
+use wasmparser::{Parser, Payload, TypeRef};
+
+/// A function signature, the key for type deduplication.
+pub type FuncSig = (Vec<ValType>, Vec<ValType>);
+
+/// Per-node maps from the node's own indices to the fused module's indices.
+#[derive(Debug, Default, Clone)]
+pub struct NodeMaps {
+    pub funcs: Vec<u32>,
+    pub tables: Vec<u32>,
+    pub memories: Vec<u32>,
+    pub globals: Vec<u32>,
+    pub tags: Vec<u32>,
+    types: Vec<u32>,
+    data_base: u32,
+    elem_base: u32,
+}
+
+impl NodeMaps {
+    fn list(&self, kind: ItemKind) -> &Vec<u32> {
+        match kind {
+            ItemKind::Func => &self.funcs,
+            ItemKind::Table => &self.tables,
+            ItemKind::Memory => &self.memories,
+            ItemKind::Global => &self.globals,
+            ItemKind::Tag => &self.tags,
+        }
+    }
+}
+
+/// The merged module, section by section, ready for [`crate::encode`].
+#[derive(Debug, Default)]
+pub struct Merged {
+    /// Deduplicated function types, in first-use order.
+    pub types: IndexMap<FuncSig, u32>,
+    /// Type index of each host import, in [`Graph::host_funcs`] order.
+    pub host_types: Vec<u32>,
+    pub functions: FunctionSection,
+    pub tables: TableSection,
+    pub memories: MemorySection,
+    pub tags: TagSection,
+    pub globals: GlobalSection,
+    pub elements: ElementSection,
+    pub code: CodeSection,
+    pub data: DataSection,
+    pub data_count: u32,
+    pub start: Option<u32>,
+    /// Function names for the name section (index, name), ascending.
+    pub func_names: Vec<(u32, String)>,
+    pub maps: Vec<NodeMaps>,
+    pub counts: Counts,
+}
+
+/// How many items of each kind the merged module defines.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Counts {
+    pub funcs: u32,
+    pub tables: u32,
+    pub memories: u32,
+    pub globals: u32,
+    pub tags: u32,
+    pub elements: u32,
+}
+
+impl Merged {
+    /// The fused-module index of a graph definition.
+    pub fn resolve(&self, def: Def) -> Result<(ItemKind, u32)> {
+        match def {
+            Def::Host(h) => Ok((ItemKind::Func, h as u32)),
+            Def::Item {
+                instance,
+                kind,
+                index,
+            } => self.maps[instance]
+                .list(kind)
+                .get(index as usize)
+                .map(|i| (kind, *i))
+                .ok_or_else(|| {
+                    Error::Invalid(format!("{kind:?} {index} of instance {instance} does not exist"))
+                }),
+        }
+    }
+
+    fn intern_type(&mut self, sig: FuncSig) -> u32 {
+        let next = self.types.len() as u32;
+        *self.types.entry(sig).or_insert(next)
+    }
+}
+
+/// Merge every node of `graph` into one module.
+pub fn merge(graph: &Graph) -> Result<Merged> {
+    let host = graph.host_funcs.len() as u32;
+    let mut m = Merged {
+        host_types: vec![u32::MAX; graph.host_funcs.len()],
+        counts: Counts {
+            funcs: host,
+            ..Counts::default()
+        },
+        ..Merged::default()
+    };
+    let mut starts = Vec::new();
+    for (i, node) in graph.nodes.iter().enumerate() {
+        let mut maps = NodeMaps {
+            data_base: m.data_count,
+            elem_base: m.counts.elements,
+            ..NodeMaps::default()
+        };
+        if let Some(s) = merge_node(&mut m, &mut maps, node, i)? {
+            starts.push(s);
+        }
+        m.maps.push(maps);
+    }
+    if let Some(h) = m.host_types.iter().position(|t| *t == u32::MAX) {
+        let f = &graph.host_funcs[h];
+        return Err(Error::Unsupported(format!(
+            "host import `{}#{}` is re-exported without being called by any module",
+            f.module, f.field
+        )));
+    }
+    m.start = match starts.len() {
+        0 => None,
+        1 => Some(starts[0]),
+        _ => Some(start_chain(&mut m, &starts)),
+    };
+    Ok(m)
+}
+
+/// A function calling every node's start function in instantiation order.
+fn start_chain(m: &mut Merged, starts: &[u32]) -> u32 {
+    let ty = m.intern_type((vec![], vec![]));
+    m.functions.function(ty);
+    let mut f = wasm_encoder::Function::new([]);
+    for s in starts {
+        f.instructions().call(*s);
+    }
+    f.instructions().end();
+    m.code.function(&f);
+    let idx = m.counts.funcs;
+    m.counts.funcs += 1;
+    m.func_names.push((idx, "meld:start".to_string()));
+    idx
+}
+
+struct Remap<'a> {
+    maps: &'a NodeMaps,
+}
+
+type RError = reencode::Error<std::convert::Infallible>;
+
+fn lookup(list: &[u32], i: u32) -> u32 {
+    // Indices were validated by the translator; an out-of-range one cannot
+    // reach this point, so map it to an index validation will reject.
+    list.get(i as usize).copied().unwrap_or(u32::MAX)
+}
+
+impl Reencode for Remap<'_> {
+    type Error = std::convert::Infallible;
+    fn function_index(&mut self, i: u32) -> Result<u32, RError> {
+        Ok(lookup(&self.maps.funcs, i))
+    }
+    fn table_index(&mut self, i: u32) -> Result<u32, RError> {
+        Ok(lookup(&self.maps.tables, i))
+    }
+    fn memory_index(&mut self, i: u32) -> Result<u32, RError> {
+        Ok(lookup(&self.maps.memories, i))
+    }
+    fn global_index(&mut self, i: u32) -> Result<u32, RError> {
+        Ok(lookup(&self.maps.globals, i))
+    }
+    fn tag_index(&mut self, i: u32) -> Result<u32, RError> {
+        Ok(lookup(&self.maps.tags, i))
+    }
+    fn type_index(&mut self, i: u32) -> Result<u32, RError> {
+        Ok(lookup(&self.maps.types, i))
+    }
+    fn data_index(&mut self, i: u32) -> Result<u32, RError> {
+        Ok(self.maps.data_base + i)
+    }
+    fn element_index(&mut self, i: u32) -> Result<u32, RError> {
+        Ok(self.maps.elem_base + i)
+    }
+}
+
+fn reenc<T>(r: Result<T, RError>) -> Result<T> {
+    r.map_err(|e| Error::Invalid(format!("cannot re-encode: {e}")))
+}
+
+fn parse_err(e: wasmparser::BinaryReaderError) -> Error {
+    Error::Invalid(e.to_string())
+}
+
+/// Copy one node into `m`; returns its start function, if any.
+fn merge_node(m: &mut Merged, maps: &mut NodeMaps, node: &Node, node_idx: usize) -> Result<Option<u32>> {
+    let mut start = None;
+    let mut import_no = 0usize;
+    let mut local_names: Vec<(u32, String)> = Vec::new();
+    let mut defined_funcs = Vec::new();
+    for payload in Parser::new(0).parse_all(&node.wasm) {
+        match payload.map_err(parse_err)? {
+            Payload::TypeSection(reader) => {
+                for group in reader.into_iter() {
+                    let group = group.map_err(parse_err)?;
+                    for sub in group.into_types() {
+                        let func = match (&sub.composite_type.inner, sub.is_final, sub.supertype_idx) {
+                            (wasmparser::CompositeInnerType::Func(f), true, None)
+                                if !sub.composite_type.shared =>
+                            {
+                                f.clone()
+                            }
+                            _ => {
+                                return Err(Error::Unsupported(format!(
+                                    "GC or non-function types in module {}",
+                                    node.label
+                                )))
+                            }
+                        };
+                        let mut r = Remap { maps };
+                        let params = func
+                            .params()
+                            .iter()
+                            .map(|t| r.val_type(*t))
+                            .collect::<Result<Vec<_>, _>>();
+                        let results = func
+                            .results()
+                            .iter()
+                            .map(|t| r.val_type(*t))
+                            .collect::<Result<Vec<_>, _>>();
+                        let sig = (reenc(params)?, reenc(results)?);
+                        let t = m.intern_type(sig);
+                        maps.types.push(t);
+                    }
+                }
+            }
+            Payload::ImportSection(reader) => {
+                for imp in reader.into_imports() {
+                    let imp = imp.map_err(parse_err)?;
+                    let def = *node.args.get(import_no).ok_or_else(|| {
+                        Error::Invalid(format!("module {} has more imports than arguments", node.label))
+                    })?;
+                    import_no += 1;
+                    let want = match imp.ty {
+                        TypeRef::Func(_) | TypeRef::FuncExact(_) => ItemKind::Func,
+                        TypeRef::Table(_) => ItemKind::Table,
+                        TypeRef::Memory(_) => ItemKind::Memory,
+                        TypeRef::Global(_) => ItemKind::Global,
+                        TypeRef::Tag(_) => ItemKind::Tag,
+                    };
+                    let (kind, idx) = m.resolve(def)?;
+                    if kind != want {
+                        return Err(Error::Invalid(format!(
+                            "import `{}::{}` of {} is a {want:?} but is given a {kind:?}",
+                            imp.module, imp.name, node.label
+                        )));
+                    }
+                    if let (Def::Host(h), TypeRef::Func(t) | TypeRef::FuncExact(t)) = (def, imp.ty) {
+                        if m.host_types[h] == u32::MAX {
+                            m.host_types[h] = lookup(&maps.types, t);
+                        }
+                    }
+                    match kind {
+                        ItemKind::Func => maps.funcs.push(idx),
+                        ItemKind::Table => maps.tables.push(idx),
+                        ItemKind::Memory => maps.memories.push(idx),
+                        ItemKind::Global => maps.globals.push(idx),
+                        ItemKind::Tag => maps.tags.push(idx),
+                    }
+                }
+            }
+            Payload::FunctionSection(reader) => {
+                for ty in reader {
+                    let ty = ty.map_err(parse_err)?;
+                    let t = lookup(&maps.types, ty);
+                    m.functions.function(t);
+                    defined_funcs.push(maps.funcs.len() as u32);
+                    maps.funcs.push(m.counts.funcs);
+                    m.counts.funcs += 1;
+                }
+            }
+            Payload::TableSection(reader) => {
+                for table in reader {
+                    let table = table.map_err(parse_err)?;
+                    reenc(Remap { maps }.parse_table(&mut m.tables, table))?;
+                    maps.tables.push(m.counts.tables);
+                    m.counts.tables += 1;
+                }
+            }
+            Payload::MemorySection(reader) => {
+                for mem in reader {
+                    let mem = mem.map_err(parse_err)?;
+                    m.memories.memory(Remap { maps }.memory_type(mem).map_err(|e| {
+                        Error::Invalid(format!("cannot re-encode memory: {e}"))
+                    })?);
+                    maps.memories.push(m.counts.memories);
+                    m.counts.memories += 1;
+                }
+            }
+            Payload::TagSection(reader) => {
+                for tag in reader {
+                    let tag = tag.map_err(parse_err)?;
+                    let t = reenc(Remap { maps }.tag_type(tag))?;
+                    m.tags.tag(t);
+                    maps.tags.push(m.counts.tags);
+                    m.counts.tags += 1;
+                }
+            }
+            Payload::GlobalSection(reader) => {
+                for g in reader {
+                    let g = g.map_err(parse_err)?;
+                    reenc(Remap { maps }.parse_global(&mut m.globals, g))?;
+                    maps.globals.push(m.counts.globals);
+                    m.counts.globals += 1;
+                }
+            }
+            Payload::StartSection { func, .. } => start = Some(lookup(&maps.funcs, func)),
+            Payload::ElementSection(reader) => {
+                for e in reader {
+                    let e = e.map_err(parse_err)?;
+                    reenc(Remap { maps }.parse_element(&mut m.elements, e))?;
+                    m.counts.elements += 1;
+                }
+            }
+            Payload::CodeSectionEntry(body) => {
+                reenc(Remap { maps }.parse_function_body(&mut m.code, body))?;
+            }
+            Payload::DataSection(reader) => {
+                for d in reader {
+                    let d = d.map_err(parse_err)?;
+                    reenc(Remap { maps }.parse_data(&mut m.data, d))?;
+                    m.data_count += 1;
+                }
+            }
+            Payload::CustomSection(c) => {
+                if let wasmparser::KnownCustom::Name(names) = c.as_known() {
+                    collect_func_names(names, &mut local_names);
+                }
+            }
+            _ => {}
+        }
+    }
+    if import_no != node.args.len() {
+        return Err(Error::Invalid(format!(
+            "module {} has {import_no} imports but {} arguments",
+            node.label,
+            node.args.len()
+        )));
+    }
+    // Name every defined function: the module's own name if it has one.
+    let named: std::collections::BTreeMap<u32, String> = local_names.into_iter().collect();
+    for local in defined_funcs {
+        let name = match named.get(&local) {
+            Some(n) => format!("{}:{n}", node.label),
+            None if matches!(node.kind, crate::graph::NodeKind::Builtin(_)) => node.label.clone(),
+            None => format!("{}:f{local}", node.label),
+        };
+        m.func_names.push((maps.funcs[local as usize], name));
+    }
+    let _ = node_idx;
+    Ok(start)
+}
+
+fn collect_func_names(names: wasmparser::NameSectionReader<'_>, out: &mut Vec<(u32, String)>) {
+    for sub in names.into_iter().flatten() {
+        if let wasmparser::Name::Function(map) = sub {
+            for naming in map.into_iter().flatten() {
+                out.push((naming.index, naming.name.to_string()));
+            }
+        }
+    }
+}
