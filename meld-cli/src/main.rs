@@ -135,7 +135,10 @@ fn fuse(args: FuseArgs) -> Result<()> {
             "core modules:        {} ({} adapter, {} builtin)",
             s.modules, s.adapter_modules, s.builtins
         );
-        eprintln!("functions:           {}", s.functions);
+        eprintln!(
+            "functions:           {} ({} unreachable removed)",
+            s.functions, s.removed_functions
+        );
         eprintln!("memories:            {}", s.memories);
         eprintln!("host imports:        {}", s.host_imports);
         eprintln!("exports:             {}", s.exports);

@@ -16,10 +16,10 @@ use wasm_encoder::{
 pub fn encode(
     graph: &Graph,
     m: &Merged,
-    record: &AbiRecord,
+    record: &mut AbiRecord,
     extra: &AbiExports,
     component_type: Option<&[u8]>,
-) -> Result<Vec<u8>> {
+) -> Result<Encoded> {
     let mut module = Module::new();
 
     let mut types = TypeSection::new();
@@ -87,25 +87,64 @@ pub fn encode(
     names.functions(&funcs);
     module.section(&names);
 
-    module.section(&CustomSection {
-        name: abi::SECTION.into(),
-        data: record.to_json().into_bytes().into(),
-    });
-    if let Some(ct) = component_type {
-        module.section(&CustomSection {
-            name: "component-type:meld".into(),
-            data: ct.into(),
-        });
-    }
     let bytes = module.finish();
-    if let Err(e) = validate(&bytes) {
+    check(&bytes)?;
+
+    // Drop dead functions, then renumber the record to match.
+    let dce = crate::dce::eliminate(&bytes)?;
+    let new = |i: u32| {
+        dce.map[i as usize]
+            .ok_or_else(|| Error::Internal(format!("function {i} named by the ABI record was removed")))
+    };
+    for e in &mut record.exports {
+        e.func = new(e.func)?;
+        if let Some(r) = e.options.realloc_index.as_mut() {
+            *r = new(*r)?;
+        }
+    }
+    for i in &mut record.imports {
+        if let Some(r) = i.options.realloc_index.as_mut() {
+            *r = new(*r)?;
+        }
+    }
+    let mut bytes = dce.wasm;
+    append_custom(&mut bytes, abi::SECTION, record.to_json().as_bytes());
+    if let Some(ct) = component_type {
+        append_custom(&mut bytes, "component-type:meld", ct);
+    }
+    check(&bytes)?;
+    Ok(Encoded {
+        wasm: bytes,
+        removed_functions: dce.removed,
+    })
+}
+
+/// The encoded module.
+pub struct Encoded {
+    pub wasm: Vec<u8>,
+    pub removed_functions: u32,
+}
+
+/// Append a custom section to encoded module bytes.
+fn append_custom(bytes: &mut Vec<u8>, name: &str, data: &[u8]) {
+    use wasm_encoder::Encode;
+    let section = CustomSection {
+        name: name.into(),
+        data: data.into(),
+    };
+    bytes.push(0);
+    section.encode(bytes);
+}
+
+fn check(bytes: &[u8]) -> Result<()> {
+    if let Err(e) = validate(bytes) {
         // Debugging aid for meld developers: keep the invalid module.
         if let Some(path) = std::env::var_os("MELD_DUMP_INVALID") {
             let _ = std::fs::write(path, &bytes);
         }
         return Err(e);
     }
-    Ok(bytes)
+    Ok(())
 }
 
 /// Validate a fused core module with the features meld emits.

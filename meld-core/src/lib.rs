@@ -6,6 +6,7 @@
 pub mod abi;
 pub mod builtins;
 pub mod compose;
+pub mod dce;
 pub mod encode;
 mod error;
 pub mod graph;
@@ -57,6 +58,8 @@ pub struct Stats {
     pub adapter_modules: u32,
     pub builtins: usize,
     pub functions: u32,
+    /// Unreachable functions dropped.
+    pub removed_functions: u32,
     pub memories: u32,
     pub host_imports: usize,
     pub exports: usize,
@@ -79,8 +82,9 @@ pub fn fuse(inputs: &[&[u8]], opts: &FuseOptions) -> Result<Fused> {
     };
     let graph = translate::translate(&component)?;
     let merged = merge::merge(&graph)?;
-    let (record, extra) = abi::record(&graph, &merged)?;
-    let wasm = encode::encode(&graph, &merged, &record, &extra, None)?;
+    let (mut record, extra) = abi::record(&graph, &merged)?;
+    let encoded = encode::encode(&graph, &merged, &mut record, &extra, None)?;
+    let wasm = encoded.wasm;
     let stats = Stats {
         component_instances: graph.component_instances,
         modules: graph.nodes.len(),
@@ -90,7 +94,8 @@ pub fn fuse(inputs: &[&[u8]], opts: &FuseOptions) -> Result<Fused> {
             .iter()
             .filter(|n| matches!(n.kind, graph::NodeKind::Builtin(_)))
             .count(),
-        functions: merged.counts.funcs,
+        functions: merged.counts.funcs - encoded.removed_functions,
+        removed_functions: encoded.removed_functions,
         memories: merged.counts.memories,
         host_imports: graph.host_funcs.len(),
         exports: record.exports.len(),

@@ -22,6 +22,7 @@ pub(crate) fn features() -> WasmFeatures {
     f.remove(WasmFeatures::LEGACY_EXCEPTIONS);
     f.insert(WasmFeatures::COMPONENT_MODEL);
     f.insert(WasmFeatures::MULTI_MEMORY);
+    f.insert(WasmFeatures::CM_FIXED_LENGTH_LISTS);
     f
 }
 

@@ -366,7 +366,8 @@ impl Harness {
         match &want {
             Outcome::Ok(vals) => {
                 assert_eq!(got.as_ref(), Some(vals), "{}: results", ctx());
-                if let Some(i) = (0..expect.len()).find(|&i| expect[i] != after[i]) {
+                if expect != after {
+                    let i = (0..expect.len()).find(|&i| expect[i] != after[i]).unwrap();
                     panic!(
                         "{}: destination differs at byte {i}: want {:02x?} got {:02x?}",
                         ctx(),
@@ -387,7 +388,8 @@ impl Harness {
 
 /// Memory images: `data` placed at `at` in otherwise patterned pages.
 fn image(fill: u8, pages: usize, parts: &[(u32, &[u8])]) -> Vec<u8> {
-    let mut m: Vec<u8> = (0..pages * PAGE).map(|i| fill ^ (i as u8 & 0x0F)).collect();
+    let block: Vec<u8> = (0..16).map(|i| fill ^ i).collect();
+    let mut m = block.repeat(pages * PAGE / 16);
     for (at, data) in parts {
         m[*at as usize..*at as usize + data.len()].copy_from_slice(data);
     }

@@ -1,0 +1,237 @@
+//! Dead-function elimination on the fused module.
+//!
+//! A defined function is live when an export, the start function, an element
+//! segment or a global initialiser names it, or a live function calls or
+//! `ref.func`s it. Everything else (adapters nobody calls, builtins of unused
+//! transcoders, module helpers only the dropped exports of inner modules
+//! used) is dropped and function indices are renumbered. Imports are always
+//! kept: they are the module's interface.
+
+use crate::{Error, Result};
+use std::collections::BTreeSet;
+use wasm_encoder::reencode::{self, Reencode};
+use wasm_encoder::{CodeSection, FunctionSection, Module, NameMap, NameSection, RawSection};
+use wasmparser::{ExternalKind, Operator, Parser, Payload};
+
+/// Result of [`eliminate`].
+pub struct Dce {
+    pub wasm: Vec<u8>,
+    /// Old function index → new index (`None` = removed).
+    pub map: Vec<Option<u32>>,
+    pub removed: u32,
+}
+
+fn perr(e: wasmparser::BinaryReaderError) -> Error {
+    Error::Internal(format!("dead-code pass cannot parse fused module: {e}"))
+}
+
+struct Remap<'a>(&'a [Option<u32>]);
+
+impl Reencode for Remap<'_> {
+    type Error = std::convert::Infallible;
+    fn function_index(&mut self, i: u32) -> Result<u32, reencode::Error<Self::Error>> {
+        Ok(self.0.get(i as usize).copied().flatten().unwrap_or(u32::MAX))
+    }
+}
+
+fn reenc<T>(r: Result<T, reencode::Error<std::convert::Infallible>>) -> Result<T> {
+    r.map_err(|e| Error::Internal(format!("dead-code pass cannot re-encode: {e}")))
+}
+
+fn refs_in_ops(mut ops: wasmparser::OperatorsReader<'_>, out: &mut Vec<u32>) -> Result<()> {
+    while !ops.eof() {
+        match ops.read().map_err(perr)? {
+            Operator::Call { function_index }
+            | Operator::ReturnCall { function_index }
+            | Operator::RefFunc { function_index } => out.push(function_index),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Drop unreachable defined functions from `wasm`.
+pub fn eliminate(wasm: &[u8]) -> Result<Dce> {
+    // Pass 1: roots and call edges.
+    let mut imported = 0u32;
+    let mut roots: Vec<u32> = Vec::new();
+    let mut edges: Vec<Vec<u32>> = Vec::new();
+    for payload in Parser::new(0).parse_all(wasm) {
+        match payload.map_err(perr)? {
+            Payload::ImportSection(r) => {
+                for imp in r.into_imports() {
+                    if matches!(imp.map_err(perr)?.ty, wasmparser::TypeRef::Func(_)) {
+                        imported += 1;
+                    }
+                }
+            }
+            Payload::ExportSection(r) => {
+                for e in r {
+                    let e = e.map_err(perr)?;
+                    if e.kind == ExternalKind::Func {
+                        roots.push(e.index);
+                    }
+                }
+            }
+            Payload::StartSection { func, .. } => roots.push(func),
+            Payload::GlobalSection(r) => {
+                for g in r {
+                    refs_in_ops(g.map_err(perr)?.init_expr.get_operators_reader(), &mut roots)?;
+                }
+            }
+            Payload::ElementSection(r) => {
+                for e in r {
+                    match e.map_err(perr)?.items {
+                        wasmparser::ElementItems::Functions(fs) => {
+                            for f in fs {
+                                roots.push(f.map_err(perr)?);
+                            }
+                        }
+                        wasmparser::ElementItems::Expressions(_, es) => {
+                            for ex in es {
+                                refs_in_ops(ex.map_err(perr)?.get_operators_reader(), &mut roots)?;
+                            }
+                        }
+                    }
+                }
+            }
+            Payload::CodeSectionEntry(body) => {
+                let mut out = Vec::new();
+                refs_in_ops(body.get_operators_reader().map_err(perr)?, &mut out)?;
+                edges.push(out);
+            }
+            _ => {}
+        }
+    }
+    let total = imported + edges.len() as u32;
+    let mut live = vec![false; total as usize];
+    for i in 0..imported {
+        live[i as usize] = true;
+    }
+    let mut stack = roots;
+    while let Some(f) = stack.pop() {
+        let Some(slot) = live.get_mut(f as usize) else { continue };
+        if *slot && f >= imported {
+            continue;
+        }
+        *slot = true;
+        if f >= imported {
+            stack.extend(edges[(f - imported) as usize].iter().copied().filter(|g| {
+                live.get(*g as usize).is_some_and(|l| !*l)
+            }));
+        }
+    }
+    let mut map = Vec::with_capacity(total as usize);
+    let mut next = 0u32;
+    for l in &live {
+        map.push(if *l {
+            next += 1;
+            Some(next - 1)
+        } else {
+            None
+        });
+    }
+    let removed = total - next;
+
+    // Pass 2: rewrite.
+    let mut module = Module::new();
+    let mut remap = Remap(&map);
+    let mut func_no = imported;
+    let mut code_no = imported;
+    let mut funcs = FunctionSection::new();
+    let mut code = CodeSection::new();
+    for payload in Parser::new(0).parse_all(wasm) {
+        let payload = payload.map_err(perr)?;
+        match &payload {
+            Payload::FunctionSection(r) => {
+                for t in r.clone() {
+                    let t = t.map_err(perr)?;
+                    if live[func_no as usize] {
+                        funcs.function(t);
+                    }
+                    func_no += 1;
+                }
+                module.section(&funcs);
+            }
+            Payload::CodeSectionStart { .. } => {}
+            Payload::CodeSectionEntry(body) => {
+                if live[code_no as usize] {
+                    reenc(remap.parse_function_body(&mut code, body.clone()))?;
+                }
+                code_no += 1;
+                if code_no == func_no {
+                    module.section(&code);
+                }
+            }
+            Payload::ExportSection(r) => {
+                let mut s = wasm_encoder::ExportSection::new();
+                reenc(remap.parse_export_section(&mut s, r.clone()))?;
+                module.section(&s);
+            }
+            Payload::StartSection { func, .. } => {
+                module.section(&wasm_encoder::StartSection {
+                    function_index: reenc(remap.function_index(*func))?,
+                });
+            }
+            Payload::ElementSection(r) => {
+                let mut s = wasm_encoder::ElementSection::new();
+                reenc(remap.parse_element_section(&mut s, r.clone()))?;
+                module.section(&s);
+            }
+            Payload::GlobalSection(r) => {
+                let mut s = wasm_encoder::GlobalSection::new();
+                reenc(remap.parse_global_section(&mut s, r.clone()))?;
+                module.section(&s);
+            }
+            Payload::CustomSection(c) => {
+                if let wasmparser::KnownCustom::Name(names) = c.as_known() {
+                    module.section(&rename(names, &map)?);
+                } else {
+                    module.section(&wasm_encoder::CustomSection {
+                        name: c.name().into(),
+                        data: c.data().into(),
+                    });
+                }
+            }
+            Payload::Version { .. } | Payload::End(_) => {}
+            other => {
+                if let Some((id, range)) = other.as_section() {
+                    module.section(&RawSection {
+                        id,
+                        data: &wasm[range],
+                    });
+                }
+            }
+        }
+    }
+    Ok(Dce {
+        wasm: module.finish(),
+        map,
+        removed,
+    })
+}
+
+/// The name section with only live functions, renumbered.
+fn rename(names: wasmparser::NameSectionReader<'_>, map: &[Option<u32>]) -> Result<NameSection> {
+    let mut out = NameSection::new();
+    for sub in names {
+        match sub.map_err(perr)? {
+            wasmparser::Name::Module { name, .. } => out.module(name),
+            wasmparser::Name::Function(m) => {
+                let mut kept = BTreeSet::new();
+                let mut nm = NameMap::new();
+                for n in m {
+                    let n = n.map_err(perr)?;
+                    if let Some(Some(new)) = map.get(n.index as usize) {
+                        if kept.insert(*new) {
+                            nm.append(*new, n.name);
+                        }
+                    }
+                }
+                out.functions(&nm);
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}
