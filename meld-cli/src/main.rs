@@ -104,7 +104,7 @@ fn fuse(args: FuseArgs) -> Result<()> {
         let bytes = read_input(path)?;
         if let Err(e) = meld_core::precheck::classify(&bytes).and_then(|k| match k {
             meld_core::precheck::BinaryKind::CoreModule => {
-                Err(meld_core::Error::CoreModuleInput(path.display().to_string()))
+                Err(meld_core::Error::CoreModuleInput)
             }
             meld_core::precheck::BinaryKind::Component => Ok(()),
         }) {

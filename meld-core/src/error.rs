@@ -7,8 +7,8 @@ pub enum Error {
     #[error("not a WebAssembly binary: {0}")]
     NotWasm(String),
     /// A core module was given where a component is expected.
-    #[error("{0} is a core WebAssembly module, expected a component")]
-    CoreModuleInput(String),
+    #[error("this is a core WebAssembly module; meld expects a component")]
+    CoreModuleInput,
     /// The input failed to parse or validate.
     #[error("invalid component: {0}")]
     Invalid(String),

@@ -41,7 +41,7 @@ pub fn classify(bytes: &[u8]) -> Result<BinaryKind> {
 /// synchronous fusion pipeline does not support.
 pub fn check_component(bytes: &[u8]) -> Result<()> {
     if classify(bytes)? == BinaryKind::CoreModule {
-        return Err(Error::CoreModuleInput("the input".into()));
+        return Err(Error::CoreModuleInput);
     }
     for payload in Parser::new(0).parse_all(bytes) {
         let payload = payload.map_err(|e| Error::Invalid(e.to_string()))?;

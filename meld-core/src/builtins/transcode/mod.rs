@@ -665,6 +665,7 @@ const UTF8_TO_LATIN1: &str = r#"
 const UTF8_TO_UTF16: &str = r#"
   (func (export "transcode") (param $src i32) (param $len i32) (param $dst i32) (result i32)
     (local $i i32) (local $o i32) (local $n i32) (local $cp i32)
+    (call $align2 (local.get $dst))
     (call $in_from (local.get $src) (i64.extend_i32_u (local.get $len)))
     (call $in_to (local.get $dst) (i64.shl (i64.extend_i32_u (local.get $len)) (i64.const 1)))
     (block $done

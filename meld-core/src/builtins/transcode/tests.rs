@@ -556,6 +556,13 @@ fn utf16_sources_and_lone_surrogates() {
         assert_eq!(run(TranscodeOp::Utf16ToCompactUtf16, &b, &[], &[n, 0]).0, Outcome::Trap);
         assert_eq!(run(TranscodeOp::Utf16ToUtf8, &b, &[], &[3 * n, 0]).0, Outcome::Trap);
     }
+    // A high surrogate ending the range traps even if memory continues with
+    // a low surrogate.
+    let b = utf16le(&[0x61, 0xD83D, 0xDE00]);
+    let mut h = Harness::new(TranscodeOp::CopyUtf16, false);
+    let (from, to) = (image(0, 1, &[(64, &b)]), image(0, TO_PAGES, &[]));
+    assert_eq!(h.check(&from, &to, &[64, 2, 128]), Outcome::Trap);
+    assert_eq!(h.check(&from, &to, &[64, 3, 128]), ok(&[]));
     // utf16-to-latin1 does not validate: it stops at the first unit >= 256.
     let (out, dst) = run(TranscodeOp::Utf16ToLatin1, &utf16le(&[0x61, 0xFF, 0xD800]), &[], &[]);
     assert_eq!((out, &dst[..2]), (ok(&[2, 2]), &b"a\xff"[..]));
@@ -639,6 +646,8 @@ fn fixed_and_compact_transcodes() {
     // latin1: deflated in place, the tail of the UTF-16 copy stays behind.
     let (out, dst) = run(Utf16ToCompactProbablyUtf16, &s16("aé"), &[], &[]);
     assert_eq!((out, &dst[..4]), (ok(&[2]), &b"a\xe9\xe9\x00"[..]));
+    assert_eq!(run(Utf16ToCompactProbablyUtf16, &s16("aĀ"), &[], &[]).0, ok(&[2 | 1 << 31]));
+    assert_eq!(run(Utf16ToCompactProbablyUtf16, &s16("ÿ"), &[], &[]).0, ok(&[1]));
     let (out, dst) = run(Utf16ToCompactProbablyUtf16, &s16("a€"), &[], &[]);
     assert_eq!((out, &dst[..4]), (ok(&[2 | 1 << 31]), &s16("a€")[..]));
     assert_eq!(run(Utf16ToCompactProbablyUtf16, &[], &[], &[]).0, ok(&[0]));
@@ -753,13 +762,19 @@ impl XorShift {
     }
 }
 
+/// Code points next to every boundary the transcoders care about.
+const EDGES: &[u32] = &[
+    0, 0x7F, 0x80, 0xFF, 0x100, 0x7FF, 0x800, 0xD7FF, 0xE000, 0xFFFF, 0x10000, 0x10FFFF,
+];
+
 fn random_char(rng: &mut XorShift, mix: u64) -> char {
-    let class = if mix < 4 { mix } else { rng.below(4) };
+    let class = if mix < 4 { mix } else { rng.below(5) };
     let cp = match class {
         0 => rng.below(0x80) as u32,
         1 => rng.below(0x100) as u32,
         2 => rng.below(0x10000) as u32,
-        _ => 0x10000 + rng.below(0x100000) as u32,
+        3 => 0x10000 + rng.below(0x100000) as u32,
+        _ => EDGES[rng.below(EDGES.len() as u64) as usize],
     };
     char::from_u32(cp).unwrap_or('\u{fffd}')
 }
@@ -835,10 +850,15 @@ fn differential(op: TranscodeOp, shared: bool, cases: usize, seed: u64) -> [usiz
         };
         let mut args = vec![src_at, units, dst_at];
         args.extend(tail);
+        // Just past the source: a low surrogate / continuation bytes, which
+        // must not be read as the rest of a truncated final character.
+        let after = (src_at + src.len() as u32, &b"\x00\xdc\x80\x80"[..]);
+        let after = if widths(op).0 == 2 { after } else { (after.0, &after.1[2..]) };
         let (from, to) = if shared {
-            (image(0x10, 1, &[(src_at, &src), (dst_at, &prefill)]), vec![])
+            (image(0x10, 1, &[(src_at, &src), after, (dst_at, &prefill)]), vec![])
         } else {
-            (image(0x10, 1, &[(src_at, &src)]), image(0x60, TO_PAGES, &[(dst_at, &prefill)]))
+            let to = image(0x60, TO_PAGES, &[(dst_at, &prefill)]);
+            (image(0x10, 1, &[(src_at, &src), after]), to)
         };
         let out = h.check(&from, &to, &args);
         tally[match out {

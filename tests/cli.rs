@@ -1,0 +1,263 @@
+//! The `meld` command line: successful runs, linking of separate files, and
+//! every class of bad input (exit code, one clear message, no output file).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures")
+}
+
+fn fixture(rel: &str) -> PathBuf {
+    let p = fixtures().join(rel);
+    assert!(p.exists(), "missing fixture {}", p.display());
+    p
+}
+
+/// A fresh, empty scratch directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("meld-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn meld(args: &[&std::ffi::OsStr]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_meld"))
+        .args(args)
+        .output()
+        .expect("meld runs")
+}
+
+fn fuse(inputs: &[&Path], out: &Path, extra: &[&str]) -> Output {
+    let mut args: Vec<&std::ffi::OsStr> = vec!["fuse".as_ref()];
+    args.extend(inputs.iter().map(|p| p.as_os_str()));
+    args.push("-o".as_ref());
+    args.push(out.as_os_str());
+    args.extend(extra.iter().map(|s| std::ffi::OsStr::new(*s)));
+    meld(&args)
+}
+
+/// Run export `name` (no params, one i32 result) of a host-free core module.
+fn run_core_i32(wasm: &[u8], name: &str) -> i32 {
+    let engine = wasmtime::Engine::default();
+    let module = wasmtime::Module::new(&engine, wasm).expect("fused module compiles");
+    let mut store = wasmtime::Store::new(&engine, ());
+    let instance = wasmtime::Instance::new(&mut store, &module, &[]).expect("instantiates");
+    let f = instance
+        .get_typed_func::<(), i32>(&mut store, name)
+        .expect("export exists with type () -> i32");
+    f.call(&mut store, ()).expect("call succeeds")
+}
+
+/// Assert a failed run: exit code 1, exactly one `error:` line on stderr
+/// containing `needle`, nothing on stdout, and no output file.
+fn assert_refused(out: &Output, needle: &str, output_path: &Path) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "exit code; stderr: {stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "exactly one line on stderr, got: {stderr}");
+    assert!(lines[0].starts_with("error: "), "error line: {stderr}");
+    assert!(
+        lines[0].contains(needle),
+        "error line should mention `{needle}`: {stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "no panic: {stderr}");
+    assert!(out.stdout.is_empty(), "nothing on stdout");
+    assert!(!output_path.exists(), "no output file may be created");
+}
+
+#[test]
+fn fuses_a_shipped_fixture_and_the_result_runs() {
+    let dir = scratch("ok");
+    let out = dir.join("out.wasm");
+    let map = dir.join("abi.json");
+    let input = fixture("wat/string_utf8_to_utf16_len.wat");
+    let r = fuse(&[&input], &out, &["--stats", "--emit-import-map", map.to_str().unwrap()]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let stats = String::from_utf8_lossy(&r.stderr);
+    for key in ["component instances:", "adapter", "memories:", "output bytes:", "time:"] {
+        assert!(stats.contains(key), "--stats prints `{key}`: {stats}");
+    }
+    let wasm = std::fs::read(&out).unwrap();
+    wasmparser::Validator::new().validate_all(&wasm).unwrap();
+    assert_eq!(run_core_i32(&wasm, "run"), 5);
+    let json: String = std::fs::read_to_string(&map).unwrap();
+    assert!(json.contains("\"name\": \"run\""), "{json}");
+    // No temporary files are left next to the output.
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("meld-tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn links_two_separate_files_by_name() {
+    let dir = scratch("link");
+    let out = dir.join("linked.wasm");
+    let app = fixture("link/app.wat");
+    let lib = fixture("link/lib.wat");
+    let r = fuse(&[&app, &lib], &out, &[]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let wasm = std::fs::read(&out).unwrap();
+    assert_eq!(run_core_i32(&wasm, "run"), 42134);
+    // Order of the inputs does not matter.
+    let out2 = dir.join("linked2.wasm");
+    let r = fuse(&[&lib, &app], &out2, &[]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert_eq!(run_core_i32(&std::fs::read(&out2).unwrap(), "run"), 42134);
+}
+
+#[test]
+fn refuses_missing_file() {
+    let dir = scratch("missing");
+    let out = dir.join("o.wasm");
+    let r = fuse(&[&dir.join("nope.wasm")], &out, &[]);
+    assert_refused(&r, "cannot read", &out);
+}
+
+#[test]
+fn refuses_non_wasm() {
+    let dir = scratch("notwasm");
+    let input = dir.join("in.wasm");
+    std::fs::write(&input, b"hello, this is not wasm\n").unwrap();
+    let out = dir.join("o.wasm");
+    assert_refused(&fuse(&[&input], &out, &[]), "not a WebAssembly binary", &out);
+}
+
+#[test]
+fn refuses_core_module() {
+    let dir = scratch("core");
+    let input = dir.join("core.wasm");
+    std::fs::write(&input, wat::parse_file(fixture("bad/core_module.wat")).unwrap()).unwrap();
+    let out = dir.join("o.wasm");
+    assert_refused(&fuse(&[&input], &out, &[]), "core WebAssembly module", &out);
+}
+
+#[test]
+fn refuses_truncated_component() {
+    let dir = scratch("trunc");
+    let full = wat::parse_file(fixture("wat/string_utf8_to_utf16_len.wat")).unwrap();
+    let out = dir.join("o.wasm");
+    for cut in [6, 9, full.len() / 2, full.len() - 1] {
+        let input = dir.join(format!("cut{cut}.wasm"));
+        std::fs::write(&input, &full[..cut]).unwrap();
+        let r = fuse(&[&input], &out, &[]);
+        let needle = if cut < 8 { "truncated" } else { "invalid component" };
+        assert_refused(&r, needle, &out);
+    }
+}
+
+#[test]
+fn refuses_invalid_component_body() {
+    let dir = scratch("invalid");
+    let input = dir.join("bad.wasm");
+    let mut bytes = b"\0asm\x0d\0\x01\0".to_vec();
+    bytes.extend_from_slice(&[0x7f, 0x03, 1, 2, 3]);
+    std::fs::write(&input, &bytes).unwrap();
+    let out = dir.join("o.wasm");
+    assert_refused(&fuse(&[&input], &out, &[]), "invalid component", &out);
+}
+
+#[test]
+fn refuses_unlinkable_inputs() {
+    let dir = scratch("unlinked");
+    let out = dir.join("o.wasm");
+    let r = fuse(
+        &[&fixture("bad/unlinked_a.wat"), &fixture("bad/unlinked_b.wat")],
+        &out,
+        &[],
+    );
+    assert_refused(&r, "cannot link inputs", &out);
+}
+
+#[test]
+fn refuses_async_naming_it() {
+    let dir = scratch("async");
+    let out = dir.join("o.wasm");
+    let r = fuse(&[&fixture("bad/async_lift.wat")], &out, &[]);
+    assert_refused(&r, "unsupported: async", &out);
+}
+
+#[test]
+fn refuses_resources_naming_them() {
+    let dir = scratch("resource");
+    let out = dir.join("o.wasm");
+    let r = fuse(&[&fixture("bad/resource.wat")], &out, &[]);
+    assert_refused(&r, "unsupported: resources", &out);
+}
+
+#[test]
+fn refuses_shared_memory_mode_but_accepts_multi_and_auto() {
+    let dir = scratch("memory");
+    let input = fixture("wat/string_utf8_to_utf16_len.wat");
+    let out = dir.join("o.wasm");
+    let r = fuse(&[&input], &out, &["--memory", "shared"]);
+    assert_refused(&r, "--memory shared", &out);
+    for mode in ["multi", "auto"] {
+        let r = fuse(&[&input], &out, &["--memory", mode]);
+        assert!(r.status.success(), "{mode}: {}", String::from_utf8_lossy(&r.stderr));
+        assert_eq!(run_core_i32(&std::fs::read(&out).unwrap(), "run"), 5);
+        std::fs::remove_file(&out).unwrap();
+    }
+}
+
+#[test]
+fn failure_leaves_previous_output_untouched() {
+    let dir = scratch("keep");
+    let out = dir.join("o.wasm");
+    std::fs::write(&out, b"previous").unwrap();
+    let r = fuse(&[&fixture("bad/resource.wat")], &out, &[]);
+    assert_eq!(r.status.code(), Some(1));
+    assert_eq!(std::fs::read(&out).unwrap(), b"previous");
+}
+
+#[test]
+fn refuses_output_that_is_an_input() {
+    let dir = scratch("same");
+    let input = dir.join("in.wasm");
+    let bytes = wat::parse_file(fixture("wat/string_utf8_to_utf16_len.wat")).unwrap();
+    std::fs::write(&input, &bytes).unwrap();
+    let r = fuse(&[&input], &input, &[]);
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("is also an input"), "{stderr}");
+    assert_eq!(std::fs::read(&input).unwrap(), bytes, "input untouched");
+}
+
+#[test]
+fn refuses_unwritable_output_directory() {
+    let dir = scratch("nodir");
+    let out = dir.join("no/such/dir/o.wasm");
+    let r = fuse(&[&fixture("wat/string_utf8_to_utf16_len.wat")], &out, &[]);
+    assert_refused(&r, "cannot write", &out);
+}
+
+#[test]
+fn same_input_gives_byte_identical_output() {
+    let dir = fixtures().join("wat");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "wat"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 40, "expected the WAT fixtures in {}", dir.display());
+    let mut fused = 0;
+    for f in &files {
+        let bytes = wat::parse_file(f).unwrap();
+        let a = meld_core::fuse(&[&bytes], &Default::default());
+        let b = meld_core::fuse(&[&bytes], &Default::default());
+        match (a, b) {
+            (Ok(a), Ok(b)) => {
+                assert_eq!(a.wasm, b.wasm, "{} fuses deterministically", f.display());
+                fused += 1;
+            }
+            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+            _ => panic!("{}: fusing twice gave different outcomes", f.display()),
+        }
+    }
+    assert!(fused >= 40, "only {fused} fixtures fused");
+}
