@@ -110,7 +110,7 @@ pub fn encode(
     let mut bytes = dce.wasm;
     append_custom(&mut bytes, abi::SECTION, record.to_json().as_bytes());
     if let Some(ct) = component_type {
-        append_custom(&mut bytes, "component-type:meld", ct);
+        append_custom(&mut bytes, crate::world::SECTION, ct);
     }
     check(&bytes)?;
     Ok(Encoded {

@@ -13,6 +13,7 @@ pub mod graph;
 pub mod merge;
 pub mod precheck;
 pub mod translate;
+pub mod world;
 
 pub use abi::AbiRecord;
 pub use error::Error;
@@ -83,7 +84,8 @@ pub fn fuse(inputs: &[&[u8]], opts: &FuseOptions) -> Result<Fused> {
     let graph = translate::translate(&component)?;
     let merged = merge::merge(&graph)?;
     let (mut record, extra) = abi::record(&graph, &merged)?;
-    let encoded = encode::encode(&graph, &merged, &mut record, &extra, None)?;
+    let world = world::section_payload(&component)?;
+    let encoded = encode::encode(&graph, &merged, &mut record, &extra, Some(&world))?;
     let wasm = encoded.wasm;
     let stats = Stats {
         component_instances: graph.component_instances,

@@ -163,7 +163,10 @@ impl TranscodeOp {
                 &["in_from", "in_to", "align2", "dec8", "enc16", "inflate"],
             ),
             Utf8ToLatin1 => (UTF8_TO_LATIN1, &["in_from", "in_to"]),
-            Utf8ToUtf16 => (UTF8_TO_UTF16, &["in_from", "in_to", "align2", "dec8", "enc16"]),
+            Utf8ToUtf16 => (
+                UTF8_TO_UTF16,
+                &["in_from", "in_to", "align2", "dec8", "enc16"],
+            ),
         }
     }
 }

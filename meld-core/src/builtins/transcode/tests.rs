@@ -30,7 +30,10 @@ fn span(mem: &[u8], ptr: u32, bytes: u64) -> Option<std::ops::Range<usize>> {
 }
 
 fn units(bytes: &[u8]) -> Vec<u16> {
-    bytes.chunks(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect()
+    bytes
+        .chunks(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .collect()
 }
 
 fn put_units(bytes: &mut [u8], units: &[u16]) {
@@ -169,7 +172,10 @@ fn reference(op: TranscodeOp, from: &[u8], to: &mut [u8], a: &[u32]) -> Outcome 
         };
     }
     let aligned = |p: u32| (p % 2 == 0).then_some(());
-    let (l1, l2) = (u64::from(a[1]), if a.len() > 3 { u64::from(a[3]) } else { 0 });
+    let (l1, l2) = (
+        u64::from(a[1]),
+        if a.len() > 3 { u64::from(a[3]) } else { 0 },
+    );
     let ret = match op {
         CopyUtf8 | CopyLatin1 => {
             let s = pre!(span(from, a[0], l1));
@@ -323,13 +329,26 @@ impl Harness {
         linker.define(&store, "meld", "to", to).unwrap();
         let instance = linker.instantiate(&mut store, &module).unwrap();
         let func = instance.get_func(&mut store, "transcode").unwrap();
-        Harness { op, store, from, to, func }
+        Harness {
+            op,
+            store,
+            from,
+            to,
+            func,
+        }
     }
 
     /// Load the images, call `transcode`, return (outcome, destination image).
-    fn call(&mut self, from_img: &[u8], to_img: &[u8], args: &[u32]) -> (Option<Vec<u32>>, Vec<u8>) {
+    fn call(
+        &mut self,
+        from_img: &[u8],
+        to_img: &[u8],
+        args: &[u32],
+    ) -> (Option<Vec<u32>>, Vec<u8>) {
         use wasmtime::Val;
-        self.from.data_mut(&mut self.store).copy_from_slice(from_img);
+        self.from
+            .data_mut(&mut self.store)
+            .copy_from_slice(from_img);
         self.to.data_mut(&mut self.store).copy_from_slice(to_img);
         let params: Vec<Val> = args.iter().map(|&x| Val::I32(x as i32)).collect();
         let nres = self.op.arity().1;
@@ -378,7 +397,11 @@ impl Harness {
             }
             Outcome::PreTrap => {
                 assert_eq!(got, None, "{}: must trap", ctx());
-                assert!(after == to_img, "{}: wrote before a bounds/alignment trap", ctx());
+                assert!(
+                    after == to_img,
+                    "{}: wrote before a bounds/alignment trap",
+                    ctx()
+                );
             }
             Outcome::Trap => assert_eq!(got, None, "{}: must trap", ctx()),
         }
@@ -430,14 +453,18 @@ fn modules_validate_and_have_the_contracted_shape() {
     use wasmparser::{Payload, TypeRef, ValType};
     for op in TranscodeOp::ALL {
         let bytes = wat::parse_str(op.module_wat()).unwrap();
-        wasmparser::Validator::new().validate_all(&bytes).unwrap_or_else(|e| panic!("{op:?}: {e}"));
+        wasmparser::Validator::new()
+            .validate_all(&bytes)
+            .unwrap_or_else(|e| panic!("{op:?}: {e}"));
         let (mut imports, mut exports, mut types, mut funcs) = (vec![], vec![], vec![], vec![]);
         for payload in wasmparser::Parser::new(0).parse_all(&bytes) {
             match payload.unwrap() {
                 Payload::ImportSection(r) => {
                     for imp in r.into_imports() {
                         let imp = imp.unwrap();
-                        let TypeRef::Memory(m) = imp.ty else { panic!("{op:?}: non-memory import") };
+                        let TypeRef::Memory(m) = imp.ty else {
+                            panic!("{op:?}: non-memory import")
+                        };
                         assert!(!m.memory64 && !m.shared && m.initial == 0 && m.maximum.is_none());
                         imports.push(format!("{}.{}", imp.module, imp.name));
                     }
@@ -445,8 +472,11 @@ fn modules_validate_and_have_the_contracted_shape() {
                 Payload::TypeSection(r) => {
                     for ty in r.into_iter_err_on_gc_types() {
                         let ty = ty.unwrap();
-                        let all_i32 =
-                            ty.params().iter().chain(ty.results()).all(|t| *t == ValType::I32);
+                        let all_i32 = ty
+                            .params()
+                            .iter()
+                            .chain(ty.results())
+                            .all(|t| *t == ValType::I32);
                         types.push((ty.params().len(), ty.results().len(), all_i32));
                     }
                 }
@@ -469,9 +499,16 @@ fn modules_validate_and_have_the_contracted_shape() {
         assert_eq!(imports, ["meld.from", "meld.to"], "{op:?}");
         assert_eq!(exports.len(), 1, "{op:?}");
         let (name, kind, index) = &exports[0];
-        assert_eq!((name.as_str(), *kind), ("transcode", wasmparser::ExternalKind::Func));
+        assert_eq!(
+            (name.as_str(), *kind),
+            ("transcode", wasmparser::ExternalKind::Func)
+        );
         let (np, nr) = op.arity();
-        assert_eq!(types[funcs[*index as usize] as usize], (np, nr, true), "{op:?} signature");
+        assert_eq!(
+            types[funcs[*index as usize] as usize],
+            (np, nr, true),
+            "{op:?} signature"
+        );
     }
 }
 
@@ -528,17 +565,31 @@ const BAD_UTF8: &[&[u8]] = &[
 #[test]
 fn utf8_sources_trap_on_invalid_input() {
     for bad in BAD_UTF8 {
-        assert_eq!(run(TranscodeOp::CopyUtf8, bad, &[], &[]).0, Outcome::Trap, "{bad:x?}");
-        assert_eq!(run(TranscodeOp::Utf8ToUtf16, bad, &[], &[]).0, Outcome::Trap, "{bad:x?}");
+        assert_eq!(
+            run(TranscodeOp::CopyUtf8, bad, &[], &[]).0,
+            Outcome::Trap,
+            "{bad:x?}"
+        );
+        assert_eq!(
+            run(TranscodeOp::Utf8ToUtf16, bad, &[], &[]).0,
+            Outcome::Trap,
+            "{bad:x?}"
+        );
         let len = bad.len() as u32;
         let out = run(TranscodeOp::Utf8ToCompactUtf16, bad, b"xy", &[len + 2, 2]).0;
         assert_eq!(out, Outcome::Trap, "{bad:x?}");
         // utf8-to-latin1 never traps: it stops at the bad byte.
-        assert!(matches!(run(TranscodeOp::Utf8ToLatin1, bad, &[], &[]).0, Outcome::Ok(_)));
+        assert!(matches!(
+            run(TranscodeOp::Utf8ToLatin1, bad, &[], &[]).0,
+            Outcome::Ok(_)
+        ));
     }
     // Boundary values that are valid.
     let edge = "\u{7f}\u{80}\u{7ff}\u{800}\u{d7ff}\u{e000}\u{ffff}\u{10000}\u{10ffff}";
-    assert_eq!(run(TranscodeOp::CopyUtf8, edge.as_bytes(), &[], &[]).0, ok(&[]));
+    assert_eq!(
+        run(TranscodeOp::CopyUtf8, edge.as_bytes(), &[], &[]).0,
+        ok(&[])
+    );
     let (out, dst) = run(TranscodeOp::Utf8ToUtf16, edge.as_bytes(), &[], &[]);
     assert_eq!(out, ok(&[11]));
     assert_eq!(&dst[..22], &s16(edge)[..]);
@@ -546,15 +597,31 @@ fn utf8_sources_trap_on_invalid_input() {
 
 #[test]
 fn utf16_sources_and_lone_surrogates() {
-    let lone: &[&[u16]] = &[&[0xD800], &[0xDC00], &[0x61, 0xDBFF], &[0xD800, 0x61], &[0xDFFF, 0xD800]];
+    let lone: &[&[u16]] = &[
+        &[0xD800],
+        &[0xDC00],
+        &[0x61, 0xDBFF],
+        &[0xD800, 0x61],
+        &[0xDFFF, 0xD800],
+    ];
     for s in lone {
         let b = utf16le(s);
-        assert_eq!(run(TranscodeOp::CopyUtf16, &b, &[], &[]).0, Outcome::Trap, "{s:x?}");
+        assert_eq!(
+            run(TranscodeOp::CopyUtf16, &b, &[], &[]).0,
+            Outcome::Trap,
+            "{s:x?}"
+        );
         let out = run(TranscodeOp::Utf16ToCompactProbablyUtf16, &b, &[], &[]).0;
         assert_eq!(out, Outcome::Trap);
         let n = s.len() as u32;
-        assert_eq!(run(TranscodeOp::Utf16ToCompactUtf16, &b, &[], &[n, 0]).0, Outcome::Trap);
-        assert_eq!(run(TranscodeOp::Utf16ToUtf8, &b, &[], &[3 * n, 0]).0, Outcome::Trap);
+        assert_eq!(
+            run(TranscodeOp::Utf16ToCompactUtf16, &b, &[], &[n, 0]).0,
+            Outcome::Trap
+        );
+        assert_eq!(
+            run(TranscodeOp::Utf16ToUtf8, &b, &[], &[3 * n, 0]).0,
+            Outcome::Trap
+        );
     }
     // A high surrogate ending the range traps even if memory continues with
     // a low surrogate.
@@ -564,19 +631,36 @@ fn utf16_sources_and_lone_surrogates() {
     assert_eq!(h.check(&from, &to, &[64, 2, 128]), Outcome::Trap);
     assert_eq!(h.check(&from, &to, &[64, 3, 128]), ok(&[]));
     // utf16-to-latin1 does not validate: it stops at the first unit >= 256.
-    let (out, dst) = run(TranscodeOp::Utf16ToLatin1, &utf16le(&[0x61, 0xFF, 0xD800]), &[], &[]);
+    let (out, dst) = run(
+        TranscodeOp::Utf16ToLatin1,
+        &utf16le(&[0x61, 0xFF, 0xD800]),
+        &[],
+        &[],
+    );
     assert_eq!((out, &dst[..2]), (ok(&[2, 2]), &b"a\xff"[..]));
     // A surrogate pair is fine; the pair counts as two read units.
     let (out, dst) = run(TranscodeOp::Utf16ToUtf8, &s16("a😀"), &[], &[9, 0]);
     assert_eq!((out, &dst[..5]), (ok(&[3, 5]), "a😀".as_bytes()));
     // Invalid UTF-16 is only noticed when reached.
     let b = utf16le(&[0xE9, 0xD800]);
-    assert_eq!(run(TranscodeOp::Utf16ToUtf8, &b, &[], &[6, 1]).0, ok(&[0, 0]));
-    assert_eq!(run(TranscodeOp::Utf16ToUtf8, &b, &[], &[6, 0]).0, Outcome::Trap);
+    assert_eq!(
+        run(TranscodeOp::Utf16ToUtf8, &b, &[], &[6, 1]).0,
+        ok(&[0, 0])
+    );
+    assert_eq!(
+        run(TranscodeOp::Utf16ToUtf8, &b, &[], &[6, 0]).0,
+        Outcome::Trap
+    );
     let b = utf16le(&[0x61, 0x62, 0xD800]);
-    assert_eq!(run(TranscodeOp::Utf16ToUtf8, &b, &[], &[1, 0]).0, ok(&[1, 1]));
+    assert_eq!(
+        run(TranscodeOp::Utf16ToUtf8, &b, &[], &[1, 0]).0,
+        ok(&[1, 1])
+    );
     // ...but the unfit/non-ASCII character itself must decode.
-    assert_eq!(run(TranscodeOp::Utf16ToUtf8, &b, &[], &[2, 1]).0, Outcome::Trap);
+    assert_eq!(
+        run(TranscodeOp::Utf16ToUtf8, &b, &[], &[2, 1]).0,
+        Outcome::Trap
+    );
 }
 
 #[test]
@@ -598,8 +682,15 @@ fn utf16_to_utf8_partial_results() {
     for &(dst_len, first, want) in cases {
         let (out, dst) = run(TranscodeOp::Utf16ToUtf8, &src, &[], &[dst_len, first]);
         assert_eq!(out, ok(&want), "dst_len {dst_len} first {first}");
-        assert_eq!(&dst[..want[1] as usize], &"aé€😀".as_bytes()[..want[1] as usize]);
-        assert_eq!(dst[want[1] as usize], 0xA0 ^ (128 + want[1] as u8) & 0x0F, "no extra write");
+        assert_eq!(
+            &dst[..want[1] as usize],
+            &"aé€😀".as_bytes()[..want[1] as usize]
+        );
+        assert_eq!(
+            dst[want[1] as usize],
+            0xA0 ^ (128 + want[1] as u8) & 0x0F,
+            "no extra write"
+        );
     }
 }
 
@@ -621,7 +712,10 @@ fn latin1_to_utf8_partial_results() {
     for &(dst_len, first, want) in cases {
         let (out, dst) = run(TranscodeOp::Latin1ToUtf8, src, &[], &[dst_len, first]);
         assert_eq!(out, ok(&want), "dst_len {dst_len} first {first}");
-        assert_eq!(&dst[..want[1] as usize], &"aébÿc".as_bytes()[..want[1] as usize]);
+        assert_eq!(
+            &dst[..want[1] as usize],
+            &"aébÿc".as_bytes()[..want[1] as usize]
+        );
     }
     let (out, dst) = run(TranscodeOp::Latin1ToUtf8, b"\x80", &[], &[2, 0]);
     assert_eq!((out, &dst[..2]), (ok(&[1, 2]), &b"\xc2\x80"[..]));
@@ -646,8 +740,14 @@ fn fixed_and_compact_transcodes() {
     // latin1: deflated in place, the tail of the UTF-16 copy stays behind.
     let (out, dst) = run(Utf16ToCompactProbablyUtf16, &s16("aé"), &[], &[]);
     assert_eq!((out, &dst[..4]), (ok(&[2]), &b"a\xe9\xe9\x00"[..]));
-    assert_eq!(run(Utf16ToCompactProbablyUtf16, &s16("aĀ"), &[], &[]).0, ok(&[2 | 1 << 31]));
-    assert_eq!(run(Utf16ToCompactProbablyUtf16, &s16("ÿ"), &[], &[]).0, ok(&[1]));
+    assert_eq!(
+        run(Utf16ToCompactProbablyUtf16, &s16("aĀ"), &[], &[]).0,
+        ok(&[2 | 1 << 31])
+    );
+    assert_eq!(
+        run(Utf16ToCompactProbablyUtf16, &s16("ÿ"), &[], &[]).0,
+        ok(&[1])
+    );
     let (out, dst) = run(Utf16ToCompactProbablyUtf16, &s16("a€"), &[], &[]);
     assert_eq!((out, &dst[..4]), (ok(&[2 | 1 << 31]), &s16("a€")[..]));
     assert_eq!(run(Utf16ToCompactProbablyUtf16, &[], &[], &[]).0, ok(&[0]));
@@ -656,8 +756,14 @@ fn fixed_and_compact_transcodes() {
     let (out, dst) = run(Utf8ToLatin1, "aé€b".as_bytes(), &[], &[]);
     assert_eq!((out, &dst[..2]), (ok(&[3, 2]), &b"a\xe9"[..]));
     assert_eq!(run(Utf8ToLatin1, b"ab\xc3", &[], &[]).0, ok(&[2, 2]));
-    assert_eq!(run(Utf8ToLatin1, b"\xc3\xa9\xc4\x80", &[], &[]).0, ok(&[2, 1]));
-    assert_eq!(run(Utf8ToLatin1, b"\xc2\x80\xc1\x81", &[], &[]).0, ok(&[2, 1]));
+    assert_eq!(
+        run(Utf8ToLatin1, b"\xc3\xa9\xc4\x80", &[], &[]).0,
+        ok(&[2, 1])
+    );
+    assert_eq!(
+        run(Utf8ToLatin1, b"\xc2\x80\xc1\x81", &[], &[]).0,
+        ok(&[2, 1])
+    );
     assert_eq!(run(Utf16ToLatin1, &s16("ÿĀ"), &[], &[]).0, ok(&[1, 1]));
 
     // Compact UTF-16: inflate the latin1 prefix, then append.
@@ -665,12 +771,21 @@ fn fixed_and_compact_transcodes() {
     assert_eq!((out, &dst[..10]), (ok(&[5]), &s16("aé€😀")[..]));
     // dst_len counts units: room for 3 units (= only the high surrogate of 😀).
     let (out, dst) = run(Utf8ToCompactUtf16, "€😀".as_bytes(), b"a\xe9", &[2 + 2, 2]);
-    assert_eq!((out, &dst[..8]), (ok(&[4]), &utf16le(&[0x61, 0xE9, 0x20AC, 0xD83D])[..]));
-    assert_eq!(run(Utf8ToCompactUtf16, b"x", b"ab", &[1, 2]).0, Outcome::PreTrap);
+    assert_eq!(
+        (out, &dst[..8]),
+        (ok(&[4]), &utf16le(&[0x61, 0xE9, 0x20AC, 0xD83D])[..])
+    );
+    assert_eq!(
+        run(Utf8ToCompactUtf16, b"x", b"ab", &[1, 2]).0,
+        Outcome::PreTrap
+    );
     let (out, dst) = run(Utf16ToCompactUtf16, &s16("€😀"), b"a\xe9", &[2 + 3, 2]);
     assert_eq!((out, &dst[..10]), (ok(&[5]), &s16("aé€😀")[..]));
     // Too little room: wasmtime panics, meld traps.
-    assert_eq!(run(Utf16ToCompactUtf16, &s16("€😀"), b"ab", &[2 + 2, 2]).0, Outcome::Trap);
+    assert_eq!(
+        run(Utf16ToCompactUtf16, &s16("€😀"), b"ab", &[2 + 2, 2]).0,
+        Outcome::Trap
+    );
     assert_eq!(run(Utf16ToCompactUtf16, &[], b"ab", &[2, 2]).0, ok(&[2]));
 }
 
@@ -724,11 +839,17 @@ fn out_of_bounds_and_misaligned_arguments_trap_before_writing() {
         assert!(matches!(fits, Outcome::Ok(_)), "{op:?}: {fits:?}");
         let empty = h.check(&from, &to, &args(end, 0, end_to));
         // The source memory's size is not the destination's, and vice versa.
-        assert_eq!(h.check(&from, &to, &args(0, 0, end_to + 2)), Outcome::PreTrap);
+        assert_eq!(
+            h.check(&from, &to, &args(0, 0, end_to + 2)),
+            Outcome::PreTrap
+        );
         let past_from = args(end, 4, end);
         assert_eq!(h.check(&from, &to, &past_from), Outcome::PreTrap, "{op:?}");
         let in_to_only = args(0, 4, end);
-        assert!(matches!(h.check(&from, &to, &in_to_only), Outcome::Ok(_)), "{op:?}");
+        assert!(
+            matches!(h.check(&from, &to, &in_to_only), Outcome::Ok(_)),
+            "{op:?}"
+        );
         assert_eq!(empty, Outcome::Ok(vec![0; op.arity().1]), "{op:?}");
         // Misaligned 16-bit pointers trap (wasmtime asserts alignment);
         // misaligned byte pointers are fine.
@@ -782,7 +903,11 @@ fn random_char(rng: &mut XorShift, mix: u64) -> char {
 /// A source string in the op's source encoding, sometimes corrupted.
 fn random_source(rng: &mut XorShift, op: TranscodeOp) -> Vec<u8> {
     use TranscodeOp::*;
-    let n = if rng.chance(8) { rng.below(4) } else { rng.below(40) } as usize;
+    let n = if rng.chance(8) {
+        rng.below(4)
+    } else {
+        rng.below(40)
+    } as usize;
     let mix = rng.below(6);
     let s: String = (0..n).map(|_| random_char(rng, mix)).collect();
     match op {
@@ -853,9 +978,16 @@ fn differential(op: TranscodeOp, shared: bool, cases: usize, seed: u64) -> [usiz
         // Just past the source: a low surrogate / continuation bytes, which
         // must not be read as the rest of a truncated final character.
         let after = (src_at + src.len() as u32, &b"\x00\xdc\x80\x80"[..]);
-        let after = if widths(op).0 == 2 { after } else { (after.0, &after.1[2..]) };
+        let after = if widths(op).0 == 2 {
+            after
+        } else {
+            (after.0, &after.1[2..])
+        };
         let (from, to) = if shared {
-            (image(0x10, 1, &[(src_at, &src), after, (dst_at, &prefill)]), vec![])
+            (
+                image(0x10, 1, &[(src_at, &src), after, (dst_at, &prefill)]),
+                vec![],
+            )
         } else {
             let to = image(0x60, TO_PAGES, &[(dst_at, &prefill)]);
             (image(0x10, 1, &[(src_at, &src), after]), to)
@@ -930,11 +1062,13 @@ fn modules_run_on_wasmi() {
         let units = src.len() as u32 / widths(op).0;
         let mut args = vec![16, units, 32];
         if op.arity().0 == 5 {
-            args.extend(if op == TranscodeOp::Utf16ToUtf8 || op == TranscodeOp::Latin1ToUtf8 {
-                [3 * units, 0]
-            } else {
-                [units + 1, 1]
-            });
+            args.extend(
+                if op == TranscodeOp::Utf16ToUtf8 || op == TranscodeOp::Latin1ToUtf8 {
+                    [3 * units, 0]
+                } else {
+                    [units + 1, 1]
+                },
+            );
         }
         let from_img = image(0, 1, &[(16, &src)]);
         let to_img = image(0, 1, &[(32, b"Z")]);
@@ -942,16 +1076,28 @@ fn modules_run_on_wasmi() {
         to.data_mut(&mut store).copy_from_slice(&to_img);
         let params: Vec<Val> = args.iter().map(|&x| Val::I32(x as i32)).collect();
         let mut results = vec![Val::I32(0); op.arity().1];
-        func.call(&mut store, &params, &mut results).unwrap_or_else(|e| panic!("{op:?}: {e}"));
+        func.call(&mut store, &params, &mut results)
+            .unwrap_or_else(|e| panic!("{op:?}: {e}"));
         let got: Vec<u32> = results.iter().map(|v| v.i32().unwrap() as u32).collect();
         let mut expect = to_img.clone();
-        assert_eq!(Outcome::Ok(got), reference(op, &from_img, &mut expect, &args), "{op:?}");
-        assert!(to.data(&store) == &expect[..], "{op:?}: destination differs on wasmi");
+        assert_eq!(
+            Outcome::Ok(got),
+            reference(op, &from_img, &mut expect, &args),
+            "{op:?}"
+        );
+        assert!(
+            to.data(&store) == &expect[..],
+            "{op:?}: destination differs on wasmi"
+        );
 
         // And an out-of-bounds destination traps there too.
         args[2] = PAGE as u32;
         args[1] = args[1].max(1);
-        assert!(func.call(&mut store, &params_of(&args), &mut results).is_err(), "{op:?}");
+        assert!(
+            func.call(&mut store, &params_of(&args), &mut results)
+                .is_err(),
+            "{op:?}"
+        );
     }
 }
 

@@ -1,0 +1,47 @@
+//! The composition's WIT world, embedded in the fused module as a
+//! `component-type` custom section (the format wit-bindgen and wit-component
+//! use), so tools and hosts can see the types behind the core signatures.
+
+use crate::{Error, Result};
+use wit_component::DecodedWasm;
+
+/// Name of the custom section carrying the world.
+pub const SECTION: &str = "component-type:meld";
+
+/// Decode the world of a component.
+pub fn decode(component: &[u8]) -> Result<(wit_parser::Resolve, wit_parser::WorldId)> {
+    match wit_component::decode(component) {
+        Ok(DecodedWasm::Component(resolve, world)) => Ok((resolve, world)),
+        Ok(DecodedWasm::WitPackage(..)) => Err(Error::Invalid(
+            "the input is a WIT package, not a component".into(),
+        )),
+        Err(e) => Err(Error::Unsupported(format!(
+            "cannot express the composition's world as WIT: {e:#}"
+        ))),
+    }
+}
+
+/// The `component-type` section payload describing `component`'s world.
+pub fn section_payload(component: &[u8]) -> Result<Vec<u8>> {
+    let (resolve, world) = decode(component)?;
+    wit_component::metadata::encode(
+        &resolve,
+        world,
+        wit_component::StringEncoding::UTF8,
+        None,
+    )
+    .map_err(|e| Error::Internal(format!("cannot encode the world: {e:#}")))
+}
+
+/// The world of `component` as WIT text.
+pub fn wit_text(component: &[u8]) -> Result<String> {
+    let (resolve, world) = decode(component)?;
+    let mut printer = wit_component::WitPrinter::default();
+    let pkg = resolve.worlds[world]
+        .package
+        .ok_or_else(|| Error::Internal("decoded world has no package".into()))?;
+    printer
+        .print(&resolve, pkg, &[])
+        .map_err(|e| Error::Internal(format!("cannot print WIT: {e:#}")))?;
+    Ok(printer.output.to_string())
+}
