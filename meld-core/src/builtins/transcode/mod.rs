@@ -26,6 +26,8 @@
 use wasmtime_environ::component::{FixedEncoding, Transcode};
 
 #[cfg(test)]
+mod reference;
+#[cfg(test)]
 mod tests;
 
 /// Which transcoder. Mirror of `wasmtime_environ::component::Transcode`,

@@ -1,0 +1,473 @@
+//! End-to-end fusion tests driven by hand-written component compositions.
+//!
+//! Every `tests/fixtures/wat/*.wat` file is ONE component: a composition that
+//! nests inner components / core modules, wires them together and imports
+//! nothing from the host. Its header carries expectations:
+//!
+//! ```text
+//! ;; expect: run = 42
+//! ;; expect: run_trap = trap
+//! ```
+//!
+//! Each names a top-level export of type `(func (result T))` with `T` one of
+//! `u32`, `s32`, `u64`, `s64`, `bool`. The harness checks that
+//!
+//! 1. the composition itself (wasmtime's component runtime) produces the value,
+//! 2. `meld_core::fuse` turns it into a core module that validates, and
+//! 3. that core module, run on wasmtime's core API and on wasmi, produces the
+//!    same value (compared as bits of the core result's width).
+//!
+//! The test fails if the fixture directory is missing, holds fewer than
+//! `MIN_FIXTURES` fixtures, or a fixture has no expectation; otherwise it
+//! collects every mismatch and panics once with the full list.
+//!
+//! Environment switches (development only; CI sets none of them):
+//! - `MELD_TEST_UNFUSED_ONLY=1` skips steps 2 and 3 (and says so loudly). It
+//!   exists only for developing fixtures while `fuse` is unfinished.
+//! - `MELD_TEST_FILTER=substr` runs only fixtures whose name contains `substr`.
+//! - `MELD_TEST_VERBOSE=1` prints the reason of every trap.
+//! - `MELD_TEST_DUMP=1` writes each fused module to the temp directory.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Fewer fixtures than this means something went missing: fail.
+const MIN_FIXTURES: usize = 45;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Outcome {
+    Value(i128),
+    Trap,
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Value(v) => write!(f, "{v}"),
+            Outcome::Trap => write!(f, "trap"),
+        }
+    }
+}
+
+struct Expectation {
+    export: String,
+    want: Outcome,
+}
+
+struct Fixture {
+    name: String,
+    path: PathBuf,
+    expects: Vec<Expectation>,
+}
+
+fn fixture_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("tests")
+        .join("fixtures")
+        .join("wat")
+}
+
+fn parse_expectations(name: &str, text: &str) -> Result<Vec<Expectation>, String> {
+    let mut out = Vec::new();
+    for (lineno, line) in text.lines().enumerate() {
+        let line = line.trim();
+        let Some(rest) = line.strip_prefix(";;") else {
+            continue;
+        };
+        let Some(rest) = rest.trim_start().strip_prefix("expect:") else {
+            continue;
+        };
+        let Some((export, value)) = rest.split_once('=') else {
+            return Err(format!("{name}:{}: malformed expect line `{line}`", lineno + 1));
+        };
+        let export = export.trim();
+        let value = value.trim();
+        if export.is_empty() {
+            return Err(format!("{name}:{}: expect line without export name", lineno + 1));
+        }
+        let want = match value {
+            "trap" => Outcome::Trap,
+            "true" => Outcome::Value(1),
+            "false" => Outcome::Value(0),
+            v => {
+                let parsed = if let Some(hex) = v.strip_prefix("0x") {
+                    i128::from_str_radix(&hex.replace('_', ""), 16)
+                } else {
+                    v.replace('_', "").parse::<i128>()
+                };
+                Outcome::Value(parsed.map_err(|e| {
+                    format!("{name}:{}: bad expected value `{v}`: {e}", lineno + 1)
+                })?)
+            }
+        };
+        if out.iter().any(|e: &Expectation| e.export == export) {
+            return Err(format!("{name}:{}: duplicate expectation for `{export}`", lineno + 1));
+        }
+        out.push(Expectation {
+            export: export.to_string(),
+            want,
+        });
+    }
+    if out.is_empty() {
+        return Err(format!("{name}: no `;; expect: NAME = VALUE` line"));
+    }
+    Ok(out)
+}
+
+fn load_fixtures() -> Vec<Fixture> {
+    let dir = fixture_dir();
+    let entries = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("fixture directory {} unreadable: {e}", dir.display()));
+    let mut paths: Vec<PathBuf> = entries
+        .map(|e| e.expect("reading fixture directory entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "wat"))
+        .collect();
+    paths.sort();
+    assert!(
+        paths.len() >= MIN_FIXTURES,
+        "expected at least {MIN_FIXTURES} .wat fixtures in {}, found {}",
+        dir.display(),
+        paths.len()
+    );
+    let mut errors = Vec::new();
+    let mut fixtures = Vec::new();
+    for path in paths {
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+        match parse_expectations(&name, &text) {
+            Ok(expects) => fixtures.push(Fixture {
+                name,
+                path,
+                expects,
+            }),
+            Err(e) => errors.push(e),
+        }
+    }
+    assert!(errors.is_empty(), "bad fixture headers:\n{}", errors.join("\n"));
+    fixtures
+}
+
+// ---------------------------------------------------------------------------
+// Unfused: wasmtime's component runtime.
+
+fn component_engine() -> wasmtime::Engine {
+    let mut config = wasmtime::Config::new();
+    config.wasm_component_model(true);
+    config.wasm_multi_memory(true);
+    config.wasm_component_model_fixed_length_lists(true);
+    wasmtime::Engine::new(&config).expect("component engine")
+}
+
+fn val_to_i128(v: &wasmtime::component::Val) -> Result<i128, String> {
+    use wasmtime::component::Val;
+    Ok(match v {
+        Val::Bool(b) => *b as i128,
+        Val::U32(x) => *x as i128,
+        Val::S32(x) => *x as i128,
+        Val::U64(x) => *x as i128,
+        Val::S64(x) => *x as i128,
+        other => return Err(format!("unsupported result type: {other:?}")),
+    })
+}
+
+/// Runs `export` on a fresh instance of the composition.
+fn run_unfused(
+    engine: &wasmtime::Engine,
+    component: &wasmtime::component::Component,
+    export: &str,
+) -> Result<Outcome, String> {
+    use wasmtime::component::{Linker, Val};
+    let mut store = wasmtime::Store::new(engine, ());
+    let linker = Linker::<()>::new(engine);
+    let instance = linker
+        .instantiate(&mut store, component)
+        .map_err(|e| format!("instantiation failed: {e:?}"))?;
+    let func = instance
+        .get_func(&mut store, export)
+        .ok_or_else(|| format!("no exported func `{export}`"))?;
+    let mut results = [Val::Bool(false)];
+    match func.call(&mut store, &[], &mut results) {
+        Ok(()) => Ok(Outcome::Value(val_to_i128(&results[0])?)),
+        Err(e) => {
+            if std::env::var_os("MELD_TEST_VERBOSE").is_some() {
+                eprintln!("  (unfused `{export}` trapped: {e:?})");
+            }
+            Ok(Outcome::Trap)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Fused: a plain core module on wasmtime's core API and on wasmi.
+
+/// The fused core result: raw bits and their width.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CoreOutcome {
+    I32(u32),
+    I64(u64),
+    Trap,
+}
+
+impl fmt::Display for CoreOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CoreOutcome::I32(v) => write!(f, "i32 {} (as s32 {})", v, *v as i32),
+            CoreOutcome::I64(v) => write!(f, "i64 {} (as s64 {})", v, *v as i64),
+            CoreOutcome::Trap => write!(f, "trap"),
+        }
+    }
+}
+
+/// Compares a core result with an expectation by bit pattern at the core
+/// result's width (`u32`/`s32`/`bool` are i32, `u64`/`s64` are i64).
+fn core_matches(got: CoreOutcome, want: Outcome) -> bool {
+    match (got, want) {
+        (CoreOutcome::Trap, Outcome::Trap) => true,
+        (CoreOutcome::I32(bits), Outcome::Value(v)) => {
+            (i32::MIN as i128..=u32::MAX as i128).contains(&v) && bits == v as u32
+        }
+        (CoreOutcome::I64(bits), Outcome::Value(v)) => {
+            (i64::MIN as i128..=u64::MAX as i128).contains(&v) && bits == v as u64
+        }
+        _ => false,
+    }
+}
+
+fn core_engine() -> wasmtime::Engine {
+    let mut config = wasmtime::Config::new();
+    config.wasm_multi_memory(true);
+    wasmtime::Engine::new(&config).expect("core engine")
+}
+
+fn run_fused_wasmtime(
+    engine: &wasmtime::Engine,
+    module: &wasmtime::Module,
+    export: &str,
+) -> Result<CoreOutcome, String> {
+    let mut store = wasmtime::Store::new(engine, ());
+    let instance = wasmtime::Instance::new(&mut store, module, &[])
+        .map_err(|e| format!("instantiation failed: {e:?}"))?;
+    let func = instance
+        .get_func(&mut store, export)
+        .ok_or_else(|| format!("no exported core func `{export}`"))?;
+    let ty = func.ty(&store);
+    if ty.params().len() != 0 || ty.results().len() != 1 {
+        return Err(format!("core export `{export}` has type {ty:?}, want [] -> [i32|i64]"));
+    }
+    let result_ty = ty.results().next().unwrap();
+    let mut results = [wasmtime::Val::I32(0)];
+    match func.call(&mut store, &[], &mut results) {
+        Ok(()) => match (result_ty, &results[0]) {
+            (wasmtime::ValType::I32, wasmtime::Val::I32(v)) => Ok(CoreOutcome::I32(*v as u32)),
+            (wasmtime::ValType::I64, wasmtime::Val::I64(v)) => Ok(CoreOutcome::I64(*v as u64)),
+            (t, v) => Err(format!("core export `{export}` returned {v:?} of type {t}")),
+        },
+        Err(e) => {
+            if std::env::var_os("MELD_TEST_VERBOSE").is_some() {
+                eprintln!("  (fused/wasmtime `{export}` trapped: {e:?})");
+            }
+            Ok(CoreOutcome::Trap)
+        }
+    }
+}
+
+fn wasmi_engine() -> wasmi::Engine {
+    let mut config = wasmi::Config::default();
+    config.wasm_multi_memory(true);
+    wasmi::Engine::new(&config)
+}
+
+fn run_fused_wasmi(
+    engine: &wasmi::Engine,
+    module: &wasmi::Module,
+    export: &str,
+) -> Result<CoreOutcome, String> {
+    let mut store = wasmi::Store::new(engine, ());
+    let linker = wasmi::Linker::<()>::new(engine);
+    let instance = linker
+        .instantiate_and_start(&mut store, module)
+        .map_err(|e| format!("instantiation failed: {e}"))?;
+    let func = instance
+        .get_func(&store, export)
+        .ok_or_else(|| format!("no exported core func `{export}`"))?;
+    let ty = func.ty(&store);
+    if !ty.params().is_empty() || ty.results().len() != 1 {
+        return Err(format!("core export `{export}` has type {ty:?}, want [] -> [i32|i64]"));
+    }
+    let mut results = [wasmi::Val::default(ty.results()[0])];
+    match func.call(&mut store, &[], &mut results) {
+        Ok(()) => match &results[0] {
+            wasmi::Val::I32(v) => Ok(CoreOutcome::I32(*v as u32)),
+            wasmi::Val::I64(v) => Ok(CoreOutcome::I64(*v as u64)),
+            v => Err(format!("core export `{export}` returned {v:?}")),
+        },
+        Err(e) => {
+            if std::env::var_os("MELD_TEST_VERBOSE").is_some() {
+                eprintln!("  (fused/wasmi `{export}` trapped: {e})");
+            }
+            Ok(CoreOutcome::Trap)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+
+/// Writes straight to the process's stderr, bypassing libtest's output
+/// capture, so the line shows up even when the test passes.
+fn loud(msg: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr().write_all(msg.as_bytes());
+}
+
+#[test]
+fn fuse_wat_fixtures() {
+    let fixtures = load_fixtures();
+    let unfused_only = std::env::var_os("MELD_TEST_UNFUSED_ONLY").is_some();
+    if unfused_only {
+        loud(concat!(
+            "\n",
+            "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n",
+            "!! MELD_TEST_UNFUSED_ONLY is set: FUSED CHECKS ARE SKIPPED.            !!\n",
+            "!! Only the unfused compositions are checked. Never set this in CI.    !!\n",
+            "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n",
+        ));
+    }
+    let filter = std::env::var("MELD_TEST_FILTER").ok();
+
+    let comp_engine = component_engine();
+    let core_wt = core_engine();
+    let core_wi = wasmi_engine();
+
+    let mut failures: Vec<String> = Vec::new();
+    let mut checked = 0usize;
+    let mut fixtures_run = 0usize;
+
+    for fx in &fixtures {
+        if let Some(f) = &filter {
+            if !fx.name.contains(f.as_str()) {
+                continue;
+            }
+        }
+        fixtures_run += 1;
+        let fail = |failures: &mut Vec<String>, export: &str, engine: &str, msg: String| {
+            failures.push(format!("{}: `{export}` [{engine}]: {msg}", fx.name));
+        };
+
+        let bytes = match wat::parse_file(&fx.path) {
+            Ok(b) => b,
+            Err(e) => {
+                fail(&mut failures, "*", "wat", format!("parse error: {e}"));
+                continue;
+            }
+        };
+
+        // 1. Unfused.
+        match wasmtime::component::Component::new(&comp_engine, &bytes) {
+            Ok(component) => {
+                for ex in &fx.expects {
+                    match run_unfused(&comp_engine, &component, &ex.export) {
+                        Ok(got) if got == ex.want => {}
+                        Ok(got) => fail(
+                            &mut failures,
+                            &ex.export,
+                            "unfused",
+                            format!("got {got}, want {}", ex.want),
+                        ),
+                        Err(e) => fail(&mut failures, &ex.export, "unfused", e),
+                    }
+                }
+            }
+            Err(e) => fail(&mut failures, "*", "unfused", format!("compile error: {e:?}")),
+        }
+        checked += fx.expects.len();
+
+        if unfused_only {
+            continue;
+        }
+
+        // 2. Fuse and validate.
+        let fused = match meld_core::fuse(&[&bytes], &meld_core::FuseOptions::default()) {
+            Ok(f) => f.wasm,
+            Err(e) => {
+                fail(&mut failures, "*", "fuse", format!("fuse failed: {e}"));
+                continue;
+            }
+        };
+        if let Err(e) = wasmparser::Validator::new().validate_all(&fused) {
+            fail(&mut failures, "*", "validate", format!("fused module invalid: {e}"));
+            continue;
+        }
+        if std::env::var_os("MELD_TEST_DUMP").is_some() {
+            let out = std::env::temp_dir().join(format!("meld-fused-{}.wasm", fx.name));
+            let _ = std::fs::write(&out, &fused);
+            eprintln!("  fused {} -> {}", fx.name, out.display());
+        }
+
+        // 3. Run the fused module on wasmtime (core) and wasmi.
+        let wt_module = wasmtime::Module::new(&core_wt, &fused);
+        let wi_module = wasmi::Module::new(&core_wi, &fused[..]);
+        for ex in &fx.expects {
+            match &wt_module {
+                Ok(m) => match run_fused_wasmtime(&core_wt, m, &ex.export) {
+                    Ok(got) if core_matches(got, ex.want) => {}
+                    Ok(got) => fail(
+                        &mut failures,
+                        &ex.export,
+                        "fused/wasmtime",
+                        format!("got {got}, want {}", ex.want),
+                    ),
+                    Err(e) => fail(&mut failures, &ex.export, "fused/wasmtime", e),
+                },
+                Err(e) => fail(
+                    &mut failures,
+                    &ex.export,
+                    "fused/wasmtime",
+                    format!("compile error: {e:?}"),
+                ),
+            }
+            match &wi_module {
+                Ok(m) => match run_fused_wasmi(&core_wi, m, &ex.export) {
+                    Ok(got) if core_matches(got, ex.want) => {}
+                    Ok(got) => fail(
+                        &mut failures,
+                        &ex.export,
+                        "fused/wasmi",
+                        format!("got {got}, want {}", ex.want),
+                    ),
+                    Err(e) => fail(&mut failures, &ex.export, "fused/wasmi", e),
+                },
+                Err(e) => fail(
+                    &mut failures,
+                    &ex.export,
+                    "fused/wasmi",
+                    format!("compile error: {e}"),
+                ),
+            }
+        }
+    }
+
+    loud(&format!(
+        "fuse_wat: {fixtures_run} fixtures, {checked} expectations checked{}\n",
+        if unfused_only { " (UNFUSED ONLY: fused checks skipped)" } else { "" }
+    ));
+    if let Some(f) = &filter {
+        loud(&format!("fuse_wat: MELD_TEST_FILTER={f:?} is set; only matching fixtures ran\n"));
+        assert!(fixtures_run > 0, "MELD_TEST_FILTER={f:?} matched no fixture");
+    }
+    if !failures.is_empty() {
+        panic!(
+            "{} failure(s) in fuse_wat fixtures:\n  {}",
+            failures.len(),
+            failures.join("\n  ")
+        );
+    }
+}
+
+#[test]
+fn fixture_headers_parse() {
+    // Fails on a missing/short fixture directory or a fixture without expectations.
+    let fixtures = load_fixtures();
+    assert!(fixtures.len() >= MIN_FIXTURES);
+}
