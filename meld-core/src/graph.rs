@@ -113,10 +113,11 @@ pub struct Graph {
 pub(crate) fn build(
     translation: &ComponentTranslation,
     modules: &PrimaryMap<StaticModuleIndex, ModuleTranslation<'_>>,
-    _types: &ComponentTypesBuilder,
+    types: &mut ComponentTypesBuilder,
 ) -> Result<Graph> {
     let mut b = Builder {
         t: translation,
+        types,
         modules,
         graph: Graph {
             component_instances: translation.component.num_runtime_component_instances,
@@ -138,6 +139,7 @@ pub(crate) fn build(
 
 struct Builder<'a, 'data> {
     t: &'a ComponentTranslation,
+    types: &'a mut ComponentTypesBuilder,
     modules: &'a PrimaryMap<StaticModuleIndex, ModuleTranslation<'data>>,
     graph: Graph,
     /// RuntimeInstanceIndex → node index.
@@ -157,11 +159,9 @@ struct Builder<'a, 'data> {
 impl Builder<'_, '_> {
     fn run(&mut self) -> Result<()> {
         let component = &self.t.component;
-        if !component.imported_resources.is_empty()
-            || !component.defined_resource_instances.is_empty()
-        {
+        if !component.defined_resource_instances.is_empty() {
             return Err(Error::Unsupported(
-                "resources (own/borrow handles and resource types) are not fused yet".into(),
+                "resources defined inside the composition are not fused yet".into(),
             ));
         }
         for init in &component.initializers {
@@ -378,13 +378,36 @@ impl Builder<'_, '_> {
                     "trap",
                 )?
             }
+            Trampoline::ResourceDrop { instance, ty } => {
+                // Only host-defined (imported) resources get here: dropping
+                // one of their handles is the host's business.
+                let res = self.types.resources_mut_and_types().1[*ty].unwrap_concrete_ty();
+                if self.t.component.defined_resource_index(res).is_some() {
+                    return Err(Error::Unsupported(
+                        "resources defined inside the composition are not fused yet".into(),
+                    ));
+                }
+                let import = self.t.component.imported_resources[res];
+                let (module, name) = self.import_name(import)?;
+                self.graph.host_funcs.push(HostFunc {
+                    module,
+                    field: format!("[resource-drop]{name}"),
+                    abi: AbiOptions {
+                        component: instance.as_u32(),
+                        memory: None,
+                        realloc: None,
+                        post_return: None,
+                        string_encoding: "utf8",
+                    },
+                });
+                Def::Host(self.graph.host_funcs.len() - 1)
+            }
             Trampoline::ResourceNew { .. }
             | Trampoline::ResourceRep { .. }
-            | Trampoline::ResourceDrop { .. }
             | Trampoline::ResourceTransferOwn
             | Trampoline::ResourceTransferBorrow => {
                 return Err(Error::Unsupported(
-                    "resources (own/borrow handles) are not fused yet".into(),
+                    "resources: passing own/borrow handles between fused components is not supported yet".into(),
                 ))
             }
             other => {

@@ -54,5 +54,5 @@ pub fn translate(component: &[u8]) -> Result<Graph> {
             ))
         }
     };
-    graph::build(&translation, &modules, &types)
+    graph::build(&translation, &modules, &mut types)
 }
