@@ -6,11 +6,13 @@
 //!
 //! ```text
 //! ;; expect: run = 42
-//! ;; expect: run_trap = trap
+//! ;; expect: run-trap = trap
 //! ```
 //!
-//! Each names a top-level export of type `(func (result T))` with `T` one of
-//! `u32`, `s32`, `u64`, `s64`, `bool`. The harness checks that
+//! Each names a top-level export (a kebab-case component name, which is also
+//! the fused module's core export name) of type `(func (result T))` with `T`
+//! one of `u32`, `s32`, `u64`, `s64`, `bool`; the value is an integer
+//! (`true`/`false` for bool) or `trap`. The harness checks that
 //!
 //! 1. the composition itself (wasmtime's component runtime) produces the value,
 //! 2. `meld_core::fuse` turns it into a core module that validates, and
@@ -79,30 +81,40 @@ fn parse_expectations(name: &str, text: &str) -> Result<Vec<Expectation>, String
             continue;
         };
         let Some((export, value)) = rest.split_once('=') else {
-            return Err(format!("{name}:{}: malformed expect line `{line}`", lineno + 1));
+            return Err(format!(
+                "{name}:{}: malformed expect line `{line}`",
+                lineno + 1
+            ));
         };
         let export = export.trim();
         let value = value.trim();
         if export.is_empty() {
-            return Err(format!("{name}:{}: expect line without export name", lineno + 1));
+            return Err(format!(
+                "{name}:{}: expect line without export name",
+                lineno + 1
+            ));
         }
-        let want = match value {
-            "trap" => Outcome::Trap,
-            "true" => Outcome::Value(1),
-            "false" => Outcome::Value(0),
-            v => {
-                let parsed = if let Some(hex) = v.strip_prefix("0x") {
-                    i128::from_str_radix(&hex.replace('_', ""), 16)
-                } else {
-                    v.replace('_', "").parse::<i128>()
-                };
-                Outcome::Value(parsed.map_err(|e| {
-                    format!("{name}:{}: bad expected value `{v}`: {e}", lineno + 1)
-                })?)
-            }
-        };
+        let want =
+            match value {
+                "trap" => Outcome::Trap,
+                "true" => Outcome::Value(1),
+                "false" => Outcome::Value(0),
+                v => {
+                    let parsed = if let Some(hex) = v.strip_prefix("0x") {
+                        i128::from_str_radix(&hex.replace('_', ""), 16)
+                    } else {
+                        v.replace('_', "").parse::<i128>()
+                    };
+                    Outcome::Value(parsed.map_err(|e| {
+                        format!("{name}:{}: bad expected value `{v}`: {e}", lineno + 1)
+                    })?)
+                }
+            };
         if out.iter().any(|e: &Expectation| e.export == export) {
-            return Err(format!("{name}:{}: duplicate expectation for `{export}`", lineno + 1));
+            return Err(format!(
+                "{name}:{}: duplicate expectation for `{export}`",
+                lineno + 1
+            ));
         }
         out.push(Expectation {
             export: export.to_string(),
@@ -145,12 +157,25 @@ fn load_fixtures() -> Vec<Fixture> {
             Err(e) => errors.push(e),
         }
     }
-    assert!(errors.is_empty(), "bad fixture headers:\n{}", errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "bad fixture headers:\n{}",
+        errors.join("\n")
+    );
     fixtures
 }
 
 // ---------------------------------------------------------------------------
 // Unfused: wasmtime's component runtime.
+
+/// A one-line description of a wasmtime call error: the trap code if there
+/// is one, else the innermost cause.
+fn describe(e: &wasmtime::Error) -> String {
+    match e.downcast_ref::<wasmtime::Trap>() {
+        Some(t) => format!("{t}"),
+        None => format!("{}", e.root_cause()),
+    }
+}
 
 fn component_engine() -> wasmtime::Engine {
     let mut config = wasmtime::Config::new();
@@ -192,7 +217,7 @@ fn run_unfused(
         Ok(()) => Ok(Outcome::Value(val_to_i128(&results[0])?)),
         Err(e) => {
             if std::env::var_os("MELD_TEST_VERBOSE").is_some() {
-                eprintln!("  (unfused `{export}` trapped: {e:?})");
+                eprintln!("  (unfused `{export}` trapped: {})", describe(&e));
             }
             Ok(Outcome::Trap)
         }
@@ -254,7 +279,9 @@ fn run_fused_wasmtime(
         .ok_or_else(|| format!("no exported core func `{export}`"))?;
     let ty = func.ty(&store);
     if ty.params().len() != 0 || ty.results().len() != 1 {
-        return Err(format!("core export `{export}` has type {ty:?}, want [] -> [i32|i64]"));
+        return Err(format!(
+            "core export `{export}` has type {ty:?}, want [] -> [i32|i64]"
+        ));
     }
     let result_ty = ty.results().next().unwrap();
     let mut results = [wasmtime::Val::I32(0)];
@@ -266,7 +293,7 @@ fn run_fused_wasmtime(
         },
         Err(e) => {
             if std::env::var_os("MELD_TEST_VERBOSE").is_some() {
-                eprintln!("  (fused/wasmtime `{export}` trapped: {e:?})");
+                eprintln!("  (fused/wasmtime `{export}` trapped: {})", describe(&e));
             }
             Ok(CoreOutcome::Trap)
         }
@@ -294,7 +321,9 @@ fn run_fused_wasmi(
         .ok_or_else(|| format!("no exported core func `{export}`"))?;
     let ty = func.ty(&store);
     if !ty.params().is_empty() || ty.results().len() != 1 {
-        return Err(format!("core export `{export}` has type {ty:?}, want [] -> [i32|i64]"));
+        return Err(format!(
+            "core export `{export}` has type {ty:?}, want [] -> [i32|i64]"
+        ));
     }
     let mut results = [wasmi::Val::default(ty.results()[0])];
     match func.call(&mut store, &[], &mut results) {
@@ -379,7 +408,12 @@ fn fuse_wat_fixtures() {
                     }
                 }
             }
-            Err(e) => fail(&mut failures, "*", "unfused", format!("compile error: {e:?}")),
+            Err(e) => fail(
+                &mut failures,
+                "*",
+                "unfused",
+                format!("compile error: {e:?}"),
+            ),
         }
         checked += fx.expects.len();
 
@@ -396,7 +430,12 @@ fn fuse_wat_fixtures() {
             }
         };
         if let Err(e) = wasmparser::Validator::new().validate_all(&fused) {
-            fail(&mut failures, "*", "validate", format!("fused module invalid: {e}"));
+            fail(
+                &mut failures,
+                "*",
+                "validate",
+                format!("fused module invalid: {e}"),
+            );
             continue;
         }
         if std::env::var_os("MELD_TEST_DUMP").is_some() {
@@ -450,11 +489,20 @@ fn fuse_wat_fixtures() {
 
     loud(&format!(
         "fuse_wat: {fixtures_run} fixtures, {checked} expectations checked{}\n",
-        if unfused_only { " (UNFUSED ONLY: fused checks skipped)" } else { "" }
+        if unfused_only {
+            " (UNFUSED ONLY: fused checks skipped)"
+        } else {
+            ""
+        }
     ));
     if let Some(f) = &filter {
-        loud(&format!("fuse_wat: MELD_TEST_FILTER={f:?} is set; only matching fixtures ran\n"));
-        assert!(fixtures_run > 0, "MELD_TEST_FILTER={f:?} matched no fixture");
+        loud(&format!(
+            "fuse_wat: MELD_TEST_FILTER={f:?} is set; only matching fixtures ran\n"
+        ));
+        assert!(
+            fixtures_run > 0,
+            "MELD_TEST_FILTER={f:?} matched no fixture"
+        );
     }
     if !failures.is_empty() {
         panic!(
