@@ -444,7 +444,41 @@ fn fuse_wat_fixtures() {
             eprintln!("  fused {} -> {}", fx.name, out.display());
         }
 
-        // 3. Run the fused module on wasmtime (core) and wasmi.
+        // 3. Fuse with --component and run the wrapped component like the
+        //    original.
+        let wrap_opts = meld_core::FuseOptions {
+            component: true,
+            ..Default::default()
+        };
+        match meld_core::fuse(&[&bytes], &wrap_opts)
+            .map_err(|e| format!("fuse --component failed: {e}"))
+            .and_then(|f| {
+                let want = meld_core::world::wit_text(&bytes).map_err(|e| e.to_string())?;
+                let got = meld_core::world::wit_text(&f.wasm).map_err(|e| e.to_string())?;
+                if want != got {
+                    return Err(format!("wrapped world differs:\n{got}\nwant:\n{want}"));
+                }
+                wasmtime::component::Component::new(&comp_engine, &f.wasm)
+                    .map_err(|e| format!("wrapped component does not compile: {e:?}"))
+            }) {
+            Ok(component) => {
+                for ex in &fx.expects {
+                    match run_unfused(&comp_engine, &component, &ex.export) {
+                        Ok(got) if got == ex.want => {}
+                        Ok(got) => fail(
+                            &mut failures,
+                            &ex.export,
+                            "wrapped",
+                            format!("got {got}, want {}", ex.want),
+                        ),
+                        Err(e) => fail(&mut failures, &ex.export, "wrapped", e),
+                    }
+                }
+            }
+            Err(e) => fail(&mut failures, "*", "wrapped", e),
+        }
+
+        // 4. Run the fused module on wasmtime (core) and wasmi.
         let wt_module = wasmtime::Module::new(&core_wt, &fused);
         let wi_module = wasmi::Module::new(&core_wi, &fused[..]);
         for ex in &fx.expects {
@@ -488,7 +522,7 @@ fn fuse_wat_fixtures() {
     }
 
     loud(&format!(
-        "fuse_wat: {fixtures_run} fixtures, {checked} expectations checked{}\n",
+        "fuse_wat: {fixtures_run} fixtures, {checked} expectations checked on 4 engines (unfused, fused core on wasmtime and wasmi, fused+wrapped component){}\n",
         if unfused_only {
             " (UNFUSED ONLY: fused checks skipped)"
         } else {

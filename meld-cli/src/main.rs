@@ -47,6 +47,10 @@ struct FuseArgs {
     /// encoding of every host import and export) as JSON to this file.
     #[arg(long, value_name = "FILE")]
     emit_import_map: Option<PathBuf>,
+    /// Wrap the fused module back into a component with the same WIT world as
+    /// the input composition.
+    #[arg(long)]
+    component: bool,
     /// Print statistics about the fusion to stderr.
     #[arg(long)]
     stats: bool,
@@ -118,6 +122,7 @@ fn fuse(args: FuseArgs) -> Result<()> {
             MemoryArg::Shared => meld_core::MemoryMode::Shared,
             MemoryArg::Auto => meld_core::MemoryMode::Auto,
         },
+        component: args.component,
     };
     let refs: Vec<&[u8]> = inputs.iter().map(|b| b.as_slice()).collect();
     let fused = meld_core::fuse(&refs, &opts).with_context(|| {

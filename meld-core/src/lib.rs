@@ -14,6 +14,7 @@ pub mod merge;
 pub mod precheck;
 pub mod translate;
 pub mod world;
+pub mod wrap;
 
 pub use abi::AbiRecord;
 pub use error::Error;
@@ -37,6 +38,9 @@ pub enum MemoryMode {
 #[derive(Debug, Clone, Default)]
 pub struct FuseOptions {
     pub memory: MemoryMode,
+    /// Wrap the fused module back into a component with the composition's
+    /// world (`meld fuse --component`).
+    pub component: bool,
 }
 
 /// The output of [`fuse`].
@@ -83,10 +87,25 @@ pub fn fuse(inputs: &[&[u8]], opts: &FuseOptions) -> Result<Fused> {
     };
     let graph = translate::translate(&component)?;
     let merged = merge::merge(&graph)?;
-    let (mut record, extra) = abi::record(&graph, &merged)?;
+    let (mut record, mut extra) = abi::record(&graph, &merged)?;
+    if opts.component {
+        for (name, kind, idx) in wrap::main_exports(&record, merged.counts.memories) {
+            if record.exports.iter().any(|e| e.name == name) {
+                return Err(Error::Unsupported(format!(
+                    "--component: the composition exports a function named `{name}`, \
+                     which the wrapper needs for the core module's own `{name}`"
+                )));
+            }
+            extra.items.insert(name, (kind, idx));
+        }
+    }
     let world = world::section_payload(&component)?;
     let encoded = encode::encode(&graph, &merged, &mut record, &extra, Some(&world))?;
-    let wasm = encoded.wasm;
+    let wasm = if opts.component {
+        wrap::wrap(&component, &encoded.wasm, &record)?
+    } else {
+        encoded.wasm
+    };
     let stats = Stats {
         component_instances: graph.component_instances,
         modules: graph.nodes.len(),

@@ -1,0 +1,607 @@
+//! Stage 5: fused core module → component with the composition's world.
+//!
+//! The component's types, imports, exports and the shim-table / fix-up
+//! plumbing that lowers host imports before the main module's memories exist
+//! are produced by wit-component's `ComponentEncoder`, from a *skeleton* core
+//! module that has exactly the fused module's imports and exports but no
+//! code. The encoder's output is then rewritten:
+//!
+//! * the skeleton is replaced by the fused module (which additionally exports
+//!   `memory` and `cabi_realloc`, the names the encoder's aliases expect);
+//! * after the main instance is created, aliases for every memory and realloc
+//!   named by the ABI record (`cabi_memory<N>`, `cabi_realloc<N>`) are added;
+//! * every `canon lower` of a host import and every `canon lift` of an export
+//!   gets the memory, realloc and string encoding of the component that
+//!   originally lowered or lifted it (the encoder would give them all one
+//!   memory); core indices after the inserted aliases are shifted.
+//!
+//! The result is validated as a component before it is returned.
+
+use crate::abi::{AbiRecord, Options};
+use crate::{Error, Result};
+use std::collections::BTreeMap;
+use wasm_encoder::{
+    Alias, CanonicalFunctionSection, CanonicalOption, ComponentAliasSection, ExportKind, InstanceSection, Module, RawSection,
+};
+use wasmparser::{
+    CanonicalFunction, ComponentAlias, ComponentExternalKind, ComponentTypeRef, ExternalKind,
+    Instance, Parser, Payload,
+};
+
+/// Names the encoder's aliases use for the main module's memory and realloc.
+pub const MAIN_MEMORY: &str = "memory";
+pub const MAIN_REALLOC: &str = "cabi_realloc";
+
+fn wc_err(e: impl std::fmt::Display) -> Error {
+    Error::Unsupported(format!("cannot re-express the composition as a component: {e:#}"))
+}
+
+fn perr(e: wasmparser::BinaryReaderError) -> Error {
+    Error::Internal(format!("wrapping: cannot parse: {e}"))
+}
+
+/// Wrap `fused` (a fused core module whose ABI record is `record`) into a
+/// component with the world of `composition`.
+pub fn wrap(composition: &[u8], fused: &[u8], record: &AbiRecord) -> Result<Vec<u8>> {
+    check_duplicate_imports(record)?;
+    let (resolve, world) = crate::world::decode(composition)?;
+    let mut skeleton = skeleton(fused)?;
+    wit_component::embed_component_metadata(
+        &mut skeleton,
+        &resolve,
+        world,
+        wit_component::StringEncoding::UTF8,
+    )
+    .map_err(wc_err)?;
+    let shell = wit_component::ComponentEncoder::default()
+        .validate(true)
+        .module(&skeleton)
+        .map_err(wc_err)?
+        .encode()
+        .map_err(wc_err)?;
+    let out = Rewriter::new(record, fused).rewrite(&shell)?;
+    let mut features = crate::translate::features();
+    features.insert(wasmparser::WasmFeatures::COMPONENT_MODEL);
+    wasmparser::Validator::new_with_features(features)
+        .validate_all(&out)
+        .map_err(|e| Error::OutputInvalid(format!("wrapped component: {e}")))?;
+    Ok(out)
+}
+
+/// The same host function lowered with different options by two
+/// components cannot be expressed by one core import name.
+fn check_duplicate_imports(record: &AbiRecord) -> Result<()> {
+    let mut seen: BTreeMap<(&str, &str), &Options> = BTreeMap::new();
+    for i in &record.imports {
+        if let Some(prev) = seen.insert((&i.module, &i.field), &i.options) {
+            if prev != &i.options {
+                return Err(Error::Unsupported(format!(
+                    "--component: host import `{}#{}` is lowered by several components with \
+                     different memories or encodings",
+                    i.module, i.field
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A code-less module with the fused module's imports (deduplicated) and
+/// exports, for `ComponentEncoder` to derive the component shell from.
+fn skeleton(fused: &[u8]) -> Result<Vec<u8>> {
+    let mut types: Vec<wasmparser::FuncType> = Vec::new();
+    let mut imports: Vec<(String, String, u32)> = Vec::new();
+    let mut func_types: Vec<u32> = Vec::new();
+    let mut exports: Vec<(String, ExternalKind, u32)> = Vec::new();
+    let mut has_memory = false;
+    for payload in Parser::new(0).parse_all(fused) {
+        match payload.map_err(perr)? {
+            Payload::TypeSection(r) => {
+                for ty in r.into_iter_err_on_gc_types() {
+                    types.push(ty.map_err(perr)?);
+                }
+            }
+            Payload::ImportSection(r) => {
+                for imp in r.into_imports() {
+                    let imp = imp.map_err(perr)?;
+                    if let wasmparser::TypeRef::Func(t) = imp.ty {
+                        func_types.push(t);
+                        if !imports.iter().any(|(m, f, _)| m == imp.module && f == imp.name) {
+                            imports.push((imp.module.to_string(), imp.name.to_string(), t));
+                        }
+                    }
+                }
+            }
+            Payload::FunctionSection(r) => {
+                for t in r {
+                    func_types.push(t.map_err(perr)?);
+                }
+            }
+            Payload::MemorySection(r) => has_memory |= r.count() > 0,
+            Payload::ExportSection(r) => {
+                for e in r {
+                    let e = e.map_err(perr)?;
+                    exports.push((e.name.to_string(), e.kind, e.index));
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut m = Module::new();
+    let mut ts = wasm_encoder::TypeSection::new();
+    let mut r = wasm_encoder::reencode::RoundtripReencoder;
+    use wasm_encoder::reencode::Reencode;
+    for t in &types {
+        let params: Vec<_> = t.params().iter().map(|v| r.val_type(*v).unwrap()).collect();
+        let results: Vec<_> = t.results().iter().map(|v| r.val_type(*v).unwrap()).collect();
+        ts.ty().function(params, results);
+    }
+    let realloc_ty = types.len() as u32;
+    ts.ty().function(
+        [wasm_encoder::ValType::I32; 4],
+        [wasm_encoder::ValType::I32],
+    );
+    m.section(&ts);
+    let mut is = wasm_encoder::ImportSection::new();
+    for (module, field, t) in &imports {
+        is.import(module, field, wasm_encoder::EntityType::Function(*t));
+    }
+    m.section(&is);
+    let mut fs = wasm_encoder::FunctionSection::new();
+    let mut es = wasm_encoder::ExportSection::new();
+    let mut code = wasm_encoder::CodeSection::new();
+    let mut stub = wasm_encoder::Function::new([]);
+    stub.instructions().unreachable().end();
+    let mut next = imports.len() as u32;
+    let mut has_realloc = false;
+    for (name, kind, idx) in &exports {
+        if *kind != ExternalKind::Func || name.starts_with("cabi_realloc") {
+            has_realloc |= name.starts_with("cabi_realloc");
+            continue;
+        }
+        fs.function(func_types[*idx as usize]);
+        code.function(&stub);
+        es.export(name, ExportKind::Func, next);
+        next += 1;
+    }
+    if has_realloc {
+        fs.function(realloc_ty);
+        code.function(&stub);
+        es.export(MAIN_REALLOC, ExportKind::Func, next);
+    }
+    m.section(&fs);
+    if has_memory {
+        let mut ms = wasm_encoder::MemorySection::new();
+        ms.memory(wasm_encoder::MemoryType {
+            minimum: 0,
+            maximum: None,
+            memory64: false,
+            shared: false,
+            page_size_log2: None,
+        });
+        m.section(&ms);
+        es.export(MAIN_MEMORY, ExportKind::Memory, 0);
+    }
+    m.section(&es);
+    m.section(&code);
+    Ok(m.finish())
+}
+
+/// Rewrites the encoder's shell around the fused module.
+struct Rewriter<'a> {
+    record: &'a AbiRecord,
+    fused: &'a [u8],
+    /// Old core func index → main-module export name (for lifts).
+    core_func_names: Vec<Option<String>>,
+    core_memories: u32,
+    core_instances: u32,
+    /// Component func index → (interface, function) for lowers.
+    comp_funcs: Vec<Option<(String, String)>>,
+    /// Component instance index → import name.
+    comp_instances: Vec<Option<String>>,
+    modules: u32,
+    main_instance: Option<u32>,
+    /// Where the new aliases went: counts of old items before them.
+    func_base: u32,
+    mem_base: u32,
+    new_funcs: u32,
+    new_mems: u32,
+    /// Export name → new alias index.
+    mem_alias: BTreeMap<String, u32>,
+    func_alias: BTreeMap<String, u32>,
+}
+
+impl<'a> Rewriter<'a> {
+    fn new(record: &'a AbiRecord, fused: &'a [u8]) -> Self {
+        Rewriter {
+            record,
+            fused,
+            core_func_names: Vec::new(),
+            core_memories: 0,
+            core_instances: 0,
+            comp_funcs: Vec::new(),
+            comp_instances: Vec::new(),
+            modules: 0,
+            main_instance: None,
+            func_base: u32::MAX,
+            mem_base: u32::MAX,
+            new_funcs: 0,
+            new_mems: 0,
+            mem_alias: BTreeMap::new(),
+            func_alias: BTreeMap::new(),
+        }
+    }
+
+    fn shift_func(&self, i: u32) -> u32 {
+        if i >= self.func_base {
+            i + self.new_funcs
+        } else {
+            i
+        }
+    }
+
+    fn shift_mem(&self, i: u32) -> u32 {
+        if i >= self.mem_base {
+            i + self.new_mems
+        } else {
+            i
+        }
+    }
+
+    fn rewrite(mut self, shell: &[u8]) -> Result<Vec<u8>> {
+        let mut out = wasm_encoder::Component::new();
+        let mut parser = Parser::new(0);
+        let mut rest = shell;
+        loop {
+            let (payload, consumed) = match parser.parse(rest, true).map_err(perr)? {
+                wasmparser::Chunk::Parsed { payload, consumed } => (payload, consumed),
+                wasmparser::Chunk::NeedMoreData(_) => {
+                    return Err(Error::Internal("wrapping: truncated shell".into()))
+                }
+            };
+            let section_bytes = &rest[..consumed];
+            rest = &rest[consumed..];
+            match payload {
+                Payload::ModuleSection {
+                    unchecked_range, ..
+                } => {
+                    let body = &rest[..unchecked_range.len()];
+                    if self.modules == 0 {
+                        out.section(&RawSection {
+                            id: 1,
+                            data: self.fused,
+                        });
+                    } else {
+                        out.section(&RawSection { id: 1, data: body });
+                    }
+                    self.modules += 1;
+                    rest = &rest[body.len()..];
+                }
+                Payload::ComponentSection {
+                    unchecked_range, ..
+                } => {
+                    let body = &rest[..unchecked_range.len()];
+                    out.section(&RawSection { id: 4, data: body });
+                    rest = &rest[body.len()..];
+                }
+                Payload::InstanceSection(r) => {
+                    let mut s = InstanceSection::new();
+                    for inst in r {
+                        match inst.map_err(perr)? {
+                            Instance::Instantiate { module_index, args } => {
+                                if module_index == 0 {
+                                    self.main_instance = Some(self.core_instances);
+                                }
+                                let args: Vec<(String, wasm_encoder::ModuleArg)> = args
+                                    .iter()
+                                    .map(|a| {
+                                        (a.name.to_string(), wasm_encoder::ModuleArg::Instance(a.index))
+                                    })
+                                    .collect();
+                                s.instantiate(module_index, args.iter().map(|(n, a)| (n.as_str(), *a)));
+                            }
+                            Instance::FromExports(exports) => {
+                                let items: Vec<(String, ExportKind, u32)> = exports
+                                    .iter()
+                                    .map(|e| {
+                                        let idx = match e.kind {
+                                            ExternalKind::Func | ExternalKind::FuncExact => {
+                                                self.shift_func(e.index)
+                                            }
+                                            ExternalKind::Memory => self.shift_mem(e.index),
+                                            _ => e.index,
+                                        };
+                                        (e.name.to_string(), export_kind(e.kind), idx)
+                                    })
+                                    .collect();
+                                s.export_items(items.iter().map(|(n, k, i)| (n.as_str(), *k, *i)));
+                            }
+                        }
+                        self.core_instances += 1;
+                    }
+                    out.section(&s);
+                    if self.main_instance.is_some() && self.func_base == u32::MAX {
+                        self.insert_aliases(&mut out)?;
+                    }
+                }
+                Payload::ComponentAliasSection(r) => {
+                    for a in r.clone() {
+                        match a.map_err(perr)? {
+                            ComponentAlias::CoreInstanceExport {
+                                kind,
+                                instance_index,
+                                name,
+                            } => match kind {
+                                ExternalKind::Func | ExternalKind::FuncExact => {
+                                    let n = (Some(instance_index) == self.main_instance)
+                                        .then(|| name.to_string());
+                                    self.core_func_names.push(n);
+                                }
+                                ExternalKind::Memory => self.core_memories += 1,
+                                _ => {}
+                            },
+                            ComponentAlias::InstanceExport {
+                                kind,
+                                instance_index,
+                                name,
+                            } => match kind {
+                                ComponentExternalKind::Func => {
+                                    let iface = self
+                                        .comp_instances
+                                        .get(instance_index as usize)
+                                        .cloned()
+                                        .flatten();
+                                    self.comp_funcs.push(iface.map(|i| (i, name.to_string())));
+                                }
+                                ComponentExternalKind::Instance => self.comp_instances.push(None),
+                                _ => {}
+                            },
+                            ComponentAlias::Outer { .. } => {}
+                        }
+                    }
+                    out.section(&RawSection {
+                        id: 6,
+                        data: section_data(section_bytes),
+                    });
+                }
+                Payload::ComponentImportSection(r) => {
+                    for imp in r.clone() {
+                        let imp = imp.map_err(perr)?;
+                        match imp.ty {
+                            ComponentTypeRef::Instance(_) => {
+                                self.comp_instances.push(Some(imp.name.name.to_string()))
+                            }
+                            ComponentTypeRef::Func(_) => self
+                                .comp_funcs
+                                .push(Some(("$root".to_string(), imp.name.name.to_string()))),
+                            _ => {}
+                        }
+                    }
+                    out.section(&RawSection {
+                        id: 10,
+                        data: section_data(section_bytes),
+                    });
+                }
+                Payload::ComponentInstanceSection(r) => {
+                    for _ in r.clone() {
+                        self.comp_instances.push(None);
+                    }
+                    out.section(&RawSection {
+                        id: 5,
+                        data: section_data(section_bytes),
+                    });
+                }
+                Payload::ComponentExportSection(r) => {
+                    for e in r.clone() {
+                        match e.map_err(perr)?.kind {
+                            ComponentExternalKind::Func => self.comp_funcs.push(None),
+                            ComponentExternalKind::Instance => self.comp_instances.push(None),
+                            _ => {}
+                        }
+                    }
+                    out.section(&RawSection {
+                        id: 11,
+                        data: section_data(section_bytes),
+                    });
+                }
+                Payload::ComponentCanonicalSection(r) => {
+                    let mut s = CanonicalFunctionSection::new();
+                    for f in r {
+                        self.canonical(&mut s, f.map_err(perr)?)?;
+                    }
+                    out.section(&s);
+                }
+                Payload::End(_) => break,
+                Payload::Version { .. } => {}
+                _ => {
+                    if !section_bytes.is_empty() {
+                        out.section(&RawSection {
+                            id: section_bytes[0],
+                            data: section_data(section_bytes),
+                        });
+                    }
+                }
+            }
+        }
+        if self.main_instance.is_none() {
+            return Err(Error::Internal("wrapping: the shell never instantiates its main module".into()));
+        }
+        Ok(out.finish())
+    }
+
+    /// Aliases for every memory and realloc the ABI record names.
+    fn insert_aliases(&mut self, out: &mut wasm_encoder::Component) -> Result<()> {
+        let main = self.main_instance.expect("called after the main instance");
+        self.func_base = self.core_func_names.len() as u32;
+        self.mem_base = self.core_memories;
+        let mut mems = std::collections::BTreeSet::new();
+        let mut funcs = std::collections::BTreeSet::new();
+        let opts = self
+            .record
+            .imports
+            .iter()
+            .map(|i| &i.options)
+            .chain(self.record.exports.iter().map(|e| &e.options));
+        for o in opts {
+            if let Some(m) = &o.memory {
+                mems.insert(m.clone());
+            }
+            if let Some(r) = &o.realloc {
+                funcs.insert(r.clone());
+            }
+        }
+        let mut s = ComponentAliasSection::new();
+        for m in mems {
+            s.alias(Alias::CoreInstanceExport {
+                instance: main,
+                kind: ExportKind::Memory,
+                name: &m,
+            });
+            self.mem_alias.insert(m, self.mem_base + self.new_mems);
+            self.new_mems += 1;
+        }
+        for f in funcs {
+            s.alias(Alias::CoreInstanceExport {
+                instance: main,
+                kind: ExportKind::Func,
+                name: &f,
+            });
+            self.func_alias.insert(f, self.func_base + self.new_funcs);
+            self.new_funcs += 1;
+        }
+        if self.new_mems + self.new_funcs > 0 {
+            out.section(&s);
+        }
+        Ok(())
+    }
+
+    fn options(&self, o: &Options, post_return: Option<u32>) -> Vec<CanonicalOption> {
+        let mut v = vec![match o.string_encoding.as_str() {
+            "utf16" => CanonicalOption::UTF16,
+            "latin1+utf16" => CanonicalOption::CompactUTF16,
+            _ => CanonicalOption::UTF8,
+        }];
+        if let Some(m) = o.memory.as_ref().and_then(|m| self.mem_alias.get(m)) {
+            v.push(CanonicalOption::Memory(*m));
+        }
+        if let Some(r) = o.realloc.as_ref().and_then(|r| self.func_alias.get(r)) {
+            v.push(CanonicalOption::Realloc(*r));
+        }
+        if let Some(p) = post_return {
+            v.push(CanonicalOption::PostReturn(p));
+        }
+        v
+    }
+
+    fn canonical(&mut self, s: &mut CanonicalFunctionSection, f: CanonicalFunction) -> Result<()> {
+        match f {
+            CanonicalFunction::Lift {
+                core_func_index,
+                type_index,
+                options,
+            } => {
+                let name = self
+                    .core_func_names
+                    .get(core_func_index as usize)
+                    .cloned()
+                    .flatten()
+                    .ok_or_else(|| Error::Internal("wrapping: lift of an unknown function".into()))?;
+                let export = self
+                    .record
+                    .exports
+                    .iter()
+                    .find(|e| e.name == name)
+                    .ok_or_else(|| Error::Internal(format!("wrapping: no ABI entry for export `{name}`")))?;
+                let post = options.iter().find_map(|o| match o {
+                    wasmparser::CanonicalOption::PostReturn(p) => Some(self.shift_func(*p)),
+                    _ => None,
+                });
+                let post = if export.post_return.is_some() { post } else { None };
+                let opts = self.options(&export.options, post);
+                s.lift(self.shift_func(core_func_index), type_index, opts);
+                self.comp_funcs.push(None);
+            }
+            CanonicalFunction::Lower {
+                func_index,
+                options: _,
+            } => {
+                let (module, field) = self
+                    .comp_funcs
+                    .get(func_index as usize)
+                    .cloned()
+                    .flatten()
+                    .ok_or_else(|| Error::Internal("wrapping: lower of an unknown function".into()))?;
+                let import = self
+                    .record
+                    .imports
+                    .iter()
+                    .find(|i| i.module == module && i.field == field)
+                    .ok_or_else(|| {
+                        Error::Internal(format!("wrapping: no ABI entry for import `{module}#{field}`"))
+                    })?;
+                let opts = self.options(&import.options, None);
+                s.lower(func_index, opts);
+                self.core_func_names.push(None);
+            }
+            CanonicalFunction::ResourceDrop { resource } => {
+                s.resource_drop(resource);
+                self.core_func_names.push(None);
+            }
+            CanonicalFunction::ResourceNew { resource } => {
+                s.resource_new(resource);
+                self.core_func_names.push(None);
+            }
+            CanonicalFunction::ResourceRep { resource } => {
+                s.resource_rep(resource);
+                self.core_func_names.push(None);
+            }
+            other => {
+                return Err(Error::Unsupported(format!(
+                    "--component: canonical function {other:?} in the wrapper"
+                )))
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The payload of a section (without id and size), given its full bytes.
+fn section_data(section: &[u8]) -> &[u8] {
+    let mut reader = wasmparser::BinaryReader::new(&section[1..], 0);
+    let size = reader.read_var_u32().expect("section size") as usize;
+    let start = section.len() - size;
+    &section[start..]
+}
+
+fn export_kind(k: ExternalKind) -> ExportKind {
+    match k {
+        ExternalKind::Func | ExternalKind::FuncExact => ExportKind::Func,
+        ExternalKind::Table => ExportKind::Table,
+        ExternalKind::Memory => ExportKind::Memory,
+        ExternalKind::Global => ExportKind::Global,
+        ExternalKind::Tag => ExportKind::Tag,
+    }
+}
+
+/// Extra exports the fused module needs for [`wrap`]: `memory` (memory 0,
+/// when there is any memory) and `cabi_realloc` (the first realloc of the
+/// record), the names the encoder's aliases refer to.
+pub fn main_exports(record: &AbiRecord, memories: u32) -> Vec<(String, ExportKind, u32)> {
+    let mut v = Vec::new();
+    let all = record
+        .imports
+        .iter()
+        .map(|i| &i.options)
+        .chain(record.exports.iter().map(|e| &e.options));
+    let mut realloc = None;
+    for o in all {
+        realloc = realloc.or(o.realloc_index);
+    }
+    if memories > 0 {
+        v.push((MAIN_MEMORY.to_string(), ExportKind::Memory, 0));
+    }
+    if let Some(r) = realloc {
+        v.push((MAIN_REALLOC.to_string(), ExportKind::Func, r));
+    }
+    v
+}
