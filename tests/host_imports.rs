@@ -1,0 +1,177 @@
+//! Host imports that need memory, realloc and string encodings: the
+//! composition, the fused+wrapped component (both on wasmtime's component
+//! API with the same host functions) and the fused core module (on wasmtime's
+//! core API, with host functions written against the `meld:abi` record) must
+//! produce the same result and the same host-visible calls.
+
+use std::path::Path;
+use wasmtime::component::{Component, Linker, Val};
+use wasmtime::{Engine, Store};
+
+const HOST_STRING: &str = "héllo";
+
+fn fixture(name: &str) -> Vec<u8> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/host").join(name);
+    assert!(p.exists(), "missing fixture {}", p.display());
+    wat::parse_file(&p).unwrap()
+}
+
+fn engine() -> Engine {
+    let mut c = wasmtime::Config::new();
+    c.wasm_component_model(true);
+    c.wasm_multi_memory(true);
+    Engine::new(&c).unwrap()
+}
+
+/// Runs `run` of a component with a host providing `test:host/api`;
+/// returns (result, logged strings, number of `add` calls).
+fn run_component(engine: &Engine, bytes: &[u8]) -> (u32, Vec<String>, u32) {
+    #[derive(Default)]
+    struct Host {
+        logs: Vec<String>,
+        adds: u32,
+    }
+    let component = Component::new(engine, bytes).expect("component compiles");
+    let mut linker = Linker::<Host>::new(engine);
+    let mut api = linker.instance("test:host/api").unwrap();
+    api.func_wrap("get", |_, (): ()| Ok((HOST_STRING.to_string(),))).unwrap();
+    api.func_wrap("log", |mut cx, (s,): (String,)| {
+        cx.data_mut().logs.push(s);
+        Ok(())
+    })
+    .unwrap();
+    api.func_wrap("add", |mut cx, (a, b): (u32, u32)| {
+        cx.data_mut().adds += 1;
+        Ok((a + b,))
+    })
+    .unwrap();
+    let mut store = Store::new(engine, Host::default());
+    let instance = linker.instantiate(&mut store, &component).unwrap();
+    let f = instance.get_func(&mut store, "run").unwrap();
+    let mut out = [Val::U32(0)];
+    f.call(&mut store, &[], &mut out).unwrap();
+    let Val::U32(v) = out[0] else { panic!("u32 result") };
+    let host = store.into_data();
+    (v, host.logs, host.adds)
+}
+
+#[test]
+fn host_imports_with_memory_agree_unfused_wrapped_and_core() {
+    let engine = engine();
+    let input = fixture("host_strings.wat");
+
+    let unfused = run_component(&engine, &input);
+    assert_eq!(unfused, (6042, vec!["héllo!".to_string()], 1));
+
+    let wrapped = meld_core::fuse(
+        &[&input],
+        &meld_core::FuseOptions {
+            component: true,
+            ..Default::default()
+        },
+    )
+    .expect("fuse --component");
+    assert_eq!(
+        meld_core::world::wit_text(&wrapped.wasm).unwrap(),
+        meld_core::world::wit_text(&input).unwrap()
+    );
+    assert_eq!(run_component(&engine, &wrapped.wasm), unfused);
+
+    let fused = meld_core::fuse(&[&input], &Default::default()).expect("fuse");
+    assert_eq!(run_core(&engine, &fused), unfused);
+}
+
+/// The core module with host functions that follow the ABI record.
+fn run_core(engine: &Engine, fused: &meld_core::Fused) -> (u32, Vec<String>, u32) {
+    use wasmtime::{Caller, Extern, Linker, Module};
+    #[derive(Default)]
+    struct Host {
+        logs: Vec<String>,
+        adds: u32,
+    }
+    let abi = &fused.abi;
+    let entry = |field: &str| {
+        abi.imports
+            .iter()
+            .find(|i| i.module == "test:host/api" && i.field == field)
+            .unwrap_or_else(|| panic!("ABI record lists `{field}`"))
+            .clone()
+    };
+    let get = entry("get");
+    let log = entry("log");
+    assert_eq!(get.options.string_encoding, "utf16");
+    assert_eq!(log.options.string_encoding, "utf16");
+    let mem_name = get.options.memory.clone().expect("get needs a memory");
+    let realloc_name = get.options.realloc.clone().expect("get needs a realloc");
+    assert_eq!(log.options.memory.as_deref(), Some(mem_name.as_str()));
+
+    let module = Module::new(engine, &fused.wasm).unwrap();
+    let mut linker = Linker::<Host>::new(engine);
+    let (m1, r1) = (mem_name.clone(), realloc_name.clone());
+    linker
+        .func_wrap("test:host/api", "get", move |mut cx: Caller<'_, Host>, retptr: i32| {
+            let mem = match cx.get_export(&m1) {
+                Some(Extern::Memory(m)) => m,
+                _ => panic!("memory export"),
+            };
+            let realloc = cx
+                .get_export(&r1)
+                .and_then(|e| e.into_func())
+                .unwrap()
+                .typed::<(i32, i32, i32, i32), i32>(&cx)
+                .unwrap();
+            let units: Vec<u16> = HOST_STRING.encode_utf16().collect();
+            let ptr = realloc.call(&mut cx, (0, 0, 2, units.len() as i32 * 2)).unwrap();
+            let bytes: Vec<u8> = units.iter().flat_map(|u| u.to_le_bytes()).collect();
+            mem.write(&mut cx, ptr as usize, &bytes).unwrap();
+            mem.write(&mut cx, retptr as usize, &ptr.to_le_bytes()).unwrap();
+            mem.write(&mut cx, retptr as usize + 4, &(units.len() as i32).to_le_bytes())
+                .unwrap();
+        })
+        .unwrap();
+    let m2 = mem_name.clone();
+    linker
+        .func_wrap("test:host/api", "log", move |mut cx: Caller<'_, Host>, ptr: i32, len: i32| {
+            let mem = match cx.get_export(&m2) {
+                Some(Extern::Memory(m)) => m,
+                _ => panic!("memory export"),
+            };
+            let mut buf = vec![0u8; len as usize * 2];
+            mem.read(&cx, ptr as usize, &mut buf).unwrap();
+            let units: Vec<u16> = buf.chunks(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+            cx.data_mut().logs.push(String::from_utf16(&units).unwrap());
+        })
+        .unwrap();
+    linker
+        .func_wrap("test:host/api", "add", |mut cx: Caller<'_, Host>, a: i32, b: i32| {
+            cx.data_mut().adds += 1;
+            a + b
+        })
+        .unwrap();
+    let mut store = Store::new(engine, Host::default());
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let run = instance.get_typed_func::<(), i32>(&mut store, "run").unwrap();
+    let v = run.call(&mut store, ()).unwrap() as u32;
+    let host = store.into_data();
+    (v, host.logs, host.adds)
+}
+
+#[test]
+fn wrapping_refuses_one_import_lowered_with_two_memories() {
+    let input = fixture("duplicate_lowering.wat");
+    // Plain fusion keeps both lowerings as separate imports.
+    let fused = meld_core::fuse(&[&input], &Default::default()).expect("fuse");
+    let logs: Vec<_> = fused.abi.imports.iter().filter(|i| i.field == "log").collect();
+    assert_eq!(logs.len(), 2);
+    assert_ne!(logs[0].options.memory, logs[1].options.memory);
+    let err = meld_core::fuse(
+        &[&input],
+        &meld_core::FuseOptions {
+            component: true,
+            ..Default::default()
+        },
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("test:host/api#log"), "{err}");
+}
