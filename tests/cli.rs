@@ -40,7 +40,9 @@ fn fuse(inputs: &[&Path], out: &Path, extra: &[&str]) -> Output {
 
 /// Run export `name` (no params, one i32 result) of a host-free core module.
 fn run_core_i32(wasm: &[u8], name: &str) -> i32 {
-    let engine = wasmtime::Engine::default();
+    let mut config = wasmtime::Config::new();
+    config.wasm_multi_memory(true);
+    let engine = wasmtime::Engine::new(&config).expect("engine");
     let module = wasmtime::Module::new(&engine, wasm).expect("fused module compiles");
     let mut store = wasmtime::Store::new(&engine, ());
     let instance = wasmtime::Instance::new(&mut store, &module, &[]).expect("instantiates");
@@ -73,10 +75,20 @@ fn fuses_a_shipped_fixture_and_the_result_runs() {
     let out = dir.join("out.wasm");
     let map = dir.join("abi.json");
     let input = fixture("wat/string_utf8_to_utf16_len.wat");
-    let r = fuse(&[&input], &out, &["--stats", "--emit-import-map", map.to_str().unwrap()]);
+    let r = fuse(
+        &[&input],
+        &out,
+        &["--stats", "--emit-import-map", map.to_str().unwrap()],
+    );
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let stats = String::from_utf8_lossy(&r.stderr);
-    for key in ["component instances:", "adapter", "memories:", "output bytes:", "time:"] {
+    for key in [
+        "component instances:",
+        "adapter",
+        "memories:",
+        "output bytes:",
+        "time:",
+    ] {
         assert!(stats.contains(key), "--stats prints `{key}`: {stats}");
     }
     let wasm = std::fs::read(&out).unwrap();
@@ -124,14 +136,22 @@ fn refuses_non_wasm() {
     let input = dir.join("in.wasm");
     std::fs::write(&input, b"hello, this is not wasm\n").unwrap();
     let out = dir.join("o.wasm");
-    assert_refused(&fuse(&[&input], &out, &[]), "not a WebAssembly binary", &out);
+    assert_refused(
+        &fuse(&[&input], &out, &[]),
+        "not a WebAssembly binary",
+        &out,
+    );
 }
 
 #[test]
 fn refuses_core_module() {
     let dir = scratch("core");
     let input = dir.join("core.wasm");
-    std::fs::write(&input, wat::parse_file(fixture("bad/core_module.wat")).unwrap()).unwrap();
+    std::fs::write(
+        &input,
+        wat::parse_file(fixture("bad/core_module.wat")).unwrap(),
+    )
+    .unwrap();
     let out = dir.join("o.wasm");
     assert_refused(&fuse(&[&input], &out, &[]), "core WebAssembly module", &out);
 }
@@ -145,7 +165,11 @@ fn refuses_truncated_component() {
         let input = dir.join(format!("cut{cut}.wasm"));
         std::fs::write(&input, &full[..cut]).unwrap();
         let r = fuse(&[&input], &out, &[]);
-        let needle = if cut < 8 { "truncated" } else { "invalid component" };
+        let needle = if cut < 8 {
+            "truncated"
+        } else {
+            "invalid component"
+        };
         assert_refused(&r, needle, &out);
     }
 }
@@ -166,7 +190,10 @@ fn refuses_unlinkable_inputs() {
     let dir = scratch("unlinked");
     let out = dir.join("o.wasm");
     let r = fuse(
-        &[&fixture("bad/unlinked_a.wat"), &fixture("bad/unlinked_b.wat")],
+        &[
+            &fixture("bad/unlinked_a.wat"),
+            &fixture("bad/unlinked_b.wat"),
+        ],
         &out,
         &[],
     );
@@ -198,7 +225,11 @@ fn refuses_shared_memory_mode_but_accepts_multi_and_auto() {
     assert_refused(&r, "--memory shared", &out);
     for mode in ["multi", "auto"] {
         let r = fuse(&[&input], &out, &["--memory", mode]);
-        assert!(r.status.success(), "{mode}: {}", String::from_utf8_lossy(&r.stderr));
+        assert!(
+            r.status.success(),
+            "{mode}: {}",
+            String::from_utf8_lossy(&r.stderr)
+        );
         assert_eq!(run_core_i32(&std::fs::read(&out).unwrap(), "run"), 5);
         std::fs::remove_file(&out).unwrap();
     }
@@ -244,7 +275,11 @@ fn same_input_gives_byte_identical_output() {
         .filter(|p| p.extension().is_some_and(|e| e == "wat"))
         .collect();
     files.sort();
-    assert!(files.len() >= 40, "expected the WAT fixtures in {}", dir.display());
+    assert!(
+        files.len() >= 40,
+        "expected the WAT fixtures in {}",
+        dir.display()
+    );
     let mut fused = 0;
     for f in &files {
         let bytes = wat::parse_file(f).unwrap();
@@ -260,4 +295,61 @@ fn same_input_gives_byte_identical_output() {
         }
     }
     assert!(fused >= 40, "only {fused} fixtures fused");
+}
+
+#[test]
+fn component_flag_writes_a_component_with_the_same_world() {
+    let dir = scratch("component");
+    let out = dir.join("c.wasm");
+    let input = fixture("host/host_strings.wat");
+    let r = fuse(&[&input], &out, &["--component"]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let bytes = std::fs::read(&out).unwrap();
+    assert_eq!(
+        meld_core::precheck::classify(&bytes).unwrap(),
+        meld_core::precheck::BinaryKind::Component
+    );
+    let original = wat::parse_file(&input).unwrap();
+    assert_eq!(
+        meld_core::world::wit_text(&bytes).unwrap(),
+        meld_core::world::wit_text(&original).unwrap()
+    );
+}
+
+#[test]
+fn inspect_shows_graph_abi_and_world_as_text_and_json() {
+    let input = fixture("host/host_strings.wat");
+    let r = meld(&["inspect".as_ref(), input.as_os_str()]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let text = String::from_utf8(r.stdout).unwrap();
+    for needle in [
+        "component instances: 4",
+        "(adapter)",
+        "meld:trap (builtin)",
+        "h::get <- host test:host/api#get",
+        "test:host/api#get  (component 1, memory cabi_memory0",
+        "import test:host/api;",
+        "export run: func() -> u32;",
+    ] {
+        assert!(text.contains(needle), "missing `{needle}` in:\n{text}");
+    }
+    let r = meld(&["inspect".as_ref(), input.as_os_str(), "--json".as_ref()]);
+    assert!(r.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    assert_eq!(json["input"], "component");
+    assert_eq!(json["abi"]["imports"][0]["field"], "get");
+
+    // A fused module is inspected through its meld:abi section.
+    let dir = scratch("inspect");
+    let out = dir.join("f.wasm");
+    assert!(fuse(&[&input], &out, &[]).status.success());
+    let r = meld(&["inspect".as_ref(), out.as_os_str(), "--json".as_ref()]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    assert_eq!(json["input"], "fused-core-module");
+    assert_eq!(json["abi"]["exports"][0]["name"], "run");
+    assert!(json["wit"]
+        .as_str()
+        .unwrap()
+        .contains("import test:host/api;"));
 }

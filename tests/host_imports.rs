@@ -11,7 +11,9 @@ use wasmtime::{Engine, Store};
 const HOST_STRING: &str = "héllo";
 
 fn fixture(name: &str) -> Vec<u8> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/host").join(name);
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/host")
+        .join(name);
     assert!(p.exists(), "missing fixture {}", p.display());
     wat::parse_file(&p).unwrap()
 }
@@ -34,7 +36,8 @@ fn run_component(engine: &Engine, bytes: &[u8]) -> (u32, Vec<String>, u32) {
     let component = Component::new(engine, bytes).expect("component compiles");
     let mut linker = Linker::<Host>::new(engine);
     let mut api = linker.instance("test:host/api").unwrap();
-    api.func_wrap("get", |_, (): ()| Ok((HOST_STRING.to_string(),))).unwrap();
+    api.func_wrap("get", |_, (): ()| Ok((HOST_STRING.to_string(),)))
+        .unwrap();
     api.func_wrap("log", |mut cx, (s,): (String,)| {
         cx.data_mut().logs.push(s);
         Ok(())
@@ -50,7 +53,9 @@ fn run_component(engine: &Engine, bytes: &[u8]) -> (u32, Vec<String>, u32) {
     let f = instance.get_func(&mut store, "run").unwrap();
     let mut out = [Val::U32(0)];
     f.call(&mut store, &[], &mut out).unwrap();
-    let Val::U32(v) = out[0] else { panic!("u32 result") };
+    let Val::U32(v) = out[0] else {
+        panic!("u32 result")
+    };
     let host = store.into_data();
     (v, host.logs, host.adds)
 }
@@ -109,69 +114,103 @@ fn run_core(engine: &Engine, fused: &meld_core::Fused) -> (u32, Vec<String>, u32
     let mut linker = Linker::<Host>::new(engine);
     let (m1, r1) = (mem_name.clone(), realloc_name.clone());
     linker
-        .func_wrap("test:host/api", "get", move |mut cx: Caller<'_, Host>, retptr: i32| {
-            let mem = match cx.get_export(&m1) {
-                Some(Extern::Memory(m)) => m,
-                _ => panic!("memory export"),
-            };
-            let realloc = cx
-                .get_export(&r1)
-                .and_then(|e| e.into_func())
-                .unwrap()
-                .typed::<(i32, i32, i32, i32), i32>(&cx)
+        .func_wrap(
+            "test:host/api",
+            "get",
+            move |mut cx: Caller<'_, Host>, retptr: i32| {
+                let mem = match cx.get_export(&m1) {
+                    Some(Extern::Memory(m)) => m,
+                    _ => panic!("memory export"),
+                };
+                let realloc = cx
+                    .get_export(&r1)
+                    .and_then(|e| e.into_func())
+                    .unwrap()
+                    .typed::<(i32, i32, i32, i32), i32>(&cx)
+                    .unwrap();
+                let units: Vec<u16> = HOST_STRING.encode_utf16().collect();
+                let ptr = realloc
+                    .call(&mut cx, (0, 0, 2, units.len() as i32 * 2))
+                    .unwrap();
+                let bytes: Vec<u8> = units.iter().flat_map(|u| u.to_le_bytes()).collect();
+                mem.write(&mut cx, ptr as usize, &bytes).unwrap();
+                mem.write(&mut cx, retptr as usize, &ptr.to_le_bytes())
+                    .unwrap();
+                mem.write(
+                    &mut cx,
+                    retptr as usize + 4,
+                    &(units.len() as i32).to_le_bytes(),
+                )
                 .unwrap();
-            let units: Vec<u16> = HOST_STRING.encode_utf16().collect();
-            let ptr = realloc.call(&mut cx, (0, 0, 2, units.len() as i32 * 2)).unwrap();
-            let bytes: Vec<u8> = units.iter().flat_map(|u| u.to_le_bytes()).collect();
-            mem.write(&mut cx, ptr as usize, &bytes).unwrap();
-            mem.write(&mut cx, retptr as usize, &ptr.to_le_bytes()).unwrap();
-            mem.write(&mut cx, retptr as usize + 4, &(units.len() as i32).to_le_bytes())
-                .unwrap();
-        })
+            },
+        )
         .unwrap();
     let m2 = mem_name.clone();
     linker
-        .func_wrap("test:host/api", "log", move |mut cx: Caller<'_, Host>, ptr: i32, len: i32| {
-            let mem = match cx.get_export(&m2) {
-                Some(Extern::Memory(m)) => m,
-                _ => panic!("memory export"),
-            };
-            let mut buf = vec![0u8; len as usize * 2];
-            mem.read(&cx, ptr as usize, &mut buf).unwrap();
-            let units: Vec<u16> = buf.chunks(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
-            cx.data_mut().logs.push(String::from_utf16(&units).unwrap());
-        })
+        .func_wrap(
+            "test:host/api",
+            "log",
+            move |mut cx: Caller<'_, Host>, ptr: i32, len: i32| {
+                let mem = match cx.get_export(&m2) {
+                    Some(Extern::Memory(m)) => m,
+                    _ => panic!("memory export"),
+                };
+                let mut buf = vec![0u8; len as usize * 2];
+                mem.read(&cx, ptr as usize, &mut buf).unwrap();
+                let units: Vec<u16> = buf
+                    .chunks(2)
+                    .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                    .collect();
+                cx.data_mut().logs.push(String::from_utf16(&units).unwrap());
+            },
+        )
         .unwrap();
     linker
-        .func_wrap("test:host/api", "add", |mut cx: Caller<'_, Host>, a: i32, b: i32| {
-            cx.data_mut().adds += 1;
-            a + b
-        })
+        .func_wrap(
+            "test:host/api",
+            "add",
+            |mut cx: Caller<'_, Host>, a: i32, b: i32| {
+                cx.data_mut().adds += 1;
+                a + b
+            },
+        )
         .unwrap();
     let mut store = Store::new(engine, Host::default());
     let instance = linker.instantiate(&mut store, &module).unwrap();
-    let run = instance.get_typed_func::<(), i32>(&mut store, "run").unwrap();
+    let run = instance
+        .get_typed_func::<(), i32>(&mut store, "run")
+        .unwrap();
     let v = run.call(&mut store, ()).unwrap() as u32;
     let host = store.into_data();
     (v, host.logs, host.adds)
 }
 
 #[test]
-fn wrapping_refuses_one_import_lowered_with_two_memories() {
+fn one_import_lowered_with_two_memories_is_wrapped_through_the_table() {
     let input = fixture("duplicate_lowering.wat");
-    // Plain fusion keeps both lowerings as separate imports.
+    // Plain fusion keeps both lowerings as separate imports, one per memory.
     let fused = meld_core::fuse(&[&input], &Default::default()).expect("fuse");
-    let logs: Vec<_> = fused.abi.imports.iter().filter(|i| i.field == "log").collect();
+    let logs: Vec<_> = fused
+        .abi
+        .imports
+        .iter()
+        .filter(|i| i.field == "log")
+        .collect();
     assert_eq!(logs.len(), 2);
     assert_ne!(logs[0].options.memory, logs[1].options.memory);
-    let err = meld_core::fuse(
+
+    let engine = engine();
+    let wrapped = meld_core::fuse(
         &[&input],
         &meld_core::FuseOptions {
             component: true,
             ..Default::default()
         },
     )
-    .unwrap_err()
-    .to_string();
-    assert!(err.contains("test:host/api#log"), "{err}");
+    .expect("fuse --component");
+    for bytes in [&input, &wrapped.wasm] {
+        let (v, logs, adds) = run_component(&engine, bytes);
+        assert_eq!((v, adds), (2, 0));
+        assert_eq!(logs, vec!["hi".to_string(), "hi".to_string()]);
+    }
 }

@@ -9,7 +9,11 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 #[derive(Parser)]
-#[command(name = "meld", version, about = "Fuse a WebAssembly component composition into one core module")]
+#[command(
+    name = "meld",
+    version,
+    about = "Fuse a WebAssembly component composition into one core module"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -20,6 +24,19 @@ enum Command {
     /// Fuse a composition (one composed component, or several components
     /// linked by name) into one core module.
     Fuse(FuseArgs),
+    /// Show what a composition (or a fused module) is made of: component
+    /// instances, core modules, adapters, builtins, how imports are
+    /// satisfied, host imports, exports and the WIT world.
+    Inspect(InspectArgs),
+}
+
+#[derive(clap::Args)]
+struct InspectArgs {
+    /// A component, or a core module written by `meld fuse`.
+    input: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -60,6 +77,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Fuse(args) => fuse(args),
+        Command::Inspect(args) => inspect(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -78,7 +96,13 @@ fn read_input(path: &Path) -> Result<Vec<u8>> {
     }
     wat::parse_bytes(&bytes)
         .map(|b| b.into_owned())
-        .map_err(|e| anyhow::anyhow!("{}: invalid WebAssembly text: {}", path.display(), e.to_string().replace('\n', " ")))
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "{}: invalid WebAssembly text: {}",
+                path.display(),
+                e.to_string().replace('\n', " ")
+            )
+        })
 }
 
 /// True when `bytes` are UTF-8 whose first non-blank character opens an
@@ -107,9 +131,7 @@ fn fuse(args: FuseArgs) -> Result<()> {
     for path in &args.inputs {
         let bytes = read_input(path)?;
         if let Err(e) = meld_core::precheck::classify(&bytes).and_then(|k| match k {
-            meld_core::precheck::BinaryKind::CoreModule => {
-                Err(meld_core::Error::CoreModuleInput)
-            }
+            meld_core::precheck::BinaryKind::CoreModule => Err(meld_core::Error::CoreModuleInput),
             meld_core::precheck::BinaryKind::Component => Ok(()),
         }) {
             bail!("{}: {e}", path.display());
@@ -126,7 +148,11 @@ fn fuse(args: FuseArgs) -> Result<()> {
     };
     let refs: Vec<&[u8]> = inputs.iter().map(|b| b.as_slice()).collect();
     let fused = meld_core::fuse(&refs, &opts).with_context(|| {
-        let names: Vec<String> = args.inputs.iter().map(|p| p.display().to_string()).collect();
+        let names: Vec<String> = args
+            .inputs
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
         format!("cannot fuse {}", names.join(", "))
     })?;
     if let Some(map) = &args.emit_import_map {
@@ -150,6 +176,21 @@ fn fuse(args: FuseArgs) -> Result<()> {
         eprintln!("input bytes:         {}", s.input_bytes);
         eprintln!("output bytes:        {}", s.output_bytes);
         eprintln!("time:                {:.2?}", start.elapsed());
+    }
+    Ok(())
+}
+
+fn inspect(args: InspectArgs) -> Result<()> {
+    let bytes = read_input(&args.input)?;
+    let report = meld_core::inspect::inspect(&bytes)
+        .with_context(|| format!("cannot inspect {}", args.input.display()))?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).context("cannot serialise the report")?
+        );
+    } else {
+        print!("{report}");
     }
     Ok(())
 }

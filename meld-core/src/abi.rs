@@ -9,7 +9,7 @@
 use crate::graph::{AbiOptions, Graph};
 use crate::merge::Merged;
 use crate::Result;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Custom section name of the embedded record.
@@ -18,7 +18,7 @@ pub const SECTION: &str = "meld:abi";
 pub const VERSION: u32 = 1;
 
 /// The whole record.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct AbiRecord {
     pub version: u32,
     pub imports: Vec<ImportAbi>,
@@ -26,7 +26,7 @@ pub struct AbiRecord {
 }
 
 /// One host import.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ImportAbi {
     pub module: String,
     pub field: String,
@@ -39,7 +39,7 @@ pub struct ImportAbi {
 }
 
 /// One export.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ExportAbi {
     pub name: String,
     /// Function index in the fused module.
@@ -53,7 +53,7 @@ pub struct ExportAbi {
 }
 
 /// Memory, realloc and string encoding, by export name.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Options {
     pub memory: Option<String>,
     pub memory_index: Option<u32>,
@@ -95,12 +95,16 @@ fn options(m: &Merged, o: &AbiOptions, extra: &mut AbiExports) -> Result<Options
     };
     let memory = memory_index.map(|i| {
         let n = memory_export(i);
-        extra.items.insert(n.clone(), (wasm_encoder::ExportKind::Memory, i));
+        extra
+            .items
+            .insert(n.clone(), (wasm_encoder::ExportKind::Memory, i));
         n
     });
     let realloc = realloc_index.map(|i| {
         let n = realloc_export(i);
-        extra.items.insert(n.clone(), (wasm_encoder::ExportKind::Func, i));
+        extra
+            .items
+            .insert(n.clone(), (wasm_encoder::ExportKind::Func, i));
         n
     });
     Ok(Options {
@@ -132,7 +136,9 @@ pub fn record(graph: &Graph, m: &Merged) -> Result<(AbiRecord, AbiExports)> {
             Some(d) => {
                 let idx = m.resolve(d)?.1;
                 let n = post_return_export(&e.name);
-                extra.items.insert(n.clone(), (wasm_encoder::ExportKind::Func, idx));
+                extra
+                    .items
+                    .insert(n.clone(), (wasm_encoder::ExportKind::Func, idx));
                 Some(n)
             }
             None => None,

@@ -23,8 +23,13 @@ pub fn compose(inputs: &[&[u8]]) -> Result<Vec<u8>> {
     for (i, bytes) in inputs.iter().enumerate() {
         crate::precheck::check_component(bytes)
             .map_err(|e| Error::Link(format!("input {}: {e}", i + 1)))?;
-        let pkg = Package::from_bytes(&format!("meld:input{i}"), None, bytes.to_vec(), graph.types_mut())
-            .map_err(|e| Error::Invalid(format!("input {}: {e:#}", i + 1)))?;
+        let pkg = Package::from_bytes(
+            &format!("meld:input{i}"),
+            None,
+            bytes.to_vec(),
+            graph.types_mut(),
+        )
+        .map_err(|e| Error::Invalid(format!("input {}: {e:#}", i + 1)))?;
         packages.push(graph.register_package(pkg).map_err(link_err)?);
     }
 
@@ -69,7 +74,13 @@ pub fn compose(inputs: &[&[u8]]) -> Result<Vec<u8>> {
             let export = graph.alias_instance_export(from, name).map_err(link_err)?;
             graph
                 .set_instantiation_argument(inst, name, export)
-                .map_err(|e| Error::Link(format!("`{name}` of input {} → input {}: {e}", j + 1, i + 1)))?;
+                .map_err(|e| {
+                    Error::Link(format!(
+                        "`{name}` of input {} → input {}: {e}",
+                        j + 1,
+                        i + 1
+                    ))
+                })?;
             consumed.insert(name.clone());
         }
         instances[i] = Some(inst);

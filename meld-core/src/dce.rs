@@ -30,7 +30,12 @@ struct Remap<'a>(&'a [Option<u32>]);
 impl Reencode for Remap<'_> {
     type Error = std::convert::Infallible;
     fn function_index(&mut self, i: u32) -> Result<u32, reencode::Error<Self::Error>> {
-        Ok(self.0.get(i as usize).copied().flatten().unwrap_or(u32::MAX))
+        Ok(self
+            .0
+            .get(i as usize)
+            .copied()
+            .flatten()
+            .unwrap_or(u32::MAX))
     }
 }
 
@@ -76,7 +81,10 @@ pub fn eliminate(wasm: &[u8]) -> Result<Dce> {
             Payload::StartSection { func, .. } => roots.push(func),
             Payload::GlobalSection(r) => {
                 for g in r {
-                    refs_in_ops(g.map_err(perr)?.init_expr.get_operators_reader(), &mut roots)?;
+                    refs_in_ops(
+                        g.map_err(perr)?.init_expr.get_operators_reader(),
+                        &mut roots,
+                    )?;
                 }
             }
             Payload::ElementSection(r) => {
@@ -110,15 +118,20 @@ pub fn eliminate(wasm: &[u8]) -> Result<Dce> {
     }
     let mut stack = roots;
     while let Some(f) = stack.pop() {
-        let Some(slot) = live.get_mut(f as usize) else { continue };
+        let Some(slot) = live.get_mut(f as usize) else {
+            continue;
+        };
         if *slot && f >= imported {
             continue;
         }
         *slot = true;
         if f >= imported {
-            stack.extend(edges[(f - imported) as usize].iter().copied().filter(|g| {
-                live.get(*g as usize).is_some_and(|l| !*l)
-            }));
+            stack.extend(
+                edges[(f - imported) as usize]
+                    .iter()
+                    .copied()
+                    .filter(|g| live.get(*g as usize).is_some_and(|l| !*l)),
+            );
         }
     }
     let mut map = Vec::with_capacity(total as usize);
@@ -212,7 +225,10 @@ pub fn eliminate(wasm: &[u8]) -> Result<Dce> {
 }
 
 /// The name section with only live functions, renumbered.
-fn rename(names: wasmparser::NameSectionReader<'_>, map: &[Option<u32>]) -> Result<NameSection> {
+pub(crate) fn rename(
+    names: wasmparser::NameSectionReader<'_>,
+    map: &[Option<u32>],
+) -> Result<NameSection> {
     let mut out = NameSection::new();
     for sub in names {
         match sub.map_err(perr)? {

@@ -24,7 +24,9 @@ pub fn encode(
 
     let mut types = TypeSection::new();
     for (params, results) in m.types.keys() {
-        types.ty().function(params.iter().copied(), results.iter().copied());
+        types
+            .ty()
+            .function(params.iter().copied(), results.iter().copied());
     }
     module.section(&types);
 
@@ -93,8 +95,9 @@ pub fn encode(
     // Drop dead functions, then renumber the record to match.
     let dce = crate::dce::eliminate(&bytes)?;
     let new = |i: u32| {
-        dce.map[i as usize]
-            .ok_or_else(|| Error::Internal(format!("function {i} named by the ABI record was removed")))
+        dce.map[i as usize].ok_or_else(|| {
+            Error::Internal(format!("function {i} named by the ABI record was removed"))
+        })
     };
     for e in &mut record.exports {
         e.func = new(e.func)?;

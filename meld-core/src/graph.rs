@@ -243,7 +243,13 @@ impl Builder<'_, '_> {
         Ok(())
     }
 
-    fn push_node(&mut self, label: String, kind: NodeKind, wasm: Arc<Vec<u8>>, args: Vec<Def>) -> usize {
+    fn push_node(
+        &mut self,
+        label: String,
+        kind: NodeKind,
+        wasm: Arc<Vec<u8>>,
+        args: Vec<Def>,
+    ) -> usize {
         self.graph.nodes.push(Node {
             label,
             kind,

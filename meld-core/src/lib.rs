@@ -10,6 +10,7 @@ pub mod dce;
 pub mod encode;
 mod error;
 pub mod graph;
+pub mod inspect;
 pub mod merge;
 pub mod precheck;
 pub mod translate;

@@ -98,7 +98,9 @@ impl Merged {
                 .get(index as usize)
                 .map(|i| (kind, *i))
                 .ok_or_else(|| {
-                    Error::Invalid(format!("{kind:?} {index} of instance {instance} does not exist"))
+                    Error::Invalid(format!(
+                        "{kind:?} {index} of instance {instance} does not exist"
+                    ))
                 }),
         }
     }
@@ -212,7 +214,12 @@ fn parse_err(e: wasmparser::BinaryReaderError) -> Error {
 }
 
 /// Copy one node into `m`; returns its start function, if any.
-fn merge_node(m: &mut Merged, maps: &mut NodeMaps, node: &Node, node_idx: usize) -> Result<Option<u32>> {
+fn merge_node(
+    m: &mut Merged,
+    maps: &mut NodeMaps,
+    node: &Node,
+    node_idx: usize,
+) -> Result<Option<u32>> {
     let mut start = None;
     let mut import_no = 0usize;
     let mut local_names: Vec<(u32, String)> = Vec::new();
@@ -223,19 +230,20 @@ fn merge_node(m: &mut Merged, maps: &mut NodeMaps, node: &Node, node_idx: usize)
                 for group in reader.into_iter() {
                     let group = group.map_err(parse_err)?;
                     for sub in group.into_types() {
-                        let func = match (&sub.composite_type.inner, sub.is_final, sub.supertype_idx) {
-                            (wasmparser::CompositeInnerType::Func(f), true, None)
-                                if !sub.composite_type.shared =>
-                            {
-                                f.clone()
-                            }
-                            _ => {
-                                return Err(Error::Unsupported(format!(
-                                    "GC or non-function types in module {}",
-                                    node.label
-                                )))
-                            }
-                        };
+                        let func =
+                            match (&sub.composite_type.inner, sub.is_final, sub.supertype_idx) {
+                                (wasmparser::CompositeInnerType::Func(f), true, None)
+                                    if !sub.composite_type.shared =>
+                                {
+                                    f.clone()
+                                }
+                                _ => {
+                                    return Err(Error::Unsupported(format!(
+                                        "GC or non-function types in module {}",
+                                        node.label
+                                    )))
+                                }
+                            };
                         let mut r = Remap { maps };
                         let params = func
                             .params()
@@ -257,7 +265,10 @@ fn merge_node(m: &mut Merged, maps: &mut NodeMaps, node: &Node, node_idx: usize)
                 for imp in reader.into_imports() {
                     let imp = imp.map_err(parse_err)?;
                     let def = *node.args.get(import_no).ok_or_else(|| {
-                        Error::Invalid(format!("module {} has more imports than arguments", node.label))
+                        Error::Invalid(format!(
+                            "module {} has more imports than arguments",
+                            node.label
+                        ))
                     })?;
                     import_no += 1;
                     let want = match imp.ty {
@@ -274,7 +285,8 @@ fn merge_node(m: &mut Merged, maps: &mut NodeMaps, node: &Node, node_idx: usize)
                             imp.module, imp.name, node.label
                         )));
                     }
-                    if let (Def::Host(h), TypeRef::Func(t) | TypeRef::FuncExact(t)) = (def, imp.ty) {
+                    if let (Def::Host(h), TypeRef::Func(t) | TypeRef::FuncExact(t)) = (def, imp.ty)
+                    {
                         if m.host_types[h] == u32::MAX {
                             m.host_types[h] = lookup(&maps.types, t);
                         }
@@ -309,9 +321,11 @@ fn merge_node(m: &mut Merged, maps: &mut NodeMaps, node: &Node, node_idx: usize)
             Payload::MemorySection(reader) => {
                 for mem in reader {
                     let mem = mem.map_err(parse_err)?;
-                    m.memories.memory(Remap { maps }.memory_type(mem).map_err(|e| {
-                        Error::Invalid(format!("cannot re-encode memory: {e}"))
-                    })?);
+                    m.memories.memory(
+                        Remap { maps }
+                            .memory_type(mem)
+                            .map_err(|e| Error::Invalid(format!("cannot re-encode memory: {e}")))?,
+                    );
                     maps.memories.push(m.counts.memories);
                     m.counts.memories += 1;
                 }

@@ -44,15 +44,14 @@ pub fn translate(component: &[u8]) -> Result<Graph> {
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         Translator::new(&tunables, &mut validator, &mut types, &scope).translate(component)
     }));
-    let (translation, modules) = match result {
-        Ok(Ok(t)) => t,
-        Ok(Err(e)) => return Err(Error::Invalid(format!("{e:#}"))),
-        Err(_) => {
-            return Err(Error::Unsupported(
+    let (translation, modules) =
+        match result {
+            Ok(Ok(t)) => t,
+            Ok(Err(e)) => return Err(Error::Invalid(format!("{e:#}"))),
+            Err(_) => return Err(Error::Unsupported(
                 "the component uses a construct the translator cannot handle in synchronous mode"
                     .into(),
-            ))
-        }
-    };
+            )),
+        };
     graph::build(&translation, &modules, &mut types)
 }

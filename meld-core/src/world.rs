@@ -24,13 +24,8 @@ pub fn decode(component: &[u8]) -> Result<(wit_parser::Resolve, wit_parser::Worl
 /// The `component-type` section payload describing `component`'s world.
 pub fn section_payload(component: &[u8]) -> Result<Vec<u8>> {
     let (resolve, world) = decode(component)?;
-    wit_component::metadata::encode(
-        &resolve,
-        world,
-        wit_component::StringEncoding::UTF8,
-        None,
-    )
-    .map_err(|e| Error::Internal(format!("cannot encode the world: {e:#}")))
+    wit_component::metadata::encode(&resolve, world, wit_component::StringEncoding::UTF8, None)
+        .map_err(|e| Error::Internal(format!("cannot encode the world: {e:#}")))
 }
 
 /// The world of `component` as WIT text.

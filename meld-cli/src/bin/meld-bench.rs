@@ -38,7 +38,10 @@ fn main() {
     wats.sort();
     for p in wats {
         let bytes = wat::parse_file(&p).expect("fixture assembles");
-        inputs.push((p.file_stem().unwrap().to_string_lossy().into_owned(), vec![bytes]));
+        inputs.push((
+            p.file_stem().unwrap().to_string_lossy().into_owned(),
+            vec![bytes],
+        ));
     }
     let link: Vec<Vec<u8>> = ["app.wat", "lib.wat"]
         .iter()
@@ -66,7 +69,8 @@ fn main() {
         });
         let validate = time(iters, || {
             for b in &refs {
-                let mut v = wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all());
+                let mut v =
+                    wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all());
                 v.validate_all(b).unwrap();
             }
         });

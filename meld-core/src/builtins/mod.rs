@@ -57,5 +57,7 @@ pub fn export_index(wasm: &[u8], name: &str) -> Result<u32> {
             }
         }
     }
-    Err(Error::Internal(format!("builtin module has no export `{name}`")))
+    Err(Error::Internal(format!(
+        "builtin module has no export `{name}`"
+    )))
 }

@@ -17,11 +17,14 @@
 //!
 //! The result is validated as a component before it is returned.
 
+mod indirect;
+
 use crate::abi::{AbiRecord, Options};
 use crate::{Error, Result};
 use std::collections::BTreeMap;
 use wasm_encoder::{
-    Alias, CanonicalFunctionSection, CanonicalOption, ComponentAliasSection, ExportKind, InstanceSection, Module, RawSection,
+    Alias, CanonicalFunctionSection, CanonicalOption, ComponentAliasSection, ExportKind,
+    InstanceSection, Module, RawSection,
 };
 use wasmparser::{
     CanonicalFunction, ComponentAlias, ComponentExternalKind, ComponentTypeRef, ExternalKind,
@@ -33,7 +36,9 @@ pub const MAIN_MEMORY: &str = "memory";
 pub const MAIN_REALLOC: &str = "cabi_realloc";
 
 fn wc_err(e: impl std::fmt::Display) -> Error {
-    Error::Unsupported(format!("cannot re-express the composition as a component: {e:#}"))
+    Error::Unsupported(format!(
+        "cannot re-express the composition as a component: {e:#}"
+    ))
 }
 
 fn perr(e: wasmparser::BinaryReaderError) -> Error {
@@ -43,7 +48,9 @@ fn perr(e: wasmparser::BinaryReaderError) -> Error {
 /// Wrap `fused` (a fused core module whose ABI record is `record`) into a
 /// component with the world of `composition`.
 pub fn wrap(composition: &[u8], fused: &[u8], record: &AbiRecord) -> Result<Vec<u8>> {
-    check_duplicate_imports(record)?;
+    let repeats = indirect::repeats(record);
+    let (fused, sigs) = indirect::apply(fused, &repeats)?;
+    let fused = fused.as_slice();
     let (resolve, world) = crate::world::decode(composition)?;
     let mut skeleton = skeleton(fused)?;
     wit_component::embed_component_metadata(
@@ -59,31 +66,15 @@ pub fn wrap(composition: &[u8], fused: &[u8], record: &AbiRecord) -> Result<Vec<
         .map_err(wc_err)?
         .encode()
         .map_err(wc_err)?;
-    let out = Rewriter::new(record, fused).rewrite(&shell)?;
+    let repeats: Vec<(indirect::Indirect, wasmparser::FuncType)> =
+        repeats.into_iter().map(|(_, i)| i).zip(sigs).collect();
+    let out = Rewriter::new(record, fused).rewrite(&shell, &repeats)?;
     let mut features = crate::translate::features();
     features.insert(wasmparser::WasmFeatures::COMPONENT_MODEL);
     wasmparser::Validator::new_with_features(features)
         .validate_all(&out)
         .map_err(|e| Error::OutputInvalid(format!("wrapped component: {e}")))?;
     Ok(out)
-}
-
-/// The same host function lowered with different options by two
-/// components cannot be expressed by one core import name.
-fn check_duplicate_imports(record: &AbiRecord) -> Result<()> {
-    let mut seen: BTreeMap<(&str, &str), &Options> = BTreeMap::new();
-    for i in &record.imports {
-        if let Some(prev) = seen.insert((&i.module, &i.field), &i.options) {
-            if prev != &i.options {
-                return Err(Error::Unsupported(format!(
-                    "--component: host import `{}#{}` is lowered by several components with \
-                     different memories or encodings",
-                    i.module, i.field
-                )));
-            }
-        }
-    }
-    Ok(())
 }
 
 /// A code-less module with the fused module's imports (deduplicated) and
@@ -106,7 +97,10 @@ fn skeleton(fused: &[u8]) -> Result<Vec<u8>> {
                     let imp = imp.map_err(perr)?;
                     if let wasmparser::TypeRef::Func(t) = imp.ty {
                         func_types.push(t);
-                        if !imports.iter().any(|(m, f, _)| m == imp.module && f == imp.name) {
+                        if !imports
+                            .iter()
+                            .any(|(m, f, _)| m == imp.module && f == imp.name)
+                        {
                             imports.push((imp.module.to_string(), imp.name.to_string(), t));
                         }
                     }
@@ -133,7 +127,11 @@ fn skeleton(fused: &[u8]) -> Result<Vec<u8>> {
     use wasm_encoder::reencode::Reencode;
     for t in &types {
         let params: Vec<_> = t.params().iter().map(|v| r.val_type(*v).unwrap()).collect();
-        let results: Vec<_> = t.results().iter().map(|v| r.val_type(*v).unwrap()).collect();
+        let results: Vec<_> = t
+            .results()
+            .iter()
+            .map(|v| r.val_type(*v).unwrap())
+            .collect();
         ts.ty().function(params, results);
     }
     let realloc_ty = types.len() as u32;
@@ -194,6 +192,7 @@ struct Rewriter<'a> {
     /// Old core func index → main-module export name (for lifts).
     core_func_names: Vec<Option<String>>,
     core_memories: u32,
+    core_tables: u32,
     core_instances: u32,
     /// Component func index → (interface, function) for lowers.
     comp_funcs: Vec<Option<(String, String)>>,
@@ -218,6 +217,7 @@ impl<'a> Rewriter<'a> {
             fused,
             core_func_names: Vec::new(),
             core_memories: 0,
+            core_tables: 0,
             core_instances: 0,
             comp_funcs: Vec::new(),
             comp_instances: Vec::new(),
@@ -248,7 +248,11 @@ impl<'a> Rewriter<'a> {
         }
     }
 
-    fn rewrite(mut self, shell: &[u8]) -> Result<Vec<u8>> {
+    fn rewrite(
+        mut self,
+        shell: &[u8],
+        repeats: &[(indirect::Indirect, wasmparser::FuncType)],
+    ) -> Result<Vec<u8>> {
         let mut out = wasm_encoder::Component::new();
         let mut parser = Parser::new(0);
         let mut rest = shell;
@@ -295,10 +299,16 @@ impl<'a> Rewriter<'a> {
                                 let args: Vec<(String, wasm_encoder::ModuleArg)> = args
                                     .iter()
                                     .map(|a| {
-                                        (a.name.to_string(), wasm_encoder::ModuleArg::Instance(a.index))
+                                        (
+                                            a.name.to_string(),
+                                            wasm_encoder::ModuleArg::Instance(a.index),
+                                        )
                                     })
                                     .collect();
-                                s.instantiate(module_index, args.iter().map(|(n, a)| (n.as_str(), *a)));
+                                s.instantiate(
+                                    module_index,
+                                    args.iter().map(|(n, a)| (n.as_str(), *a)),
+                                );
                             }
                             Instance::FromExports(exports) => {
                                 let items: Vec<(String, ExportKind, u32)> = exports
@@ -338,6 +348,7 @@ impl<'a> Rewriter<'a> {
                                     self.core_func_names.push(n);
                                 }
                                 ExternalKind::Memory => self.core_memories += 1,
+                                ExternalKind::Table => self.core_tables += 1,
                                 _ => {}
                             },
                             ComponentAlias::InstanceExport {
@@ -424,9 +435,116 @@ impl<'a> Rewriter<'a> {
             }
         }
         if self.main_instance.is_none() {
-            return Err(Error::Internal("wrapping: the shell never instantiates its main module".into()));
+            return Err(Error::Internal(
+                "wrapping: the shell never instantiates its main module".into(),
+            ));
+        }
+        if !repeats.is_empty() {
+            self.fill_repeats(&mut out, repeats)?;
         }
         Ok(out.finish())
+    }
+
+    /// Lower every repeated host import with its own component's options and
+    /// put the lowerings into the main module's table, at the very end of the
+    /// component so no existing index moves.
+    fn fill_repeats(
+        &mut self,
+        out: &mut wasm_encoder::Component,
+        repeats: &[(indirect::Indirect, wasmparser::FuncType)],
+    ) -> Result<()> {
+        let main = self.main_instance.expect("main instance exists");
+        let table = self.core_tables;
+        let mut aliases = ComponentAliasSection::new();
+        aliases.alias(Alias::CoreInstanceExport {
+            instance: main,
+            kind: ExportKind::Table,
+            name: indirect::TABLE_EXPORT,
+        });
+        out.section(&aliases);
+
+        let mut canon = CanonicalFunctionSection::new();
+        let first_func = self.core_func_names.len() as u32 + self.new_funcs;
+        for (r, _) in repeats {
+            let func = self
+                .comp_funcs
+                .iter()
+                .position(|f| {
+                    f.as_ref()
+                        .is_some_and(|(m, n)| *m == r.module && *n == r.field)
+                })
+                .ok_or_else(|| {
+                    Error::Internal(format!(
+                        "wrapping: no component function for `{}#{}`",
+                        r.module, r.field
+                    ))
+                })?;
+            canon.lower(func as u32, self.options(&r.options, None));
+        }
+        out.section(&canon);
+
+        // The fix-up module: writes the lowered functions into the table.
+        let mut m = Module::new();
+        let mut types = wasm_encoder::TypeSection::new();
+        let mut rt = wasm_encoder::reencode::RoundtripReencoder;
+        use wasm_encoder::reencode::Reencode;
+        for (_, sig) in repeats {
+            let p: Vec<_> = sig
+                .params()
+                .iter()
+                .map(|v| rt.val_type(*v))
+                .collect::<Result<_, _>>()
+                .map_err(|e| Error::Internal(format!("wrapping: {e}")))?;
+            let q: Vec<_> = sig
+                .results()
+                .iter()
+                .map(|v| rt.val_type(*v))
+                .collect::<Result<_, _>>()
+                .map_err(|e| Error::Internal(format!("wrapping: {e}")))?;
+            types.ty().function(p, q);
+        }
+        m.section(&types);
+        let mut imports = wasm_encoder::ImportSection::new();
+        let n = repeats.len() as u32;
+        imports.import(
+            "",
+            "table",
+            wasm_encoder::TableType {
+                element_type: wasm_encoder::RefType::FUNCREF,
+                table64: false,
+                minimum: u64::from(n),
+                maximum: None,
+                shared: false,
+            },
+        );
+        for i in 0..n {
+            imports.import("", &format!("f{i}"), wasm_encoder::EntityType::Function(i));
+        }
+        m.section(&imports);
+        let mut elems = wasm_encoder::ElementSection::new();
+        let funcs: Vec<u32> = (0..n).collect();
+        elems.active(
+            Some(0),
+            &wasm_encoder::ConstExpr::i32_const(0),
+            wasm_encoder::Elements::Functions(funcs.into()),
+        );
+        m.section(&elems);
+        out.section(&wasm_encoder::ModuleSection(&m));
+        let fixup_module = self.modules;
+        self.modules += 1;
+
+        let mut inst = InstanceSection::new();
+        let mut items: Vec<(String, ExportKind, u32)> =
+            vec![("table".to_string(), ExportKind::Table, table)];
+        for i in 0..n {
+            items.push((format!("f{i}"), ExportKind::Func, first_func + i));
+        }
+        inst.export_items(items.iter().map(|(a, k, i)| (a.as_str(), *k, *i)));
+        let bag = self.core_instances;
+        inst.instantiate(fixup_module, [("", wasm_encoder::ModuleArg::Instance(bag))]);
+        self.core_instances += 2;
+        out.section(&inst);
+        Ok(())
     }
 
     /// Aliases for every memory and realloc the ABI record names.
@@ -505,18 +623,26 @@ impl<'a> Rewriter<'a> {
                     .get(core_func_index as usize)
                     .cloned()
                     .flatten()
-                    .ok_or_else(|| Error::Internal("wrapping: lift of an unknown function".into()))?;
+                    .ok_or_else(|| {
+                        Error::Internal("wrapping: lift of an unknown function".into())
+                    })?;
                 let export = self
                     .record
                     .exports
                     .iter()
                     .find(|e| e.name == name)
-                    .ok_or_else(|| Error::Internal(format!("wrapping: no ABI entry for export `{name}`")))?;
+                    .ok_or_else(|| {
+                        Error::Internal(format!("wrapping: no ABI entry for export `{name}`"))
+                    })?;
                 let post = options.iter().find_map(|o| match o {
                     wasmparser::CanonicalOption::PostReturn(p) => Some(self.shift_func(*p)),
                     _ => None,
                 });
-                let post = if export.post_return.is_some() { post } else { None };
+                let post = if export.post_return.is_some() {
+                    post
+                } else {
+                    None
+                };
                 let opts = self.options(&export.options, post);
                 s.lift(self.shift_func(core_func_index), type_index, opts);
                 self.comp_funcs.push(None);
@@ -530,14 +656,18 @@ impl<'a> Rewriter<'a> {
                     .get(func_index as usize)
                     .cloned()
                     .flatten()
-                    .ok_or_else(|| Error::Internal("wrapping: lower of an unknown function".into()))?;
+                    .ok_or_else(|| {
+                        Error::Internal("wrapping: lower of an unknown function".into())
+                    })?;
                 let import = self
                     .record
                     .imports
                     .iter()
                     .find(|i| i.module == module && i.field == field)
                     .ok_or_else(|| {
-                        Error::Internal(format!("wrapping: no ABI entry for import `{module}#{field}`"))
+                        Error::Internal(format!(
+                            "wrapping: no ABI entry for import `{module}#{field}`"
+                        ))
                     })?;
                 let opts = self.options(&import.options, None);
                 s.lower(func_index, opts);

@@ -1,0 +1,287 @@
+//! Host imports lowered by several components with different options.
+//!
+//! A component can give each core import name only one lowering, but two
+//! components of a composition may lower the same host function with their
+//! own memories (two Rust guests both printing, say). For the wrapper, every
+//! such repeat is turned from an import into an in-module thunk that calls
+//! through slot `k` of a funcref table the module exports as
+//! [`TABLE_EXPORT`]; the wrapper lowers the host function once per repeat
+//! with that component's options and fills the table after the main instance
+//! exists (the shim-table / fix-up pattern).
+
+use crate::abi::{AbiRecord, Options};
+use crate::dce::rename;
+use crate::{Error, Result};
+use std::collections::BTreeMap;
+use wasm_encoder::reencode::{self, Reencode};
+use wasm_encoder::{Function, Module, RawSection};
+use wasmparser::{Parser, Payload, TypeRef};
+
+/// Export name of the table of repeated host imports.
+pub const TABLE_EXPORT: &str = "cabi_meld_imports";
+
+/// One repeated host import, now reached through table slot `slot`.
+#[derive(Debug, Clone)]
+pub struct Indirect {
+    pub module: String,
+    pub field: String,
+    pub options: Options,
+    pub slot: u32,
+}
+
+/// Which imports (by function index, = position in the record) are repeats
+/// with options different from the first lowering of the same name.
+pub fn repeats(record: &AbiRecord) -> Vec<(u32, Indirect)> {
+    let mut first: BTreeMap<(&str, &str), &Options> = BTreeMap::new();
+    let mut out = Vec::new();
+    for i in &record.imports {
+        match first.get(&(i.module.as_str(), i.field.as_str())) {
+            None => {
+                first.insert((&i.module, &i.field), &i.options);
+            }
+            Some(o) if *o == &i.options => {}
+            Some(_) => {
+                let slot = out.len() as u32;
+                out.push((
+                    i.func,
+                    Indirect {
+                        module: i.module.clone(),
+                        field: i.field.clone(),
+                        options: i.options.clone(),
+                        slot,
+                    },
+                ));
+            }
+        }
+    }
+    out
+}
+
+struct Remap<'a>(&'a [u32]);
+
+impl Reencode for Remap<'_> {
+    type Error = std::convert::Infallible;
+    fn function_index(&mut self, i: u32) -> Result<u32, reencode::Error<Self::Error>> {
+        Ok(self.0.get(i as usize).copied().unwrap_or(u32::MAX))
+    }
+}
+
+fn perr(e: wasmparser::BinaryReaderError) -> Error {
+    Error::Internal(format!("wrapping: cannot parse fused module: {e}"))
+}
+
+fn reenc<T>(r: Result<T, reencode::Error<std::convert::Infallible>>) -> Result<T> {
+    r.map_err(|e| Error::Internal(format!("wrapping: cannot re-encode: {e}")))
+}
+
+/// Rewrite `wasm` so every import in `repeats` becomes a thunk through the
+/// exported table.
+/// Also returns each slot's core signature, in slot order.
+pub fn apply(
+    wasm: &[u8],
+    repeats: &[(u32, Indirect)],
+) -> Result<(Vec<u8>, Vec<wasmparser::FuncType>)> {
+    if repeats.is_empty() {
+        return Ok((wasm.to_vec(), Vec::new()));
+    }
+    let removed: BTreeMap<u32, u32> = repeats.iter().map(|(f, i)| (*f, i.slot)).collect();
+    // First pass: counts and the types of the removed imports.
+    let (mut imported, mut defined, mut tables) = (0u32, 0u32, 0u32);
+    let mut has_table_section = false;
+    let mut removed_types: BTreeMap<u32, u32> = BTreeMap::new();
+    for payload in Parser::new(0).parse_all(wasm) {
+        match payload.map_err(perr)? {
+            Payload::ImportSection(r) => {
+                for imp in r.into_imports() {
+                    let imp = imp.map_err(perr)?;
+                    match imp.ty {
+                        TypeRef::Func(t) => {
+                            if removed.contains_key(&imported) {
+                                removed_types.insert(imported, t);
+                            }
+                            imported += 1;
+                        }
+                        TypeRef::Table(_) => tables += 1,
+                        _ => {}
+                    }
+                }
+            }
+            Payload::FunctionSection(r) => defined += r.count(),
+            Payload::TableSection(r) => {
+                has_table_section = true;
+                tables += r.count();
+            }
+            _ => {}
+        }
+    }
+    // Old function index → new: kept imports first, then defined functions,
+    // then one thunk per removed import (in slot order).
+    let kept = imported - removed.len() as u32;
+    let mut map = Vec::with_capacity((imported + defined) as usize);
+    let mut next_import = 0;
+    for f in 0..imported {
+        match removed.get(&f) {
+            Some(slot) => map.push(kept + defined + slot),
+            None => {
+                map.push(next_import);
+                next_import += 1;
+            }
+        }
+    }
+    for d in 0..defined {
+        map.push(kept + d);
+    }
+    let table_idx = tables;
+    let mut thunks: Vec<(u32, u32)> = removed_types
+        .iter()
+        .map(|(f, t)| (removed[f], *t))
+        .collect();
+    thunks.sort();
+
+    let mut module = Module::new();
+    let mut remap = Remap(&map);
+    let mut types: Vec<wasmparser::FuncType> = Vec::new();
+    let mut seen_code = 0u32;
+    let mut code = wasm_encoder::CodeSection::new();
+    let mut import_no = 0u32;
+    for payload in Parser::new(0).parse_all(wasm) {
+        let payload = payload.map_err(perr)?;
+        match &payload {
+            Payload::TypeSection(r) => {
+                for t in r.clone().into_iter_err_on_gc_types() {
+                    types.push(t.map_err(perr)?);
+                }
+                raw(&mut module, &payload, wasm);
+            }
+            Payload::ImportSection(r) => {
+                let mut s = wasm_encoder::ImportSection::new();
+                for imp in r.clone().into_imports() {
+                    let imp = imp.map_err(perr)?;
+                    let is_func = matches!(imp.ty, TypeRef::Func(_));
+                    if !(is_func && removed.contains_key(&import_no)) {
+                        let ty = reenc(remap.entity_type(imp.ty))?;
+                        s.import(imp.module, imp.name, ty);
+                    }
+                    if is_func {
+                        import_no += 1;
+                    }
+                }
+                module.section(&s);
+            }
+            Payload::FunctionSection(r) => {
+                let mut s = wasm_encoder::FunctionSection::new();
+                for t in r.clone() {
+                    s.function(t.map_err(perr)?);
+                }
+                for (_, t) in &thunks {
+                    s.function(*t);
+                }
+                module.section(&s);
+                if !has_table_section {
+                    module.section(&table_section(thunks.len() as u32));
+                }
+            }
+            Payload::TableSection(r) => {
+                let mut s = wasm_encoder::TableSection::new();
+                for t in r.clone() {
+                    reenc(remap.parse_table(&mut s, t.map_err(perr)?))?;
+                }
+                module.section(&table_section_into(s, thunks.len() as u32));
+            }
+            Payload::ExportSection(r) => {
+                let mut s = wasm_encoder::ExportSection::new();
+                reenc(remap.parse_export_section(&mut s, r.clone()))?;
+                s.export(TABLE_EXPORT, wasm_encoder::ExportKind::Table, table_idx);
+                module.section(&s);
+            }
+            Payload::StartSection { func, .. } => {
+                module.section(&wasm_encoder::StartSection {
+                    function_index: map[*func as usize],
+                });
+            }
+            Payload::ElementSection(r) => {
+                let mut s = wasm_encoder::ElementSection::new();
+                reenc(remap.parse_element_section(&mut s, r.clone()))?;
+                module.section(&s);
+            }
+            Payload::GlobalSection(r) => {
+                let mut s = wasm_encoder::GlobalSection::new();
+                reenc(remap.parse_global_section(&mut s, r.clone()))?;
+                module.section(&s);
+            }
+            Payload::CodeSectionStart { .. } => {}
+            Payload::CodeSectionEntry(body) => {
+                reenc(remap.parse_function_body(&mut code, body.clone()))?;
+                seen_code += 1;
+                if seen_code == defined {
+                    for (slot, t) in &thunks {
+                        code.function(&thunk(&types[*t as usize], *t, *slot, table_idx)?);
+                    }
+                    module.section(&code);
+                }
+            }
+            Payload::CustomSection(c) => {
+                if let wasmparser::KnownCustom::Name(names) = c.as_known() {
+                    let m: Vec<Option<u32>> = map.iter().map(|i| Some(*i)).collect();
+                    module.section(&rename(names, &m)?);
+                } else {
+                    raw(&mut module, &payload, wasm);
+                }
+            }
+            Payload::Version { .. } | Payload::End(_) => {}
+            _ => raw(&mut module, &payload, wasm),
+        }
+    }
+    if defined == 0 {
+        return Err(Error::Internal(
+            "wrapping: fused module defines no function".into(),
+        ));
+    }
+    let sigs = thunks
+        .iter()
+        .map(|(_, t)| types[*t as usize].clone())
+        .collect();
+    Ok((module.finish(), sigs))
+}
+
+fn raw(module: &mut Module, payload: &Payload<'_>, wasm: &[u8]) {
+    if let Some((id, range)) = payload.as_section() {
+        module.section(&RawSection {
+            id,
+            data: &wasm[range],
+        });
+    }
+}
+
+fn funcref_table(n: u32) -> wasm_encoder::TableType {
+    wasm_encoder::TableType {
+        element_type: wasm_encoder::RefType::FUNCREF,
+        table64: false,
+        minimum: u64::from(n),
+        maximum: Some(u64::from(n)),
+        shared: false,
+    }
+}
+
+fn table_section(n: u32) -> wasm_encoder::TableSection {
+    let mut s = wasm_encoder::TableSection::new();
+    s.table(funcref_table(n));
+    s
+}
+
+fn table_section_into(mut s: wasm_encoder::TableSection, n: u32) -> wasm_encoder::TableSection {
+    s.table(funcref_table(n));
+    s
+}
+
+fn thunk(ty: &wasmparser::FuncType, type_idx: u32, slot: u32, table: u32) -> Result<Function> {
+    let mut f = Function::new([]);
+    let mut ins = f.instructions();
+    for i in 0..ty.params().len() as u32 {
+        ins.local_get(i);
+    }
+    ins.i32_const(slot as i32);
+    ins.call_indirect(table, type_idx);
+    ins.end();
+    Ok(f)
+}
