@@ -11,6 +11,7 @@ pub mod encode;
 mod error;
 pub mod graph;
 pub mod inspect;
+pub mod isolation;
 pub mod merge;
 pub mod precheck;
 pub mod translate;

@@ -1,0 +1,442 @@
+//! The safety case gate and the loss-scenario regression tests
+//! (`ls_<area>_<n>_…`). See safety/safety-case.yaml.
+
+use serde::Deserialize;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn wat_fixture(name: &str) -> Vec<u8> {
+    let p = root().join("tests/fixtures/wat").join(name);
+    assert!(p.exists(), "missing fixture {}", p.display());
+    wat::parse_file(&p).unwrap()
+}
+
+/// `;; expect: export = value|trap` lines of a WAT fixture.
+fn expectations(name: &str) -> Vec<(String, Option<i128>)> {
+    let text = std::fs::read_to_string(root().join("tests/fixtures/wat").join(name)).unwrap();
+    let v: Vec<_> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix(";; expect:"))
+        .map(|l| {
+            let (k, v) = l.split_once('=').unwrap();
+            let v = v.trim();
+            (
+                k.trim().to_string(),
+                (v != "trap").then(|| v.parse().unwrap()),
+            )
+        })
+        .collect();
+    assert!(!v.is_empty(), "{name} has expectations");
+    v
+}
+
+/// Run every expectation of a fixture on the fused core module (wasmtime).
+fn check_fused(name: &str) {
+    let fused = meld_core::fuse(&[&wat_fixture(name)], &Default::default()).unwrap();
+    let mut config = wasmtime::Config::new();
+    config.wasm_multi_memory(true);
+    let engine = wasmtime::Engine::new(&config).unwrap();
+    let module = wasmtime::Module::new(&engine, &fused.wasm).unwrap();
+    for (export, want) in expectations(name) {
+        let mut store = wasmtime::Store::new(&engine, ());
+        let inst = wasmtime::Instance::new(&mut store, &module, &[]).unwrap();
+        let f = inst.get_func(&mut store, &export).unwrap();
+        let mut out = [wasmtime::Val::I32(0)];
+        let got = f
+            .call(&mut store, &[], &mut out)
+            .ok()
+            .map(|_| match out[0] {
+                wasmtime::Val::I32(v) => v as u32 as i128,
+                wasmtime::Val::I64(v) => v as u64 as i128,
+                ref other => panic!("unexpected result {other:?}"),
+            });
+        let want_bits = want.map(|w| {
+            if matches!(out[0], wasmtime::Val::I64(_)) {
+                w as u64 as i128
+            } else {
+                w as u32 as i128
+            }
+        });
+        assert_eq!(got, want_bits, "{name}: `{export}`");
+    }
+}
+
+#[derive(Deserialize)]
+struct Case {
+    losses: Vec<Entry>,
+    hazards: Vec<Entry>,
+    scenarios: Vec<Scenario>,
+}
+
+#[derive(Deserialize)]
+struct Entry {
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct Scenario {
+    id: String,
+    hazard: String,
+    cause: String,
+    control: String,
+    test: String,
+    status: String,
+}
+
+/// Names of all `fn ls_…` tests in the repository's Rust sources.
+fn scan_ls_tests() -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut dirs = vec![
+        root().join("tests"),
+        root().join("meld-core/src"),
+        root().join("meld-cli/src"),
+    ];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                for line in std::fs::read_to_string(&p).unwrap().lines() {
+                    if let Some(rest) = line.trim_start().strip_prefix("fn ls_") {
+                        let name: String = rest
+                            .chars()
+                            .take_while(|c| c.is_alphanumeric() || *c == '_')
+                            .collect();
+                        out.insert(format!("ls_{name}"));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn safety_case_gate() {
+    let text = std::fs::read_to_string(root().join("safety/safety-case.yaml")).unwrap();
+    let case: Case = serde_yaml::from_str(&text).expect("safety case parses");
+    assert!(!case.losses.is_empty() && !case.hazards.is_empty());
+    let hazards: BTreeSet<_> = case.hazards.iter().map(|h| h.id.as_str()).collect();
+    let tests = scan_ls_tests();
+    let mut problems = Vec::new();
+    let mut named = BTreeSet::new();
+    for s in &case.scenarios {
+        let parts: Vec<&str> = s.id.split('-').collect();
+        if parts.len() != 3 || parts[0] != "LS" || parts[2].parse::<u32>().is_err() {
+            problems.push(format!("{}: id must be LS-<AREA>-<n>", s.id));
+            continue;
+        }
+        if !hazards.contains(s.hazard.as_str()) {
+            problems.push(format!("{}: unknown hazard {}", s.id, s.hazard));
+        }
+        if s.cause.trim().is_empty() || s.control.trim().is_empty() {
+            problems.push(format!("{}: cause and control are required", s.id));
+        }
+        if s.status != "approved" {
+            continue;
+        }
+        let prefix = format!("ls_{}_{}_", parts[1].to_lowercase(), parts[2]);
+        if !s.test.starts_with(&prefix) {
+            problems.push(format!(
+                "{}: test `{}` must start with `{prefix}`",
+                s.id, s.test
+            ));
+        }
+        if !tests.contains(&s.test) {
+            problems.push(format!("{}: test `{}` does not exist", s.id, s.test));
+        }
+        named.insert(s.test.clone());
+    }
+    for t in &tests {
+        if !named.contains(t) {
+            problems.push(format!("test `{t}` guards no scenario in the safety case"));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "safety case gate:\n  {}",
+        problems.join("\n  ")
+    );
+    eprintln!(
+        "safety case: {} approved scenarios, all guarded",
+        named.len()
+    );
+}
+
+#[test]
+fn ls_merge_1_remapped_calls_reach_the_right_items() {
+    for f in [
+        "chain_4.wat",
+        "tables_globals.wat",
+        "nested_3_levels.wat",
+        "multi_memory_module.wat",
+    ] {
+        check_fused(f);
+    }
+}
+
+#[test]
+fn ls_merge_2_two_instances_keep_separate_state() {
+    check_fused("two_instances_state.wat");
+}
+
+#[test]
+fn ls_xcode_1_out_of_bounds_strings_trap() {
+    check_fused("realloc_bad_trap.wat"); // includes a string placed out of bounds
+    check_fused("string_invalid_utf8_trap.wat"); // includes an out-of-bounds string
+}
+
+#[test]
+fn ls_xcode_2_invalid_strings_trap() {
+    check_fused("string_invalid_utf8_trap.wat");
+    check_fused("string_lone_surrogate_trap.wat");
+}
+
+#[test]
+fn ls_realloc_1_bad_realloc_results_trap() {
+    check_fused("realloc_bad_trap.wat");
+}
+
+#[test]
+fn ls_reentry_1_reentrance_traps() {
+    check_fused("reentrance_trap.wat");
+}
+
+fn all_wat_fixtures() -> Vec<PathBuf> {
+    let mut v: Vec<_> = std::fs::read_dir(root().join("tests/fixtures/wat"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "wat"))
+        .collect();
+    v.sort();
+    assert!(v.len() >= 40);
+    v
+}
+
+#[test]
+fn ls_iso_1_components_reach_only_their_own_memories() {
+    let mut refs = 0;
+    for p in all_wat_fixtures() {
+        let report = meld_core::isolation::check(&wat::parse_file(&p).unwrap()).unwrap();
+        assert!(
+            report.violations.is_empty(),
+            "{}: {:?}",
+            p.display(),
+            report.violations
+        );
+        refs += report.references;
+    }
+    assert!(refs > 500, "the check looked at {refs} references only");
+}
+
+#[test]
+fn ls_iso_2_isolation_check_detects_a_wrong_map() {
+    let bytes = wat_fixture("chain_3.wat");
+    let graph = meld_core::translate::translate(&bytes).unwrap();
+    let mut merged = meld_core::merge::merge(&graph).unwrap();
+    assert!(meld_core::isolation::check_merged(&graph, &merged)
+        .violations
+        .is_empty());
+    // Point the first component node that uses memory at another component's memory.
+    let memories = merged.counts.memories;
+    assert!(memories >= 2);
+    let victim = (0..graph.nodes.len())
+        .find(|i| {
+            matches!(
+                graph.nodes[*i].kind,
+                meld_core::graph::NodeKind::Component { .. }
+            ) && !merged.maps[*i].memories.is_empty()
+        })
+        .unwrap();
+    let m = merged.maps[victim].memories[0];
+    merged.maps[victim].memories[0] = (m + 1) % memories;
+    let report = meld_core::isolation::check_merged(&graph, &merged);
+    assert!(!report.violations.is_empty(), "tampered map not detected");
+}
+
+#[test]
+fn ls_det_1_fusing_twice_is_byte_identical() {
+    for p in all_wat_fixtures() {
+        let bytes = wat::parse_file(&p).unwrap();
+        for component in [false, true] {
+            let opts = meld_core::FuseOptions {
+                component,
+                ..Default::default()
+            };
+            let a = meld_core::fuse(&[&bytes], &opts).unwrap().wasm;
+            let b = meld_core::fuse(&[&bytes], &opts).unwrap().wasm;
+            assert!(a == b, "{} (component: {component})", p.display());
+        }
+    }
+}
+
+#[test]
+fn ls_out_1_failure_leaves_previous_output_untouched() {
+    let dir = std::env::temp_dir().join(format!("meld-safety-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("o.wasm");
+    std::fs::write(&out, b"previous").unwrap();
+    let r = std::process::Command::new(env!("CARGO_BIN_EXE_meld"))
+        .arg("fuse")
+        .arg(root().join("tests/fixtures/bad/async_lift.wat"))
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(1));
+    assert_eq!(std::fs::read(&out).unwrap(), b"previous");
+    let names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 1, "no temporary file left: {names:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn ls_out_2_every_output_validates() {
+    let mut features = wasmparser::WasmFeatures::default();
+    features.insert(wasmparser::WasmFeatures::CM_FIXED_LENGTH_LISTS);
+    for p in all_wat_fixtures() {
+        let bytes = wat::parse_file(&p).unwrap();
+        for component in [false, true] {
+            let opts = meld_core::FuseOptions {
+                component,
+                ..Default::default()
+            };
+            let out = meld_core::fuse(&[&bytes], &opts).unwrap().wasm;
+            wasmparser::Validator::new_with_features(features)
+                .validate_all(&out)
+                .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        }
+    }
+}
+
+/// xorshift64*: deterministic, no dependency.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+}
+
+#[test]
+fn ls_input_1_mutated_inputs_never_panic_and_outputs_validate() {
+    let seeds: Vec<Vec<u8>> = all_wat_fixtures()
+        .iter()
+        .map(|p| wat::parse_file(p).unwrap())
+        .collect();
+    let mut rng = Rng(0x6d65_6c64_2d66_757a);
+    let (mut accepted, mut rejected) = (0, 0);
+    let cases = 1500;
+    for _ in 0..cases {
+        let mut bytes = seeds[(rng.next() % seeds.len() as u64) as usize].clone();
+        let edits = 1 + rng.next() % 4;
+        for _ in 0..edits {
+            let at = (rng.next() % bytes.len() as u64) as usize;
+            match rng.next() % 4 {
+                0 => bytes[at] ^= 1 << (rng.next() % 8),
+                1 => bytes[at] = rng.next() as u8,
+                2 => bytes.truncate(at.max(8)),
+                _ => {
+                    let b = rng.next() as u8;
+                    bytes.insert(at, b);
+                }
+            }
+        }
+        let result = std::panic::catch_unwind(|| meld_core::fuse(&[&bytes], &Default::default()));
+        match result {
+            Err(_) => panic!("meld panicked on a mutated input: {bytes:02x?}"),
+            Ok(Ok(f)) => {
+                accepted += 1;
+                meld_core::encode::validate(&f.wasm).expect("accepted input gives a valid module");
+            }
+            Ok(Err(e)) => {
+                rejected += 1;
+                assert!(!e.to_string().is_empty());
+            }
+        }
+    }
+    eprintln!("mutation fuzz: {cases} cases, {accepted} accepted, {rejected} rejected");
+    assert_eq!(accepted + rejected, cases);
+}
+
+#[test]
+fn ls_input_2_unsupported_features_are_refused_by_name() {
+    for (file, needle) in [("async_lift.wat", "async"), ("resource.wat", "resources")] {
+        let bytes = wat::parse_file(root().join("tests/fixtures/bad").join(file)).unwrap();
+        let err = meld_core::fuse(&[&bytes], &Default::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("unsupported:") && err.contains(needle),
+            "{file}: {err}"
+        );
+    }
+}
+
+#[test]
+fn ls_wrap_1_wrapped_world_is_identical() {
+    for p in all_wat_fixtures()
+        .iter()
+        .chain([&root().join("tests/fixtures/host/host_strings.wat")])
+    {
+        let bytes = wat::parse_file(p).unwrap();
+        let opts = meld_core::FuseOptions {
+            component: true,
+            ..Default::default()
+        };
+        let out = meld_core::fuse(&[&bytes], &opts).unwrap().wasm;
+        assert_eq!(
+            meld_core::world::wit_text(&out).unwrap(),
+            meld_core::world::wit_text(&bytes).unwrap(),
+            "{}",
+            p.display()
+        );
+    }
+}
+
+#[test]
+fn ls_wrap_2_host_imports_keep_their_components_memory() {
+    // Two components lower the same host function with their own memories:
+    // the ABI record keeps them apart and the wrapper lowers each with its own.
+    let bytes = wat::parse_file(root().join("tests/fixtures/host/duplicate_lowering.wat")).unwrap();
+    let fused = meld_core::fuse(&[&bytes], &Default::default()).unwrap();
+    let mems: BTreeSet<_> = fused
+        .abi
+        .imports
+        .iter()
+        .filter(|i| i.field == "log")
+        .map(|i| i.options.memory.clone().unwrap())
+        .collect();
+    assert_eq!(mems.len(), 2);
+    let opts = meld_core::FuseOptions {
+        component: true,
+        ..Default::default()
+    };
+    let wrapped = meld_core::fuse(&[&bytes], &opts).unwrap().wasm;
+    // Each lowering in the wrapper names a different memory alias.
+    let mut lower_memories = BTreeSet::new();
+    for payload in wasmparser::Parser::new(0).parse_all(&wrapped) {
+        if let Ok(wasmparser::Payload::ComponentCanonicalSection(r)) = payload {
+            for f in r.into_iter().flatten() {
+                if let wasmparser::CanonicalFunction::Lower { options, .. } = f {
+                    for o in options.iter() {
+                        if let wasmparser::CanonicalOption::Memory(m) = o {
+                            lower_memories.insert(*m);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(lower_memories.len(), 2, "{lower_memories:?}");
+}
