@@ -29,20 +29,32 @@ pub struct Indirect {
     pub slot: u32,
 }
 
-/// Which imports (by function index, = position in the record) are repeats
-/// with options different from the first lowering of the same name.
-pub fn repeats(record: &AbiRecord) -> Vec<(u32, Indirect)> {
-    let mut first: BTreeMap<(&str, &str), &Options> = BTreeMap::new();
-    let mut out = Vec::new();
+/// What happens to the host imports for wrapping.
+#[derive(Debug, Default)]
+pub struct Plan {
+    /// Repeats with options different from the first lowering of the same
+    /// name (function index, slot), in slot order.
+    pub indirect: Vec<(u32, Indirect)>,
+    /// Repeats identical to an earlier import: function index → the earlier
+    /// import's index. They are merged into it.
+    pub alias: BTreeMap<u32, u32>,
+}
+
+/// Classify every import of `record` (whose positions are function indices).
+pub fn plan(record: &AbiRecord) -> Plan {
+    let mut first: BTreeMap<(&str, &str), (u32, &Options)> = BTreeMap::new();
+    let mut plan = Plan::default();
     for i in &record.imports {
         match first.get(&(i.module.as_str(), i.field.as_str())) {
             None => {
-                first.insert((&i.module, &i.field), &i.options);
+                first.insert((&i.module, &i.field), (i.func, &i.options));
             }
-            Some(o) if *o == &i.options => {}
+            Some((f, o)) if *o == &i.options => {
+                plan.alias.insert(i.func, *f);
+            }
             Some(_) => {
-                let slot = out.len() as u32;
-                out.push((
+                let slot = plan.indirect.len() as u32;
+                plan.indirect.push((
                     i.func,
                     Indirect {
                         module: i.module.clone(),
@@ -54,7 +66,7 @@ pub fn repeats(record: &AbiRecord) -> Vec<(u32, Indirect)> {
             }
         }
     }
-    out
+    plan
 }
 
 struct Remap<'a>(&'a [u32]);
@@ -74,17 +86,16 @@ fn reenc<T>(r: Result<T, reencode::Error<std::convert::Infallible>>) -> Result<T
     r.map_err(|e| Error::Internal(format!("wrapping: cannot re-encode: {e}")))
 }
 
-/// Rewrite `wasm` so every import in `repeats` becomes a thunk through the
-/// exported table.
-/// Also returns each slot's core signature, in slot order.
-pub fn apply(
-    wasm: &[u8],
-    repeats: &[(u32, Indirect)],
-) -> Result<(Vec<u8>, Vec<wasmparser::FuncType>)> {
-    if repeats.is_empty() {
+/// Rewrite `wasm` so every identical repeat is merged into its first import
+/// and every other repeat becomes a thunk through the exported table. Also
+/// returns each slot's core signature, in slot order.
+pub fn apply(wasm: &[u8], plan: &Plan) -> Result<(Vec<u8>, Vec<wasmparser::FuncType>)> {
+    if plan.indirect.is_empty() && plan.alias.is_empty() {
         return Ok((wasm.to_vec(), Vec::new()));
     }
-    let removed: BTreeMap<u32, u32> = repeats.iter().map(|(f, i)| (*f, i.slot)).collect();
+    let removed: BTreeMap<u32, u32> = plan.indirect.iter().map(|(f, i)| (*f, i.slot)).collect();
+    let alias = &plan.alias;
+    let gone = |f: u32| removed.contains_key(&f) || alias.contains_key(&f);
     // First pass: counts and the types of the removed imports.
     let (mut imported, mut defined, mut tables) = (0u32, 0u32, 0u32);
     let mut has_table_section = false;
@@ -116,10 +127,16 @@ pub fn apply(
     }
     // Old function index → new: kept imports first, then defined functions,
     // then one thunk per removed import (in slot order).
-    let kept = imported - removed.len() as u32;
-    let mut map = Vec::with_capacity((imported + defined) as usize);
+    let kept = imported - removed.len() as u32 - alias.len() as u32;
+    let mut map: Vec<u32> = Vec::with_capacity((imported + defined) as usize);
     let mut next_import = 0;
     for f in 0..imported {
+        if let Some(first) = alias.get(&f) {
+            // The first import of the name precedes its repeats.
+            let m = map[*first as usize];
+            map.push(m);
+            continue;
+        }
         match removed.get(&f) {
             Some(slot) => map.push(kept + defined + slot),
             None => {
@@ -158,7 +175,7 @@ pub fn apply(
                 for imp in r.clone().into_imports() {
                     let imp = imp.map_err(perr)?;
                     let is_func = matches!(imp.ty, TypeRef::Func(_));
-                    if !(is_func && removed.contains_key(&import_no)) {
+                    if !(is_func && gone(import_no)) {
                         let ty = reenc(remap.entity_type(imp.ty))?;
                         s.import(imp.module, imp.name, ty);
                     }
@@ -177,7 +194,7 @@ pub fn apply(
                     s.function(*t);
                 }
                 module.section(&s);
-                if !has_table_section {
+                if !has_table_section && !thunks.is_empty() {
                     module.section(&table_section(thunks.len() as u32));
                 }
             }
@@ -186,12 +203,17 @@ pub fn apply(
                 for t in r.clone() {
                     reenc(remap.parse_table(&mut s, t.map_err(perr)?))?;
                 }
-                module.section(&table_section_into(s, thunks.len() as u32));
+                if !thunks.is_empty() {
+                    s.table(funcref_table(thunks.len() as u32));
+                }
+                module.section(&s);
             }
             Payload::ExportSection(r) => {
                 let mut s = wasm_encoder::ExportSection::new();
                 reenc(remap.parse_export_section(&mut s, r.clone()))?;
-                s.export(TABLE_EXPORT, wasm_encoder::ExportKind::Table, table_idx);
+                if !thunks.is_empty() {
+                    s.export(TABLE_EXPORT, wasm_encoder::ExportKind::Table, table_idx);
+                }
                 module.section(&s);
             }
             Payload::StartSection { func, .. } => {
@@ -265,11 +287,6 @@ fn funcref_table(n: u32) -> wasm_encoder::TableType {
 
 fn table_section(n: u32) -> wasm_encoder::TableSection {
     let mut s = wasm_encoder::TableSection::new();
-    s.table(funcref_table(n));
-    s
-}
-
-fn table_section_into(mut s: wasm_encoder::TableSection, n: u32) -> wasm_encoder::TableSection {
     s.table(funcref_table(n));
     s
 }

@@ -48,8 +48,8 @@ fn perr(e: wasmparser::BinaryReaderError) -> Error {
 /// Wrap `fused` (a fused core module whose ABI record is `record`) into a
 /// component with the world of `composition`.
 pub fn wrap(composition: &[u8], fused: &[u8], record: &AbiRecord) -> Result<Vec<u8>> {
-    let repeats = indirect::repeats(record);
-    let (fused, sigs) = indirect::apply(fused, &repeats)?;
+    let plan = indirect::plan(record);
+    let (fused, sigs) = indirect::apply(fused, &plan)?;
     let fused = fused.as_slice();
     let (resolve, world) = crate::world::decode(composition)?;
     let mut skeleton = skeleton(fused)?;
@@ -67,13 +67,16 @@ pub fn wrap(composition: &[u8], fused: &[u8], record: &AbiRecord) -> Result<Vec<
         .encode()
         .map_err(wc_err)?;
     let repeats: Vec<(indirect::Indirect, wasmparser::FuncType)> =
-        repeats.into_iter().map(|(_, i)| i).zip(sigs).collect();
+        plan.indirect.into_iter().map(|(_, i)| i).zip(sigs).collect();
     let out = Rewriter::new(record, fused).rewrite(&shell, &repeats)?;
     let mut features = crate::translate::features();
     features.insert(wasmparser::WasmFeatures::COMPONENT_MODEL);
-    wasmparser::Validator::new_with_features(features)
-        .validate_all(&out)
-        .map_err(|e| Error::OutputInvalid(format!("wrapped component: {e}")))?;
+    if let Err(e) = wasmparser::Validator::new_with_features(features).validate_all(&out) {
+        if let Some(path) = std::env::var_os("MELD_DUMP_INVALID") {
+            let _ = std::fs::write(path, &out);
+        }
+        return Err(Error::OutputInvalid(format!("wrapped component: {e}")));
+    }
     Ok(out)
 }
 

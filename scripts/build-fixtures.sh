@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Rebuilds tests/fixtures/rust/*.wasm from the Rust guests in guests/.
+#
+# Installs what it needs (the wasm32-wasip2 target, a pinned wac-cli), builds every
+# guest crate in release for wasm32-wasip2, composes each composition with
+# `wac compose` (guests/compositions/<name>.wac) and copies the result to
+# tests/fixtures/rust/<name>.wasm. Re-running it reproduces the committed files
+# byte for byte with the same toolchain (rustc, wit-bindgen from guests/Cargo.lock,
+# wac). The hand-written tests/fixtures/rust/<name>.expect files are not touched.
+#
+# Usage: scripts/build-fixtures.sh [--check]
+#   --check  build into a temporary directory and compare with the committed files
+#            instead of overwriting them (exit 1 on any difference).
+set -euo pipefail
+
+WAC_VERSION=0.12.0
+TARGET=wasm32-wasip2
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+GUESTS="$ROOT/guests"
+FIXTURES="$ROOT/tests/fixtures/rust"
+
+check=0
+case "${1:-}" in
+    --check) check=1 ;;
+    "") ;;
+    *) echo "usage: $0 [--check]" >&2; exit 2 ;;
+esac
+
+# --- tools -------------------------------------------------------------------
+if command -v rustup >/dev/null 2>&1; then
+    if ! rustup target list --installed | grep -qx "$TARGET"; then
+        rustup target add "$TARGET"
+    fi
+fi
+CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
+export PATH="$CARGO_HOME/bin:$PATH"
+if ! wac --version 2>/dev/null | grep -qx "wac-cli $WAC_VERSION"; then
+    # Without the registry feature: compositions only use local files.
+    cargo install --locked wac-cli --version "$WAC_VERSION" --no-default-features
+fi
+
+# --- guests ------------------------------------------------------------------
+# Paths that would otherwise leak into panic messages and the binaries are
+# remapped, so the output does not depend on where the checkout or CARGO_HOME is.
+export CARGO_TARGET_DIR="$GUESTS/target"
+export RUSTFLAGS="--remap-path-prefix=$GUESTS=/guests --remap-path-prefix=$CARGO_HOME=/cargo"
+unset CARGO_BUILD_RUSTFLAGS CARGO_ENCODED_RUSTFLAGS
+(cd "$GUESTS" && cargo build --release --locked --target "$TARGET")
+BIN="$CARGO_TARGET_DIR/$TARGET/release"
+
+# --- compositions ------------------------------------------------------------
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+if [ "$check" = 1 ]; then
+    OUT="$WORK/out"
+    mkdir -p "$OUT"
+else
+    OUT="$FIXTURES"
+    mkdir -p "$OUT"
+fi
+
+# compose NAME PKG=FILE...   (FILE relative to the guests' release directory,
+# or absolute)
+compose() {
+    local name="$1"; shift
+    local args=()
+    local dep pkg file
+    for dep in "$@"; do
+        pkg="${dep%%=*}"
+        file="${dep#*=}"
+        case "$file" in /*) ;; *) file="$BIN/$file" ;; esac
+        args+=(--dep "meld-test:$pkg=$file")
+    done
+    wac compose "$GUESTS/compositions/$name.wac" "${args[@]}" -o "$WORK/$name.wasm"
+    cp "$WORK/$name.wasm" "$OUT/$name.wasm"
+    echo "  $name.wasm  $(wc -c <"$OUT/$name.wasm") bytes"
+}
+
+echo "composing into $OUT"
+compose numbers   numbers-lib=numbers_lib.wasm   numbers-driver=numbers-driver.wasm
+compose strings   strings-lib=strings_lib.wasm   strings-driver=strings-driver.wasm
+compose lists     lists-lib=lists_lib.wasm       lists-driver=lists-driver.wasm
+compose records   records-lib=records_lib.wasm   records-driver=records-driver.wasm
+compose variants  variants-lib=variants_lib.wasm variants-driver=variants-driver.wasm
+compose options   options-lib=options_lib.wasm   options-driver=options-driver.wasm
+compose flags     flags-lib=flags_lib.wasm       flags-driver=flags-driver.wasm
+compose wide      wide-lib=wide_lib.wasm         wide-driver=wide-driver.wasm
+compose chain3    checksum-lib=checksum_lib.wasm encoder-lib=encoder_lib.wasm \
+                  chain-driver=chain-driver.wasm
+# The middle component of `reexport` is itself a composition: shout-lib plus the
+# greeter instance it imports, exported again unchanged.
+wac compose "$GUESTS/compositions/shout-reexport.wac" \
+    --dep "meld-test:shout-lib=$BIN/shout_lib.wasm" -o "$WORK/shout-reexport.wasm"
+compose reexport  greeter-lib=greeter_lib.wasm shout-reexport="$WORK/shout-reexport.wasm" \
+                  reexport-driver=reexport-driver.wasm
+compose stdio     chatter-lib=chatter_lib.wasm   chatter-driver=chatter-driver.wasm
+compose trap      fragile-lib=fragile_lib.wasm   fragile-driver=fragile-driver.wasm
+compose exit-code fragile-lib=fragile_lib.wasm   exit-driver=exit-driver.wasm
+compose two-instances counter-lib=counter_lib.wasm counter-driver=counter-driver.wasm
+
+if [ "$check" = 1 ]; then
+    status=0
+    for f in "$OUT"/*.wasm; do
+        name="$(basename "$f")"
+        if ! cmp -s "$f" "$FIXTURES/$name"; then
+            echo "DIFFERS: tests/fixtures/rust/$name" >&2
+            status=1
+        fi
+    done
+    for f in "$FIXTURES"/*.wasm; do
+        [ -e "$OUT/$(basename "$f")" ] || { echo "STALE: $f" >&2; status=1; }
+    done
+    [ "$status" = 0 ] && echo "all fixtures reproduce byte for byte"
+    exit "$status"
+fi
+echo "total: $(cat "$OUT"/*.wasm | wc -c) bytes in $(ls "$OUT"/*.wasm | wc -l) fixtures"

@@ -1,0 +1,410 @@
+//! End-to-end tests on compositions built by the real toolchain.
+//!
+//! Every `tests/fixtures/rust/<name>.wasm` is a WASI 0.2 command component: Rust
+//! guests (wit-bindgen, `wasm32-wasip2`) composed with `wac`; the sources are in
+//! `guests/` and `scripts/build-fixtures.sh` rebuilds them. Each one
+//!
+//! 1. runs unfused on wasmtime's component runtime with wasmtime-wasi, its stdout and
+//!    stderr captured in memory;
+//! 2. goes through `meld_core::fuse` with `component: true`, and the resulting
+//!    component runs the same way;
+//!
+//! and the two runs must agree on stdout, stderr and the outcome (exit status or
+//! trap). The unfused run must also match the hand-written `<name>.expect` beside
+//! the fixture, so that two equally broken runs cannot pass:
+//!
+//! ```text
+//! # comment
+//! outcome: ok | run-error | exit N | trap
+//! stderr-contains: some text        (any number of these)
+//! --- stdout
+//! the exact expected stdout
+//! --- stderr                        (optional: the exact expected stderr)
+//! the exact expected stderr
+//! ```
+//!
+//! The test fails if the directory is missing, holds fewer than `MIN_FIXTURES`
+//! fixtures, or a fixture has no `.expect`; otherwise it collects every mismatch and
+//! panics once with the full list.
+//!
+//! Environment switches (development only; CI sets none of them):
+//! - `MELD_TEST_UNFUSED_ONLY=1` skips step 2 (and says so loudly).
+//! - `MELD_TEST_FILTER=substr` runs only fixtures whose name contains `substr`.
+//! - `MELD_TEST_VERBOSE=1` prints both runs' output and every error in full.
+//! - `MELD_TEST_DUMP=1` writes each fused component to the temp directory.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::{Engine, Store};
+use wasmtime_wasi::p2::bindings::sync::Command;
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxView, WasiView};
+
+/// Fewer fixtures than this means something went missing: fail.
+const MIN_FIXTURES: usize = 12;
+
+/// Captured output is capped; a guest writing more traps (and fails the test).
+const PIPE_CAPACITY: usize = 1 << 20;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Outcome {
+    /// `wasi:cli/run` returned `ok`.
+    Ok,
+    /// `wasi:cli/run` returned `err`.
+    RunError,
+    /// The guest called `wasi:cli/exit` with a failure (or a code).
+    Exit(i32),
+    /// The guest trapped; the trap code where wasmtime gives one.
+    Trap(Option<String>),
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Ok => write!(f, "ok"),
+            Outcome::RunError => write!(f, "run-error"),
+            Outcome::Exit(code) => write!(f, "exit {code}"),
+            Outcome::Trap(Some(code)) => write!(f, "trap ({code})"),
+            Outcome::Trap(None) => write!(f, "trap"),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Expect {
+    /// `ok`, `run-error`, `exit N` or `trap` (any trap code).
+    outcome: String,
+    stdout: String,
+    stderr: Option<String>,
+    stderr_contains: Vec<String>,
+}
+
+struct Run {
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+    outcome: Outcome,
+    /// The full error behind a trap, for `MELD_TEST_VERBOSE`.
+    detail: Option<String>,
+}
+
+struct Host {
+    ctx: WasiCtx,
+    table: ResourceTable,
+}
+
+impl WasiView for Host {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.ctx,
+            table: &mut self.table,
+        }
+    }
+}
+
+fn fixture_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("tests")
+        .join("fixtures")
+        .join("rust")
+}
+
+fn parse_expect(text: &str) -> Result<Expect, String> {
+    let (header, rest) = match text.split_once("--- stdout\n") {
+        Some(parts) => parts,
+        None => return Err("no `--- stdout` line".into()),
+    };
+    let (stdout, stderr) = match rest.split_once("--- stderr\n") {
+        Some((out, err)) => (out.to_string(), Some(err.to_string())),
+        None => (rest.to_string(), None),
+    };
+    let mut outcome = None;
+    let mut stderr_contains = Vec::new();
+    for line in header.lines() {
+        let line = line.trim_end();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Some(v) = line.strip_prefix("outcome:") {
+            let v = v.trim();
+            let valid = matches!(v, "ok" | "run-error" | "trap")
+                || v.strip_prefix("exit ")
+                    .is_some_and(|n| n.parse::<i32>().is_ok());
+            if !valid {
+                return Err(format!("bad outcome `{v}`"));
+            }
+            outcome = Some(v.to_string());
+        } else if let Some(v) = line.strip_prefix("stderr-contains:") {
+            stderr_contains.push(v.trim().to_string());
+        } else {
+            return Err(format!("unknown header line `{line}`"));
+        }
+    }
+    let outcome = outcome.ok_or("no `outcome:` line")?;
+    if stdout.is_empty() {
+        return Err("empty expected stdout: every fixture must print something".into());
+    }
+    Ok(Expect {
+        outcome,
+        stdout,
+        stderr,
+        stderr_contains,
+    })
+}
+
+fn outcome_matches(want: &str, got: &Outcome) -> bool {
+    match got {
+        Outcome::Trap(_) => want == "trap",
+        other => other.to_string() == want,
+    }
+}
+
+fn run(engine: &Engine, wasm: &[u8]) -> Result<Run, String> {
+    let component = Component::new(engine, wasm).map_err(|e| format!("compile: {e:#}"))?;
+    let mut linker = Linker::<Host>::new(engine);
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| format!("linker: {e:#}"))?;
+    let stdout = MemoryOutputPipe::new(PIPE_CAPACITY);
+    let stderr = MemoryOutputPipe::new(PIPE_CAPACITY);
+    let ctx = WasiCtx::builder()
+        .stdout(stdout.clone())
+        .stderr(stderr.clone())
+        .build();
+    let mut store = Store::new(
+        engine,
+        Host {
+            ctx,
+            table: ResourceTable::new(),
+        },
+    );
+    let command = Command::instantiate(&mut store, &component, &linker)
+        .map_err(|e| format!("instantiate: {e:#}"))?;
+    let result = command.wasi_cli_run().call_run(&mut store);
+    let (outcome, detail) = match result {
+        Ok(Ok(())) => (Outcome::Ok, None),
+        Ok(Err(())) => (Outcome::RunError, None),
+        Err(e) => {
+            if let Some(exit) = e.downcast_ref::<I32Exit>() {
+                (Outcome::Exit(exit.0), None)
+            } else {
+                let code = e.downcast_ref::<wasmtime::Trap>().map(|t| format!("{t:?}"));
+                (Outcome::Trap(code), Some(format!("{e:?}")))
+            }
+        }
+    };
+    drop(store);
+    Ok(Run {
+        stdout: stdout.contents().to_vec(),
+        stderr: stderr.contents().to_vec(),
+        outcome,
+        detail,
+    })
+}
+
+fn show(bytes: &[u8]) -> String {
+    format!("{:?}", String::from_utf8_lossy(bytes))
+}
+
+/// Checks the unfused run against the `.expect` file.
+fn check_expect(name: &str, want: &Expect, got: &Run, failures: &mut Vec<String>) -> bool {
+    let before = failures.len();
+    if !outcome_matches(&want.outcome, &got.outcome) {
+        failures.push(format!(
+            "{name}: unfused outcome {} but .expect says {}",
+            got.outcome, want.outcome
+        ));
+    }
+    if got.stdout != want.stdout.as_bytes() {
+        failures.push(format!(
+            "{name}: unfused stdout differs from .expect\n    got:  {}\n    want: {}",
+            show(&got.stdout),
+            show(want.stdout.as_bytes())
+        ));
+    }
+    if let Some(stderr) = &want.stderr {
+        if got.stderr != stderr.as_bytes() {
+            failures.push(format!(
+                "{name}: unfused stderr differs from .expect\n    got:  {}\n    want: {}",
+                show(&got.stderr),
+                show(stderr.as_bytes())
+            ));
+        }
+    }
+    let stderr_text = String::from_utf8_lossy(&got.stderr);
+    for needle in &want.stderr_contains {
+        if !stderr_text.contains(needle.as_str()) {
+            failures.push(format!(
+                "{name}: unfused stderr lacks `{needle}`: {}",
+                show(&got.stderr)
+            ));
+        }
+    }
+    failures.len() == before
+}
+
+/// Checks the fused run against the unfused one.
+fn compare(name: &str, unfused: &Run, fused: &Run, failures: &mut Vec<String>) -> bool {
+    let before = failures.len();
+    if unfused.outcome != fused.outcome {
+        failures.push(format!(
+            "{name}: outcome unfused {} vs fused {}{}",
+            unfused.outcome,
+            fused.outcome,
+            fused
+                .detail
+                .as_deref()
+                .map(|d| format!("\n    fused error: {}", first_lines(d, 6)))
+                .unwrap_or_default()
+        ));
+    }
+    if unfused.stdout != fused.stdout {
+        failures.push(format!(
+            "{name}: stdout differs\n    unfused: {}\n    fused:   {}",
+            show(&unfused.stdout),
+            show(&fused.stdout)
+        ));
+    }
+    if unfused.stderr != fused.stderr {
+        failures.push(format!(
+            "{name}: stderr differs\n    unfused: {}\n    fused:   {}",
+            show(&unfused.stderr),
+            show(&fused.stderr)
+        ));
+    }
+    failures.len() == before
+}
+
+fn first_lines(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().take(n).collect();
+    lines.join("\n      ")
+}
+
+fn engine() -> Engine {
+    let mut config = wasmtime::Config::new();
+    config.wasm_component_model(true);
+    // A fused module keeps one memory per component instance.
+    config.wasm_multi_memory(true);
+    Engine::new(&config).expect("wasmtime engine")
+}
+
+fn verbose() -> bool {
+    std::env::var_os("MELD_TEST_VERBOSE").is_some()
+}
+
+fn print_run(name: &str, side: &str, r: &Run) {
+    eprintln!(
+        "--- {name} ({side}): {}\n    stdout: {}\n    stderr: {}",
+        r.outcome,
+        show(&r.stdout),
+        show(&r.stderr)
+    );
+    if let Some(d) = &r.detail {
+        eprintln!("    error: {d}");
+    }
+}
+
+#[test]
+fn rust_fixtures() {
+    let dir = fixture_dir();
+    let entries = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("fixture directory {} is missing: {e}", dir.display()));
+    let mut paths: Vec<PathBuf> = entries
+        .map(|e| e.expect("read_dir entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
+        .collect();
+    paths.sort();
+    assert!(
+        paths.len() >= MIN_FIXTURES,
+        "only {} fixtures in {} (want at least {MIN_FIXTURES}); run scripts/build-fixtures.sh",
+        paths.len(),
+        dir.display()
+    );
+
+    let unfused_only = std::env::var_os("MELD_TEST_UNFUSED_ONLY").is_some();
+    if unfused_only {
+        eprintln!("!!! MELD_TEST_UNFUSED_ONLY is set: fused runs are SKIPPED !!!");
+    }
+    let filter = std::env::var("MELD_TEST_FILTER").ok();
+
+    let engine = engine();
+    let mut failures = Vec::new();
+    let mut total = 0;
+    let mut passed = 0;
+    for path in &paths {
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        if filter.as_deref().is_some_and(|f| !name.contains(f)) {
+            continue;
+        }
+        total += 1;
+        let expect_path = path.with_extension("expect");
+        let expect = match std::fs::read_to_string(&expect_path)
+            .map_err(|e| format!("cannot read {}: {e}", expect_path.display()))
+            .and_then(|t| parse_expect(&t))
+        {
+            Ok(e) => e,
+            Err(e) => {
+                failures.push(format!("{name}: .expect: {e}"));
+                continue;
+            }
+        };
+        let bytes = std::fs::read(path).expect("read fixture");
+
+        let unfused = match run(&engine, &bytes) {
+            Ok(r) => r,
+            Err(e) => {
+                failures.push(format!("{name}: unfused run failed: {e}"));
+                continue;
+            }
+        };
+        if verbose() {
+            print_run(&name, "unfused", &unfused);
+        }
+        let mut ok = check_expect(&name, &expect, &unfused, &mut failures);
+
+        if !unfused_only {
+            let opts = meld_core::FuseOptions {
+                component: true,
+                ..Default::default()
+            };
+            match meld_core::fuse(&[&bytes], &opts) {
+                Err(e) => {
+                    failures.push(format!("{name}: fuse failed: {e}"));
+                    ok = false;
+                }
+                Ok(fused) => {
+                    if std::env::var_os("MELD_TEST_DUMP").is_some() {
+                        let out = std::env::temp_dir().join(format!("meld-rust-{name}.wasm"));
+                        std::fs::write(&out, &fused.wasm).expect("dump fused component");
+                        eprintln!("{name}: fused component written to {}", out.display());
+                    }
+                    match run(&engine, &fused.wasm) {
+                        Err(e) => {
+                            failures.push(format!("{name}: fused run failed: {e}"));
+                            ok = false;
+                        }
+                        Ok(fr) => {
+                            if verbose() {
+                                print_run(&name, "fused", &fr);
+                            }
+                            ok &= compare(&name, &unfused, &fr, &mut failures);
+                        }
+                    }
+                }
+            }
+        }
+        if ok {
+            passed += 1;
+        }
+    }
+
+    println!("rust_fixtures: {total} compositions, {passed} passed");
+    eprintln!("rust_fixtures: {total} compositions, {passed} passed");
+    if !failures.is_empty() {
+        panic!(
+            "{} failure(s) in {total} compositions:\n  {}",
+            failures.len(),
+            failures.join("\n  ")
+        );
+    }
+}
