@@ -175,6 +175,11 @@ fn fuse(args: FuseArgs) -> Result<()> {
         eprintln!("exports:             {}", s.exports);
         eprintln!("input bytes:         {}", s.input_bytes);
         eprintln!("output bytes:        {}", s.output_bytes);
+        let t = s.stage_us;
+        eprintln!(
+            "stages (µs):         translate {} merge {} world {} encode {} wrap {}",
+            t[0], t[1], t[2], t[3], t[4]
+        );
         eprintln!("time:                {:.2?}", start.elapsed());
     }
     Ok(())

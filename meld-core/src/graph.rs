@@ -131,7 +131,6 @@ pub(crate) fn build(
         flags: BTreeMap::new(),
         trampolines: BTreeMap::new(),
         module_bytes: BTreeMap::new(),
-        builtin_bytes: BTreeMap::new(),
     };
     b.run()?;
     Ok(b.graph)
@@ -153,7 +152,6 @@ struct Builder<'a, 'data> {
     /// Trampoline → what satisfies it.
     trampolines: BTreeMap<TrampolineIndex, Def>,
     module_bytes: BTreeMap<StaticModuleIndex, Arc<Vec<u8>>>,
-    builtin_bytes: BTreeMap<Builtin, Arc<Vec<u8>>>,
 }
 
 impl Builder<'_, '_> {
@@ -278,14 +276,7 @@ impl Builder<'_, '_> {
     }
 
     fn builtin_node(&mut self, builtin: Builtin, label: String, args: Vec<Def>) -> Result<usize> {
-        let wasm = match self.builtin_bytes.get(&builtin) {
-            Some(w) => w.clone(),
-            None => {
-                let w = Arc::new(builtins::module_bytes(builtin)?);
-                self.builtin_bytes.insert(builtin, w.clone());
-                w
-            }
-        };
+        let wasm = builtins::module_bytes(builtin)?;
         Ok(self.push_node(label, NodeKind::Builtin(builtin), wasm, args))
     }
 

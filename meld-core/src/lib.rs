@@ -72,6 +72,9 @@ pub struct Stats {
     pub exports: usize,
     pub input_bytes: usize,
     pub output_bytes: usize,
+    /// Wall time per stage, in microseconds: translate, merge, world,
+    /// encode (incl. dead-code pass and validation), wrap.
+    pub stage_us: [u64; 5],
 }
 
 /// Fuse one composed component (or several components linked by name) into a
@@ -87,8 +90,17 @@ pub fn fuse(inputs: &[&[u8]], opts: &FuseOptions) -> Result<Fused> {
         [one] => std::borrow::Cow::Borrowed(*one),
         many => std::borrow::Cow::Owned(compose::compose(many)?),
     };
+    let mut clock = std::time::Instant::now();
+    let mut lap = || {
+        let us = clock.elapsed().as_micros() as u64;
+        clock = std::time::Instant::now();
+        us
+    };
+    let mut stage_us = [0u64; 5];
     let graph = translate::translate(&component)?;
+    stage_us[0] = lap();
     let merged = merge::merge(&graph)?;
+    stage_us[1] = lap();
     let (mut record, mut extra) = abi::record(&graph, &merged)?;
     if opts.component {
         for (name, kind, idx) in wrap::main_exports(&record, merged.counts.memories) {
@@ -102,12 +114,15 @@ pub fn fuse(inputs: &[&[u8]], opts: &FuseOptions) -> Result<Fused> {
         }
     }
     let world = world::section_payload(&component)?;
+    stage_us[2] = lap();
     let encoded = encode::encode(&graph, &merged, &mut record, &extra, Some(&world))?;
+    stage_us[3] = lap();
     let wasm = if opts.component {
         wrap::wrap(&component, &encoded.wasm, &record)?
     } else {
         encoded.wasm
     };
+    stage_us[4] = lap();
     let stats = Stats {
         component_instances: graph.component_instances,
         modules: graph.nodes.len(),
@@ -124,6 +139,7 @@ pub fn fuse(inputs: &[&[u8]], opts: &FuseOptions) -> Result<Fused> {
         exports: record.exports.len(),
         input_bytes: component.len(),
         output_bytes: wasm.len(),
+        stage_us,
     };
     Ok(Fused {
         wasm,

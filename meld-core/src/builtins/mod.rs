@@ -9,6 +9,8 @@
 pub mod transcode;
 
 use crate::{Error, Result};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 use transcode::TranscodeOp;
 
 /// Every kind of builtin module.
@@ -40,10 +42,37 @@ impl Builtin {
     }
 }
 
-/// Assemble a builtin into module bytes.
-pub fn module_bytes(builtin: Builtin) -> Result<Vec<u8>> {
-    wat::parse_str(builtin.wat())
-        .map_err(|e| Error::Internal(format!("builtin {builtin:?} does not assemble: {e}")))
+/// Assembled builtins, shared by every fusion in the process: assembling
+/// the transcoders' WAT dominated the fuse time of small compositions.
+static CACHE: std::sync::Mutex<BTreeMap<Builtin, Arc<Vec<u8>>>> =
+    std::sync::Mutex::new(BTreeMap::new());
+
+/// Assemble a builtin into module bytes (cached per process).
+pub fn module_bytes(builtin: Builtin) -> Result<Arc<Vec<u8>>> {
+    if let Some(b) = CACHE.lock().map_err(|_| poisoned())?.get(&builtin) {
+        return Ok(b.clone());
+    }
+    let bytes = Arc::new(
+        wat::parse_str(builtin.wat())
+            .map_err(|e| Error::Internal(format!("builtin {builtin:?} does not assemble: {e}")))?,
+    );
+    CACHE
+        .lock()
+        .map_err(|_| poisoned())?
+        .insert(builtin, bytes.clone());
+    Ok(bytes)
+}
+
+fn poisoned() -> Error {
+    Error::Internal("builtin cache poisoned".into())
+}
+
+/// Empty the builtin cache (for benchmarks measuring the cold path).
+#[doc(hidden)]
+pub fn clear_cache() {
+    if let Ok(mut c) = CACHE.lock() {
+        c.clear();
+    }
 }
 
 /// Index of the item exported as `name` by a builtin module.

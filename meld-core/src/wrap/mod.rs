@@ -66,8 +66,12 @@ pub fn wrap(composition: &[u8], fused: &[u8], record: &AbiRecord) -> Result<Vec<
         .map_err(wc_err)?
         .encode()
         .map_err(wc_err)?;
-    let repeats: Vec<(indirect::Indirect, wasmparser::FuncType)> =
-        plan.indirect.into_iter().map(|(_, i)| i).zip(sigs).collect();
+    let repeats: Vec<(indirect::Indirect, wasmparser::FuncType)> = plan
+        .indirect
+        .into_iter()
+        .map(|(_, i)| i)
+        .zip(sigs)
+        .collect();
     let out = Rewriter::new(record, fused).rewrite(&shell, &repeats)?;
     let mut features = crate::translate::features();
     features.insert(wasmparser::WasmFeatures::COMPONENT_MODEL);

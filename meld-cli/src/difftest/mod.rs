@@ -1,0 +1,17 @@
+//! Random differential testing of `meld_core::fuse`.
+//!
+//! A case is a random component function type with random string encodings
+//! on both sides, rendered as a two-component composition whose `run`
+//! export returns a checksum of everything that crossed the boundary (see
+//! [`wat_gen`]). The composition runs unfused, fused (wasmtime and wasmi),
+//! and fused + wrapped; all must match the checksum computed in Rust.
+//!
+//! Shared by the `meld-difftest` binary and `tests/difftest.rs`.
+
+pub mod case;
+pub mod layout;
+pub mod rng;
+pub mod runner;
+pub mod types;
+pub mod values;
+pub mod wat_gen;

@@ -1,0 +1,275 @@
+//! Runs a composition four ways and compares with the expected outcome:
+//! (a) unfused on wasmtime's component API, (b) fused core module on
+//! wasmtime, (c) fused core module on wasmi, (d) fused + wrapped component
+//! on wasmtime's component API.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use super::case::{Case, Expect};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Value(u64),
+    Trap(String),
+    /// Could not get as far as running (compile, fuse, instantiate).
+    Error(String),
+}
+
+impl Outcome {
+    pub fn matches(&self, want: Expect) -> bool {
+        match (self, want) {
+            (Outcome::Value(a), Expect::Value(b)) => *a == b,
+            (Outcome::Trap(_), Expect::Trap) => true,
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Value(v) => write!(f, "{v}"),
+            Outcome::Trap(m) => write!(f, "trap ({m})"),
+            Outcome::Error(m) => write!(f, "error: {m}"),
+        }
+    }
+}
+
+/// The engines, built once and shared between threads.
+#[derive(Clone)]
+pub struct Engines {
+    component: wasmtime::Engine,
+    core: wasmtime::Engine,
+    wasmi: wasmi::Engine,
+}
+
+impl Engines {
+    pub fn new() -> Engines {
+        let mut c = wasmtime::Config::new();
+        c.wasm_multi_memory(true);
+        c.wasm_component_model(true);
+        c.cranelift_opt_level(wasmtime::OptLevel::None);
+        let mut k = wasmtime::Config::new();
+        k.wasm_multi_memory(true);
+        k.cranelift_opt_level(wasmtime::OptLevel::None);
+        let mut wi = wasmi::Config::default();
+        wi.wasm_multi_memory(true);
+        Engines {
+            component: wasmtime::Engine::new(&c).expect("component engine"),
+            core: wasmtime::Engine::new(&k).expect("core engine"),
+            wasmi: wasmi::Engine::new(&wi),
+        }
+    }
+}
+
+impl Default for Engines {
+    fn default() -> Self {
+        Engines::new()
+    }
+}
+
+fn wasmtime_error(e: wasmtime::Error) -> Outcome {
+    match e.downcast_ref::<wasmtime::Trap>() {
+        Some(t) => Outcome::Trap(t.to_string()),
+        None => Outcome::Trap(format!("{}", e.root_cause())),
+    }
+}
+
+/// Runs export `run: func() -> u64` of a component.
+pub fn run_component(engine: &wasmtime::Engine, bytes: &[u8]) -> Outcome {
+    let component = match wasmtime::component::Component::new(engine, bytes) {
+        Ok(c) => c,
+        Err(e) => return Outcome::Error(format!("compile: {e:#}")),
+    };
+    let mut store = wasmtime::Store::new(engine, ());
+    let linker = wasmtime::component::Linker::<()>::new(engine);
+    let instance = match linker.instantiate(&mut store, &component) {
+        Ok(i) => i,
+        Err(e) => return Outcome::Error(format!("instantiate: {e:#}")),
+    };
+    let func = match instance.get_typed_func::<(), (u64,)>(&mut store, "run") {
+        Ok(f) => f,
+        Err(e) => return Outcome::Error(format!("export `run`: {e:#}")),
+    };
+    match func.call(&mut store, ()) {
+        Ok((v,)) => Outcome::Value(v),
+        Err(e) => wasmtime_error(e),
+    }
+}
+
+/// Runs core export `run: [] -> [i64]` on wasmtime.
+pub fn run_core_wasmtime(engine: &wasmtime::Engine, bytes: &[u8]) -> Outcome {
+    let module = match wasmtime::Module::new(engine, bytes) {
+        Ok(m) => m,
+        Err(e) => return Outcome::Error(format!("compile: {e:#}")),
+    };
+    let mut store = wasmtime::Store::new(engine, ());
+    let instance = match wasmtime::Instance::new(&mut store, &module, &[]) {
+        Ok(i) => i,
+        Err(e) => return Outcome::Error(format!("instantiate: {e:#}")),
+    };
+    let func = match instance.get_typed_func::<(), i64>(&mut store, "run") {
+        Ok(f) => f,
+        Err(e) => return Outcome::Error(format!("export `run`: {e:#}")),
+    };
+    match func.call(&mut store, ()) {
+        Ok(v) => Outcome::Value(v as u64),
+        Err(e) => wasmtime_error(e),
+    }
+}
+
+/// Runs core export `run: [] -> [i64]` on wasmi.
+pub fn run_core_wasmi(engine: &wasmi::Engine, bytes: &[u8]) -> Outcome {
+    let module = match wasmi::Module::new(engine, bytes) {
+        Ok(m) => m,
+        Err(e) => return Outcome::Error(format!("compile: {e}")),
+    };
+    let mut store = wasmi::Store::new(engine, ());
+    let linker = wasmi::Linker::<()>::new(engine);
+    let instance = match linker.instantiate_and_start(&mut store, &module) {
+        Ok(i) => i,
+        Err(e) => return Outcome::Error(format!("instantiate: {e}")),
+    };
+    let func = match instance.get_typed_func::<(), i64>(&store, "run") {
+        Ok(f) => f,
+        Err(e) => return Outcome::Error(format!("export `run`: {e}")),
+    };
+    match func.call(&mut store, ()) {
+        Ok(v) => Outcome::Value(v as u64),
+        Err(e) => Outcome::Trap(e.to_string()),
+    }
+}
+
+/// The four outcomes, labelled.
+pub fn run_all(engines: &Engines, component: &[u8]) -> Vec<(&'static str, Outcome)> {
+    let mut out = vec![("unfused", run_component(&engines.component, component))];
+    match meld_core::fuse(&[component], &meld_core::FuseOptions::default()) {
+        Ok(fused) => {
+            out.push((
+                "fused/wasmtime",
+                run_core_wasmtime(&engines.core, &fused.wasm),
+            ));
+            out.push(("fused/wasmi", run_core_wasmi(&engines.wasmi, &fused.wasm)));
+        }
+        Err(e) => {
+            let o = Outcome::Error(format!("fuse: {e}"));
+            out.push(("fused/wasmtime", o.clone()));
+            out.push(("fused/wasmi", o));
+        }
+    }
+    let wrap = meld_core::FuseOptions {
+        component: true,
+        ..Default::default()
+    };
+    let wrapped = match meld_core::fuse(&[component], &wrap) {
+        Ok(fused) => run_component(&engines.component, &fused.wasm),
+        Err(e) => Outcome::Error(format!("fuse --component: {e}")),
+    };
+    out.push(("wrapped", wrapped));
+    out
+}
+
+/// "engine: got X, want Y" for every outcome that differs from `want`.
+pub fn compare(outcomes: &[(&'static str, Outcome)], want: Expect) -> Vec<String> {
+    outcomes
+        .iter()
+        .filter(|(_, o)| !o.matches(want))
+        .map(|(name, o)| format!("{name}: got {o}, want {want}"))
+        .collect()
+}
+
+/// Assembles WAT text and runs it four ways against `want`.
+pub fn check_wat(engines: &Engines, wat: &str, want: Expect) -> Vec<String> {
+    match wat::parse_str(wat) {
+        Ok(bytes) => compare(&run_all(engines, &bytes), want),
+        Err(e) => vec![format!("wat: {e}")],
+    }
+}
+
+/// A case that did not behave.
+pub struct Failure {
+    pub case: Case,
+    pub diffs: Vec<String>,
+}
+
+impl Failure {
+    /// The one-line report.
+    pub fn line(&self) -> String {
+        format!(
+            "seed {} case {}: {} [{}]: {}",
+            self.case.seed,
+            self.case.index,
+            self.case.signature(),
+            self.case.options(),
+            self.diffs.join("; ")
+        )
+    }
+}
+
+pub fn run_case(engines: &Engines, case: Case) -> Option<Failure> {
+    let wat = super::wat_gen::render(&case);
+    let diffs = check_wat(engines, &wat, case.expected());
+    (!diffs.is_empty()).then_some(Failure { case, diffs })
+}
+
+/// Runs cases `indices` of `seed` on `threads` threads; `on_failure` sees
+/// each failure as it happens. Returns the failures ordered by case index.
+pub fn run_cases(
+    seed: u64,
+    indices: &[u64],
+    threads: usize,
+    on_failure: &(dyn Fn(&Failure) + Sync),
+) -> Vec<Failure> {
+    let engines = Engines::new();
+    let next = AtomicU64::new(0);
+    let failures = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..threads.max(1) {
+            s.spawn(|| {
+                let engines = engines.clone();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed) as usize;
+                    let Some(&index) = indices.get(i) else { break };
+                    let case = Case::generate(seed, index);
+                    if let Some(f) = run_case(&engines, case) {
+                        on_failure(&f);
+                        failures.lock().unwrap().push(f);
+                    }
+                }
+            });
+        }
+    });
+    let mut failures = failures.into_inner().unwrap();
+    failures.sort_by_key(|f| f.case.index);
+    failures
+}
+
+/// Parses the `;; expect: run = <u64 | trap>` header of a regression file.
+pub fn parse_expect(text: &str) -> Result<Expect, String> {
+    for line in text.lines() {
+        let Some(rest) = line.trim().strip_prefix(";;") else {
+            continue;
+        };
+        let Some(rest) = rest.trim().strip_prefix("expect:") else {
+            continue;
+        };
+        let Some((name, value)) = rest.split_once('=') else {
+            return Err(format!("malformed expect line `{line}`"));
+        };
+        if name.trim() != "run" {
+            return Err(format!("expectation for `{}`, want `run`", name.trim()));
+        }
+        let value = value.trim();
+        return if value == "trap" {
+            Ok(Expect::Trap)
+        } else {
+            value
+                .parse::<u64>()
+                .map(Expect::Value)
+                .map_err(|e| format!("bad expected value `{value}`: {e}"))
+        };
+    }
+    Err("no `;; expect: run = ...` line".into())
+}

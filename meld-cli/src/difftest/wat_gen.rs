@@ -1,0 +1,1013 @@
+//! Renders a [`Case`] as a component composition in WAT:
+//!
+//! - `$callee` exports `f: <sig>` (a core function that checksums what it
+//!   received, walking its own memory, and returns one of several baked-in
+//!   result values, chosen by that checksum) and `seen: func() -> u64`
+//!   (the checksum, mixed with the number of post-return calls so far and
+//!   a flag its realloc sets on a bad alignment argument);
+//! - `$caller` has the arguments baked into its memory in its own encoding,
+//!   calls `f`, checksums the result in its own memory, then mixes in
+//!   `seen()` and its own realloc's bad-alignment flag; it exports
+//!   `run: func() -> u64`;
+//!
+//! The generated code itself never traps: what it finds odd (a misaligned
+//! pointer, an out-of-range discriminant) only changes the checksum, so a
+//! trap always comes from the canonical ABI glue.
+//! - the composition instantiates both and re-exports `run`.
+
+use std::collections::HashMap;
+use std::fmt::Write;
+
+use super::case::{CanonOpts, Case, MutSide};
+use super::layout::{self, CoreTy};
+use super::rng::Rng;
+use super::types::{Encoding, FuncSig, Ty, TyId, Types};
+use super::values::{Image, Lowerer, Val, HASH_INIT, HASH_MUL};
+
+/// Where both sides' baked-in data starts.
+pub const IMAGE_BASE: u32 = 1024;
+/// The bytes around the caller's return area start as this, and the ones
+/// right after it must stay so.
+pub const GUARD_BYTE: u8 = 0xcc;
+pub const GUARD_WORD: u64 = 0xcccc_cccc_cccc_cccc;
+
+// ---------------------------------------------------------------------------
+// Data: both sides' memory images.
+
+/// How the caller passes its arguments.
+pub enum ArgPass {
+    Flat(Vec<(CoreTy, u64)>),
+    /// A pointer to the params tuple in the caller's memory.
+    Spilled(u32),
+}
+
+/// One call as the caller makes it.
+pub struct CallData {
+    pub args: ArgPass,
+    /// The return area, when the result travels through memory.
+    pub retptr: Option<u32>,
+}
+
+pub struct CallerData {
+    pub img: Image,
+    /// Per call of [`Case::order`].
+    pub calls: Vec<CallData>,
+    /// Per call, the mutation sites in its arguments.
+    pub sites: Vec<usize>,
+}
+
+/// What the callee returns, per candidate.
+pub enum Candidates {
+    None,
+    Flat(Vec<(CoreTy, u64)>),
+    /// The address of a table of candidate addresses (u32 each).
+    Memory(u32),
+}
+
+pub struct CalleeData {
+    pub img: Image,
+    /// Per function.
+    pub candidates: Vec<Candidates>,
+    /// Per function and candidate, the mutation sites in it.
+    pub sites: Vec<Vec<usize>>,
+}
+
+fn fill_byte(dirty: bool) -> u8 {
+    if dirty {
+        0xa5
+    } else {
+        0
+    }
+}
+
+/// Lowers `f` with `lw`, with the mutation (if any) counted from here.
+fn lowering<T>(
+    lw: &mut Lowerer,
+    mutate: Option<usize>,
+    f: impl FnOnce(&mut Lowerer) -> T,
+) -> (T, usize) {
+    let base = lw.sites;
+    lw.mutate = mutate.map(|m| m + base);
+    let out = f(lw);
+    lw.mutate = None;
+    (out, lw.sites - base)
+}
+
+/// The caller's memory image; `mutate` = (call, site).
+pub fn caller_data(case: &Case, mutate: Option<(usize, usize)>) -> CallerData {
+    let types = &case.types;
+    let mut lw = Lowerer {
+        types,
+        enc: Encoding::Utf8,
+        img: Image::new(IMAGE_BASE, fill_byte(case.dirty)),
+        rng: Rng::new(case.dirt_seed ^ 0xca11e4),
+        dirty: case.dirty,
+        mutate: None,
+        sites: 0,
+    };
+    let mut calls = Vec::new();
+    let mut sites = Vec::new();
+    for (c, &(k, j)) in case.order.iter().enumerate() {
+        let f = &case.funcs[k];
+        let lower = layout::lower_sig(types, &f.sig);
+        lw.enc = f.caller_enc;
+        let tuple = f.sig.params_tuple;
+        let val = Val::Seq(f.calls[j].clone());
+        let m = mutate.filter(|m| m.0 == c).map(|m| m.1);
+        let (args, n) = lowering(&mut lw, m, |lw| {
+            if lower.params_spilled {
+                let addr = lw
+                    .img
+                    .alloc(layout::size(types, tuple), layout::alignment(types, tuple));
+                lw.store(tuple, &val, addr);
+                ArgPass::Spilled(addr)
+            } else {
+                let mut flat = Vec::new();
+                lw.flat(tuple, &val, &mut flat);
+                ArgPass::Flat(flat)
+            }
+        });
+        sites.push(n);
+        let retptr = lower.result_in_memory.then(|| {
+            let r = f.sig.result.unwrap();
+            let size = layout::size(types, r) + 8;
+            let addr = lw.img.alloc(size, layout::alignment(types, r));
+            lw.img.fill_range(addr, size, GUARD_BYTE);
+            addr
+        });
+        calls.push(CallData { args, retptr });
+    }
+    CallerData {
+        img: lw.img,
+        calls,
+        sites,
+    }
+}
+
+/// The callee's memory image; `mutate` = (function, candidate, site).
+pub fn callee_data(case: &Case, mutate: Option<(usize, usize, usize)>) -> CalleeData {
+    let types = &case.types;
+    let mut lw = Lowerer {
+        types,
+        enc: Encoding::Utf8,
+        img: Image::new(IMAGE_BASE, fill_byte(case.dirty)),
+        rng: Rng::new(case.dirt_seed ^ 0xca11ee),
+        dirty: case.dirty,
+        mutate: None,
+        sites: 0,
+    };
+    let mut all = Vec::new();
+    let mut sites = Vec::new();
+    for (k, f) in case.funcs.iter().enumerate() {
+        lw.enc = f.callee_enc;
+        let lift = layout::lift_sig(types, &f.sig);
+        let Some(r) = f.sig.result else {
+            all.push(Candidates::None);
+            sites.push(Vec::new());
+            continue;
+        };
+        let mut flat = Vec::new();
+        let mut addrs = Vec::new();
+        let mut f_sites = Vec::new();
+        for (i, v) in f.candidates.iter().enumerate() {
+            let m = mutate.filter(|m| (m.0, m.1) == (k, i)).map(|m| m.2);
+            let ((), n) = lowering(&mut lw, m, |lw| {
+                if lift.result_in_memory {
+                    let addr = lw
+                        .img
+                        .alloc(layout::size(types, r), layout::alignment(types, r));
+                    lw.store(r, v, addr);
+                    addrs.push(addr);
+                } else {
+                    let mut one = Vec::new();
+                    lw.flat(r, v, &mut one);
+                    assert_eq!(one.len(), 1);
+                    flat.push(one[0]);
+                }
+            });
+            f_sites.push(n);
+        }
+        sites.push(f_sites);
+        all.push(if lift.result_in_memory {
+            let table = lw.img.alloc(4 * addrs.len() as u32, 4);
+            for (i, a) in addrs.iter().enumerate() {
+                lw.img.write(table + 4 * i as u32, &a.to_le_bytes());
+            }
+            Candidates::Memory(table)
+        } else {
+            Candidates::Flat(flat)
+        });
+    }
+    CalleeData {
+        img: lw.img,
+        candidates: all,
+        sites,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Component-level types.
+
+/// Names (`$tN`) of the nominal types the signature uses, children first.
+fn nominal_names(types: &Types, roots: &[TyId]) -> (Vec<TyId>, HashMap<TyId, String>) {
+    let order: Vec<TyId> = types
+        .reachable(roots)
+        .into_iter()
+        .filter(|id| types.get(*id).is_nominal())
+        .collect();
+    let names = order
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (*id, format!("t{i}")))
+        .collect();
+    (order, names)
+}
+
+fn ty_ref(types: &Types, names: &HashMap<TyId, String>, id: TyId) -> String {
+    if let Some(n) = names.get(&id) {
+        return format!("${n}");
+    }
+    let r = |t: TyId| ty_ref(types, names, t);
+    match types.get(id) {
+        Ty::Bool => "bool".into(),
+        Ty::U8 => "u8".into(),
+        Ty::S8 => "s8".into(),
+        Ty::U16 => "u16".into(),
+        Ty::S16 => "s16".into(),
+        Ty::U32 => "u32".into(),
+        Ty::S32 => "s32".into(),
+        Ty::U64 => "u64".into(),
+        Ty::S64 => "s64".into(),
+        Ty::F32 => "f32".into(),
+        Ty::F64 => "f64".into(),
+        Ty::Char => "char".into(),
+        Ty::String => "string".into(),
+        Ty::List(e) => format!("(list {})", r(*e)),
+        Ty::Tuple(fs) => {
+            let fs: Vec<String> = fs.iter().map(|f| r(*f)).collect();
+            format!("(tuple {})", fs.join(" "))
+        }
+        Ty::Option(t) => format!("(option {})", r(*t)),
+        Ty::Result(ok, err) => {
+            let mut s = String::from("(result");
+            if let Some(t) = ok {
+                write!(s, " {}", r(*t)).unwrap();
+            }
+            if let Some(t) = err {
+                write!(s, " (error {})", r(*t)).unwrap();
+            }
+            s + ")"
+        }
+        Ty::Record(_) | Ty::Variant(_) | Ty::Enum(_) | Ty::Flags(_) => {
+            unreachable!("nominal types are named")
+        }
+    }
+}
+
+fn ty_def(types: &Types, names: &HashMap<TyId, String>, id: TyId) -> String {
+    let r = |t: TyId| ty_ref(types, names, t);
+    match types.get(id) {
+        Ty::Record(fs) => {
+            let fs: Vec<String> = fs
+                .iter()
+                .enumerate()
+                .map(|(i, f)| format!("(field \"f{i}\" {})", r(*f)))
+                .collect();
+            format!("(record {})", fs.join(" "))
+        }
+        Ty::Variant(cs) => {
+            let cs: Vec<String> = cs
+                .iter()
+                .enumerate()
+                .map(|(i, c)| match c {
+                    Some(t) => format!("(case \"c{i}\" {})", r(*t)),
+                    None => format!("(case \"c{i}\")"),
+                })
+                .collect();
+            format!("(variant {})", cs.join(" "))
+        }
+        Ty::Enum(n) => {
+            let cs: Vec<String> = (0..*n).map(|i| format!("\"e{i}\"")).collect();
+            format!("(enum {})", cs.join(" "))
+        }
+        Ty::Flags(n) => {
+            let cs: Vec<String> = (0..*n).map(|i| format!("\"g{i}\"")).collect();
+            format!("(flags {})", cs.join(" "))
+        }
+        _ => unreachable!("only nominal types get definitions"),
+    }
+}
+
+/// `(param "p0" T) ... (result R)` of a component function.
+fn func_type_text(types: &Types, sig: &FuncSig, names: &HashMap<TyId, String>) -> String {
+    let mut s = String::new();
+    for (i, p) in sig.params.iter().enumerate() {
+        write!(s, " (param \"p{i}\" {})", ty_ref(types, names, *p)).unwrap();
+    }
+    if let Some(r) = sig.result {
+        write!(s, " (result {})", ty_ref(types, names, r)).unwrap();
+    }
+    s
+}
+
+fn core_func_type_text(params: &[CoreTy], results: &[CoreTy]) -> String {
+    let mut s = String::new();
+    if !params.is_empty() {
+        let ps: Vec<&str> = params.iter().map(|t| t.wat()).collect();
+        write!(s, " (param {})", ps.join(" ")).unwrap();
+    }
+    if !results.is_empty() {
+        let rs: Vec<&str> = results.iter().map(|t| t.wat()).collect();
+        write!(s, " (result {})", rs.join(" ")).unwrap();
+    }
+    s
+}
+
+// ---------------------------------------------------------------------------
+// Core code.
+
+fn const_expr((ty, bits): (CoreTy, u64)) -> String {
+    match ty {
+        CoreTy::I32 => format!("(i32.const {})", bits as u32 as i32),
+        CoreTy::I64 => format!("(i64.const {})", bits as i64),
+        CoreTy::F32 => format!("(f32.reinterpret_i32 (i32.const {}))", bits as u32 as i32),
+        CoreTy::F64 => format!("(f64.reinterpret_i64 (i64.const {}))", bits as i64),
+    }
+}
+
+fn data_segment(img: &Image) -> String {
+    let mut s = format!("(data (i32.const {}) \"", img.base);
+    for b in &img.bytes {
+        write!(s, "\\{b:02x}").unwrap();
+    }
+    s + "\")"
+}
+
+const REALLOC: &str = r#"
+    ;; Bump allocator: honours the alignment (a bad one sets $bad, which goes
+    ;; into the checksum), grows memory, copies the old contents on
+    ;; reallocation.
+    (func $realloc (export "realloc") (param $old i32) (param $osz i32) (param $align i32) (param $nsz i32) (result i32)
+      (local $p i32) (local $end i32)
+      (if (i32.or (i32.eqz (local.get $align))
+                  (i32.or (i32.gt_u (local.get $align) (i32.const 8))
+                          (i32.and (local.get $align) (i32.sub (local.get $align) (i32.const 1)))))
+        (then (global.set $bad (i32.const 1)) (local.set $align (i32.const 8))))
+      (local.set $p (i32.and (i32.add (global.get $heap) (i32.sub (local.get $align) (i32.const 1)))
+                             (i32.sub (i32.const 0) (local.get $align))))
+      (local.set $end (i32.add (local.get $p) (local.get $nsz)))
+      (if (i32.gt_u (local.get $end) (i32.shl (memory.size) (i32.const 16)))
+        (then
+          (if (i32.eq (memory.grow (i32.shr_u (i32.sub (i32.add (local.get $end) (i32.const 65535))
+                                                       (i32.shl (memory.size) (i32.const 16)))
+                                              (i32.const 16)))
+                      (i32.const -1))
+            (then unreachable))))
+      (global.set $heap (local.get $end))
+      (if (local.get $old)
+        (then (memory.copy (local.get $p) (local.get $old)
+                (select (local.get $osz) (local.get $nsz) (i32.lt_u (local.get $osz) (local.get $nsz))))))
+      (local.get $p))
+"#;
+
+fn hash_fn() -> String {
+    format!(
+        r#"
+    (func $hw (param $x i64) (local $t i64)
+      (local.set $t (i64.mul (i64.xor (global.get $h) (local.get $x)) (i64.const {})))
+      (global.set $h (i64.xor (local.get $t) (i64.shr_u (local.get $t) (i64.const 32)))))
+"#,
+        HASH_MUL as i64
+    )
+}
+
+/// The name of the string checksum function for `enc`.
+fn str_fn_name(enc: Encoding) -> &'static str {
+    match enc {
+        Encoding::Utf8 => "$str_utf8",
+        Encoding::Utf16 => "$str_utf16",
+        Encoding::Latin1Utf16 => "$str_latin1utf16",
+    }
+}
+
+/// `$str_<enc> (ptr, len)`: checksums a string in encoding `enc`.
+fn string_fn(enc: Encoding) -> String {
+    let (setup, align_check) = match enc {
+        Encoding::Utf8 => ("(local.set $n (local.get $len))", ""),
+        Encoding::Utf16 => (
+            "(local.set $n (local.get $len)) (local.set $wide (i32.const 1))",
+            "(if (i32.and (i32.ne (local.get $n) (i32.const 0)) (i32.and (local.get $ptr) (i32.const 1))) (then (call $hw (i64.const 0xa11c))))",
+        ),
+        Encoding::Latin1Utf16 => (
+            "(local.set $n (i32.and (local.get $len) (i32.const 0x7fffffff))) (local.set $wide (i32.shr_u (local.get $len) (i32.const 31)))",
+            "(if (i32.and (i32.ne (local.get $n) (i32.const 0)) (i32.and (local.get $ptr) (i32.const 1))) (then (call $hw (i64.const 0xa11c))))",
+        ),
+    };
+    format!(
+        r#"
+    ;; string in {enc}: length in code units, then each unit
+    (func {name} (param $ptr i32) (param $len i32) (local $n i32) (local $wide i32) (local $i i32)
+      {setup}
+      {align_check}
+      (call $hw (i64.extend_i32_u (local.get $n)))
+      (block $done
+        (loop $next
+          (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+          (call $hw (i64.extend_i32_u
+            (if (result i32) (local.get $wide)
+              (then (i32.load16_u (i32.add (local.get $ptr) (i32.shl (local.get $i) (i32.const 1)))))
+              (else (i32.load8_u (i32.add (local.get $ptr) (local.get $i)))))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $next))))
+"#,
+        enc = enc.wat_name(),
+        name = str_fn_name(enc)
+    )
+}
+
+/// The checksum word of a primitive, from an expression of its flat type.
+fn prim_word(ty: &Ty, v: &str) -> String {
+    match ty {
+        Ty::Bool => format!("(i64.extend_i32_u (i32.ne {v} (i32.const 0)))"),
+        Ty::U8 => format!("(i64.extend_i32_u (i32.and {v} (i32.const 0xff)))"),
+        Ty::S8 => format!("(i64.extend_i32_s (i32.extend8_s {v}))"),
+        Ty::U16 => format!("(i64.extend_i32_u (i32.and {v} (i32.const 0xffff)))"),
+        Ty::S16 => format!("(i64.extend_i32_s (i32.extend16_s {v}))"),
+        Ty::U32 | Ty::Char => format!("(i64.extend_i32_u {v})"),
+        Ty::S32 => format!("(i64.extend_i32_s {v})"),
+        Ty::U64 | Ty::S64 => v.to_string(),
+        Ty::F32 => format!("(i64.extend_i32_u (i32.reinterpret_f32 {v}))"),
+        Ty::F64 => format!("(i64.reinterpret_f64 {v})"),
+        _ => unreachable!("not a primitive: {ty:?}"),
+    }
+}
+
+/// The checksum word of a primitive loaded from memory at `addr`.
+fn prim_load_word(ty: &Ty, addr: &str) -> String {
+    match ty {
+        Ty::Bool => format!("(i64.extend_i32_u (i32.ne (i32.load8_u {addr}) (i32.const 0)))"),
+        Ty::U8 => format!("(i64.load8_u {addr})"),
+        Ty::S8 => format!("(i64.load8_s {addr})"),
+        Ty::U16 => format!("(i64.load16_u {addr})"),
+        Ty::S16 => format!("(i64.load16_s {addr})"),
+        Ty::U32 | Ty::Char | Ty::F32 => format!("(i64.load32_u {addr})"),
+        Ty::S32 => format!("(i64.load32_s {addr})"),
+        Ty::U64 | Ty::S64 | Ty::F64 => format!("(i64.load {addr})"),
+        _ => unreachable!("not a primitive: {ty:?}"),
+    }
+}
+
+fn load_uint(size: u32, addr: &str) -> String {
+    match size {
+        1 => format!("(i32.load8_u {addr})"),
+        2 => format!("(i32.load16_u {addr})"),
+        4 => format!("(i32.load {addr})"),
+        _ => unreachable!(),
+    }
+}
+
+/// Reads local `l` (of core type `have`) as core type `want`, the way the
+/// canonical ABI reads a joined variant slot.
+fn conv(l: u32, have: CoreTy, want: CoreTy) -> String {
+    use CoreTy::*;
+    let g = format!("(local.get {l})");
+    match (have, want) {
+        _ if have == want => g,
+        (I64, I32) => format!("(i32.wrap_i64 {g})"),
+        (I32, F32) => format!("(f32.reinterpret_i32 {g})"),
+        (I64, F32) => format!("(f32.reinterpret_i32 (i32.wrap_i64 {g}))"),
+        (I64, F64) => format!("(f64.reinterpret_i64 {g})"),
+        _ => panic!("cannot read {want:?} from a {have:?} slot"),
+    }
+}
+
+/// One memory-walker function `$w<id> (param $p i32)` per type node that
+/// checksums a value stored at `$p`, and `$l<id> (ptr, len)` per list type.
+fn memory_walkers(types: &Types, roots: &[TyId], enc: Encoding) -> String {
+    let str_fn = str_fn_name(enc);
+    let mut out = String::new();
+    for id in types.reachable(roots) {
+        let ty = types.get(id);
+        let mut body = String::new();
+        let at = |off: u32| {
+            if off == 0 {
+                "(local.get $p)".to_string()
+            } else {
+                format!("(i32.add (local.get $p) (i32.const {off}))")
+            }
+        };
+        match ty {
+            t if t.is_primitive() => {
+                write!(body, "(call $hw {})", prim_load_word(t, "(local.get $p)")).unwrap();
+            }
+            Ty::String => write!(
+                body,
+                "(call {str_fn} (i32.load (local.get $p)) (i32.load offset=4 (local.get $p)))"
+            )
+            .unwrap(),
+            Ty::List(e) => {
+                write!(
+                    body,
+                    "(call $l{id} (i32.load (local.get $p)) (i32.load offset=4 (local.get $p)))"
+                )
+                .unwrap();
+                let esz = layout::size(types, *e);
+                let ealign = layout::alignment(types, *e);
+                write!(
+                    out,
+                    r#"
+    (func $l{id} (param $ptr i32) (param $len i32) (local $i i32)
+      (if (i32.and (i32.ne (local.get $len) (i32.const 0)) (i32.ne (i32.and (local.get $ptr) (i32.const {amask})) (i32.const 0)))
+        (then (call $hw (i64.const 0xa11c))))
+      (call $hw (i64.extend_i32_u (local.get $len)))
+      (block $done
+        (loop $next
+          (br_if $done (i32.ge_u (local.get $i) (local.get $len)))
+          (call $w{e} (i32.add (local.get $ptr) (i32.mul (local.get $i) (i32.const {esz}))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $next))))
+"#,
+                    amask = ealign - 1
+                )
+                .unwrap();
+            }
+            Ty::Record(fs) | Ty::Tuple(fs) => {
+                for (f, off) in fs.iter().zip(layout::field_offsets(types, fs)) {
+                    write!(body, "\n      (call $w{f} {})", at(off)).unwrap();
+                }
+            }
+            Ty::Flags(n) => {
+                let size = layout::flags_size(*n);
+                write!(
+                    body,
+                    "(call $hw (i64.extend_i32_u (i32.and {} (i32.const {}))))",
+                    load_uint(size, "(local.get $p)"),
+                    super::values::flags_mask(*n) as i32
+                )
+                .unwrap();
+            }
+            _ => {
+                let cases = types.cases(id).unwrap();
+                let ds = layout::disc_size(cases.len());
+                let poff = layout::payload_offset(types, &cases);
+                write!(
+                    body,
+                    "(local.set $d {})\n      (call $hw (i64.extend_i32_u (local.get $d)))",
+                    load_uint(ds, "(local.get $p)")
+                )
+                .unwrap();
+                for (k, c) in cases.iter().enumerate() {
+                    if let Some(t) = c {
+                        write!(
+                            body,
+                            "\n      (if (i32.eq (local.get $d) (i32.const {k})) (then (call $w{t} {})))",
+                            at(poff)
+                        )
+                        .unwrap();
+                    }
+                }
+            }
+        }
+        write!(
+            out,
+            "\n    (func $w{id} (param $p i32) (local $d i32)\n      {body})\n"
+        )
+        .unwrap();
+    }
+    out
+}
+
+/// Inline code that checksums a value held in flat locals. `slots` are the
+/// locals (index, declared core type) the value's flat values live in.
+fn flat_walk(
+    types: &Types,
+    enc: Encoding,
+    id: TyId,
+    slots: &[(u32, CoreTy)],
+    pos: &mut usize,
+    out: &mut String,
+) {
+    let flat = layout::flatten(types, id);
+    let ty = types.get(id);
+    let next = |want: CoreTy, pos: &mut usize| {
+        let (l, have) = slots[*pos];
+        *pos += 1;
+        conv(l, have, want)
+    };
+    match ty {
+        t if t.is_primitive() => {
+            let v = next(flat[0], pos);
+            write!(out, "\n      (call $hw {})", prim_word(t, &v)).unwrap();
+        }
+        Ty::String | Ty::List(_) => {
+            let ptr = next(CoreTy::I32, pos);
+            let len = next(CoreTy::I32, pos);
+            let f = if matches!(ty, Ty::String) {
+                str_fn_name(enc).to_string()
+            } else {
+                format!("$l{id}")
+            };
+            write!(out, "\n      (call {f} {ptr} {len})").unwrap();
+        }
+        Ty::Record(fs) | Ty::Tuple(fs) => {
+            for f in fs {
+                flat_walk(types, enc, *f, slots, pos, out);
+            }
+        }
+        Ty::Flags(n) => {
+            let v = next(CoreTy::I32, pos);
+            write!(
+                out,
+                "\n      (call $hw (i64.extend_i32_u (i32.and {v} (i32.const {}))))",
+                super::values::flags_mask(*n) as i32
+            )
+            .unwrap();
+        }
+        _ => {
+            let cases = types.cases(id).unwrap();
+            let disc = next(CoreTy::I32, pos);
+            write!(out, "\n      (call $hw (i64.extend_i32_u {disc}))").unwrap();
+            let payload = &slots[*pos..*pos + flat.len() - 1];
+            for (k, c) in cases.iter().enumerate() {
+                if let Some(t) = c {
+                    let mut inner = String::new();
+                    flat_walk(types, enc, *t, payload, &mut 0, &mut inner);
+                    write!(
+                        out,
+                        "\n      (if (i32.eq {disc} (i32.const {k})) (then {inner}))"
+                    )
+                    .unwrap();
+                }
+            }
+            *pos += flat.len() - 1;
+        }
+    }
+}
+
+/// Heap start and initial page count for a memory whose data ends at `end`.
+/// At the edge, the heap starts right at the end of memory, so every
+/// allocation grows it (and an empty one sits exactly at the end).
+fn heap_and_pages(end: u32, at_edge: bool) -> (u32, u32) {
+    let heap = layout::align_to(end, 8) + 16;
+    if at_edge {
+        let pages = heap.div_ceil(65536);
+        (pages * 65536, pages)
+    } else {
+        (heap, (heap + 65536).div_ceil(65536))
+    }
+}
+
+fn canon_opts_text(o: &CanonOpts, inst: &str, post_return: Option<&str>) -> String {
+    let mut s = String::new();
+    if o.memory {
+        write!(s, " (memory ${inst} \"mem\")").unwrap();
+    }
+    if o.realloc {
+        write!(s, " (realloc (func ${inst} \"realloc\"))").unwrap();
+    }
+    if let Some(e) = o.encoding {
+        write!(s, " string-encoding={}", e.wat_name()).unwrap();
+    }
+    if let (true, Some(p)) = (o.post_return, post_return) {
+        write!(s, " (post-return (func ${inst} \"{p}\"))").unwrap();
+    }
+    s
+}
+
+/// The checksum helpers.
+fn module_prelude(w: &mut String) {
+    w.push_str(&hash_fn());
+    for enc in Encoding::ALL {
+        w.push_str(&string_fn(enc));
+    }
+}
+
+/// The memory walkers of every function, each in the given side's encoding.
+fn all_walkers(case: &Case, caller_side: bool) -> String {
+    let mut out = String::new();
+    for f in &case.funcs {
+        let mut roots = vec![f.sig.params_tuple];
+        roots.extend(f.sig.result);
+        let enc = if caller_side {
+            f.caller_enc
+        } else {
+            f.callee_enc
+        };
+        out.push_str(&memory_walkers(&case.types, &roots, enc));
+    }
+    out
+}
+
+fn render_callee(case: &Case, w: &mut String, nominal: &[TyId], names: &HashMap<TyId, String>) {
+    let types = &case.types;
+    let res_mut = case
+        .mutation
+        .as_ref()
+        .filter(|m| m.side == MutSide::Result)
+        .map(|m| {
+            let (k, j) = case.order[m.call];
+            (k, case.funcs[k].selected[j], m.site)
+        });
+    let data = callee_data(case, res_mut);
+    let img = &data.img;
+    let img_len = img.bytes.len() as u32;
+    // a pristine copy of the image, restored at the start of every call
+    // (post-return clobbers the original)
+    let pristine = layout::align_to(img.end(), 8);
+    let (heap, pages) = heap_and_pages(pristine + img_len, case.callee_heap_at_edge);
+
+    writeln!(w, "  (component $callee").unwrap();
+    for id in nominal {
+        let n = &names[id];
+        writeln!(w, "    (type ${n}' {})", ty_def(types, names, *id)).unwrap();
+        writeln!(w, "    (export ${n} \"{n}\" (type ${n}'))").unwrap();
+    }
+    writeln!(w, "    (core module $m").unwrap();
+    writeln!(w, "    (memory (export \"mem\") {pages})").unwrap();
+    writeln!(w, "    (global $heap (mut i32) (i32.const {heap}))").unwrap();
+    writeln!(w, "    (global $h (mut i64) (i64.const 0))").unwrap();
+    writeln!(
+        w,
+        "    (global $seen (mut i64) (i64.const {}))",
+        HASH_INIT as i64
+    )
+    .unwrap();
+    writeln!(w, "    (global $post (mut i32) (i32.const 0))").unwrap();
+    writeln!(w, "    (global $bad (mut i32) (i32.const 0))").unwrap();
+    w.push_str(REALLOC);
+    module_prelude(w);
+    w.push_str(&all_walkers(case, false));
+    if img_len > 0 {
+        writeln!(w, "    {}", data_segment(img)).unwrap();
+        let copy = Image {
+            base: pristine,
+            ..img.clone()
+        };
+        writeln!(w, "    {}", data_segment(&copy)).unwrap();
+    }
+    for (k, f) in case.funcs.iter().enumerate() {
+        let lift = layout::lift_sig(types, &f.sig);
+        write!(
+            w,
+            "    (func (export \"f{k}\"){} (local $k i32) (local $ph i64)",
+            core_func_type_text(&lift.params, &lift.results),
+        )
+        .unwrap();
+        if img_len > 0 {
+            write!(
+                w,
+                "\n      (memory.copy (i32.const {}) (i32.const {pristine}) (i32.const {img_len}))",
+                img.base
+            )
+            .unwrap();
+        }
+        write!(
+            w,
+            "\n      (global.set $h (i64.const {}))",
+            HASH_INIT as i64
+        )
+        .unwrap();
+        let tuple = f.sig.params_tuple;
+        if lift.params_spilled {
+            write!(
+                w,
+                "\n      (if (i32.and (local.get 0) (i32.const {})) (then (call $hw (i64.const 0xa11c))))\n      (call $w{tuple} (local.get 0))",
+                layout::alignment(types, tuple) - 1,
+            )
+            .unwrap();
+        } else {
+            let slots: Vec<(u32, CoreTy)> = lift
+                .params
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (i as u32, *t))
+                .collect();
+            let mut pos = 0;
+            flat_walk(types, f.callee_enc, tuple, &slots, &mut pos, w);
+            assert_eq!(pos, slots.len());
+        }
+        // seen = mix(seen, params checksum); pick a candidate by the checksum
+        write!(
+            w,
+            "\n      (local.set $ph (global.get $h))\n      (global.set $h (global.get $seen))\n      (call $hw (local.get $ph))\n      (global.set $seen (global.get $h))\n      (local.set $k (i32.wrap_i64 (i64.rem_u (local.get $ph) (i64.const {}))))",
+            f.candidates.len().max(1)
+        )
+        .unwrap();
+        match &data.candidates[k] {
+            Candidates::None => {}
+            Candidates::Memory(table) => write!(
+                w,
+                "\n      (i32.load (i32.add (i32.const {table}) (i32.shl (local.get $k) (i32.const 2))))"
+            )
+            .unwrap(),
+            Candidates::Flat(vals) => {
+                // if k == 0 then c0 else if k == 1 then c1 ... else c_last
+                let t = lift.results[0].wat();
+                let mut expr = const_expr(*vals.last().unwrap());
+                for (i, v) in vals.iter().enumerate().rev().skip(1) {
+                    expr = format!(
+                        "(if (result {t}) (i32.eq (local.get $k) (i32.const {i})) (then {}) (else {expr}))",
+                        const_expr(*v)
+                    );
+                }
+                write!(w, "\n      {expr}").unwrap();
+            }
+        }
+        writeln!(w, ")").unwrap();
+        // post-return: count, then clobber everything results point into
+        writeln!(
+            w,
+            "    (func (export \"f{k}-post\"){}\n      (global.set $post (i32.add (global.get $post) (i32.const 1)))\n      (memory.fill (i32.const {}) (i32.const 0xee) (i32.const {img_len})))",
+            core_func_type_text(&lift.results, &[]),
+            img.base,
+        )
+        .unwrap();
+    }
+    writeln!(
+        w,
+        "    (func (export \"seen\") (result i64)\n      (global.set $h (global.get $seen))\n      (call $hw (i64.extend_i32_u (global.get $post)))\n      (call $hw (i64.extend_i32_u (global.get $bad)))\n      (global.get $h)))"
+    )
+    .unwrap();
+    writeln!(w, "    (core instance $i (instantiate $m))").unwrap();
+    for (k, f) in case.funcs.iter().enumerate() {
+        let post = format!("f{k}-post");
+        writeln!(
+            w,
+            "    (func (export \"f{k}\"){}\n      (canon lift (core func $i \"f{k}\"){}))",
+            func_type_text(types, &f.sig, names),
+            canon_opts_text(&f.lift, "i", Some(&post))
+        )
+        .unwrap();
+    }
+    writeln!(
+        w,
+        "    (func (export \"seen\") (result u64) (canon lift (core func $i \"seen\"))))"
+    )
+    .unwrap();
+}
+
+fn render_caller(case: &Case, w: &mut String, nominal: &[TyId], names: &HashMap<TyId, String>) {
+    let types = &case.types;
+    let arg_mut = case
+        .mutation
+        .as_ref()
+        .filter(|m| m.side == MutSide::Args)
+        .map(|m| (m.call, m.site));
+    let data = caller_data(case, arg_mut);
+    let (heap, pages) = heap_and_pages(data.img.end(), case.caller_heap_at_edge);
+
+    writeln!(w, "  (component $caller").unwrap();
+    for id in nominal {
+        let n = &names[id];
+        writeln!(w, "    (type ${n}' {})", ty_def(types, names, *id)).unwrap();
+        writeln!(w, "    (import \"{n}\" (type ${n} (eq ${n}')))").unwrap();
+    }
+    for (k, f) in case.funcs.iter().enumerate() {
+        writeln!(
+            w,
+            "    (import \"f{k}\" (func $f{k}{}))",
+            func_type_text(types, &f.sig, names)
+        )
+        .unwrap();
+    }
+    writeln!(w, "    (import \"seen\" (func $seen (result u64)))").unwrap();
+    writeln!(w, "    (core module $libc").unwrap();
+    writeln!(w, "    (memory (export \"mem\") {pages})").unwrap();
+    writeln!(w, "    (global $heap (mut i32) (i32.const {heap}))").unwrap();
+    writeln!(
+        w,
+        "    (global $bad (export \"bad\") (mut i32) (i32.const 0))"
+    )
+    .unwrap();
+    w.push_str(REALLOC);
+    if !data.img.bytes.is_empty() {
+        writeln!(w, "    {}", data_segment(&data.img)).unwrap();
+    }
+    writeln!(w, "    )").unwrap();
+    writeln!(w, "    (core instance $libc (instantiate $libc))").unwrap();
+    for (k, f) in case.funcs.iter().enumerate() {
+        writeln!(
+            w,
+            "    (core func $f{k}_l (canon lower (func $f{k}){}))",
+            canon_opts_text(&f.lower, "libc", None)
+        )
+        .unwrap();
+    }
+    writeln!(w, "    (core func $seen_l (canon lower (func $seen)))").unwrap();
+    writeln!(w, "    (core module $m").unwrap();
+    writeln!(w, "    (import \"libc\" \"mem\" (memory 1))").unwrap();
+    writeln!(w, "    (import \"libc\" \"bad\" (global $bad (mut i32)))").unwrap();
+    for (k, f) in case.funcs.iter().enumerate() {
+        let lower = layout::lower_sig(types, &f.sig);
+        writeln!(
+            w,
+            "    (import \"\" \"f{k}\" (func $f{k}{}))",
+            core_func_type_text(&lower.params, &lower.results)
+        )
+        .unwrap();
+    }
+    writeln!(w, "    (import \"\" \"seen\" (func $seen (result i64)))").unwrap();
+    writeln!(w, "    (global $h (mut i64) (i64.const 0))").unwrap();
+    module_prelude(w);
+    w.push_str(&all_walkers(case, true));
+
+    // one local per call with a flat result
+    let mut locals = String::new();
+    let mut result_local = Vec::new();
+    let mut nlocals = 0u32;
+    for &(k, _) in &case.order {
+        let lower = layout::lower_sig(types, &case.funcs[k].sig);
+        result_local.push(lower.results.first().map(|t| {
+            write!(locals, " (local {})", t.wat()).unwrap();
+            nlocals += 1;
+            (nlocals - 1, *t)
+        }));
+    }
+    write!(
+        w,
+        "    (func (export \"run\") (result i64){locals}\n      (global.set $h (i64.const {}))",
+        HASH_INIT as i64
+    )
+    .unwrap();
+    for (c, &(k, _)) in case.order.iter().enumerate() {
+        let f = &case.funcs[k];
+        let call = &data.calls[c];
+        let mut args: Vec<String> = match &call.args {
+            ArgPass::Flat(vals) => vals.iter().map(|v| const_expr(*v)).collect(),
+            ArgPass::Spilled(addr) => vec![format!("(i32.const {addr})")],
+        };
+        if let Some(rp) = call.retptr {
+            args.push(format!("(i32.const {rp})"));
+        }
+        let expr = format!("(call $f{k} {})", args.join(" "));
+        match result_local[c] {
+            Some((l, _)) => write!(w, "\n      (local.set {l} {expr})").unwrap(),
+            None => write!(w, "\n      {expr}").unwrap(),
+        }
+        let Some(r) = f.sig.result else { continue };
+        match (call.retptr, result_local[c]) {
+            (Some(rp), _) => write!(
+                w,
+                "\n      (call $w{r} (i32.const {rp}))\n      (call $hw (i64.load (i32.const {})))",
+                rp + layout::size(types, r)
+            )
+            .unwrap(),
+            (None, Some(slot)) => {
+                let mut pos = 0;
+                flat_walk(types, f.caller_enc, r, &[slot], &mut pos, w);
+            }
+            (None, None) => unreachable!("a result is returned somehow"),
+        }
+    }
+    writeln!(
+        w,
+        "\n      (call $hw (call $seen))\n      (call $hw (i64.extend_i32_u (global.get $bad)))\n      (global.get $h)))"
+    )
+    .unwrap();
+    let mut exports = String::new();
+    for k in 0..case.funcs.len() {
+        write!(exports, " (export \"f{k}\" (func $f{k}_l))").unwrap();
+    }
+    writeln!(
+        w,
+        "    (core instance $i (instantiate $m\n      (with \"libc\" (instance $libc))\n      (with \"\" (instance{exports} (export \"seen\" (func $seen_l))))))"
+    )
+    .unwrap();
+    writeln!(
+        w,
+        "    (func (export \"run\") (result u64) (canon lift (core func $i \"run\"))))"
+    )
+    .unwrap();
+}
+
+// ---------------------------------------------------------------------------
+// The composition.
+
+pub fn render(case: &Case) -> String {
+    let mut roots = Vec::new();
+    for f in &case.funcs {
+        roots.extend(&f.sig.params);
+        roots.extend(f.sig.result);
+    }
+    let (nominal, names) = nominal_names(&case.types, &roots);
+
+    let mut w = String::from("(component\n");
+    render_callee(case, &mut w, &nominal, &names);
+    render_caller(case, &mut w, &nominal, &names);
+    writeln!(w, "  (instance $c (instantiate $callee))").unwrap();
+    let mut withs = String::new();
+    for id in &nominal {
+        let n = &names[id];
+        write!(withs, "\n    (with \"{n}\" (type $c \"{n}\"))").unwrap();
+    }
+    for k in 0..case.funcs.len() {
+        write!(withs, "\n    (with \"f{k}\" (func $c \"f{k}\"))").unwrap();
+    }
+    writeln!(
+        w,
+        "  (instance $d (instantiate $caller{withs}\n    (with \"seen\" (func $c \"seen\"))))"
+    )
+    .unwrap();
+    writeln!(w, "  (export \"run\" (func $d \"run\")))").unwrap();
+    w
+}
