@@ -353,3 +353,22 @@ fn inspect_shows_graph_abi_and_world_as_text_and_json() {
         .unwrap()
         .contains("import test:host/api;"));
 }
+
+#[test]
+fn refuses_a_read_only_location() {
+    // /proc refuses new files even for root, unlike permission bits.
+    let out = Path::new("/proc/meld-cli-test-output.wasm");
+    let r = fuse(&[&fixture("wat/string_utf8_to_utf16_len.wat")], out, &[]);
+    assert_refused(&r, "cannot write", out);
+}
+
+#[test]
+fn refuses_an_output_path_inside_a_file() {
+    let dir = scratch("infile");
+    let file = dir.join("plain");
+    std::fs::write(&file, b"x").unwrap();
+    let out = file.join("o.wasm");
+    let r = fuse(&[&fixture("wat/string_utf8_to_utf16_len.wat")], &out, &[]);
+    assert_refused(&r, "cannot write", &out);
+    assert_eq!(std::fs::read(&file).unwrap(), b"x");
+}
