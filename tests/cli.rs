@@ -372,3 +372,16 @@ fn refuses_an_output_path_inside_a_file() {
     assert_refused(&r, "cannot write", &out);
     assert_eq!(std::fs::read(&file).unwrap(), b"x");
 }
+
+#[test]
+fn a_world_that_is_not_wit_fuses_but_is_not_wrapped() {
+    let dir = scratch("typeexport");
+    let input = fixture("bad/type_export.wat");
+    let out = dir.join("core.wasm");
+    let r = fuse(&[&input], &out, &[]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert_eq!(run_core_i32(&std::fs::read(&out).unwrap(), "run"), 9);
+    let out2 = dir.join("comp.wasm");
+    let r = fuse(&[&input], &out2, &["--component"]);
+    assert_refused(&r, "component export `r` was not a function or instance", &out2);
+}

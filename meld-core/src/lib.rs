@@ -113,9 +113,16 @@ pub fn fuse(inputs: &[&[u8]], opts: &FuseOptions) -> Result<Fused> {
             extra.items.insert(name, (kind, idx));
         }
     }
-    let world = world::section_payload(&component)?;
+    // A component that is valid but not expressible as a WIT world (e.g. one
+    // exporting a bare type) still fuses to a core module, just without the
+    // embedded world; wrapping needs the world and reports why it is missing.
+    let world = match world::section_payload(&component) {
+        Ok(w) => Some(w),
+        Err(e) if opts.component => return Err(e),
+        Err(_) => None,
+    };
     stage_us[2] = lap();
-    let encoded = encode::encode(&graph, &merged, &mut record, &extra, Some(&world))?;
+    let encoded = encode::encode(&graph, &merged, &mut record, &extra, world.as_deref())?;
     stage_us[3] = lap();
     let wasm = if opts.component {
         wrap::wrap(&component, &encoded.wasm, &record)?
