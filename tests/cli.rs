@@ -383,5 +383,9 @@ fn a_world_that_is_not_wit_fuses_but_is_not_wrapped() {
     assert_eq!(run_core_i32(&std::fs::read(&out).unwrap(), "run"), 9);
     let out2 = dir.join("comp.wasm");
     let r = fuse(&[&input], &out2, &["--component"]);
-    assert_refused(&r, "component export `r` was not a function or instance", &out2);
+    assert_refused(
+        &r,
+        "component export `r` was not a function or instance",
+        &out2,
+    );
 }

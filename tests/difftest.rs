@@ -20,7 +20,7 @@ use std::time::Instant;
 use difftest::runner;
 
 const SEED: u64 = 0x6d65_6c64; // "meld"
-const CASES: u64 = 300;
+const CASES: u64 = 600;
 
 fn threads() -> usize {
     std::thread::available_parallelism()
@@ -51,6 +51,29 @@ fn fixed_seed_cases() {
             lines.join("\n  ")
         );
     }
+}
+
+/// The harness itself: a wrong expectation must be reported by all four
+/// engines, and the generated composition must give the expected value.
+#[test]
+fn harness_catches_wrong_expectation() {
+    let engines = runner::Engines::new();
+    let case = (0..)
+        .map(|i| difftest::case::Case::generate(SEED, i))
+        .find(|c| c.mutation.is_none())
+        .unwrap();
+    let wat = difftest::wat_gen::render(&case);
+    let difftest::case::Expect::Value(v) = case.expected() else {
+        unreachable!()
+    };
+    assert_eq!(
+        runner::check_wat(&engines, &wat, case.expected()),
+        Vec::<String>::new()
+    );
+    let wrong = runner::check_wat(&engines, &wat, difftest::case::Expect::Value(v ^ 1));
+    assert_eq!(wrong.len(), 4, "{wrong:?}");
+    let trap = runner::check_wat(&engines, &wat, difftest::case::Expect::Trap);
+    assert_eq!(trap.len(), 4, "{trap:?}");
 }
 
 fn regression_dir() -> PathBuf {

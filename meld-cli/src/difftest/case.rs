@@ -29,6 +29,8 @@ pub struct FuncCase {
     pub sig: FuncSig,
     pub caller_enc: Encoding,
     pub callee_enc: Encoding,
+    /// With a proxy component in the middle: its string encoding.
+    pub proxy_enc: Option<Encoding>,
     pub lift: CanonOpts,
     pub lower: CanonOpts,
     /// Argument values, one set per call.
@@ -55,11 +57,11 @@ impl FuncCase {
     }
 
     pub fn options(&self, types: &Types) -> String {
-        let mut s = format!(
-            "{} -> {}",
-            self.caller_enc.wat_name(),
-            self.callee_enc.wat_name()
-        );
+        let mut s = self.caller_enc.wat_name().to_string();
+        if let Some(p) = self.proxy_enc {
+            s.push_str(&format!(" -> proxy {}", p.wat_name()));
+        }
+        s.push_str(&format!(" -> {}", self.callee_enc.wat_name()));
         let lift = layout::lift_sig(types, &self.sig);
         if lift.params_spilled {
             s.push_str(", spilled");
@@ -128,8 +130,17 @@ pub struct Case {
     pub mutation: Option<Mutation>,
 }
 
+impl Case {
+    /// Whether the calls go through a proxy component.
+    pub fn has_proxy(&self) -> bool {
+        self.funcs.iter().any(|f| f.proxy_enc.is_some())
+    }
+}
+
 /// Percentage of cases with an invalid value.
 const MUTATION_PERCENT: u64 = 12;
+/// Percentage of cases where the calls go through a proxy component.
+const PROXY_PERCENT: u64 = 30;
 /// Percentage of cases with one big (thousands of elements) list / string.
 const BIG_PERCENT: u64 = 5;
 
@@ -156,10 +167,11 @@ fn gen_opts(
     }
 }
 
-fn gen_func(rng: &mut Rng, types: &mut Types, budget: &mut Budget) -> FuncCase {
+fn gen_func(rng: &mut Rng, types: &mut Types, budget: &mut Budget, proxy: bool) -> FuncCase {
     let sig = gen_sig(rng, types);
     let caller_enc = *rng.pick(&Encoding::ALL);
     let callee_enc = *rng.pick(&Encoding::ALL);
+    let proxy_enc = proxy.then(|| *rng.pick(&Encoding::ALL));
     let ncalls = *rng.pick(&[1, 1, 1, 2, 3]);
     let calls: Vec<Vec<Val>> = (0..ncalls)
         .map(|_| {
@@ -192,6 +204,7 @@ fn gen_func(rng: &mut Rng, types: &mut Types, budget: &mut Budget) -> FuncCase {
         sig,
         caller_enc,
         callee_enc,
+        proxy_enc,
         lift,
         lower,
         calls,
@@ -213,8 +226,9 @@ impl Case {
         let mut types = Types::default();
         let mut budget = Budget::new(rng.percent(BIG_PERCENT));
         let nfuncs = *rng.pick(&[1, 1, 1, 2, 3]);
+        let proxy = rng.percent(PROXY_PERCENT);
         let funcs: Vec<FuncCase> = (0..nfuncs)
-            .map(|_| gen_func(&mut rng, &mut types, &mut budget))
+            .map(|_| gen_func(&mut rng, &mut types, &mut budget, proxy))
             .collect();
         let mut order: Vec<(usize, usize)> = funcs
             .iter()

@@ -37,6 +37,10 @@ impl fmt::Display for Outcome {
     }
 }
 
+/// Fuel per run: far more than any generated case needs, so running out
+/// means the code loops.
+const FUEL: u64 = 2_000_000_000;
+
 /// The engines, built once and shared between threads.
 #[derive(Clone)]
 pub struct Engines {
@@ -51,11 +55,14 @@ impl Engines {
         c.wasm_multi_memory(true);
         c.wasm_component_model(true);
         c.cranelift_opt_level(wasmtime::OptLevel::None);
+        c.consume_fuel(true);
         let mut k = wasmtime::Config::new();
         k.wasm_multi_memory(true);
         k.cranelift_opt_level(wasmtime::OptLevel::None);
+        k.consume_fuel(true);
         let mut wi = wasmi::Config::default();
         wi.wasm_multi_memory(true);
+        wi.consume_fuel(true);
         Engines {
             component: wasmtime::Engine::new(&c).expect("component engine"),
             core: wasmtime::Engine::new(&k).expect("core engine"),
@@ -72,6 +79,7 @@ impl Default for Engines {
 
 fn wasmtime_error(e: wasmtime::Error) -> Outcome {
     match e.downcast_ref::<wasmtime::Trap>() {
+        Some(wasmtime::Trap::OutOfFuel) => Outcome::Error("out of fuel (endless loop?)".into()),
         Some(t) => Outcome::Trap(t.to_string()),
         None => Outcome::Trap(format!("{}", e.root_cause())),
     }
@@ -84,6 +92,7 @@ pub fn run_component(engine: &wasmtime::Engine, bytes: &[u8]) -> Outcome {
         Err(e) => return Outcome::Error(format!("compile: {e:#}")),
     };
     let mut store = wasmtime::Store::new(engine, ());
+    store.set_fuel(FUEL).expect("fuel is enabled");
     let linker = wasmtime::component::Linker::<()>::new(engine);
     let instance = match linker.instantiate(&mut store, &component) {
         Ok(i) => i,
@@ -106,6 +115,7 @@ pub fn run_core_wasmtime(engine: &wasmtime::Engine, bytes: &[u8]) -> Outcome {
         Err(e) => return Outcome::Error(format!("compile: {e:#}")),
     };
     let mut store = wasmtime::Store::new(engine, ());
+    store.set_fuel(FUEL).expect("fuel is enabled");
     let instance = match wasmtime::Instance::new(&mut store, &module, &[]) {
         Ok(i) => i,
         Err(e) => return Outcome::Error(format!("instantiate: {e:#}")),
@@ -127,6 +137,7 @@ pub fn run_core_wasmi(engine: &wasmi::Engine, bytes: &[u8]) -> Outcome {
         Err(e) => return Outcome::Error(format!("compile: {e}")),
     };
     let mut store = wasmi::Store::new(engine, ());
+    store.set_fuel(FUEL).expect("fuel is enabled");
     let linker = wasmi::Linker::<()>::new(engine);
     let instance = match linker.instantiate_and_start(&mut store, &module) {
         Ok(i) => i,
@@ -138,6 +149,9 @@ pub fn run_core_wasmi(engine: &wasmi::Engine, bytes: &[u8]) -> Outcome {
     };
     match func.call(&mut store, ()) {
         Ok(v) => Outcome::Value(v as u64),
+        Err(e) if e.as_trap_code() == Some(wasmi::TrapCode::OutOfFuel) => {
+            Outcome::Error("out of fuel (endless loop?)".into())
+        }
         Err(e) => Outcome::Trap(e.to_string()),
     }
 }

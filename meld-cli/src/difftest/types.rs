@@ -69,6 +69,8 @@ impl Ty {
 #[derive(Clone, Debug, Default)]
 pub struct Types {
     nodes: Vec<Ty>,
+    /// Nodes `gen_type` made, which later types may use again.
+    reusable: Vec<TyId>,
 }
 
 impl Types {
@@ -119,6 +121,15 @@ impl Types {
             }
         }
         (0..self.len()).filter(|i| seen[*i]).collect()
+    }
+
+    /// Nesting depth: 0 for types without children.
+    pub fn height(&self, id: TyId) -> u32 {
+        self.children(id)
+            .into_iter()
+            .map(|c| 1 + self.height(c))
+            .max()
+            .unwrap_or(0)
     }
 
     /// Whether a string or list occurs anywhere in the type.
@@ -256,8 +267,26 @@ fn gen_flags_len(rng: &mut Rng) -> u32 {
     }
 }
 
-/// A random type with at most `depth` further levels of nesting.
+/// A random type with at most `depth` further levels of nesting. Sometimes
+/// an earlier type again (the same type used in several places).
 pub fn gen_type(rng: &mut Rng, types: &mut Types, depth: u32) -> TyId {
+    if rng.percent(6) {
+        let fits: Vec<TyId> = types
+            .reusable
+            .iter()
+            .copied()
+            .filter(|t| types.height(*t) <= depth && !types.get(*t).is_primitive())
+            .collect();
+        if !fits.is_empty() {
+            return *rng.pick(&fits);
+        }
+    }
+    let id = gen_fresh_type(rng, types, depth);
+    types.reusable.push(id);
+    id
+}
+
+fn gen_fresh_type(rng: &mut Rng, types: &mut Types, depth: u32) -> TyId {
     let leaf = depth == 0 || rng.percent(45);
     if leaf {
         return match rng.weighted(&[26, 2, 2]) {

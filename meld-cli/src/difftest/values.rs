@@ -252,7 +252,11 @@ pub fn flags_mask(n: u32) -> u32 {
 // latin1 byte is the same unit as its UTF-16 unit), a list is its length and
 // then its elements, records / tuples are their fields, and variant-likes
 // are the discriminant followed by the payload if the case has one.
-// The generated WAT computes the same stream with `$hw`.
+// The generated WAT computes the same stream with `$hw`, from the raw
+// representation the receiving side finds: the canonical ABI defines it
+// exactly (a lowered `true` is 1, flat small integers are zero- / sign-
+// extended, flags have no stray bits, unused variant slots are 0), so a
+// glue that passes on the sender's slack changes the checksum.
 
 pub const HASH_INIT: u64 = 0x6A09_E667_F3BC_C908;
 pub const HASH_MUL: u64 = 0x9E37_79B9_7F4A_7C15;

@@ -13,7 +13,10 @@
 //! The generated code itself never traps: what it finds odd (a misaligned
 //! pointer, an out-of-range discriminant) only changes the checksum, so a
 //! trap always comes from the canonical ABI glue.
-//! - the composition instantiates both and re-exports `run`.
+//! - optionally, `$proxy` sits in between: it imports every `f<N>` from the
+//!   callee (lowering into its own memory, in its own encoding) and exports
+//!   it again, its core code forwarding the core values unchanged;
+//! - the composition instantiates them and re-exports `run`.
 
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -426,15 +429,13 @@ fn string_fn(enc: Encoding) -> String {
 }
 
 /// The checksum word of a primitive, from an expression of its flat type.
+/// The value is taken raw: the canonical ABI lowers `bool` as exactly 0 / 1,
+/// small unsigned integers zero-extended and small signed ones
+/// sign-extended, so anything else changes the checksum.
 fn prim_word(ty: &Ty, v: &str) -> String {
     match ty {
-        Ty::Bool => format!("(i64.extend_i32_u (i32.ne {v} (i32.const 0)))"),
-        Ty::U8 => format!("(i64.extend_i32_u (i32.and {v} (i32.const 0xff)))"),
-        Ty::S8 => format!("(i64.extend_i32_s (i32.extend8_s {v}))"),
-        Ty::U16 => format!("(i64.extend_i32_u (i32.and {v} (i32.const 0xffff)))"),
-        Ty::S16 => format!("(i64.extend_i32_s (i32.extend16_s {v}))"),
-        Ty::U32 | Ty::Char => format!("(i64.extend_i32_u {v})"),
-        Ty::S32 => format!("(i64.extend_i32_s {v})"),
+        Ty::Bool | Ty::U8 | Ty::U16 | Ty::U32 | Ty::Char => format!("(i64.extend_i32_u {v})"),
+        Ty::S8 | Ty::S16 | Ty::S32 => format!("(i64.extend_i32_s {v})"),
         Ty::U64 | Ty::S64 => v.to_string(),
         Ty::F32 => format!("(i64.extend_i32_u (i32.reinterpret_f32 {v}))"),
         Ty::F64 => format!("(i64.reinterpret_f64 {v})"),
@@ -445,8 +446,8 @@ fn prim_word(ty: &Ty, v: &str) -> String {
 /// The checksum word of a primitive loaded from memory at `addr`.
 fn prim_load_word(ty: &Ty, addr: &str) -> String {
     match ty {
-        Ty::Bool => format!("(i64.extend_i32_u (i32.ne (i32.load8_u {addr}) (i32.const 0)))"),
-        Ty::U8 => format!("(i64.load8_u {addr})"),
+        // raw: a stored `true` is exactly 1
+        Ty::Bool | Ty::U8 => format!("(i64.load8_u {addr})"),
         Ty::S8 => format!("(i64.load8_s {addr})"),
         Ty::U16 => format!("(i64.load16_u {addr})"),
         Ty::S16 => format!("(i64.load16_s {addr})"),
@@ -481,12 +482,28 @@ fn conv(l: u32, have: CoreTy, want: CoreTy) -> String {
     }
 }
 
-/// One memory-walker function `$w<id> (param $p i32)` per type node that
-/// checksums a value stored at `$p`, and `$l<id> (ptr, len)` per list type.
-fn memory_walkers(types: &Types, roots: &[TyId], enc: Encoding) -> String {
+/// The name suffix of walkers for strings in `enc`.
+fn enc_tag(enc: Encoding) -> &'static str {
+    &str_fn_name(enc)[5..]
+}
+
+/// The memory walker of type `id` with strings in `enc`.
+fn walker(id: TyId, enc: Encoding) -> String {
+    format!("$w{id}_{}", enc_tag(enc))
+}
+
+/// The list walker of list type `id` with strings in `enc`.
+fn list_walker(id: TyId, enc: Encoding) -> String {
+    format!("$l{id}_{}", enc_tag(enc))
+}
+
+/// For each type node in `ids`: a memory walker `$w<id>_<enc> (param $p i32)`
+/// that checksums a value stored at `$p`, and for a list type a list walker
+/// `$l<id>_<enc> (ptr, len)`.
+fn memory_walkers(types: &Types, ids: &[TyId], enc: Encoding) -> String {
     let str_fn = str_fn_name(enc);
     let mut out = String::new();
-    for id in types.reachable(roots) {
+    for &id in ids {
         let ty = types.get(id);
         let mut body = String::new();
         let at = |off: u32| {
@@ -508,7 +525,8 @@ fn memory_walkers(types: &Types, roots: &[TyId], enc: Encoding) -> String {
             Ty::List(e) => {
                 write!(
                     body,
-                    "(call $l{id} (i32.load (local.get $p)) (i32.load offset=4 (local.get $p)))"
+                    "(call {} (i32.load (local.get $p)) (i32.load offset=4 (local.get $p)))",
+                    list_walker(id, enc)
                 )
                 .unwrap();
                 let esz = layout::size(types, *e);
@@ -516,33 +534,35 @@ fn memory_walkers(types: &Types, roots: &[TyId], enc: Encoding) -> String {
                 write!(
                     out,
                     r#"
-    (func $l{id} (param $ptr i32) (param $len i32) (local $i i32)
+    (func {lw} (param $ptr i32) (param $len i32) (local $i i32)
       (if (i32.and (i32.ne (local.get $len) (i32.const 0)) (i32.ne (i32.and (local.get $ptr) (i32.const {amask})) (i32.const 0)))
         (then (call $hw (i64.const 0xa11c))))
       (call $hw (i64.extend_i32_u (local.get $len)))
       (block $done
         (loop $next
           (br_if $done (i32.ge_u (local.get $i) (local.get $len)))
-          (call $w{e} (i32.add (local.get $ptr) (i32.mul (local.get $i) (i32.const {esz}))))
+          (call {ew} (i32.add (local.get $ptr) (i32.mul (local.get $i) (i32.const {esz}))))
           (local.set $i (i32.add (local.get $i) (i32.const 1)))
           (br $next))))
 "#,
-                    amask = ealign - 1
+                    amask = ealign - 1,
+                    lw = list_walker(id, enc),
+                    ew = walker(*e, enc),
                 )
                 .unwrap();
             }
             Ty::Record(fs) | Ty::Tuple(fs) => {
                 for (f, off) in fs.iter().zip(layout::field_offsets(types, fs)) {
-                    write!(body, "\n      (call $w{f} {})", at(off)).unwrap();
+                    write!(body, "\n      (call {} {})", walker(*f, enc), at(off)).unwrap();
                 }
             }
             Ty::Flags(n) => {
+                // raw: bits past the last flag are stored as 0
                 let size = layout::flags_size(*n);
                 write!(
                     body,
-                    "(call $hw (i64.extend_i32_u (i32.and {} (i32.const {}))))",
+                    "(call $hw (i64.extend_i32_u {}))",
                     load_uint(size, "(local.get $p)"),
-                    super::values::flags_mask(*n) as i32
                 )
                 .unwrap();
             }
@@ -560,7 +580,8 @@ fn memory_walkers(types: &Types, roots: &[TyId], enc: Encoding) -> String {
                     if let Some(t) = c {
                         write!(
                             body,
-                            "\n      (if (i32.eq (local.get $d) (i32.const {k})) (then (call $w{t} {})))",
+                            "\n      (if (i32.eq (local.get $d) (i32.const {k})) (then (call {} {})))",
+                            walker(*t, enc),
                             at(poff)
                         )
                         .unwrap();
@@ -570,11 +591,43 @@ fn memory_walkers(types: &Types, roots: &[TyId], enc: Encoding) -> String {
         }
         write!(
             out,
-            "\n    (func $w{id} (param $p i32) (local $d i32)\n      {body})\n"
+            "\n    (func {} (param $p i32) (local $d i32)\n      {body})\n",
+            walker(id, enc)
         )
         .unwrap();
     }
     out
+}
+
+/// Code that changes the checksum on a non-canonical value (the generated
+/// code never traps).
+const ODD: &str = "(call $hw (i64.const 0x0dd))";
+
+/// Reads the next flat slot as `want`. An i32 / f32 in an i64 slot must be
+/// zero-extended (as the canonical ABI joins variant payloads).
+fn next_slot(slots: &[(u32, CoreTy)], pos: &mut usize, want: CoreTy, out: &mut String) -> String {
+    let (l, have) = slots[*pos];
+    *pos += 1;
+    if have == CoreTy::I64 && matches!(want, CoreTy::I32 | CoreTy::F32) {
+        write!(
+            out,
+            "\n      (if (i64.ne (i64.shr_u (local.get {l}) (i64.const 32)) (i64.const 0)) (then {ODD}))"
+        )
+        .unwrap();
+    }
+    conv(l, have, want)
+}
+
+/// Checks that a flat slot the current variant case does not use is zero
+/// (the canonical ABI fills them so).
+fn zero_slot((l, have): (u32, CoreTy)) -> String {
+    let nonzero = match have {
+        CoreTy::I32 => format!("(local.get {l})"),
+        CoreTy::I64 => format!("(i64.ne (local.get {l}) (i64.const 0))"),
+        CoreTy::F32 => format!("(i32.reinterpret_f32 (local.get {l}))"),
+        CoreTy::F64 => format!("(i64.ne (i64.reinterpret_f64 (local.get {l})) (i64.const 0))"),
+    };
+    format!("\n      (if {nonzero} (then {ODD}))")
 }
 
 /// Inline code that checksums a value held in flat locals. `slots` are the
@@ -589,23 +642,18 @@ fn flat_walk(
 ) {
     let flat = layout::flatten(types, id);
     let ty = types.get(id);
-    let next = |want: CoreTy, pos: &mut usize| {
-        let (l, have) = slots[*pos];
-        *pos += 1;
-        conv(l, have, want)
-    };
     match ty {
         t if t.is_primitive() => {
-            let v = next(flat[0], pos);
+            let v = next_slot(slots, pos, flat[0], out);
             write!(out, "\n      (call $hw {})", prim_word(t, &v)).unwrap();
         }
         Ty::String | Ty::List(_) => {
-            let ptr = next(CoreTy::I32, pos);
-            let len = next(CoreTy::I32, pos);
+            let ptr = next_slot(slots, pos, CoreTy::I32, out);
+            let len = next_slot(slots, pos, CoreTy::I32, out);
             let f = if matches!(ty, Ty::String) {
                 str_fn_name(enc).to_string()
             } else {
-                format!("$l{id}")
+                list_walker(id, enc)
             };
             write!(out, "\n      (call {f} {ptr} {len})").unwrap();
         }
@@ -614,24 +662,26 @@ fn flat_walk(
                 flat_walk(types, enc, *f, slots, pos, out);
             }
         }
-        Ty::Flags(n) => {
-            let v = next(CoreTy::I32, pos);
-            write!(
-                out,
-                "\n      (call $hw (i64.extend_i32_u (i32.and {v} (i32.const {}))))",
-                super::values::flags_mask(*n) as i32
-            )
-            .unwrap();
+        Ty::Flags(_) => {
+            // raw: bits past the last flag are lowered as 0
+            let v = next_slot(slots, pos, CoreTy::I32, out);
+            write!(out, "\n      (call $hw (i64.extend_i32_u {v}))").unwrap();
         }
         _ => {
             let cases = types.cases(id).unwrap();
-            let disc = next(CoreTy::I32, pos);
+            let disc = next_slot(slots, pos, CoreTy::I32, out);
             write!(out, "\n      (call $hw (i64.extend_i32_u {disc}))").unwrap();
             let payload = &slots[*pos..*pos + flat.len() - 1];
             for (k, c) in cases.iter().enumerate() {
+                let mut inner = String::new();
+                let mut used = 0;
                 if let Some(t) = c {
-                    let mut inner = String::new();
-                    flat_walk(types, enc, *t, payload, &mut 0, &mut inner);
+                    flat_walk(types, enc, *t, payload, &mut used, &mut inner);
+                }
+                for slot in &payload[used..] {
+                    inner.push_str(&zero_slot(*slot));
+                }
+                if !inner.is_empty() {
                     write!(
                         out,
                         "\n      (if (i32.eq {disc} (i32.const {k})) (then {inner}))"
@@ -682,18 +732,28 @@ fn module_prelude(w: &mut String) {
     }
 }
 
-/// The memory walkers of every function, each in the given side's encoding.
+/// The memory walkers of every function, each in the given side's encoding
+/// (a type shared by functions with different encodings gets one walker
+/// per encoding).
 fn all_walkers(case: &Case, caller_side: bool) -> String {
     let mut out = String::new();
-    for f in &case.funcs {
-        let mut roots = vec![f.sig.params_tuple];
-        roots.extend(f.sig.result);
-        let enc = if caller_side {
-            f.caller_enc
-        } else {
-            f.callee_enc
-        };
-        out.push_str(&memory_walkers(&case.types, &roots, enc));
+    for enc in Encoding::ALL {
+        let mut roots = Vec::new();
+        for f in &case.funcs {
+            let side_enc = if caller_side {
+                f.caller_enc
+            } else {
+                f.callee_enc
+            };
+            if side_enc == enc {
+                roots.push(f.sig.params_tuple);
+                roots.extend(f.sig.result);
+            }
+        }
+        if !roots.is_empty() {
+            let ids = case.types.reachable(&roots);
+            out.push_str(&memory_walkers(&case.types, &ids, enc));
+        }
     }
     out
 }
@@ -771,8 +831,9 @@ fn render_callee(case: &Case, w: &mut String, nominal: &[TyId], names: &HashMap<
         if lift.params_spilled {
             write!(
                 w,
-                "\n      (if (i32.and (local.get 0) (i32.const {})) (then (call $hw (i64.const 0xa11c))))\n      (call $w{tuple} (local.get 0))",
+                "\n      (if (i32.and (local.get 0) (i32.const {})) (then (call $hw (i64.const 0xa11c))))\n      (call {} (local.get 0))",
                 layout::alignment(types, tuple) - 1,
+                walker(tuple, f.callee_enc),
             )
             .unwrap();
         } else {
@@ -948,7 +1009,8 @@ fn render_caller(case: &Case, w: &mut String, nominal: &[TyId], names: &HashMap<
         match (call.retptr, result_local[c]) {
             (Some(rp), _) => write!(
                 w,
-                "\n      (call $w{r} (i32.const {rp}))\n      (call $hw (i64.load (i32.const {})))",
+                "\n      (call {} (i32.const {rp}))\n      (call $hw (i64.load (i32.const {})))",
+                walker(r, f.caller_enc),
                 rp + layout::size(types, r)
             )
             .unwrap(),
@@ -980,6 +1042,107 @@ fn render_caller(case: &Case, w: &mut String, nominal: &[TyId], names: &HashMap<
     .unwrap();
 }
 
+fn render_proxy(case: &Case, w: &mut String, nominal: &[TyId], names: &HashMap<TyId, String>) {
+    let types = &case.types;
+    writeln!(w, "  (component $proxy").unwrap();
+    for id in nominal {
+        let n = &names[id];
+        writeln!(w, "    (type ${n}' {})", ty_def(types, names, *id)).unwrap();
+        writeln!(w, "    (import \"{n}\" (type ${n} (eq ${n}')))").unwrap();
+    }
+    for (k, f) in case.funcs.iter().enumerate() {
+        writeln!(
+            w,
+            "    (import \"f{k}\" (func $f{k}{}))",
+            func_type_text(types, &f.sig, names)
+        )
+        .unwrap();
+    }
+    // static return areas for results forwarded through memory
+    let mut img = Image::new(IMAGE_BASE, 0);
+    let ret_areas: Vec<Option<u32>> = case
+        .funcs
+        .iter()
+        .map(|f| {
+            let r = f.sig.result?;
+            layout::lower_sig(types, &f.sig)
+                .result_in_memory
+                .then(|| img.alloc(layout::size(types, r), layout::alignment(types, r)))
+        })
+        .collect();
+    let (heap, pages) = heap_and_pages(img.end(), false);
+    writeln!(w, "    (core module $libc").unwrap();
+    writeln!(w, "    (memory (export \"mem\") {pages})").unwrap();
+    writeln!(w, "    (global $heap (mut i32) (i32.const {heap}))").unwrap();
+    writeln!(w, "    (global $bad (mut i32) (i32.const 0))").unwrap();
+    w.push_str(REALLOC);
+    writeln!(w, "    )").unwrap();
+    writeln!(w, "    (core instance $libc (instantiate $libc))").unwrap();
+    let opts = |f: &super::case::FuncCase| CanonOpts {
+        memory: true,
+        realloc: true,
+        encoding: f.proxy_enc,
+        post_return: false,
+    };
+    for (k, f) in case.funcs.iter().enumerate() {
+        writeln!(
+            w,
+            "    (core func $f{k}_l (canon lower (func $f{k}){}))",
+            canon_opts_text(&opts(f), "libc", None)
+        )
+        .unwrap();
+    }
+    writeln!(w, "    (core module $m").unwrap();
+    writeln!(w, "    (import \"libc\" \"mem\" (memory 1))").unwrap();
+    for (k, f) in case.funcs.iter().enumerate() {
+        let lower = layout::lower_sig(types, &f.sig);
+        writeln!(
+            w,
+            "    (import \"\" \"f{k}\" (func $g{k}{}))",
+            core_func_type_text(&lower.params, &lower.results)
+        )
+        .unwrap();
+    }
+    for (k, f) in case.funcs.iter().enumerate() {
+        let lift = layout::lift_sig(types, &f.sig);
+        let mut args: Vec<String> = (0..lift.params.len())
+            .map(|i| format!("(local.get {i})"))
+            .collect();
+        let mut tail = String::new();
+        if let Some(ra) = ret_areas[k] {
+            args.push(format!("(i32.const {ra})"));
+            tail = format!(" (i32.const {ra})");
+        }
+        writeln!(
+            w,
+            "    (func (export \"f{k}\"){}\n      (call $g{k} {}){tail})",
+            core_func_type_text(&lift.params, &lift.results),
+            args.join(" ")
+        )
+        .unwrap();
+    }
+    writeln!(w, "    )").unwrap();
+    let mut exports = String::new();
+    for k in 0..case.funcs.len() {
+        write!(exports, " (export \"f{k}\" (func $f{k}_l))").unwrap();
+    }
+    writeln!(
+        w,
+        "    (core instance $i (instantiate $m\n      (with \"libc\" (instance $libc))\n      (with \"\" (instance{exports}))))"
+    )
+    .unwrap();
+    for (k, f) in case.funcs.iter().enumerate() {
+        writeln!(
+            w,
+            "    (func (export \"f{k}\"){}\n      (canon lift (core func $i \"f{k}\"){}))",
+            func_type_text(types, &f.sig, names),
+            canon_opts_text(&opts(f), "libc", None)
+        )
+        .unwrap();
+    }
+    writeln!(w, "  )").unwrap();
+}
+
 // ---------------------------------------------------------------------------
 // The composition.
 
@@ -993,16 +1156,34 @@ pub fn render(case: &Case) -> String {
 
     let mut w = String::from("(component\n");
     render_callee(case, &mut w, &nominal, &names);
+    if case.has_proxy() {
+        render_proxy(case, &mut w, &nominal, &names);
+    }
     render_caller(case, &mut w, &nominal, &names);
     writeln!(w, "  (instance $c (instantiate $callee))").unwrap();
-    let mut withs = String::new();
-    for id in &nominal {
-        let n = &names[id];
-        write!(withs, "\n    (with \"{n}\" (type $c \"{n}\"))").unwrap();
+    let type_withs: String = nominal
+        .iter()
+        .map(|id| {
+            let n = &names[id];
+            format!("\n    (with \"{n}\" (type $c \"{n}\"))")
+        })
+        .collect();
+    let func_withs = |from: &str| -> String {
+        (0..case.funcs.len())
+            .map(|k| format!("\n    (with \"f{k}\" (func ${from} \"f{k}\"))"))
+            .collect()
+    };
+    let mut from = "c";
+    if case.has_proxy() {
+        writeln!(
+            w,
+            "  (instance $p (instantiate $proxy{type_withs}{}))",
+            func_withs("c")
+        )
+        .unwrap();
+        from = "p";
     }
-    for k in 0..case.funcs.len() {
-        write!(withs, "\n    (with \"f{k}\" (func $c \"f{k}\"))").unwrap();
-    }
+    let withs = format!("{type_withs}{}", func_withs(from));
     writeln!(
         w,
         "  (instance $d (instantiate $caller{withs}\n    (with \"seen\" (func $c \"seen\"))))"
