@@ -14,4 +14,5 @@ pub mod rng;
 pub mod runner;
 pub mod types;
 pub mod values;
+pub mod wat_core;
 pub mod wat_gen;
