@@ -7,10 +7,9 @@
 //! used) is dropped and function indices are renumbered. Imports are always
 //! kept: they are the module's interface.
 
-use crate::{Error, Result};
-use std::collections::BTreeSet;
-use wasm_encoder::reencode::{self, Reencode};
-use wasm_encoder::{CodeSection, FunctionSection, Module, NameMap, NameSection, RawSection};
+use crate::Result;
+use wasm_encoder::reencode::Reencode;
+use wasm_encoder::{CodeSection, FunctionSection, Module};
 use wasmparser::{ExternalKind, Operator, Parser, Payload};
 
 /// Result of [`eliminate`].
@@ -21,27 +20,7 @@ pub struct Dce {
     pub removed: u32,
 }
 
-fn perr(e: wasmparser::BinaryReaderError) -> Error {
-    Error::Internal(format!("dead-code pass cannot parse fused module: {e}"))
-}
-
-struct Remap<'a>(&'a [Option<u32>]);
-
-impl Reencode for Remap<'_> {
-    type Error = std::convert::Infallible;
-    fn function_index(&mut self, i: u32) -> Result<u32, reencode::Error<Self::Error>> {
-        Ok(self
-            .0
-            .get(i as usize)
-            .copied()
-            .flatten()
-            .unwrap_or(u32::MAX))
-    }
-}
-
-fn reenc<T>(r: Result<T, reencode::Error<std::convert::Infallible>>) -> Result<T> {
-    r.map_err(|e| Error::Internal(format!("dead-code pass cannot re-encode: {e}")))
-}
+use crate::funcmap::{copy_section, perr, reenc, FuncMap};
 
 fn refs_in_ops(mut ops: wasmparser::OperatorsReader<'_>, out: &mut Vec<u32>) -> Result<()> {
     while !ops.eof() {
@@ -148,7 +127,7 @@ pub fn eliminate(wasm: &[u8]) -> Result<Dce> {
 
     // Pass 2: rewrite.
     let mut module = Module::new();
-    let mut remap = Remap(&map);
+    let mut remap = FuncMap(&map);
     let mut func_no = imported;
     let mut code_no = imported;
     let mut funcs = FunctionSection::new();
@@ -181,40 +160,7 @@ pub fn eliminate(wasm: &[u8]) -> Result<Dce> {
                 reenc(remap.parse_export_section(&mut s, r.clone()))?;
                 module.section(&s);
             }
-            Payload::StartSection { func, .. } => {
-                module.section(&wasm_encoder::StartSection {
-                    function_index: reenc(remap.function_index(*func))?,
-                });
-            }
-            Payload::ElementSection(r) => {
-                let mut s = wasm_encoder::ElementSection::new();
-                reenc(remap.parse_element_section(&mut s, r.clone()))?;
-                module.section(&s);
-            }
-            Payload::GlobalSection(r) => {
-                let mut s = wasm_encoder::GlobalSection::new();
-                reenc(remap.parse_global_section(&mut s, r.clone()))?;
-                module.section(&s);
-            }
-            Payload::CustomSection(c) => {
-                if let wasmparser::KnownCustom::Name(names) = c.as_known() {
-                    module.section(&rename(names, &map)?);
-                } else {
-                    module.section(&wasm_encoder::CustomSection {
-                        name: c.name().into(),
-                        data: c.data().into(),
-                    });
-                }
-            }
-            Payload::Version { .. } | Payload::End(_) => {}
-            other => {
-                if let Some((id, range)) = other.as_section() {
-                    module.section(&RawSection {
-                        id,
-                        data: &wasm[range],
-                    });
-                }
-            }
+            other => copy_section(other, wasm, &mut remap, &mut module)?,
         }
     }
     Ok(Dce {
@@ -222,32 +168,4 @@ pub fn eliminate(wasm: &[u8]) -> Result<Dce> {
         map,
         removed,
     })
-}
-
-/// The name section with only live functions, renumbered.
-pub(crate) fn rename(
-    names: wasmparser::NameSectionReader<'_>,
-    map: &[Option<u32>],
-) -> Result<NameSection> {
-    let mut out = NameSection::new();
-    for sub in names {
-        match sub.map_err(perr)? {
-            wasmparser::Name::Module { name, .. } => out.module(name),
-            wasmparser::Name::Function(m) => {
-                let mut kept = BTreeSet::new();
-                let mut nm = NameMap::new();
-                for n in m {
-                    let n = n.map_err(perr)?;
-                    if let Some(Some(new)) = map.get(n.index as usize) {
-                        if kept.insert(*new) {
-                            nm.append(*new, n.name);
-                        }
-                    }
-                }
-                out.functions(&nm);
-            }
-            _ => {}
-        }
-    }
-    Ok(out)
 }

@@ -9,6 +9,7 @@ pub mod compose;
 pub mod dce;
 pub mod encode;
 mod error;
+mod funcmap;
 pub mod graph;
 pub mod inspect;
 pub mod isolation;

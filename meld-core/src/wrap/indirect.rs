@@ -10,11 +10,11 @@
 //! exists (the shim-table / fix-up pattern).
 
 use crate::abi::{AbiRecord, Options};
-use crate::dce::rename;
+use crate::funcmap::{copy_section, perr, reenc, FuncMap};
 use crate::{Error, Result};
 use std::collections::BTreeMap;
-use wasm_encoder::reencode::{self, Reencode};
-use wasm_encoder::{Function, Module, RawSection};
+use wasm_encoder::reencode::Reencode;
+use wasm_encoder::{Function, Module};
 use wasmparser::{Parser, Payload, TypeRef};
 
 /// Export name of the table of repeated host imports.
@@ -67,23 +67,6 @@ pub fn plan(record: &AbiRecord) -> Plan {
         }
     }
     plan
-}
-
-struct Remap<'a>(&'a [u32]);
-
-impl Reencode for Remap<'_> {
-    type Error = std::convert::Infallible;
-    fn function_index(&mut self, i: u32) -> Result<u32, reencode::Error<Self::Error>> {
-        Ok(self.0.get(i as usize).copied().unwrap_or(u32::MAX))
-    }
-}
-
-fn perr(e: wasmparser::BinaryReaderError) -> Error {
-    Error::Internal(format!("wrapping: cannot parse fused module: {e}"))
-}
-
-fn reenc<T>(r: Result<T, reencode::Error<std::convert::Infallible>>) -> Result<T> {
-    r.map_err(|e| Error::Internal(format!("wrapping: cannot re-encode: {e}")))
 }
 
 /// Rewrite `wasm` so every identical repeat is merged into its first import
@@ -156,7 +139,8 @@ pub fn apply(wasm: &[u8], plan: &Plan) -> Result<(Vec<u8>, Vec<wasmparser::FuncT
     thunks.sort();
 
     let mut module = Module::new();
-    let mut remap = Remap(&map);
+    let opt_map: Vec<Option<u32>> = map.iter().map(|i| Some(*i)).collect();
+    let mut remap = FuncMap(&opt_map);
     let mut types: Vec<wasmparser::FuncType> = Vec::new();
     let mut seen_code = 0u32;
     let mut code = wasm_encoder::CodeSection::new();
@@ -168,7 +152,7 @@ pub fn apply(wasm: &[u8], plan: &Plan) -> Result<(Vec<u8>, Vec<wasmparser::FuncT
                 for t in r.clone().into_iter_err_on_gc_types() {
                     types.push(t.map_err(perr)?);
                 }
-                raw(&mut module, &payload, wasm);
+                copy_section(&payload, wasm, &mut remap, &mut module)?;
             }
             Payload::ImportSection(r) => {
                 let mut s = wasm_encoder::ImportSection::new();
@@ -216,21 +200,6 @@ pub fn apply(wasm: &[u8], plan: &Plan) -> Result<(Vec<u8>, Vec<wasmparser::FuncT
                 }
                 module.section(&s);
             }
-            Payload::StartSection { func, .. } => {
-                module.section(&wasm_encoder::StartSection {
-                    function_index: map[*func as usize],
-                });
-            }
-            Payload::ElementSection(r) => {
-                let mut s = wasm_encoder::ElementSection::new();
-                reenc(remap.parse_element_section(&mut s, r.clone()))?;
-                module.section(&s);
-            }
-            Payload::GlobalSection(r) => {
-                let mut s = wasm_encoder::GlobalSection::new();
-                reenc(remap.parse_global_section(&mut s, r.clone()))?;
-                module.section(&s);
-            }
             Payload::CodeSectionStart { .. } => {}
             Payload::CodeSectionEntry(body) => {
                 reenc(remap.parse_function_body(&mut code, body.clone()))?;
@@ -242,16 +211,7 @@ pub fn apply(wasm: &[u8], plan: &Plan) -> Result<(Vec<u8>, Vec<wasmparser::FuncT
                     module.section(&code);
                 }
             }
-            Payload::CustomSection(c) => {
-                if let wasmparser::KnownCustom::Name(names) = c.as_known() {
-                    let m: Vec<Option<u32>> = map.iter().map(|i| Some(*i)).collect();
-                    module.section(&rename(names, &m)?);
-                } else {
-                    raw(&mut module, &payload, wasm);
-                }
-            }
-            Payload::Version { .. } | Payload::End(_) => {}
-            _ => raw(&mut module, &payload, wasm),
+            other => copy_section(other, wasm, &mut remap, &mut module)?,
         }
     }
     if defined == 0 {
@@ -264,15 +224,6 @@ pub fn apply(wasm: &[u8], plan: &Plan) -> Result<(Vec<u8>, Vec<wasmparser::FuncT
         .map(|(_, t)| types[*t as usize].clone())
         .collect();
     Ok((module.finish(), sigs))
-}
-
-fn raw(module: &mut Module, payload: &Payload<'_>, wasm: &[u8]) {
-    if let Some((id, range)) = payload.as_section() {
-        module.section(&RawSection {
-            id,
-            data: &wasm[range],
-        });
-    }
 }
 
 fn funcref_table(n: u32) -> wasm_encoder::TableType {
