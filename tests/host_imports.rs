@@ -68,14 +68,8 @@ fn host_imports_with_memory_agree_unfused_wrapped_and_core() {
     let unfused = run_component(&engine, &input);
     assert_eq!(unfused, (6042, vec!["héllo!".to_string()], 1));
 
-    let wrapped = meld_core::fuse(
-        &[&input],
-        &meld_core::FuseOptions {
-            component: true,
-            ..Default::default()
-        },
-    )
-    .expect("fuse --component");
+    let wrapped =
+        meld_core::fuse(&[&input], &meld_core::FuseOptions::wrapped()).expect("fuse --component");
     assert_eq!(
         meld_core::world::wit_text(&wrapped.wasm).unwrap(),
         meld_core::world::wit_text(&input).unwrap()
@@ -200,14 +194,8 @@ fn one_import_lowered_with_two_memories_is_wrapped_through_the_table() {
     assert_ne!(logs[0].options.memory, logs[1].options.memory);
 
     let engine = engine();
-    let wrapped = meld_core::fuse(
-        &[&input],
-        &meld_core::FuseOptions {
-            component: true,
-            ..Default::default()
-        },
-    )
-    .expect("fuse --component");
+    let wrapped =
+        meld_core::fuse(&[&input], &meld_core::FuseOptions::wrapped()).expect("fuse --component");
     for bytes in [&input, &wrapped.wasm] {
         let (v, logs, adds) = run_component(&engine, bytes);
         assert_eq!((v, adds), (2, 0));

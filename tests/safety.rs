@@ -390,10 +390,7 @@ fn ls_wrap_1_wrapped_world_is_identical() {
         .chain([&root().join("tests/fixtures/host/host_strings.wat")])
     {
         let bytes = wat::parse_file(p).unwrap();
-        let opts = meld_core::FuseOptions {
-            component: true,
-            ..Default::default()
-        };
+        let opts = meld_core::FuseOptions::wrapped();
         let out = meld_core::fuse(&[&bytes], &opts).unwrap().wasm;
         assert_eq!(
             meld_core::world::wit_text(&out).unwrap(),
@@ -418,10 +415,7 @@ fn ls_wrap_2_host_imports_keep_their_components_memory() {
         .map(|i| i.options.memory.clone().unwrap())
         .collect();
     assert_eq!(mems.len(), 2);
-    let opts = meld_core::FuseOptions {
-        component: true,
-        ..Default::default()
-    };
+    let opts = meld_core::FuseOptions::wrapped();
     let wrapped = meld_core::fuse(&[&bytes], &opts).unwrap().wasm;
     // Each lowering in the wrapper names a different memory alias.
     let mut lower_memories = BTreeSet::new();

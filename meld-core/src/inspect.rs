@@ -127,12 +127,7 @@ pub fn inspect(bytes: &[u8]) -> Result<Report> {
             })?;
             let wit = wit_component::metadata::decode(bytes)
                 .ok()
-                .and_then(|(_, bindgen)| {
-                    let mut printer = wit_component::WitPrinter::default();
-                    let pkg = bindgen.resolve.worlds[bindgen.world].package?;
-                    printer.print(&bindgen.resolve, pkg, &[]).ok()?;
-                    Some(printer.output.to_string())
-                });
+                .and_then(|(_, b)| crate::world::print(&b.resolve, b.world).ok());
             Ok(Report {
                 input: "fused-core-module".into(),
                 component_instances: None,

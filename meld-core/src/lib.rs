@@ -46,6 +46,16 @@ pub struct FuseOptions {
     pub component: bool,
 }
 
+impl FuseOptions {
+    /// Default options with `component` set (`meld fuse --component`).
+    pub fn wrapped() -> Self {
+        FuseOptions {
+            component: true,
+            ..Default::default()
+        }
+    }
+}
+
 /// The output of [`fuse`].
 #[derive(Debug, Clone)]
 pub struct Fused {

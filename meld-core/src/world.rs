@@ -31,12 +31,17 @@ pub fn section_payload(component: &[u8]) -> Result<Vec<u8>> {
 /// The world of `component` as WIT text.
 pub fn wit_text(component: &[u8]) -> Result<String> {
     let (resolve, world) = decode(component)?;
+    print(&resolve, world)
+}
+
+/// A decoded world (and its package) as WIT text.
+pub fn print(resolve: &wit_parser::Resolve, world: wit_parser::WorldId) -> Result<String> {
     let mut printer = wit_component::WitPrinter::default();
     let pkg = resolve.worlds[world]
         .package
         .ok_or_else(|| Error::Internal("decoded world has no package".into()))?;
     printer
-        .print(&resolve, pkg, &[])
+        .print(resolve, pkg, &[])
         .map_err(|e| Error::Internal(format!("cannot print WIT: {e:#}")))?;
     Ok(printer.output.to_string())
 }
