@@ -7,6 +7,7 @@
 //! core modules instantiated like any other, so the merge stage has exactly
 //! one way of wiring things together.
 
+use crate::builtins::resources::{self as res, Mode, TypeTable};
 use crate::builtins::{self, Builtin};
 use crate::{Error, Result};
 use std::collections::BTreeMap;
@@ -15,7 +16,8 @@ use wasmtime_environ::component::{
     CanonicalOptions, ComponentTranslation, ComponentTypesBuilder, CoreDef, CoreExport, Export,
     ExportItem, GlobalInitializer, InstantiateModule, LoweredIndex, RuntimeComponentInstanceIndex,
     RuntimeImportIndex, RuntimeInstanceIndex, RuntimeMemoryIndex, RuntimePostReturnIndex,
-    RuntimeReallocIndex, StringEncoding, Trampoline, TrampolineIndex,
+    RuntimeReallocIndex, StringEncoding, Trampoline, TrampolineIndex, TypeDef,
+    TypeResourceTable, TypeResourceTableIndex,
 };
 use wasmtime_environ::{EntityIndex, ModuleTranslation, PrimaryMap, StaticModuleIndex};
 
@@ -109,13 +111,26 @@ pub struct Graph {
     pub adapter_modules: u32,
 }
 
-/// Builds a [`Graph`] from a translation.
+/// Builds a [`Graph`] from a translation. `opaque` lists the resources
+/// (by [`wasmtime_environ::component::ResourceIndex`]) whose handles are
+/// their reps (`--opaque-rep`).
 pub(crate) fn build(
     translation: &ComponentTranslation,
     modules: &PrimaryMap<StaticModuleIndex, ModuleTranslation<'_>>,
     types: &mut ComponentTypesBuilder,
+    opaque: &std::collections::BTreeSet<u32>,
 ) -> Result<Graph> {
+    let type_tables = type_tables(translation, types, opaque)?;
+    let host_borrows = translation
+        .trampolines
+        .values()
+        .any(|t| matches!(t, Trampoline::ResourceTransferBorrow));
     let mut b = Builder {
+        type_tables,
+        host_borrows,
+        res_runtime: None,
+        res_glue: None,
+        dtors: BTreeMap::new(),
         t: translation,
         types,
         modules,
@@ -136,8 +151,64 @@ pub(crate) fn build(
     Ok(b.graph)
 }
 
+/// What every resource type table of the translation is (see [`res::TypeTable`]).
+fn type_tables(
+    t: &ComponentTranslation,
+    types: &mut ComponentTypesBuilder,
+    opaque: &std::collections::BTreeSet<u32>,
+) -> Result<Vec<Option<TypeTable>>> {
+    let component = &t.component;
+    let n = types.num_resource_tables();
+    let types = types.resources_mut_and_types().1;
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let tt = TypeResourceTableIndex::from_u32(i as u32);
+        out.push(match types[tt] {
+            TypeResourceTable::Concrete { ty, instance } => {
+                let key = ty.as_u32();
+                if key >= res::MAX_KEYS || instance.as_u32() >= res::MAX_TABLES {
+                    return Err(Error::Unsupported(format!(
+                        "more than {} component instances or {} resource types",
+                        res::MAX_TABLES,
+                        res::MAX_KEYS
+                    )));
+                }
+                let (mode, definer) = match component.defined_resource_index(ty) {
+                    Some(d) => (
+                        if opaque.contains(&key) {
+                            Mode::Opaque
+                        } else {
+                            Mode::Table
+                        },
+                        component.defined_resource_instances[d] == instance,
+                    ),
+                    None => (Mode::Host, false),
+                };
+                Some(TypeTable {
+                    mode,
+                    instance: instance.as_u32(),
+                    key,
+                    definer,
+                })
+            }
+            TypeResourceTable::Abstract(_) => None,
+        });
+    }
+    Ok(out)
+}
+
 struct Builder<'a, 'data> {
     t: &'a ComponentTranslation,
+    /// Per resource type table: how its handles are kept.
+    type_tables: Vec<Option<TypeTable>>,
+    /// Some handle of a host resource may be lent to another fused component.
+    host_borrows: bool,
+    /// The resource runtime node, once needed.
+    res_runtime: Option<usize>,
+    /// The resource glue node, once needed.
+    res_glue: Option<usize>,
+    /// Defined resource (ResourceIndex) → (defining instance, destructor).
+    dtors: BTreeMap<u32, (u32, Option<Def>)>,
     types: &'a mut ComponentTypesBuilder,
     modules: &'a PrimaryMap<StaticModuleIndex, ModuleTranslation<'data>>,
     graph: Graph,
@@ -157,11 +228,6 @@ struct Builder<'a, 'data> {
 impl Builder<'_, '_> {
     fn run(&mut self) -> Result<()> {
         let component = &self.t.component;
-        if !component.defined_resource_instances.is_empty() {
-            return Err(Error::Unsupported(
-                "resources defined inside the composition are not fused yet".into(),
-            ));
-        }
         for init in &component.initializers {
             match init {
                 GlobalInitializer::InstantiateModule(InstantiateModule::Static(idx, args), ci) => {
@@ -193,10 +259,13 @@ impl Builder<'_, '_> {
                         "shared-everything threads (tables extracted for thread.spawn)".into(),
                     ))
                 }
-                GlobalInitializer::Resource(_) => {
-                    return Err(Error::Unsupported(
-                        "resources defined inside the composition are not fused yet".into(),
-                    ))
+                GlobalInitializer::Resource(r) => {
+                    let dtor = match &r.dtor {
+                        Some(d) => Some(self.core_def(d)?),
+                        None => None,
+                    };
+                    let key = self.t.component.resource_index(r.index).as_u32();
+                    self.dtors.insert(key, (r.instance.as_u32(), dtor));
                 }
             }
         }
@@ -375,38 +444,70 @@ impl Builder<'_, '_> {
                     "trap",
                 )?
             }
-            Trampoline::ResourceDrop { instance, ty } => {
-                // Only host-defined (imported) resources get here: dropping
-                // one of their handles is the host's business.
-                let res = self.types.resources_mut_and_types().1[*ty].unwrap_concrete_ty();
-                if self.t.component.defined_resource_index(res).is_some() {
-                    return Err(Error::Unsupported(
-                        "resources defined inside the composition are not fused yet".into(),
-                    ));
-                }
-                let import = self.t.component.imported_resources[res];
-                let (module, name) = self.import_name(import)?;
-                self.graph.host_funcs.push(HostFunc {
-                    module,
-                    field: format!("[resource-drop]{name}"),
-                    abi: AbiOptions {
-                        component: instance.as_u32(),
-                        memory: None,
-                        realloc: None,
-                        post_return: None,
-                        string_encoding: "utf8",
+            Trampoline::ResourceNew { ty, .. } => {
+                let tt = self.type_table(*ty)?;
+                let args = self.runtime_args(tt.mode, &["new"])?;
+                self.shim(
+                    Builtin::ResNew {
+                        table: tt.instance,
+                        key: tt.key,
+                        mode: tt.mode,
                     },
-                });
-                Def::Host(self.graph.host_funcs.len() - 1)
+                    args,
+                )?
             }
-            Trampoline::ResourceNew { .. }
-            | Trampoline::ResourceRep { .. }
-            | Trampoline::ResourceTransferOwn
-            | Trampoline::ResourceTransferBorrow => {
-                return Err(Error::Unsupported(
-                    "resources: passing own/borrow handles between fused components is not supported yet".into(),
-                ))
+            Trampoline::ResourceRep { ty, .. } => {
+                let tt = self.type_table(*ty)?;
+                let args = self.runtime_args(tt.mode, &["rep"])?;
+                self.shim(
+                    Builtin::ResRep {
+                        table: tt.instance,
+                        key: tt.key,
+                        mode: tt.mode,
+                    },
+                    args,
+                )?
             }
+            Trampoline::ResourceDrop { instance, ty } => {
+                let tt = self.type_table(*ty)?;
+                if tt.mode == Mode::Host {
+                    let host = self.host_resource_drop(*instance, *ty)?;
+                    if self.host_borrows {
+                        let mut args = self.runtime_args(Mode::Table, &["host_drop"])?;
+                        args.push(host);
+                        self.shim(Builtin::HostDrop { table: tt.instance }, args)?
+                    } else {
+                        host
+                    }
+                } else {
+                    let (definer, dtor) = self.dtors.get(&tt.key).cloned().ok_or_else(|| {
+                        Error::Invalid("resource.drop of a resource not yet defined".into())
+                    })?;
+                    let check_leave = definer != tt.instance && dtor.is_some();
+                    let mut args = self.runtime_args(tt.mode, &["drop"])?;
+                    if check_leave {
+                        let ci = RuntimeComponentInstanceIndex::from_u32(tt.instance);
+                        args.push(self.core_def(&CoreDef::InstanceFlags(ci))?);
+                    }
+                    if let Some(d) = dtor {
+                        args.push(d);
+                    }
+                    self.shim(
+                        Builtin::ResDrop {
+                            table: tt.instance,
+                            key: tt.key,
+                            mode: tt.mode,
+                            check_leave,
+                            dtor: dtor.is_some(),
+                        },
+                        args,
+                    )?
+                }
+            }
+            Trampoline::ResourceTransferOwn => self.glue_item("transfer_own")?,
+            Trampoline::ResourceTransferBorrow => self.glue_item("transfer_borrow")?,
+            Trampoline::EnterSyncCall => self.glue_item("enter")?,
+            Trampoline::ExitSyncCall => self.glue_item("exit")?,
             other => {
                 return Err(Error::Unsupported(format!(
                     "async (component-model concurrency): intrinsic `{}`",
@@ -416,6 +517,120 @@ impl Builder<'_, '_> {
         };
         self.trampolines.insert(t, def);
         Ok(def)
+    }
+
+    fn type_table(&self, ty: TypeResourceTableIndex) -> Result<TypeTable> {
+        self.type_tables
+            .get(ty.as_u32() as usize)
+            .copied()
+            .flatten()
+            .ok_or_else(|| Error::Invalid(format!("resource intrinsic on abstract type {ty:?}")))
+    }
+
+    /// `resource.drop` of a host-defined resource: the host's drop function.
+    fn host_resource_drop(
+        &mut self,
+        instance: RuntimeComponentInstanceIndex,
+        ty: TypeResourceTableIndex,
+    ) -> Result<Def> {
+        let res = self.types.resources_mut_and_types().1[ty].unwrap_concrete_ty();
+        let import = self.t.component.imported_resources[res];
+        let (module, name) = self.import_name(import)?;
+        let field = format!("[resource-drop]{name}");
+        let existing = self
+            .graph
+            .host_funcs
+            .iter()
+            .position(|h| h.module == module && h.field == field && h.abi.component == instance.as_u32());
+        if let Some(i) = existing {
+            return Ok(Def::Host(i));
+        }
+        self.graph.host_funcs.push(HostFunc {
+            module,
+            field,
+            abi: AbiOptions {
+                component: instance.as_u32(),
+                memory: None,
+                realloc: None,
+                post_return: None,
+                string_encoding: "utf8",
+            },
+        });
+        Ok(Def::Host(self.graph.host_funcs.len() - 1))
+    }
+
+    /// The resource runtime's exports `names` (none for opaque resources).
+    fn runtime_args(&mut self, mode: Mode, names: &[&str]) -> Result<Vec<Def>> {
+        if mode == Mode::Opaque {
+            return Ok(Vec::new());
+        }
+        let rt = match self.res_runtime {
+            Some(n) => n,
+            None => {
+                let n = self.builtin_node(Builtin::ResRuntime, "meld:resources".into(), Vec::new())?;
+                self.res_runtime = Some(n);
+                n
+            }
+        };
+        names
+            .iter()
+            .map(|name| {
+                let index = builtins::export_index(&self.graph.nodes[rt].wasm, name)?;
+                Ok(Def::Item {
+                    instance: rt,
+                    kind: ItemKind::Func,
+                    index,
+                })
+            })
+            .collect()
+    }
+
+    /// Instantiate a resource shim and return its function `f`.
+    fn shim(&mut self, builtin: Builtin, args: Vec<Def>) -> Result<Def> {
+        let label = match builtin {
+            Builtin::ResNew { table, key, .. } => format!("meld:resource-new/c{table}/r{key}"),
+            Builtin::ResRep { table, key, .. } => format!("meld:resource-rep/c{table}/r{key}"),
+            Builtin::ResDrop { table, key, .. } => format!("meld:resource-drop/c{table}/r{key}"),
+            Builtin::HostDrop { table } => format!("meld:host-resource-drop/c{table}"),
+            other => format!("meld:{other:?}"),
+        };
+        self.builtin_item(builtin, label, args, ItemKind::Func, "f")
+    }
+
+    /// An export of the per-composition transfer/scope glue.
+    fn glue_item(&mut self, name: &str) -> Result<Def> {
+        let glue = match self.res_glue {
+            Some(n) => n,
+            None => {
+                let args = self.runtime_args(
+                    Mode::Table,
+                    &[
+                        "new",
+                        "lift_own",
+                        "lift_borrow",
+                        "lower_borrow",
+                        "host_borrow",
+                        "enter",
+                        "exit",
+                    ],
+                )?;
+                let wasm = builtins::assemble("resource glue", &res::glue(&self.type_tables))?;
+                let n = self.push_node(
+                    "meld:resource-glue".into(),
+                    NodeKind::Builtin(Builtin::ResGlue),
+                    wasm,
+                    args,
+                );
+                self.res_glue = Some(n);
+                n
+            }
+        };
+        let index = builtins::export_index(&self.graph.nodes[glue].wasm, name)?;
+        Ok(Def::Item {
+            instance: glue,
+            kind: ItemKind::Func,
+            index,
+        })
     }
 
     fn memory(&self, m: RuntimeMemoryIndex) -> Result<Def> {
@@ -520,6 +735,16 @@ impl Builder<'_, '_> {
                     }
                     for (inner, (idx, _)) in exports.raw_iter() {
                         todo.push((format!("{name}#{inner}"), *idx));
+                    }
+                }
+                Export::Type(TypeDef::Resource(tt)) => {
+                    if let Some(Some(t)) = self.type_tables.get(tt.as_u32() as usize) {
+                        if t.mode != Mode::Host {
+                            return Err(Error::Unsupported(format!(
+                                "the composition exports resource type `{name}`, defined inside it \
+                                 (handles crossing the host boundary)"
+                            )));
+                        }
                     }
                 }
                 Export::Type(_) => {}

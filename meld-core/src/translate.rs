@@ -53,5 +53,5 @@ pub fn translate(component: &[u8]) -> Result<Graph> {
                     .into(),
             )),
         };
-    graph::build(&translation, &modules, &mut types)
+    graph::build(&translation, &modules, &mut types, &Default::default())
 }

@@ -1,14 +1,11 @@
 ;; Resources defined by one component and used by another.
 ;;
-;; meld refuses resources defined inside the composition ("not fused yet"),
-;; so these segments carry the `;; meld: unsupported` marker: they run unfused
-;; only, and the runner reports it as soon as meld fuses them.
+;; Fused, the handles live in meld's in-module tables (builtins/resources.rs).
 
 ;; $impl defines resource r (representation: an i32) with a constructor and a
 ;; method; $user creates one, calls the method with a borrow and drops it.
 ;;   r(x) has rep 10x; r.get() = rep + 1
 ;;   run(x) = get(r(x)) = 10x + 1
-;; meld: unsupported resources defined inside the composition
 (component
   (component $impl
     (type $r (resource (rep i32)))
@@ -53,7 +50,6 @@
 ;; reads the rep and drops the handle, running r's destructor (it adds the rep
 ;; to a counter in a separate core instance).
 ;;   consume(r(x)) = 10x; dropped() = sum of the reps destroyed so far
-;; meld: unsupported resources defined inside the composition
 (component
   (component $impl
     (core module $dtor
