@@ -98,6 +98,18 @@ compose stdio     chatter-lib=chatter_lib.wasm   chatter-driver=chatter-driver.w
 compose trap      fragile-lib=fragile_lib.wasm   fragile-driver=fragile-driver.wasm
 compose exit-code fragile-lib=fragile_lib.wasm   exit-driver=exit-driver.wasm
 compose two-instances counter-lib=counter_lib.wasm counter-driver=counter-driver.wasm
+# Resources passed between components.
+compose res-basic accum-lib=accum_lib.wasm accum-driver=accum-driver.wasm
+compose res-chain3 floats-lib=floats_lib.wasm vectors-lib=vectors_lib.wasm \
+                   vectors-driver=vectors-driver.wasm
+compose res-lists tokens-lib=tokens_lib.wasm tokens-driver=tokens-driver.wasm
+# The middle component of `res-import-export` is itself a composition: cell-ops-lib
+# plus the `cells` instance it imports, exported again unchanged.
+wac compose "$GUESTS/compositions/cell-ops-reexport.wac" \
+    --dep "meld-test:cell-ops-lib=$BIN/cell_ops_lib.wasm" -o "$WORK/cell-ops-reexport.wasm"
+compose res-import-export cells-lib=cells_lib.wasm \
+                   cell-ops-reexport="$WORK/cell-ops-reexport.wasm" cells-driver=cells-driver.wasm
+compose res-streams sink-lib=sink_lib.wasm sink-driver=sink-driver.wasm
 
 if [ "$check" = 1 ]; then
     status=0

@@ -209,11 +209,15 @@ fn refuses_async_naming_it() {
 }
 
 #[test]
-fn refuses_resources_naming_them() {
-    let dir = scratch("resource");
+fn refuses_streams_naming_them() {
+    let dir = scratch("stream");
     let out = dir.join("o.wasm");
-    let r = fuse(&[&fixture("bad/resource.wat")], &out, &[]);
-    assert_refused(&r, "unsupported: resources", &out);
+    let r = fuse(&[&fixture("bad/stream.wat")], &out, &[]);
+    assert_refused(
+        &r,
+        "unsupported: async (component-model concurrency): the component uses `stream` types",
+        &out,
+    );
 }
 
 #[test]
@@ -240,7 +244,7 @@ fn failure_leaves_previous_output_untouched() {
     let dir = scratch("keep");
     let out = dir.join("o.wasm");
     std::fs::write(&out, b"previous").unwrap();
-    let r = fuse(&[&fixture("bad/resource.wat")], &out, &[]);
+    let r = fuse(&[&fixture("bad/stream.wat")], &out, &[]);
     assert_eq!(r.status.code(), Some(1));
     assert_eq!(std::fs::read(&out).unwrap(), b"previous");
 }

@@ -129,6 +129,12 @@ pub fn record(graph: &Graph, m: &Merged) -> Result<(AbiRecord, AbiExports)> {
             options: options(m, &h.abi, &mut extra)?,
         });
     }
+    for (name, def) in &graph.dtor_exports {
+        let idx = m.resolve(*def)?.1;
+        extra
+            .items
+            .insert(name.clone(), (wasm_encoder::ExportKind::Func, idx));
+    }
     let mut exports = Vec::new();
     for e in &graph.exports {
         let func = m.resolve(e.func)?.1;

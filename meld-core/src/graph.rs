@@ -16,8 +16,8 @@ use wasmtime_environ::component::{
     CanonicalOptions, ComponentTranslation, ComponentTypesBuilder, CoreDef, CoreExport, Export,
     ExportItem, GlobalInitializer, InstantiateModule, LoweredIndex, RuntimeComponentInstanceIndex,
     RuntimeImportIndex, RuntimeInstanceIndex, RuntimeMemoryIndex, RuntimePostReturnIndex,
-    RuntimeReallocIndex, StringEncoding, Trampoline, TrampolineIndex, TypeDef,
-    TypeResourceTable, TypeResourceTableIndex,
+    RuntimeReallocIndex, StringEncoding, Trampoline, TrampolineIndex, TypeDef, TypeResourceTable,
+    TypeResourceTableIndex,
 };
 use wasmtime_environ::{EntityIndex, ModuleTranslation, PrimaryMap, StaticModuleIndex};
 
@@ -109,6 +109,9 @@ pub struct Graph {
     pub component_instances: u32,
     /// Number of adapter modules FACT generated.
     pub adapter_modules: u32,
+    /// Destructors of exported resource types, exported by the fused module
+    /// as `IFACE#[dtor]R` (the name wit-component expects).
+    pub dtor_exports: Vec<(String, Def)>,
 }
 
 /// Builds a [`Graph`] from a translation. `opaque` lists the resources
@@ -120,13 +123,15 @@ pub(crate) fn build(
     types: &mut ComponentTypesBuilder,
     opaque: &std::collections::BTreeSet<u32>,
 ) -> Result<Graph> {
-    let type_tables = type_tables(translation, types, opaque)?;
+    let exported = exported_resources(translation, types);
+    let type_tables = type_tables(translation, types, opaque, &exported)?;
     let host_borrows = translation
         .trampolines
         .values()
         .any(|t| matches!(t, Trampoline::ResourceTransferBorrow));
     let mut b = Builder {
         type_tables,
+        exported,
         host_borrows,
         res_runtime: None,
         res_glue: None,
@@ -151,11 +156,49 @@ pub(crate) fn build(
     Ok(b.graph)
 }
 
+/// Resource types the composition defines and exports: key → (interface, name).
+fn exported_resources(
+    t: &ComponentTranslation,
+    types: &mut ComponentTypesBuilder,
+) -> BTreeMap<u32, (String, String)> {
+    let component = &t.component;
+    let types = types.resources_mut_and_types().1;
+    let mut out = BTreeMap::new();
+    let mut todo: Vec<(String, wasmtime_environ::component::ExportIndex)> = component
+        .exports
+        .raw_iter()
+        .map(|(name, (idx, _))| (name.to_string(), *idx))
+        .collect();
+    while let Some((name, idx)) = todo.pop() {
+        match &component.export_items[idx] {
+            Export::Instance { exports, .. } => {
+                for (inner, (idx, _)) in exports.raw_iter() {
+                    todo.push((format!("{name}#{inner}"), *idx));
+                }
+            }
+            Export::Type(TypeDef::Resource(tt)) => {
+                if let TypeResourceTable::Concrete { ty, .. } = types[*tt] {
+                    if component.defined_resource_index(ty).is_some() {
+                        let (iface, res) = match name.rsplit_once('#') {
+                            Some((i, r)) => (i.to_string(), r.to_string()),
+                            None => ("$root".to_string(), name.clone()),
+                        };
+                        out.entry(ty.as_u32()).or_insert((iface, res));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 /// What every resource type table of the translation is (see [`res::TypeTable`]).
 fn type_tables(
     t: &ComponentTranslation,
     types: &mut ComponentTypesBuilder,
     opaque: &std::collections::BTreeSet<u32>,
+    exported: &BTreeMap<u32, (String, String)>,
 ) -> Result<Vec<Option<TypeTable>>> {
     let component = &t.component;
     let n = types.num_resource_tables();
@@ -175,7 +218,9 @@ fn type_tables(
                 }
                 let (mode, definer) = match component.defined_resource_index(ty) {
                     Some(d) => (
-                        if opaque.contains(&key) {
+                        if exported.contains_key(&key) {
+                            Mode::Exported
+                        } else if opaque.contains(&key) {
                             Mode::Opaque
                         } else {
                             Mode::Table
@@ -201,6 +246,8 @@ struct Builder<'a, 'data> {
     t: &'a ComponentTranslation,
     /// Per resource type table: how its handles are kept.
     type_tables: Vec<Option<TypeTable>>,
+    /// Exported resources defined inside: key → (interface, resource name).
+    exported: BTreeMap<u32, (String, String)>,
     /// Some handle of a host resource may be lent to another fused component.
     host_borrows: bool,
     /// The resource runtime node, once needed.
@@ -267,6 +314,16 @@ impl Builder<'_, '_> {
                     let key = self.t.component.resource_index(r.index).as_u32();
                     self.dtors.insert(key, (r.instance.as_u32(), dtor));
                 }
+            }
+        }
+        for (key, (iface, name)) in self.exported.clone() {
+            if let Some((_, Some(dtor))) = self.dtors.get(&key) {
+                let export = if iface == "$root" {
+                    format!("[dtor]{name}")
+                } else {
+                    format!("{iface}#[dtor]{name}")
+                };
+                self.graph.dtor_exports.push((export, *dtor));
             }
         }
         self.exports()
@@ -407,7 +464,9 @@ impl Builder<'_, '_> {
         let def = match &self.t.trampolines[t] {
             Trampoline::LowerImport { index, options, .. } => {
                 let import = *self.lowered.get(index).ok_or_else(|| {
-                    Error::Invalid(format!("lowered import {index:?} used before it is defined"))
+                    Error::Invalid(format!(
+                        "lowered import {index:?} used before it is defined"
+                    ))
                 })?;
                 let (module, field) = self.import_name(import)?;
                 let abi = self.abi(&self.t.component.options[*options].clone())?;
@@ -422,7 +481,9 @@ impl Builder<'_, '_> {
                 to64,
             } => {
                 if *from64 || *to64 {
-                    return Err(Error::Unsupported("64-bit memories in string transcoding".into()));
+                    return Err(Error::Unsupported(
+                        "64-bit memories in string transcoding".into(),
+                    ));
                 }
                 let op = builtins::transcode::TranscodeOp::from_wasmtime(op);
                 let from = self.memory(*from)?;
@@ -435,14 +496,18 @@ impl Builder<'_, '_> {
                     "transcode",
                 )?
             }
-            Trampoline::Trap => {
-                self.builtin_item(
-                    Builtin::Trap,
-                    "meld:trap".into(),
-                    Vec::new(),
-                    ItemKind::Func,
-                    "trap",
-                )?
+            Trampoline::Trap => self.builtin_item(
+                Builtin::Trap,
+                "meld:trap".into(),
+                Vec::new(),
+                ItemKind::Func,
+                "trap",
+            )?,
+            Trampoline::ResourceNew { ty, instance } if self.is_exported(*ty) => {
+                self.exported_intrinsic(*ty, "new", instance.as_u32())?
+            }
+            Trampoline::ResourceRep { ty, instance } if self.is_exported(*ty) => {
+                self.exported_intrinsic(*ty, "rep", instance.as_u32())?
             }
             Trampoline::ResourceNew { ty, .. } => {
                 let tt = self.type_table(*ty)?;
@@ -470,8 +535,12 @@ impl Builder<'_, '_> {
             }
             Trampoline::ResourceDrop { instance, ty } => {
                 let tt = self.type_table(*ty)?;
-                if tt.mode == Mode::Host {
-                    let host = self.host_resource_drop(*instance, *ty)?;
+                if matches!(tt.mode, Mode::Host | Mode::Exported) {
+                    let host = if tt.mode == Mode::Host {
+                        self.host_resource_drop(*instance, *ty)?
+                    } else {
+                        self.exported_intrinsic(*ty, "drop", instance.as_u32())?
+                    };
                     if self.host_borrows {
                         let mut args = self.runtime_args(Mode::Table, &["host_drop"])?;
                         args.push(host);
@@ -536,27 +605,60 @@ impl Builder<'_, '_> {
         let res = self.types.resources_mut_and_types().1[ty].unwrap_concrete_ty();
         let import = self.t.component.imported_resources[res];
         let (module, name) = self.import_name(import)?;
-        let field = format!("[resource-drop]{name}");
-        let existing = self
-            .graph
-            .host_funcs
-            .iter()
-            .position(|h| h.module == module && h.field == field && h.abi.component == instance.as_u32());
+        Ok(self.plain_host_func(module, format!("[resource-drop]{name}"), instance.as_u32()))
+    }
+
+    fn is_exported(&self, ty: TypeResourceTableIndex) -> bool {
+        matches!(self.type_tables.get(ty.as_u32() as usize), Some(Some(t)) if t.mode == Mode::Exported)
+    }
+
+    /// `[export]IFACE` `[resource-<op>]R`: the embedder's intrinsic for an
+    /// exported resource type.
+    fn exported_intrinsic(
+        &mut self,
+        ty: TypeResourceTableIndex,
+        op: &str,
+        component: u32,
+    ) -> Result<Def> {
+        let key = self.type_table(ty)?.key;
+        self.exported_intrinsic_by_key(key, op, component)
+    }
+
+    fn exported_intrinsic_by_key(&mut self, key: u32, op: &str, component: u32) -> Result<Def> {
+        let (iface, name) = self
+            .exported
+            .get(&key)
+            .cloned()
+            .ok_or_else(|| Error::Internal(format!("resource {key} is not exported")))?;
+        Ok(self.plain_host_func(
+            format!("[export]{iface}"),
+            format!("[resource-{op}]{name}"),
+            component,
+        ))
+    }
+
+    /// A host function without memory/realloc options, shared by every use
+    /// with the same name from the same component instance.
+    fn plain_host_func(&mut self, module: String, field: String, component: u32) -> Def {
+        let existing =
+            self.graph.host_funcs.iter().position(|h| {
+                h.module == module && h.field == field && h.abi.component == component
+            });
         if let Some(i) = existing {
-            return Ok(Def::Host(i));
+            return Def::Host(i);
         }
         self.graph.host_funcs.push(HostFunc {
             module,
             field,
             abi: AbiOptions {
-                component: instance.as_u32(),
+                component,
                 memory: None,
                 realloc: None,
                 post_return: None,
                 string_encoding: "utf8",
             },
         });
-        Ok(Def::Host(self.graph.host_funcs.len() - 1))
+        Def::Host(self.graph.host_funcs.len() - 1)
     }
 
     /// The resource runtime's exports `names` (none for opaque resources).
@@ -567,7 +669,8 @@ impl Builder<'_, '_> {
         let rt = match self.res_runtime {
             Some(n) => n,
             None => {
-                let n = self.builtin_node(Builtin::ResRuntime, "meld:resources".into(), Vec::new())?;
+                let n =
+                    self.builtin_node(Builtin::ResRuntime, "meld:resources".into(), Vec::new())?;
                 self.res_runtime = Some(n);
                 n
             }
@@ -614,7 +717,14 @@ impl Builder<'_, '_> {
                         "exit",
                     ],
                 )?;
-                let wasm = builtins::assemble("resource glue", &res::glue(&self.type_tables))?;
+                let mut args = args;
+                let keys: Vec<u32> = self.exported.keys().copied().collect();
+                for key in &keys {
+                    let definer = self.dtors.get(key).map(|d| d.0).unwrap_or(0);
+                    args.push(self.exported_intrinsic_by_key(*key, "rep", definer)?);
+                }
+                let wasm =
+                    builtins::assemble("resource glue", &res::glue(&self.type_tables, &keys))?;
                 let n = self.push_node(
                     "meld:resource-glue".into(),
                     NodeKind::Builtin(Builtin::ResGlue),
@@ -739,10 +849,10 @@ impl Builder<'_, '_> {
                 }
                 Export::Type(TypeDef::Resource(tt)) => {
                     if let Some(Some(t)) = self.type_tables.get(tt.as_u32() as usize) {
-                        if t.mode != Mode::Host {
+                        if !matches!(t.mode, Mode::Host | Mode::Exported) {
                             return Err(Error::Unsupported(format!(
-                                "the composition exports resource type `{name}`, defined inside it \
-                                 (handles crossing the host boundary)"
+                                "resources: the composition exports resource type `{name}`, which it \
+                                 defines itself (its handles would cross the host boundary)"
                             )));
                         }
                     }

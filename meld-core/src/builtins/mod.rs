@@ -10,9 +10,9 @@ pub mod resources;
 pub mod transcode;
 
 use crate::{Error, Result};
+use resources::Mode;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use resources::Mode;
 use transcode::TranscodeOp;
 
 /// Every kind of builtin module.
@@ -84,7 +84,9 @@ static CACHE: std::sync::Mutex<BTreeMap<Builtin, Arc<Vec<u8>>>> =
 /// Assemble a builtin into module bytes (cached per process).
 pub fn module_bytes(builtin: Builtin) -> Result<Arc<Vec<u8>>> {
     if builtin == Builtin::ResGlue {
-        return Err(Error::Internal("the resource glue is generated per composition".into()));
+        return Err(Error::Internal(
+            "the resource glue is generated per composition".into(),
+        ));
     }
     if let Some(b) = CACHE.lock().map_err(|_| poisoned())?.get(&builtin) {
         return Ok(b.clone());

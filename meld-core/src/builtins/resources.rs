@@ -68,6 +68,11 @@ pub enum Mode {
     Host,
     /// `--opaque-rep`: the handle *is* the rep; no table.
     Opaque,
+    /// A resource the composition defines *and exports*: like a host
+    /// resource, every handle lives in the table of the fused module's
+    /// embedder (the wrapper component, or the core host), which the
+    /// definer reaches through `[export]IFACE` `[resource-new|rep|drop]R`.
+    Exported,
 }
 
 /// What the glue knows about one of the translator's resource *type tables*
@@ -90,13 +95,15 @@ impl TypeTable {
             Mode::Table => 0,
             Mode::Host => 1,
             Mode::Opaque => 2,
+            Mode::Exported if self.definer => 5,
+            Mode::Exported => 4,
         };
-        mode | (self.instance << 2) | (self.key << 14)
+        mode | (self.instance << 3) | (self.key << 15)
     }
 }
 
 /// Largest resource key the glue can pack.
-pub const MAX_KEYS: u32 = 1 << 18;
+pub const MAX_KEYS: u32 = 1 << 17;
 
 /// The runtime module: tables and scopes (no imports).
 pub const RUNTIME_WAT: &str = r#"(module
@@ -322,7 +329,9 @@ pub const RUNTIME_WAT: &str = r#"(module
 /// Shim for `resource.new` of type `key` in instance `table`.
 pub fn new_shim(table: u32, key: u32, mode: Mode) -> String {
     match mode {
-        Mode::Opaque => r#"(module (func (export "f") (param i32) (result i32) (local.get 0)))"#.into(),
+        Mode::Opaque => {
+            r#"(module (func (export "f") (param i32) (result i32) (local.get 0)))"#.into()
+        }
         _ => format!(
             r#"(module
   (import "rt" "new" (func $new (param i32 i32 i32) (result i32)))
@@ -335,7 +344,9 @@ pub fn new_shim(table: u32, key: u32, mode: Mode) -> String {
 /// Shim for `resource.rep` of type `key` in instance `table`.
 pub fn rep_shim(table: u32, key: u32, mode: Mode) -> String {
     match mode {
-        Mode::Opaque => r#"(module (func (export "f") (param i32) (result i32) (local.get 0)))"#.into(),
+        Mode::Opaque => {
+            r#"(module (func (export "f") (param i32) (result i32) (local.get 0)))"#.into()
+        }
         _ => format!(
             r#"(module
   (import "rt" "rep" (func $rep (param i32 i32 i32) (result i32)))
@@ -351,7 +362,9 @@ pub fn rep_shim(table: u32, key: u32, mode: Mode) -> String {
 pub fn drop_shim(table: u32, key: u32, mode: Mode, check_leave: bool, dtor: bool) -> String {
     let mut s = String::from("(module\n");
     if mode != Mode::Opaque {
-        s.push_str("  (import \"rt\" \"drop\" (func $drop (param i32 i32 i32) (result i32 i32)))\n");
+        s.push_str(
+            "  (import \"rt\" \"drop\" (func $drop (param i32 i32 i32) (result i32 i32)))\n",
+        );
     }
     if check_leave {
         s.push_str("  (import \"flags\" \"flags\" (global $flags (mut i32)))\n");
@@ -394,8 +407,10 @@ pub fn host_drop_shim(table: u32) -> String {
 /// The per-composition glue: `transfer_own`, `transfer_borrow` (FACT's
 /// signature `(handle, src type table, dst type table) -> handle`), `enter`
 /// and `exit`. `tables[i]` describes type table `i`; `None` for tables no
-/// handle can travel through (abstract types).
-pub fn glue(tables: &[Option<TypeTable>]) -> String {
+/// handle can travel through (abstract types). After the runtime's functions
+/// the glue imports `x.rep<i>`, the embedder's `[resource-rep]` of the i-th
+/// of `exported_keys`.
+pub fn glue(tables: &[Option<TypeTable>], exported_keys: &[u32]) -> String {
     let mut s = String::from(
         r#"(module
   (import "rt" "new" (func $new (param i32 i32 i32) (result i32)))
@@ -405,9 +420,14 @@ pub fn glue(tables: &[Option<TypeTable>]) -> String {
   (import "rt" "host_borrow" (func $host_borrow (param i32 i32)))
   (import "rt" "enter" (func $enter))
   (import "rt" "exit" (func $exit))
-  (func $info (param $tt i32) (result i32)
 "#,
     );
+    for i in 0..exported_keys.len() {
+        s.push_str(&format!(
+            "  (import \"x\" \"rep{i}\" (func $xrep{i} (param i32) (result i32)))\n"
+        ));
+    }
+    s.push_str("  (func $info (param $tt i32) (result i32)\n");
     // br_table dispatch: case i returns the packed info of table i.
     let n = tables.len();
     s.push_str("    (block $out (result i32)\n      (block $bad\n");
@@ -430,42 +450,57 @@ pub fn glue(tables: &[Option<TypeTable>]) -> String {
     }
     // `br $bad` lands here; every case leaves through `br $out`.
     s.push_str("      unreachable))\n");
+    // Exported resources: `$xrep (key, handle) -> rep` through the
+    // embedder's `[resource-rep]`, imported in key order.
+    s.push_str("  (func $xrep (param $key i32) (param $h i32) (result i32)\n");
+    for (i, key) in exported_keys.iter().enumerate() {
+        s.push_str(&format!(
+            "    (if (i32.eq (local.get $key) (i32.const {key})) (then (return (call $xrep{i} (local.get $h)))))\n"
+        ));
+    }
+    s.push_str("    unreachable)\n");
     s.push_str(
         r#"  (func (export "transfer_own") (param $h i32) (param $s i32) (param $d i32) (result i32)
     (local $si i32) (local $di i32)
     (local.set $si (call $info (local.get $s)))
     (local.set $di (call $info (local.get $d)))
-    ;; host and opaque handles pass unchanged
-    (if (i32.or (i32.eq (i32.and (local.get $si) (i32.const 3)) (i32.const 1))
-                (i32.eq (i32.and (local.get $si) (i32.const 3)) (i32.const 2)))
+    ;; only in-module tables (modes 0 and 3) move the handle; host, opaque
+    ;; and exported handles pass unchanged
+    (if (i32.eqz (i32.or (i32.eqz (i32.and (local.get $si) (i32.const 7)))
+                         (i32.eq (i32.and (local.get $si) (i32.const 7)) (i32.const 3))))
       (then (return (local.get $h))))
     (call $new
-      (i32.and (i32.shr_u (local.get $di) (i32.const 2)) (i32.const 4095))
-      (i32.shr_u (local.get $di) (i32.const 14))
+      (i32.and (i32.shr_u (local.get $di) (i32.const 3)) (i32.const 4095))
+      (i32.shr_u (local.get $di) (i32.const 15))
       (call $lift_own
-        (i32.and (i32.shr_u (local.get $si) (i32.const 2)) (i32.const 4095))
-        (i32.shr_u (local.get $si) (i32.const 14))
+        (i32.and (i32.shr_u (local.get $si) (i32.const 3)) (i32.const 4095))
+        (i32.shr_u (local.get $si) (i32.const 15))
         (local.get $h))))
   (func (export "transfer_borrow") (param $h i32) (param $s i32) (param $d i32) (result i32)
-    (local $si i32) (local $di i32) (local $rep i32)
+    (local $si i32) (local $di i32) (local $rep i32) (local $m i32)
     (local.set $si (call $info (local.get $s)))
     (local.set $di (call $info (local.get $d)))
-    (if (i32.eq (i32.and (local.get $si) (i32.const 3)) (i32.const 2))
-      (then (return (local.get $h))))
-    (if (i32.eq (i32.and (local.get $si) (i32.const 3)) (i32.const 1))
+    (local.set $m (i32.and (local.get $si) (i32.const 7)))
+    ;; opaque: the handle is the rep
+    (if (i32.eq (local.get $m) (i32.const 2)) (then (return (local.get $h))))
+    ;; exported, into its definer: the rep
+    (if (i32.eq (i32.and (local.get $di) (i32.const 7)) (i32.const 5))
+      (then (return (call $xrep (i32.shr_u (local.get $si) (i32.const 15)) (local.get $h)))))
+    ;; host or exported: the same handle, recorded as a borrow of the receiver
+    (if (i32.or (i32.eq (local.get $m) (i32.const 1)) (i32.ge_u (local.get $m) (i32.const 4)))
       (then
-        (call $host_borrow (i32.and (i32.shr_u (local.get $di) (i32.const 2)) (i32.const 4095)) (local.get $h))
+        (call $host_borrow (i32.and (i32.shr_u (local.get $di) (i32.const 3)) (i32.const 4095)) (local.get $h))
         (return (local.get $h))))
     (local.set $rep
       (call $lift_borrow
-        (i32.and (i32.shr_u (local.get $si) (i32.const 2)) (i32.const 4095))
-        (i32.shr_u (local.get $si) (i32.const 14))
+        (i32.and (i32.shr_u (local.get $si) (i32.const 3)) (i32.const 4095))
+        (i32.shr_u (local.get $si) (i32.const 15))
         (local.get $h)))
-    (if (i32.eq (i32.and (local.get $di) (i32.const 3)) (i32.const 3))
+    (if (i32.eq (i32.and (local.get $di) (i32.const 7)) (i32.const 3))
       (then (return (local.get $rep))))
     (call $lower_borrow
-      (i32.and (i32.shr_u (local.get $di) (i32.const 2)) (i32.const 4095))
-      (i32.shr_u (local.get $di) (i32.const 14))
+      (i32.and (i32.shr_u (local.get $di) (i32.const 3)) (i32.const 4095))
+      (i32.shr_u (local.get $di) (i32.const 15))
       (local.get $rep)))
   (func (export "enter") (param i32 i32 i32) (call $enter))
   (func (export "exit") (call $exit)))"#,
