@@ -10,7 +10,9 @@
 //!    component runs the same way;
 //!
 //! and the two runs must agree on stdout, stderr and the outcome (exit status or
-//! trap). The unfused run must also match the hand-written `<name>.expect` beside
+//! trap). A fixture whose `.expect` names resources (`opaque-rep: IFACE.RESOURCE`)
+//! is fused a second time with those `--opaque-rep` names and compared the same
+//! way. The unfused run must also match the hand-written `<name>.expect` beside
 //! the fixture, so that two equally broken runs cannot pass:
 //!
 //! ```text
@@ -79,6 +81,9 @@ struct Expect {
     stdout: String,
     stderr: Option<String>,
     stderr_contains: Vec<String>,
+    /// `opaque-rep: IFACE.RESOURCE` lines: the fixture is fused a second time
+    /// with these `--opaque-rep` names and must behave the same.
+    opaque_reps: Vec<String>,
 }
 
 struct Run {
@@ -122,6 +127,7 @@ fn parse_expect(text: &str) -> Result<Expect, String> {
     };
     let mut outcome = None;
     let mut stderr_contains = Vec::new();
+    let mut opaque_reps = Vec::new();
     for line in header.lines() {
         let line = line.trim_end();
         if line.is_empty() || line.starts_with('#') {
@@ -138,6 +144,8 @@ fn parse_expect(text: &str) -> Result<Expect, String> {
             outcome = Some(v.to_string());
         } else if let Some(v) = line.strip_prefix("stderr-contains:") {
             stderr_contains.push(v.trim().to_string());
+        } else if let Some(v) = line.strip_prefix("opaque-rep:") {
+            opaque_reps.push(v.trim().to_string());
         } else {
             return Err(format!("unknown header line `{line}`"));
         }
@@ -151,6 +159,7 @@ fn parse_expect(text: &str) -> Result<Expect, String> {
         stdout,
         stderr,
         stderr_contains,
+        opaque_reps,
     })
 }
 
@@ -304,6 +313,42 @@ fn print_run(name: &str, side: &str, r: &Run) {
     }
 }
 
+/// Fuse `bytes` with `opts`, run the result and compare it with `unfused`.
+fn fuse_and_compare(
+    engine: &Engine,
+    name: &str,
+    label: &str,
+    bytes: &[u8],
+    opts: &meld_core::FuseOptions,
+    unfused: &Run,
+    failures: &mut Vec<String>,
+) -> bool {
+    let fused = match meld_core::fuse(&[bytes], opts) {
+        Ok(f) => f,
+        Err(e) => {
+            failures.push(format!("{name}: {label}: fuse failed: {e}"));
+            return false;
+        }
+    };
+    if std::env::var_os("MELD_TEST_DUMP").is_some() {
+        let out = std::env::temp_dir().join(format!("meld-rust-{name}.wasm"));
+        std::fs::write(&out, &fused.wasm).expect("dump fused component");
+        eprintln!("{name}: fused component written to {}", out.display());
+    }
+    match run(engine, &fused.wasm) {
+        Err(e) => {
+            failures.push(format!("{name}: {label} run failed: {e}"));
+            false
+        }
+        Ok(fr) => {
+            if verbose() {
+                print_run(name, label, &fr);
+            }
+            compare(&format!("{name} ({label})"), unfused, &fr, failures)
+        }
+    }
+}
+
 #[test]
 fn rust_fixtures() {
     let dir = fixture_dir();
@@ -363,34 +408,15 @@ fn rust_fixtures() {
         let mut ok = check_expect(&name, &expect, &unfused, &mut failures);
 
         if !unfused_only {
-            let opts = meld_core::FuseOptions {
-                component: true,
-                ..Default::default()
-            };
-            match meld_core::fuse(&[&bytes], &opts) {
-                Err(e) => {
-                    failures.push(format!("{name}: fuse failed: {e}"));
-                    ok = false;
-                }
-                Ok(fused) => {
-                    if std::env::var_os("MELD_TEST_DUMP").is_some() {
-                        let out = std::env::temp_dir().join(format!("meld-rust-{name}.wasm"));
-                        std::fs::write(&out, &fused.wasm).expect("dump fused component");
-                        eprintln!("{name}: fused component written to {}", out.display());
-                    }
-                    match run(&engine, &fused.wasm) {
-                        Err(e) => {
-                            failures.push(format!("{name}: fused run failed: {e}"));
-                            ok = false;
-                        }
-                        Ok(fr) => {
-                            if verbose() {
-                                print_run(&name, "fused", &fr);
-                            }
-                            ok &= compare(&name, &unfused, &fr, &mut failures);
-                        }
-                    }
-                }
+            let mut variants = vec![("fused", meld_core::FuseOptions::wrapped())];
+            if !expect.opaque_reps.is_empty() {
+                let mut opts = meld_core::FuseOptions::wrapped();
+                opts.opaque_reps = expect.opaque_reps.clone();
+                variants.push(("fused --opaque-rep", opts));
+            }
+            for (label, opts) in &variants {
+                ok &=
+                    fuse_and_compare(&engine, &name, label, &bytes, opts, &unfused, &mut failures);
             }
         }
         if ok {

@@ -68,6 +68,12 @@ struct FuseArgs {
     /// the input composition.
     #[arg(long)]
     component: bool,
+    /// Handles of this resource type (defined inside the composition, named
+    /// `IFACE.RESOURCE`, e.g. `my:pkg/store.blob`) are passed between fused
+    /// components as the rep itself, with no handle table. Repeatable. Gives
+    /// up meld's handle checks for that type (see docs/resources.md).
+    #[arg(long = "opaque-rep", value_name = "IFACE.RESOURCE")]
+    opaque_rep: Vec<String>,
     /// Print statistics about the fusion to stderr.
     #[arg(long)]
     stats: bool,
@@ -145,6 +151,7 @@ fn fuse(args: FuseArgs) -> Result<()> {
             MemoryArg::Auto => meld_core::MemoryMode::Auto,
         },
         component: args.component,
+        opaque_reps: args.opaque_rep.clone(),
     };
     let refs: Vec<&[u8]> = inputs.iter().map(|b| b.as_slice()).collect();
     let fused = meld_core::fuse(&refs, &opts).with_context(|| {

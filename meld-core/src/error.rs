@@ -15,6 +15,9 @@ pub enum Error {
     /// Inputs could not be linked together.
     #[error("cannot link inputs: {0}")]
     Link(String),
+    /// A command-line option or [`crate::FuseOptions`] field is wrong.
+    #[error("invalid option: {0}")]
+    BadOption(String),
     /// A feature meld does not support yet.
     #[error("unsupported: {0}")]
     Unsupported(String),

@@ -115,13 +115,13 @@ pub struct Graph {
 }
 
 /// Builds a [`Graph`] from a translation. `opaque` lists the resources
-/// (by [`wasmtime_environ::component::ResourceIndex`]) whose handles are
-/// their reps (`--opaque-rep`).
+/// (by [`wasmtime_environ::component::ResourceIndex`], with the name the
+/// user gave) whose handles are their reps (`--opaque-rep`).
 pub(crate) fn build(
     translation: &ComponentTranslation,
     modules: &PrimaryMap<StaticModuleIndex, ModuleTranslation<'_>>,
     types: &mut ComponentTypesBuilder,
-    opaque: &std::collections::BTreeSet<u32>,
+    opaque: &BTreeMap<u32, String>,
 ) -> Result<Graph> {
     let exported = exported_resources(translation, types);
     let type_tables = type_tables(translation, types, opaque, &exported)?;
@@ -197,9 +197,17 @@ fn exported_resources(
 fn type_tables(
     t: &ComponentTranslation,
     types: &mut ComponentTypesBuilder,
-    opaque: &std::collections::BTreeSet<u32>,
+    opaque: &BTreeMap<u32, String>,
     exported: &BTreeMap<u32, (String, String)>,
 ) -> Result<Vec<Option<TypeTable>>> {
+    for (key, name) in opaque {
+        if exported.contains_key(key) {
+            return Err(Error::BadOption(format!(
+                "--opaque-rep {name}: the resource crosses the host boundary (the composition \
+                 exports it), so its handles must stay real handles"
+            )));
+        }
+    }
     let component = &t.component;
     let n = types.num_resource_tables();
     let types = types.resources_mut_and_types().1;
@@ -220,7 +228,7 @@ fn type_tables(
                     Some(d) => (
                         if exported.contains_key(&key) {
                             Mode::Exported
-                        } else if opaque.contains(&key) {
+                        } else if opaque.contains_key(&key) {
                             Mode::Opaque
                         } else {
                             Mode::Table
@@ -553,7 +561,11 @@ impl Builder<'_, '_> {
                         Error::Invalid("resource.drop of a resource not yet defined".into())
                     })?;
                     let check_leave = definer != tt.instance && dtor.is_some();
-                    let mut args = self.runtime_args(tt.mode, &["drop"])?;
+                    let mut args = if tt.mode == Mode::Opaque {
+                        self.runtime_args(Mode::Table, &["host_drop"])?
+                    } else {
+                        self.runtime_args(tt.mode, &["drop"])?
+                    };
                     if check_leave {
                         let ci = RuntimeComponentInstanceIndex::from_u32(tt.instance);
                         args.push(self.core_def(&CoreDef::InstanceFlags(ci))?);

@@ -15,6 +15,7 @@ pub mod inspect;
 pub mod isolation;
 pub mod merge;
 pub mod precheck;
+pub mod resource_names;
 pub mod translate;
 pub mod world;
 pub mod wrap;
@@ -44,6 +45,10 @@ pub struct FuseOptions {
     /// Wrap the fused module back into a component with the composition's
     /// world (`meld fuse --component`).
     pub component: bool,
+    /// `--opaque-rep IFACE.RESOURCE`: resources defined inside the
+    /// composition whose handles between fused components are their reps
+    /// (no handle table; see `docs/resources.md`).
+    pub opaque_reps: Vec<String>,
 }
 
 impl FuseOptions {
@@ -108,7 +113,7 @@ pub fn fuse(inputs: &[&[u8]], opts: &FuseOptions) -> Result<Fused> {
         us
     };
     let mut stage_us = [0u64; 5];
-    let graph = translate::translate(&component)?;
+    let graph = translate::translate_with(&component, &opts.opaque_reps)?;
     stage_us[0] = lap();
     let merged = merge::merge(&graph)?;
     stage_us[1] = lap();

@@ -28,6 +28,11 @@ pub(crate) fn features() -> WasmFeatures {
 
 /// Translate one component into meld's instance graph.
 pub fn translate(component: &[u8]) -> Result<Graph> {
+    translate_with(component, &[])
+}
+
+/// [`translate`] with `--opaque-rep` resource names.
+pub fn translate_with(component: &[u8], opaque_reps: &[String]) -> Result<Graph> {
     precheck::check_component(component)?;
 
     let mut tunables = Tunables::default_host();
@@ -53,5 +58,12 @@ pub fn translate(component: &[u8]) -> Result<Graph> {
                     .into(),
             )),
         };
-    graph::build(&translation, &modules, &mut types, &Default::default())
+    let defined: Vec<(u32, u32)> = translation
+        .component
+        .defined_resource_instances
+        .iter()
+        .map(|(d, i)| (translation.component.resource_index(d).as_u32(), i.as_u32()))
+        .collect();
+    let opaque = crate::resource_names::opaque_keys(component, opaque_reps, &defined)?;
+    graph::build(&translation, &modules, &mut types, &opaque)
 }

@@ -94,6 +94,7 @@ impl TypeTable {
             Mode::Table if self.definer => 3,
             Mode::Table => 0,
             Mode::Host => 1,
+            Mode::Opaque if self.definer => 6,
             Mode::Opaque => 2,
             Mode::Exported if self.definer => 5,
             Mode::Exported => 4,
@@ -357,11 +358,13 @@ pub fn rep_shim(table: u32, key: u32, mode: Mode) -> String {
 }
 
 /// Shim for `resource.drop` of a type the composition defines. Imports, in
-/// order: `rt.drop` (table mode only), `flags.flags` (if `check_leave`),
-/// `dtor.dtor` (if `dtor`).
+/// order: `rt.drop` (`rt.host_drop` for an opaque type), `flags.flags` (if
+/// `check_leave`), `dtor.dtor` (if `dtor`).
 pub fn drop_shim(table: u32, key: u32, mode: Mode, check_leave: bool, dtor: bool) -> String {
     let mut s = String::from("(module\n");
-    if mode != Mode::Opaque {
+    if mode == Mode::Opaque {
+        s.push_str("  (import \"rt\" \"host_drop\" (func $hd (param i32 i32) (result i32)))\n");
+    } else {
         s.push_str(
             "  (import \"rt\" \"drop\" (func $drop (param i32 i32 i32) (result i32 i32)))\n",
         );
@@ -374,7 +377,11 @@ pub fn drop_shim(table: u32, key: u32, mode: Mode, check_leave: bool, dtor: bool
     }
     s.push_str("  (func (export \"f\") (param $h i32) (local $own i32) (local $rep i32)\n");
     if mode == Mode::Opaque {
-        s.push_str("    (local.set $own (i32.const 1)) (local.set $rep (local.get $h))\n");
+        // The handle is the rep; a handle lent to this instance ends its
+        // borrow, anything else is an own.
+        s.push_str(&format!(
+            "    (local.set $own (i32.eqz (call $hd (i32.const {table}) (local.get $h))))\n    (local.set $rep (local.get $h))\n"
+        ));
     } else {
         s.push_str(&format!(
             "    (call $drop (i32.const {table}) (i32.const {key}) (local.get $h))\n    (local.set $rep) (local.set $own)\n"
@@ -481,13 +488,15 @@ pub fn glue(tables: &[Option<TypeTable>], exported_keys: &[u32]) -> String {
     (local.set $si (call $info (local.get $s)))
     (local.set $di (call $info (local.get $d)))
     (local.set $m (i32.and (local.get $si) (i32.const 7)))
-    ;; opaque: the handle is the rep
-    (if (i32.eq (local.get $m) (i32.const 2)) (then (return (local.get $h))))
+    ;; opaque, into its definer: the handle is the rep
+    (if (i32.eq (i32.and (local.get $di) (i32.const 7)) (i32.const 6))
+      (then (return (local.get $h))))
     ;; exported, into its definer: the rep
     (if (i32.eq (i32.and (local.get $di) (i32.const 7)) (i32.const 5))
       (then (return (call $xrep (i32.shr_u (local.get $si) (i32.const 15)) (local.get $h)))))
-    ;; host or exported: the same handle, recorded as a borrow of the receiver
-    (if (i32.or (i32.eq (local.get $m) (i32.const 1)) (i32.ge_u (local.get $m) (i32.const 4)))
+    ;; host, opaque or exported (every mode but the tables 0 and 3): the same
+    ;; handle, recorded as a borrow of the receiver so its drop ends the borrow
+    (if (i32.and (i32.ne (local.get $m) (i32.const 0)) (i32.ne (local.get $m) (i32.const 3)))
       (then
         (call $host_borrow (i32.and (i32.shr_u (local.get $di) (i32.const 3)) (i32.const 4095)) (local.get $h))
         (return (local.get $h))))

@@ -1,0 +1,692 @@
+;; Handles inside aggregates: records, lists, options, results, tuples and
+;; variants holding own and borrow handles, flat and through linear memory.
+;; Each handle in an aggregate is lifted and lowered on its own, in the
+;; order of the fields / elements, so the handle numbers the receiver sees
+;; follow that order. Trap assertions check "wasm backtrace", the part of the
+;; message the unfused error and meld's `unreachable` trap share, with the
+;; unfused reason in a trailing comment (see resources_traps.wast).
+
+;; Records: absorb(record { h: own r, n: u32 }) = rep(h) * n (flat
+;; parameters; $impl drops h, and the destructor appends the rep to log()
+;; as a decimal digit); split(x, y) returns record { a: own r, b: own r }
+;; with reps x and y (two handles, so the result goes through memory).
+;;   $user: split(x, y) = 10 * (handle of a) + (handle of b) in $user's table;
+;;   absorb(h, n); get(h) = rep + 1000
+(component definition $C
+  (component $impl
+    (core module $state
+      (global (export "log") (mut i32) (i32.const 0))
+      (func (export "dtor") (param i32)
+        (global.set 0 (i32.add (i32.mul (global.get 0) (i32.const 10)) (local.get 0)))))
+    (core instance $state (instantiate $state))
+    (type $r (resource (rep i32) (dtor (func $state "dtor"))))
+    (core func $new (canon resource.new $r))
+    (core func $rep (canon resource.rep $r))
+    (core func $drop (canon resource.drop $r))
+    (core module $m
+      (import "s" "log" (global $log (mut i32)))
+      (import "" "new" (func $new (param i32) (result i32)))
+      (import "" "rep" (func $rep (param i32) (result i32)))
+      (import "" "drop" (func $drop (param i32)))
+      (memory (export "mem") 1)
+      (func (export "absorb") (param $h i32) (param $n i32) (result i32)
+        (local $v i32)
+        (local.set $v (i32.mul (call $rep (local.get $h)) (local.get $n)))
+        (call $drop (local.get $h))
+        (local.get $v))
+      (func (export "split") (param i32 i32) (result i32)
+        (i32.store (i32.const 32) (call $new (local.get 0)))
+        (i32.store (i32.const 36) (call $new (local.get 1)))
+        (i32.const 32))
+      (func (export "get") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1000)))
+      (func (export "log") (result i32) (global.get $log)))
+    (core instance $i (instantiate $m
+      (with "s" (instance $state))
+      (with "" (instance (export "new" (func $new)) (export "rep" (func $rep)) (export "drop" (func $drop))))))
+    (export $r-ex "r" (type $r))
+    (type $held (record (field "h" (own $r-ex)) (field "n" u32)))
+    (type $two (record (field "a" (own $r-ex)) (field "b" (own $r-ex))))
+    (export $held-ex "held" (type $held))
+    (export $two-ex "two" (type $two))
+    (func (export "absorb") (param "x" $held-ex) (result u32) (canon lift (core func $i "absorb")))
+    (func (export "split") (param "x" u32) (param "y" u32) (result $two-ex) (canon lift (core func $i "split") (memory $i "mem")))
+    (func (export "get") (param "self" (borrow $r-ex)) (result u32) (canon lift (core func $i "get")))
+    (func (export "log") (result u32) (canon lift (core func $i "log"))))
+  (component $user
+    (import "r" (type $r (sub resource)))
+    (type $held' (record (field "h" (own $r)) (field "n" u32)))
+    (type $two' (record (field "a" (own $r)) (field "b" (own $r))))
+    (import "held" (type $held (eq $held')))
+    (import "two" (type $two (eq $two')))
+    (import "absorb" (func $absorb (param "x" $held) (result u32)))
+    (import "split" (func $split (param "x" u32) (param "y" u32) (result $two)))
+    (import "get" (func $get (param "self" (borrow $r)) (result u32)))
+    (core module $mem (memory (export "mem") 1))
+    (core instance $mem (instantiate $mem))
+    (core func $absorb (canon lower (func $absorb)))
+    (core func $split (canon lower (func $split) (memory $mem "mem")))
+    (core func $get (canon lower (func $get)))
+    (core module $m
+      (import "" "mem" (memory 1))
+      (import "" "absorb" (func $absorb (param i32 i32) (result i32)))
+      (import "" "split" (func $split (param i32 i32 i32)))
+      (import "" "get" (func $get (param i32) (result i32)))
+      (func (export "split") (param i32 i32) (result i32)
+        (call $split (local.get 0) (local.get 1) (i32.const 64))
+        (i32.add (i32.mul (i32.load (i32.const 64)) (i32.const 10)) (i32.load (i32.const 68))))
+      (func (export "absorb") (param i32 i32) (result i32) (call $absorb (local.get 0) (local.get 1)))
+      (func (export "get") (param i32) (result i32) (call $get (local.get 0))))
+    (core instance $i (instantiate $m
+      (with "" (instance (export "mem" (memory $mem "mem")) (export "absorb" (func $absorb)) (export "split" (func $split))
+                         (export "get" (func $get))))))
+    (func (export "split") (param "x" u32) (param "y" u32) (result u32) (canon lift (core func $i "split")))
+    (func (export "absorb") (param "h" u32) (param "n" u32) (result u32) (canon lift (core func $i "absorb")))
+    (func (export "get") (param "h" u32) (result u32) (canon lift (core func $i "get"))))
+  (instance $impl (instantiate $impl))
+  (instance $user (instantiate $user
+    (with "r" (type $impl "r")) (with "held" (type $impl "held")) (with "two" (type $impl "two"))
+    (with "absorb" (func $impl "absorb")) (with "split" (func $impl "split")) (with "get" (func $impl "get"))))
+  (export "split" (func $user "split"))
+  (export "absorb" (func $user "absorb"))
+  (export "get" (func $user "get"))
+  (export "log" (func $impl "log")))
+(component instance $c1 $C)
+(assert_return (invoke "split" (u32.const 3) (u32.const 4)) (u32.const 12))
+(assert_return (invoke "get" (u32.const 1)) (u32.const 1003))
+(assert_return (invoke "get" (u32.const 2)) (u32.const 1004))
+(assert_return (invoke "split" (u32.const 5) (u32.const 6)) (u32.const 34))
+(assert_return (invoke "absorb" (u32.const 2) (u32.const 10)) (u32.const 40))
+(assert_return (invoke "log") (u32.const 4))
+(assert_return (invoke "split" (u32.const 7) (u32.const 8)) (u32.const 25))
+(assert_return (invoke "get" (u32.const 2)) (u32.const 1007))
+(assert_return (invoke "get" (u32.const 5)) (u32.const 1008))
+(assert_return (invoke "absorb" (u32.const 3) (u32.const 3)) (u32.const 15))
+(assert_return (invoke "absorb" (u32.const 5) (u32.const 1)) (u32.const 8))
+(assert_return (invoke "log") (u32.const 458))
+
+;; Lists of own handles, both ways. make(n, base) returns n new resources
+;; with reps base, base + 1, ...; consume(list) receives the handles in
+;; $impl's table (in list order), drops them last to first (the destructor
+;; appends the rep to log() as a decimal digit) and returns
+;; (its handles as decimal digits) * 1000 + (sum of the reps).
+;;   $user: make(n, base) = its handles as decimal digits (0 for none);
+;;   consume3(a, b, c) / consume0() pass a list of $user's handles;
+;;   get(h) = rep + 1000
+(component definition $C
+  (component $impl
+    (core module $state
+      (global (export "log") (mut i32) (i32.const 0))
+      (func (export "dtor") (param i32)
+        (global.set 0 (i32.add (i32.mul (global.get 0) (i32.const 10)) (local.get 0)))))
+    (core instance $state (instantiate $state))
+    (type $r (resource (rep i32) (dtor (func $state "dtor"))))
+    (core func $new (canon resource.new $r))
+    (core func $rep (canon resource.rep $r))
+    (core func $drop (canon resource.drop $r))
+    (core module $m
+      (import "s" "log" (global $log (mut i32)))
+      (import "" "new" (func $new (param i32) (result i32)))
+      (import "" "rep" (func $rep (param i32) (result i32)))
+      (import "" "drop" (func $drop (param i32)))
+      (memory (export "mem") 1)
+      (global $heap (mut i32) (i32.const 1024))
+      (func (export "realloc") (param i32 i32 i32 i32) (result i32)
+        (local $p i32)
+        (local.set $p (i32.and (i32.add (global.get $heap) (i32.sub (local.get 2) (i32.const 1)))
+                               (i32.sub (i32.const 0) (local.get 2))))
+        (global.set $heap (i32.add (local.get $p) (local.get 3)))
+        (local.get $p))
+      (func (export "make") (param $n i32) (param $base i32) (result i32)
+        (local $k i32)
+        (block $done
+          (loop $l
+            (br_if $done (i32.ge_u (local.get $k) (local.get $n)))
+            (i32.store (i32.add (i32.const 256) (i32.shl (local.get $k) (i32.const 2)))
+              (call $new (i32.add (local.get $base) (local.get $k))))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $l)))
+        (i32.store (i32.const 16) (i32.const 256))
+        (i32.store (i32.const 20) (local.get $n))
+        (i32.const 16))
+      (func (export "consume") (param $p i32) (param $n i32) (result i32)
+        (local $k i32) (local $h i32) (local $digits i32) (local $sum i32)
+        (block $done
+          (loop $l
+            (br_if $done (i32.ge_u (local.get $k) (local.get $n)))
+            (local.set $h (i32.load (i32.add (local.get $p) (i32.shl (local.get $k) (i32.const 2)))))
+            (local.set $digits (i32.add (i32.mul (local.get $digits) (i32.const 10)) (local.get $h)))
+            (local.set $sum (i32.add (local.get $sum) (call $rep (local.get $h))))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $l)))
+        (block $done
+          (loop $l
+            (br_if $done (i32.eqz (local.get $k)))
+            (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+            (call $drop (i32.load (i32.add (local.get $p) (i32.shl (local.get $k) (i32.const 2)))))
+            (br $l)))
+        (i32.add (i32.mul (local.get $digits) (i32.const 1000)) (local.get $sum)))
+      (func (export "get") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1000)))
+      (func (export "log") (result i32) (global.get $log)))
+    (core instance $i (instantiate $m
+      (with "s" (instance $state))
+      (with "" (instance (export "new" (func $new)) (export "rep" (func $rep)) (export "drop" (func $drop))))))
+    (export $r-ex "r" (type $r))
+    (func (export "make") (param "n" u32) (param "base" u32) (result (list (own $r-ex)))
+      (canon lift (core func $i "make") (memory $i "mem")))
+    (func (export "consume") (param "l" (list (own $r-ex))) (result u32)
+      (canon lift (core func $i "consume") (memory $i "mem") (realloc (func $i "realloc"))))
+    (func (export "get") (param "self" (borrow $r-ex)) (result u32) (canon lift (core func $i "get")))
+    (func (export "log") (result u32) (canon lift (core func $i "log"))))
+  (component $user
+    (import "r" (type $r (sub resource)))
+    (import "make" (func $make (param "n" u32) (param "base" u32) (result (list (own $r)))))
+    (import "consume" (func $consume (param "l" (list (own $r))) (result u32)))
+    (import "get" (func $get (param "self" (borrow $r)) (result u32)))
+    (core module $libc
+      (memory (export "mem") 1)
+      (global $heap (mut i32) (i32.const 1024))
+      (func (export "realloc") (param i32 i32 i32 i32) (result i32)
+        (local $p i32)
+        (local.set $p (i32.and (i32.add (global.get $heap) (i32.sub (local.get 2) (i32.const 1)))
+                               (i32.sub (i32.const 0) (local.get 2))))
+        (global.set $heap (i32.add (local.get $p) (local.get 3)))
+        (local.get $p)))
+    (core instance $libc (instantiate $libc))
+    (core func $make (canon lower (func $make) (memory $libc "mem") (realloc (func $libc "realloc"))))
+    (core func $consume (canon lower (func $consume) (memory $libc "mem")))
+    (core func $get (canon lower (func $get)))
+    (core module $m
+      (import "" "mem" (memory 1))
+      (import "" "make" (func $make (param i32 i32 i32)))
+      (import "" "consume" (func $consume (param i32 i32) (result i32)))
+      (import "" "get" (func $get (param i32) (result i32)))
+      (func (export "make") (param i32 i32) (result i32)
+        (local $p i32) (local $n i32) (local $k i32) (local $digits i32)
+        (call $make (local.get 0) (local.get 1) (i32.const 16))
+        (local.set $p (i32.load (i32.const 16)))
+        (local.set $n (i32.load (i32.const 20)))
+        (block $done
+          (loop $l
+            (br_if $done (i32.ge_u (local.get $k) (local.get $n)))
+            (local.set $digits (i32.add (i32.mul (local.get $digits) (i32.const 10))
+              (i32.load (i32.add (local.get $p) (i32.shl (local.get $k) (i32.const 2))))))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $l)))
+        (local.get $digits))
+      (func (export "consume3") (param i32 i32 i32) (result i32)
+        (i32.store (i32.const 32) (local.get 0))
+        (i32.store (i32.const 36) (local.get 1))
+        (i32.store (i32.const 40) (local.get 2))
+        (call $consume (i32.const 32) (i32.const 3)))
+      (func (export "consume0") (result i32) (call $consume (i32.const 32) (i32.const 0)))
+      (func (export "get") (param i32) (result i32) (call $get (local.get 0))))
+    (core instance $i (instantiate $m
+      (with "" (instance (export "mem" (memory $libc "mem")) (export "make" (func $make)) (export "consume" (func $consume))
+                         (export "get" (func $get))))))
+    (func (export "make") (param "n" u32) (param "base" u32) (result u32) (canon lift (core func $i "make")))
+    (func (export "consume3") (param "a" u32) (param "b" u32) (param "c" u32) (result u32) (canon lift (core func $i "consume3")))
+    (func (export "consume0") (result u32) (canon lift (core func $i "consume0")))
+    (func (export "get") (param "h" u32) (result u32) (canon lift (core func $i "get"))))
+  (instance $impl (instantiate $impl))
+  (instance $user (instantiate $user
+    (with "r" (type $impl "r")) (with "make" (func $impl "make")) (with "consume" (func $impl "consume"))
+    (with "get" (func $impl "get"))))
+  (export "make" (func $user "make"))
+  (export "consume3" (func $user "consume3"))
+  (export "consume0" (func $user "consume0"))
+  (export "get" (func $user "get"))
+  (export "log" (func $impl "log")))
+(component instance $c1 $C)
+(assert_return (invoke "make" (u32.const 3) (u32.const 1)) (u32.const 123))
+(assert_return (invoke "get" (u32.const 2)) (u32.const 1002))
+(assert_return (invoke "make" (u32.const 0) (u32.const 9)) (u32.const 0))
+(assert_return (invoke "consume0") (u32.const 0))
+;; make's list left $impl's table with free slots 3, 2, 1 (freed in list
+;; order), so $impl gets handles 3, 2, 1 for reps 3, 1, 2; it drops them last
+;; to first
+(assert_return (invoke "consume3" (u32.const 3) (u32.const 1) (u32.const 2)) (u32.const 321006))
+(assert_return (invoke "log") (u32.const 213))
+;; $user freed 3, 1, 2 in that order: the new handles are 2, then 1
+(assert_return (invoke "make" (u32.const 2) (u32.const 7)) (u32.const 21))
+(assert_return (invoke "get" (u32.const 2)) (u32.const 1007))
+(assert_return (invoke "get" (u32.const 1)) (u32.const 1008))
+(assert_return (invoke "make" (u32.const 1) (u32.const 9)) (u32.const 3))
+;; reps 8, 9, 7; $impl's free slots are 2, 3, 1
+(assert_return (invoke "consume3" (u32.const 1) (u32.const 3) (u32.const 2)) (u32.const 231024))
+(assert_return (invoke "log") (u32.const 213798))
+;; the same handle twice in one list: the second element finds it moved out
+(component instance $c2 $C)
+(assert_return (invoke "make" (u32.const 2) (u32.const 4)) (u32.const 12))
+(assert_trap (invoke "consume3" (u32.const 1) (u32.const 2) (u32.const 1)) "wasm backtrace") ;; unfused: unknown handle index 1
+(component instance $c3 $C)
+(assert_return (invoke "make" (u32.const 2) (u32.const 4)) (u32.const 12))
+(assert_trap (invoke "consume3" (u32.const 1) (u32.const 2) (u32.const 3)) "wasm backtrace") ;; unfused: unknown handle index 3
+
+;; option<own r> and result<own r, u32>, returned (through memory) and passed
+;; (flat). maybe(k) = none for k = 0, else some(new resource with rep k);
+;; attempt(k) = ok(new resource with rep k) for odd k, else err(10 * k);
+;; take-opt(o) = 0 for none, rep + 2000 for some (dropped);
+;; take-res(x) = rep + 2000 for ok (dropped), the error value for err.
+;;   $user: maybe(k) = 0 or its handle; attempt(k) = its handle or
+;;   100000 + error; take-opt(is-some, h); take-res(is-err, v)
+(component definition $C
+  (component $impl
+    (type $r (resource (rep i32)))
+    (core func $new (canon resource.new $r))
+    (core func $rep (canon resource.rep $r))
+    (core func $drop (canon resource.drop $r))
+    (core module $m
+      (import "" "new" (func $new (param i32) (result i32)))
+      (import "" "rep" (func $rep (param i32) (result i32)))
+      (import "" "drop" (func $drop (param i32)))
+      (memory (export "mem") 1)
+      (func $take (param $h i32) (result i32)
+        (local $v i32)
+        (local.set $v (call $rep (local.get $h)))
+        (call $drop (local.get $h))
+        (i32.add (local.get $v) (i32.const 2000)))
+      (func (export "maybe") (param $k i32) (result i32)
+        (if (i32.eqz (local.get $k))
+          (then (i32.store (i32.const 16) (i32.const 0)))
+          (else
+            (i32.store (i32.const 16) (i32.const 1))
+            (i32.store (i32.const 20) (call $new (local.get $k)))))
+        (i32.const 16))
+      (func (export "attempt") (param $k i32) (result i32)
+        (if (i32.and (local.get $k) (i32.const 1))
+          (then
+            (i32.store (i32.const 16) (i32.const 0))
+            (i32.store (i32.const 20) (call $new (local.get $k))))
+          (else
+            (i32.store (i32.const 16) (i32.const 1))
+            (i32.store (i32.const 20) (i32.mul (local.get $k) (i32.const 10)))))
+        (i32.const 16))
+      (func (export "take-opt") (param $some i32) (param $h i32) (result i32)
+        (if (result i32) (local.get $some)
+          (then (call $take (local.get $h)))
+          (else (i32.const 0))))
+      (func (export "take-res") (param $err i32) (param $v i32) (result i32)
+        (if (result i32) (local.get $err)
+          (then (local.get $v))
+          (else (call $take (local.get $v))))))
+    (core instance $i (instantiate $m
+      (with "" (instance (export "new" (func $new)) (export "rep" (func $rep)) (export "drop" (func $drop))))))
+    (export $r-ex "r" (type $r))
+    (func (export "maybe") (param "k" u32) (result (option (own $r-ex))) (canon lift (core func $i "maybe") (memory $i "mem")))
+    (func (export "attempt") (param "k" u32) (result (result (own $r-ex) (error u32))) (canon lift (core func $i "attempt") (memory $i "mem")))
+    (func (export "take-opt") (param "o" (option (own $r-ex))) (result u32) (canon lift (core func $i "take-opt")))
+    (func (export "take-res") (param "x" (result (own $r-ex) (error u32))) (result u32) (canon lift (core func $i "take-res"))))
+  (component $user
+    (import "r" (type $r (sub resource)))
+    (import "maybe" (func $maybe (param "k" u32) (result (option (own $r)))))
+    (import "attempt" (func $attempt (param "k" u32) (result (result (own $r) (error u32)))))
+    (import "take-opt" (func $take-opt (param "o" (option (own $r))) (result u32)))
+    (import "take-res" (func $take-res (param "x" (result (own $r) (error u32))) (result u32)))
+    (core module $mem (memory (export "mem") 1))
+    (core instance $mem (instantiate $mem))
+    (core func $maybe (canon lower (func $maybe) (memory $mem "mem")))
+    (core func $attempt (canon lower (func $attempt) (memory $mem "mem")))
+    (core func $take-opt (canon lower (func $take-opt)))
+    (core func $take-res (canon lower (func $take-res)))
+    (core module $m
+      (import "" "mem" (memory 1))
+      (import "" "maybe" (func $maybe (param i32 i32)))
+      (import "" "attempt" (func $attempt (param i32 i32)))
+      (import "" "take-opt" (func $take-opt (param i32 i32) (result i32)))
+      (import "" "take-res" (func $take-res (param i32 i32) (result i32)))
+      (func (export "maybe") (param i32) (result i32)
+        (call $maybe (local.get 0) (i32.const 64))
+        (if (result i32) (i32.load8_u (i32.const 64))
+          (then (i32.load (i32.const 68)))
+          (else (i32.const 0))))
+      (func (export "attempt") (param i32) (result i32)
+        (call $attempt (local.get 0) (i32.const 64))
+        (if (result i32) (i32.load8_u (i32.const 64))
+          (then (i32.add (i32.load (i32.const 68)) (i32.const 100000)))
+          (else (i32.load (i32.const 68)))))
+      (func (export "take-opt") (param i32 i32) (result i32) (call $take-opt (local.get 0) (local.get 1)))
+      (func (export "take-res") (param i32 i32) (result i32) (call $take-res (local.get 0) (local.get 1))))
+    (core instance $i (instantiate $m
+      (with "" (instance (export "mem" (memory $mem "mem")) (export "maybe" (func $maybe)) (export "attempt" (func $attempt))
+                         (export "take-opt" (func $take-opt)) (export "take-res" (func $take-res))))))
+    (func (export "maybe") (param "k" u32) (result u32) (canon lift (core func $i "maybe")))
+    (func (export "attempt") (param "k" u32) (result u32) (canon lift (core func $i "attempt")))
+    (func (export "take-opt") (param "some" u32) (param "h" u32) (result u32) (canon lift (core func $i "take-opt")))
+    (func (export "take-res") (param "err" u32) (param "v" u32) (result u32) (canon lift (core func $i "take-res"))))
+  (instance $impl (instantiate $impl))
+  (instance $user (instantiate $user
+    (with "r" (type $impl "r")) (with "maybe" (func $impl "maybe")) (with "attempt" (func $impl "attempt"))
+    (with "take-opt" (func $impl "take-opt")) (with "take-res" (func $impl "take-res"))))
+  (export "maybe" (func $user "maybe"))
+  (export "attempt" (func $user "attempt"))
+  (export "take-opt" (func $user "take-opt"))
+  (export "take-res" (func $user "take-res")))
+(component instance $c1 $C)
+(assert_return (invoke "maybe" (u32.const 0)) (u32.const 0))
+(assert_return (invoke "maybe" (u32.const 5)) (u32.const 1))
+(assert_return (invoke "attempt" (u32.const 3)) (u32.const 2))
+(assert_return (invoke "attempt" (u32.const 4)) (u32.const 100040))
+(assert_return (invoke "take-opt" (u32.const 1) (u32.const 2)) (u32.const 2003))
+;; none / err carry no handle: the payload is not looked at
+(assert_return (invoke "take-opt" (u32.const 0) (u32.const 99)) (u32.const 0))
+(assert_return (invoke "take-res" (u32.const 1) (u32.const 77)) (u32.const 77))
+(assert_return (invoke "take-res" (u32.const 0) (u32.const 1)) (u32.const 2005))
+(assert_return (invoke "maybe" (u32.const 6)) (u32.const 1))
+(assert_return (invoke "attempt" (u32.const 7)) (u32.const 2))
+(assert_return (invoke "take-res" (u32.const 0) (u32.const 2)) (u32.const 2007))
+(assert_return (invoke "take-opt" (u32.const 1) (u32.const 1)) (u32.const 2006))
+(component instance $c2 $C)
+(assert_return (invoke "maybe" (u32.const 5)) (u32.const 1))
+(assert_trap (invoke "take-opt" (u32.const 1) (u32.const 2)) "wasm backtrace") ;; unfused: unknown handle index 2
+(component instance $c3 $C)
+(assert_return (invoke "attempt" (u32.const 5)) (u32.const 1))
+(assert_return (invoke "take-res" (u32.const 0) (u32.const 1)) (u32.const 2005))
+(assert_trap (invoke "take-res" (u32.const 0) (u32.const 1)) "wasm backtrace") ;; unfused: unknown handle index 1
+
+;; Tuples with borrows: tuple<borrow r, u32> to the defining component (which
+;; gets the rep) and to a non-defining one (which gets a handle and drops
+;; it); tuple<borrow r, own r> lends the first handle before it moves the
+;; second, so the same handle in both fields traps.
+;;   impl-peek(h, n) = rep + n; mid-peek(h, n) = impl-peek through $mid's
+;;   borrow handle b + 1000 * b; pair(b, o) = rep(b) * 100 + rep(o) ($impl
+;;   drops o)
+(component definition $C
+  (component $impl
+    (type $r (resource (rep i32)))
+    (core func $new (canon resource.new $r))
+    (core func $rep (canon resource.rep $r))
+    (core func $drop (canon resource.drop $r))
+    (core module $m
+      (import "" "new" (func $new (param i32) (result i32)))
+      (import "" "rep" (func $rep (param i32) (result i32)))
+      (import "" "drop" (func $drop (param i32)))
+      (func (export "new") (param i32) (result i32) (call $new (local.get 0)))
+      (func (export "peek") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+      (func (export "pair") (param $b i32) (param $o i32) (result i32)
+        (local $v i32)
+        (local.set $v (i32.add (i32.mul (local.get $b) (i32.const 100)) (call $rep (local.get $o))))
+        (call $drop (local.get $o))
+        (local.get $v)))
+    (core instance $i (instantiate $m (with "" (instance (export "new" (func $new)) (export "rep" (func $rep)) (export "drop" (func $drop))))))
+    (export $r-ex "r" (type $r))
+    (func (export "new") (param "rep" u32) (result (own $r-ex)) (canon lift (core func $i "new")))
+    (func (export "peek") (param "t" (tuple (borrow $r-ex) u32)) (result u32) (canon lift (core func $i "peek")))
+    (func (export "pair") (param "t" (tuple (borrow $r-ex) (own $r-ex))) (result u32) (canon lift (core func $i "pair"))))
+  (component $mid
+    (import "r" (type $r (sub resource)))
+    (import "peek" (func $peek (param "t" (tuple (borrow $r) u32)) (result u32)))
+    (core func $peek (canon lower (func $peek)))
+    (core func $drop (canon resource.drop $r))
+    (core module $m
+      (import "" "peek" (func $peek (param i32 i32) (result i32)))
+      (import "" "drop" (func $drop (param i32)))
+      (func (export "peek") (param $b i32) (param $n i32) (result i32)
+        (local $v i32)
+        (local.set $v (i32.add (call $peek (local.get $b) (local.get $n)) (i32.mul (local.get $b) (i32.const 1000))))
+        (call $drop (local.get $b))
+        (local.get $v)))
+    (core instance $i (instantiate $m (with "" (instance (export "peek" (func $peek)) (export "drop" (func $drop))))))
+    (func (export "peek") (param "t" (tuple (borrow $r) u32)) (result u32) (canon lift (core func $i "peek"))))
+  (component $user
+    (import "r" (type $r (sub resource)))
+    (import "new" (func $new (param "rep" u32) (result (own $r))))
+    (import "impl-peek" (func $impl-peek (param "t" (tuple (borrow $r) u32)) (result u32)))
+    (import "mid-peek" (func $mid-peek (param "t" (tuple (borrow $r) u32)) (result u32)))
+    (import "pair" (func $pair (param "t" (tuple (borrow $r) (own $r))) (result u32)))
+    (core func $new (canon lower (func $new)))
+    (core func $impl-peek (canon lower (func $impl-peek)))
+    (core func $mid-peek (canon lower (func $mid-peek)))
+    (core func $pair (canon lower (func $pair)))
+    (core module $m
+      (import "" "new" (func $new (param i32) (result i32)))
+      (import "" "impl-peek" (func $impl-peek (param i32 i32) (result i32)))
+      (import "" "mid-peek" (func $mid-peek (param i32 i32) (result i32)))
+      (import "" "pair" (func $pair (param i32 i32) (result i32)))
+      (func (export "new") (param i32) (result i32) (call $new (local.get 0)))
+      (func (export "impl-peek") (param i32 i32) (result i32) (call $impl-peek (local.get 0) (local.get 1)))
+      (func (export "mid-peek") (param i32 i32) (result i32) (call $mid-peek (local.get 0) (local.get 1)))
+      (func (export "pair") (param i32 i32) (result i32) (call $pair (local.get 0) (local.get 1))))
+    (core instance $i (instantiate $m
+      (with "" (instance (export "new" (func $new)) (export "impl-peek" (func $impl-peek))
+                         (export "mid-peek" (func $mid-peek)) (export "pair" (func $pair))))))
+    (func (export "new") (param "rep" u32) (result u32) (canon lift (core func $i "new")))
+    (func (export "impl-peek") (param "h" u32) (param "n" u32) (result u32) (canon lift (core func $i "impl-peek")))
+    (func (export "mid-peek") (param "h" u32) (param "n" u32) (result u32) (canon lift (core func $i "mid-peek")))
+    (func (export "pair") (param "b" u32) (param "o" u32) (result u32) (canon lift (core func $i "pair"))))
+  (instance $impl (instantiate $impl))
+  (instance $mid (instantiate $mid (with "r" (type $impl "r")) (with "peek" (func $impl "peek"))))
+  (instance $user (instantiate $user
+    (with "r" (type $impl "r")) (with "new" (func $impl "new")) (with "impl-peek" (func $impl "peek"))
+    (with "mid-peek" (func $mid "peek")) (with "pair" (func $impl "pair"))))
+  (export "new" (func $user "new"))
+  (export "impl-peek" (func $user "impl-peek"))
+  (export "mid-peek" (func $user "mid-peek"))
+  (export "pair" (func $user "pair")))
+(component instance $c1 $C)
+(assert_return (invoke "new" (u32.const 3)) (u32.const 1))
+(assert_return (invoke "new" (u32.const 4)) (u32.const 2))
+(assert_return (invoke "impl-peek" (u32.const 1) (u32.const 10)) (u32.const 13))
+(assert_return (invoke "mid-peek" (u32.const 2) (u32.const 20)) (u32.const 1024))
+(assert_return (invoke "mid-peek" (u32.const 2) (u32.const 0)) (u32.const 1004))
+(assert_return (invoke "pair" (u32.const 1) (u32.const 2)) (u32.const 304))
+(assert_return (invoke "new" (u32.const 5)) (u32.const 2))
+(assert_return (invoke "mid-peek" (u32.const 2) (u32.const 0)) (u32.const 1005))
+(assert_return (invoke "pair" (u32.const 2) (u32.const 1)) (u32.const 503))
+(component instance $c2 $C)
+(assert_return (invoke "new" (u32.const 3)) (u32.const 1))
+(assert_trap (invoke "pair" (u32.const 1) (u32.const 1)) "wasm backtrace") ;; unfused: cannot remove owned resource while borrowed
+
+;; Lists of borrows. To the defining component: reps(list) = the reps as
+;; decimal digits (it receives reps, not handles). To a non-defining one:
+;; sum(list, leak) = (its borrow handles as decimal digits) * 10000 + (sum of
+;; reps via $impl's get); it drops the handles in list order, except the
+;; first one when leak = 1: then the call traps when it returns.
+;;   $user: new(rep) = handle; reps3(a, b, c) / sum3(a, b, c, leak) pass a
+;;   list of borrows of its handles
+(component definition $C
+  (component $impl
+    (type $r (resource (rep i32)))
+    (core func $new (canon resource.new $r))
+    (core module $m
+      (import "" "new" (func $new (param i32) (result i32)))
+      (memory (export "mem") 1)
+      (global $heap (mut i32) (i32.const 1024))
+      (func (export "realloc") (param i32 i32 i32 i32) (result i32)
+        (local $p i32)
+        (local.set $p (i32.and (i32.add (global.get $heap) (i32.sub (local.get 2) (i32.const 1)))
+                               (i32.sub (i32.const 0) (local.get 2))))
+        (global.set $heap (i32.add (local.get $p) (local.get 3)))
+        (local.get $p))
+      (func (export "new") (param i32) (result i32) (call $new (local.get 0)))
+      (func (export "get") (param i32) (result i32) (local.get 0))
+      (func (export "reps") (param $p i32) (param $n i32) (result i32)
+        (local $k i32) (local $digits i32)
+        (block $done
+          (loop $l
+            (br_if $done (i32.ge_u (local.get $k) (local.get $n)))
+            (local.set $digits (i32.add (i32.mul (local.get $digits) (i32.const 10))
+              (i32.load (i32.add (local.get $p) (i32.shl (local.get $k) (i32.const 2))))))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $l)))
+        (local.get $digits)))
+    (core instance $i (instantiate $m (with "" (instance (export "new" (func $new))))))
+    (export $r-ex "r" (type $r))
+    (func (export "new") (param "rep" u32) (result (own $r-ex)) (canon lift (core func $i "new")))
+    (func (export "get") (param "self" (borrow $r-ex)) (result u32) (canon lift (core func $i "get")))
+    (func (export "reps") (param "l" (list (borrow $r-ex))) (result u32)
+      (canon lift (core func $i "reps") (memory $i "mem") (realloc (func $i "realloc")))))
+  (component $mid
+    (import "r" (type $r (sub resource)))
+    (import "get" (func $get (param "self" (borrow $r)) (result u32)))
+    (core func $get (canon lower (func $get)))
+    (core func $drop (canon resource.drop $r))
+    (core module $m
+      (import "" "get" (func $get (param i32) (result i32)))
+      (import "" "drop" (func $drop (param i32)))
+      (memory (export "mem") 1)
+      (global $heap (mut i32) (i32.const 1024))
+      (func (export "realloc") (param i32 i32 i32 i32) (result i32)
+        (local $p i32)
+        (local.set $p (i32.and (i32.add (global.get $heap) (i32.sub (local.get 2) (i32.const 1)))
+                               (i32.sub (i32.const 0) (local.get 2))))
+        (global.set $heap (i32.add (local.get $p) (local.get 3)))
+        (local.get $p))
+      (func (export "sum") (param $p i32) (param $n i32) (param $leak i32) (result i32)
+        (local $k i32) (local $h i32) (local $digits i32) (local $sum i32)
+        (block $done
+          (loop $l
+            (br_if $done (i32.ge_u (local.get $k) (local.get $n)))
+            (local.set $h (i32.load (i32.add (local.get $p) (i32.shl (local.get $k) (i32.const 2)))))
+            (local.set $digits (i32.add (i32.mul (local.get $digits) (i32.const 10)) (local.get $h)))
+            (local.set $sum (i32.add (local.get $sum) (call $get (local.get $h))))
+            (if (i32.or (local.get $k) (i32.eqz (local.get $leak)))
+              (then (call $drop (local.get $h))))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $l)))
+        (i32.add (i32.mul (local.get $digits) (i32.const 10000)) (local.get $sum))))
+    (core instance $i (instantiate $m (with "" (instance (export "get" (func $get)) (export "drop" (func $drop))))))
+    (func (export "sum") (param "l" (list (borrow $r))) (param "leak" u32) (result u32)
+      (canon lift (core func $i "sum") (memory $i "mem") (realloc (func $i "realloc")))))
+  (component $user
+    (import "r" (type $r (sub resource)))
+    (import "new" (func $new (param "rep" u32) (result (own $r))))
+    (import "reps" (func $reps (param "l" (list (borrow $r))) (result u32)))
+    (import "sum" (func $sum (param "l" (list (borrow $r))) (param "leak" u32) (result u32)))
+    (core module $mem (memory (export "mem") 1))
+    (core instance $mem (instantiate $mem))
+    (core func $new (canon lower (func $new)))
+    (core func $reps (canon lower (func $reps) (memory $mem "mem")))
+    (core func $sum (canon lower (func $sum) (memory $mem "mem")))
+    (core module $m
+      (import "" "mem" (memory 1))
+      (import "" "new" (func $new (param i32) (result i32)))
+      (import "" "reps" (func $reps (param i32 i32) (result i32)))
+      (import "" "sum" (func $sum (param i32 i32 i32) (result i32)))
+      (func $list3 (param i32 i32 i32)
+        (i32.store (i32.const 32) (local.get 0))
+        (i32.store (i32.const 36) (local.get 1))
+        (i32.store (i32.const 40) (local.get 2)))
+      (func (export "new") (param i32) (result i32) (call $new (local.get 0)))
+      (func (export "reps3") (param i32 i32 i32) (result i32)
+        (call $list3 (local.get 0) (local.get 1) (local.get 2))
+        (call $reps (i32.const 32) (i32.const 3)))
+      (func (export "sum3") (param i32 i32 i32 i32) (result i32)
+        (call $list3 (local.get 0) (local.get 1) (local.get 2))
+        (call $sum (i32.const 32) (i32.const 3) (local.get 3))))
+    (core instance $i (instantiate $m
+      (with "" (instance (export "mem" (memory $mem "mem")) (export "new" (func $new)) (export "reps" (func $reps))
+                         (export "sum" (func $sum))))))
+    (func (export "new") (param "rep" u32) (result u32) (canon lift (core func $i "new")))
+    (func (export "reps3") (param "a" u32) (param "b" u32) (param "c" u32) (result u32) (canon lift (core func $i "reps3")))
+    (func (export "sum3") (param "a" u32) (param "b" u32) (param "c" u32) (param "leak" u32) (result u32)
+      (canon lift (core func $i "sum3"))))
+  (instance $impl (instantiate $impl))
+  (instance $mid (instantiate $mid (with "r" (type $impl "r")) (with "get" (func $impl "get"))))
+  (instance $user (instantiate $user
+    (with "r" (type $impl "r")) (with "new" (func $impl "new")) (with "reps" (func $impl "reps"))
+    (with "sum" (func $mid "sum"))))
+  (export "new" (func $user "new"))
+  (export "reps3" (func $user "reps3"))
+  (export "sum3" (func $user "sum3")))
+(component instance $c1 $C)
+(assert_return (invoke "new" (u32.const 4)) (u32.const 1))
+(assert_return (invoke "new" (u32.const 5)) (u32.const 2))
+(assert_return (invoke "new" (u32.const 6)) (u32.const 3))
+(assert_return (invoke "reps3" (u32.const 3) (u32.const 1) (u32.const 2)) (u32.const 645))
+(assert_return (invoke "reps3" (u32.const 2) (u32.const 2) (u32.const 2)) (u32.const 555))
+(assert_return (invoke "sum3" (u32.const 1) (u32.const 2) (u32.const 3) (u32.const 0)) (u32.const 1230015))
+;; $mid freed 1, 2, 3 in that order: the next borrows get 3, 2, 1
+(assert_return (invoke "sum3" (u32.const 2) (u32.const 2) (u32.const 2) (u32.const 0)) (u32.const 3210015))
+(assert_trap (invoke "sum3" (u32.const 1) (u32.const 2) (u32.const 3) (u32.const 1)) "wasm backtrace") ;; unfused: borrow handles still remain at the end of the call
+
+;; A variant whose cases hold an own and a borrow of the same resource type
+;; (both join into one i32 payload): shape(v) in $mid, a non-defining
+;; component, gets a handle in either case.
+;;   shape(none) = 0; shape(owned(h)) = take(h) + 100000 * h' (take = rep +
+;;   2000, drops it); shape(lent(h)) = get(h) + 10000 * h' (get = rep + 1000),
+;;   where h' is $mid's handle
+;;   $user: shape(case, h) with case 0 = none, 1 = owned, 2 = lent
+(component definition $C
+  (component $impl
+    (type $r (resource (rep i32)))
+    (core func $new (canon resource.new $r))
+    (core func $rep (canon resource.rep $r))
+    (core func $drop (canon resource.drop $r))
+    (core module $m
+      (import "" "new" (func $new (param i32) (result i32)))
+      (import "" "rep" (func $rep (param i32) (result i32)))
+      (import "" "drop" (func $drop (param i32)))
+      (func (export "new") (param i32) (result i32) (call $new (local.get 0)))
+      (func (export "get") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1000)))
+      (func (export "take") (param i32) (result i32)
+        (local $v i32)
+        (local.set $v (call $rep (local.get 0)))
+        (call $drop (local.get 0))
+        (i32.add (local.get $v) (i32.const 2000))))
+    (core instance $i (instantiate $m (with "" (instance (export "new" (func $new)) (export "rep" (func $rep)) (export "drop" (func $drop))))))
+    (export $r-ex "r" (type $r))
+    (func (export "new") (param "rep" u32) (result (own $r-ex)) (canon lift (core func $i "new")))
+    (func (export "get") (param "self" (borrow $r-ex)) (result u32) (canon lift (core func $i "get")))
+    (func (export "take") (param "x" (own $r-ex)) (result u32) (canon lift (core func $i "take"))))
+  (component $mid
+    (import "r" (type $r (sub resource)))
+    (import "get" (func $get (param "self" (borrow $r)) (result u32)))
+    (import "take" (func $take (param "x" (own $r)) (result u32)))
+    (core func $get (canon lower (func $get)))
+    (core func $take (canon lower (func $take)))
+    (core func $drop (canon resource.drop $r))
+    (core module $m
+      (import "" "get" (func $get (param i32) (result i32)))
+      (import "" "take" (func $take (param i32) (result i32)))
+      (import "" "drop" (func $drop (param i32)))
+      (func (export "shape") (param $case i32) (param $h i32) (result i32)
+        (local $v i32)
+        (block $lent (block $owned (block $none
+          (br_table $none $owned $lent (local.get $case)))
+          (return (i32.const 0)))
+          (return (i32.add (call $take (local.get $h)) (i32.mul (local.get $h) (i32.const 100000)))))
+        (local.set $v (i32.add (call $get (local.get $h)) (i32.mul (local.get $h) (i32.const 10000))))
+        (call $drop (local.get $h))
+        (local.get $v)))
+    (core instance $i (instantiate $m
+      (with "" (instance (export "get" (func $get)) (export "take" (func $take)) (export "drop" (func $drop))))))
+    (type $shape (variant (case "none") (case "owned" (own $r)) (case "lent" (borrow $r))))
+    (export $shape-ex "shape-t" (type $shape))
+    (func (export "shape") (param "v" $shape-ex) (result u32) (canon lift (core func $i "shape"))))
+  (component $user
+    (import "r" (type $r (sub resource)))
+    (import "new" (func $new (param "rep" u32) (result (own $r))))
+    (type $shape' (variant (case "none") (case "owned" (own $r)) (case "lent" (borrow $r))))
+    (import "shape-t" (type $shape (eq $shape')))
+    (import "shape" (func $shape (param "v" $shape) (result u32)))
+    (core func $new (canon lower (func $new)))
+    (core func $shape (canon lower (func $shape)))
+    (core module $m
+      (import "" "new" (func $new (param i32) (result i32)))
+      (import "" "shape" (func $shape (param i32 i32) (result i32)))
+      (func (export "new") (param i32) (result i32) (call $new (local.get 0)))
+      (func (export "shape") (param i32 i32) (result i32) (call $shape (local.get 0) (local.get 1))))
+    (core instance $i (instantiate $m (with "" (instance (export "new" (func $new)) (export "shape" (func $shape))))))
+    (func (export "new") (param "rep" u32) (result u32) (canon lift (core func $i "new")))
+    (func (export "shape") (param "case" u32) (param "h" u32) (result u32) (canon lift (core func $i "shape"))))
+  (instance $impl (instantiate $impl))
+  (instance $mid (instantiate $mid (with "r" (type $impl "r")) (with "get" (func $impl "get")) (with "take" (func $impl "take"))))
+  (instance $user (instantiate $user
+    (with "r" (type $impl "r")) (with "new" (func $impl "new")) (with "shape-t" (type $mid "shape-t"))
+    (with "shape" (func $mid "shape"))))
+  (export "new" (func $user "new"))
+  (export "shape" (func $user "shape")))
+(component instance $c1 $C)
+(assert_return (invoke "new" (u32.const 3)) (u32.const 1))
+(assert_return (invoke "new" (u32.const 4)) (u32.const 2))
+(assert_return (invoke "shape" (u32.const 2) (u32.const 1)) (u32.const 11003))
+(assert_return (invoke "shape" (u32.const 1) (u32.const 2)) (u32.const 102004))
+(assert_return (invoke "shape" (u32.const 0) (u32.const 77)) (u32.const 0))
+(assert_return (invoke "shape" (u32.const 2) (u32.const 1)) (u32.const 11003))
+(assert_return (invoke "new" (u32.const 5)) (u32.const 2))
+(assert_return (invoke "shape" (u32.const 1) (u32.const 1)) (u32.const 102003))
+(assert_return (invoke "shape" (u32.const 2) (u32.const 2)) (u32.const 11005))
+(component instance $c2 $C)
+(assert_return (invoke "new" (u32.const 3)) (u32.const 1))
+(assert_return (invoke "shape" (u32.const 1) (u32.const 1)) (u32.const 102003))
+(assert_trap (invoke "shape" (u32.const 2) (u32.const 1)) "wasm backtrace") ;; unfused: unknown handle index 1
