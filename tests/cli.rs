@@ -393,3 +393,86 @@ fn a_world_that_is_not_wit_fuses_but_is_not_wrapped() {
         &out2,
     );
 }
+
+#[test]
+fn opaque_rep_refuses_a_resource_the_composition_does_not_define() {
+    let dir = scratch("opaque-undefined");
+    let out = dir.join("o.wasm");
+    let r = fuse(
+        &[&fixture("rust/res-streams.wasm")],
+        &out,
+        &["--opaque-rep", "wasi:io/streams@0.2.6.output-stream"],
+    );
+    assert_refused(
+        &r,
+        "invalid option: --opaque-rep wasi:io/streams@0.2.6.output-stream: no resource type of that name is defined inside the composition",
+        &out,
+    );
+}
+
+#[test]
+fn opaque_rep_refuses_a_resource_that_crosses_the_host_boundary() {
+    let dir = scratch("opaque-exported");
+    let out = dir.join("o.wasm");
+    let input = fixture("resources/exported_from_instance.wat");
+    let r = fuse(&[&input], &out, &["--opaque-rep", "r"]);
+    assert_refused(
+        &r,
+        "--opaque-rep r: the resource crosses the host boundary",
+        &out,
+    );
+    // Without the option the same input fuses.
+    let r = fuse(&[&input], &out, &[]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+}
+
+#[test]
+fn opaque_rep_is_accepted_for_a_resource_defined_inside() {
+    let dir = scratch("opaque-ok");
+    let out = dir.join("o.wasm");
+    let r = fuse(
+        &[&fixture("rust/res-basic.wasm")],
+        &out,
+        &[
+            "--component",
+            "--opaque-rep",
+            "meld-test:fixtures/accum.accumulator",
+        ],
+    );
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert!(out.exists());
+}
+
+#[test]
+fn opaque_rep_drops_the_table_of_that_resource_only() {
+    // res-chain3: floats-lib defines `float`, vectors-lib defines `vec2`.
+    let bytes = std::fs::read(fixture("rust/res-chain3.wasm")).unwrap();
+    let plain = meld_core::fuse(&[&bytes], &meld_core::FuseOptions::default()).unwrap();
+    assert_eq!(
+        (plain.stats.table_resources, plain.stats.opaque_resources),
+        (2, 0)
+    );
+    let opts = meld_core::FuseOptions {
+        opaque_reps: vec!["meld-test:fixtures/floats.float".into()],
+        ..Default::default()
+    };
+    let opaque = meld_core::fuse(&[&bytes], &opts).unwrap();
+    assert_eq!(
+        (opaque.stats.table_resources, opaque.stats.opaque_resources),
+        (1, 1)
+    );
+    assert_ne!(plain.wasm, opaque.wasm);
+    // Stats on the command line say the same.
+    let dir = scratch("opaque-stats");
+    let out = dir.join("o.wasm");
+    let r = fuse(
+        &[&fixture("rust/res-chain3.wasm")],
+        &out,
+        &["--stats", "--opaque-rep", "meld-test:fixtures/floats.float"],
+    );
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    assert!(
+        stderr.contains("resource types:      1 in tables, 1 opaque, 0 exported"),
+        "{stderr}"
+    );
+}

@@ -170,6 +170,10 @@ fn fuse(args: FuseArgs) -> Result<()> {
         let s = &fused.stats;
         eprintln!("component instances: {}", s.component_instances);
         eprintln!(
+            "resource types:      {} in tables, {} opaque, {} exported",
+            s.table_resources, s.opaque_resources, s.exported_resources
+        );
+        eprintln!(
             "core modules:        {} ({} adapter, {} builtin)",
             s.modules, s.adapter_modules, s.builtins
         );

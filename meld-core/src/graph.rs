@@ -112,6 +112,9 @@ pub struct Graph {
     /// Destructors of exported resource types, exported by the fused module
     /// as `IFACE#[dtor]R` (the name wit-component expects).
     pub dtor_exports: Vec<(String, Def)>,
+    /// How each resource type the composition handles is kept, by key
+    /// (wasmtime `ResourceIndex`).
+    pub resource_modes: BTreeMap<u32, Mode>,
 }
 
 /// Builds a [`Graph`] from a translation. `opaque` lists the resources
@@ -129,6 +132,11 @@ pub(crate) fn build(
         .trampolines
         .values()
         .any(|t| matches!(t, Trampoline::ResourceTransferBorrow));
+    let resource_modes = type_tables
+        .iter()
+        .flatten()
+        .map(|t| (t.key, t.mode))
+        .collect();
     let mut b = Builder {
         type_tables,
         exported,
@@ -141,6 +149,7 @@ pub(crate) fn build(
         modules,
         graph: Graph {
             component_instances: translation.component.num_runtime_component_instances,
+            resource_modes,
             ..Graph::default()
         },
         runtime_instances: Vec::new(),

@@ -86,6 +86,12 @@ pub struct Stats {
     pub memories: u32,
     pub host_imports: usize,
     pub exports: usize,
+    /// Resource types defined inside whose handles live in meld's tables.
+    pub table_resources: u32,
+    /// Resource types defined inside passed as their reps (`--opaque-rep`).
+    pub opaque_resources: u32,
+    /// Resource types defined inside and exported (the embedder's table).
+    pub exported_resources: u32,
     pub input_bytes: usize,
     pub output_bytes: usize,
     /// Wall time per stage, in microseconds: translate, merge, world,
@@ -160,6 +166,9 @@ pub fn fuse(inputs: &[&[u8]], opts: &FuseOptions) -> Result<Fused> {
         memories: merged.counts.memories,
         host_imports: graph.host_funcs.len(),
         exports: record.exports.len(),
+        table_resources: count_mode(&graph, builtins::resources::Mode::Table),
+        opaque_resources: count_mode(&graph, builtins::resources::Mode::Opaque),
+        exported_resources: count_mode(&graph, builtins::resources::Mode::Exported),
         input_bytes: component.len(),
         output_bytes: wasm.len(),
         stage_us,
@@ -169,4 +178,12 @@ pub fn fuse(inputs: &[&[u8]], opts: &FuseOptions) -> Result<Fused> {
         abi: record,
         stats,
     })
+}
+
+fn count_mode(graph: &graph::Graph, mode: builtins::resources::Mode) -> u32 {
+    graph
+        .resource_modes
+        .values()
+        .filter(|m| **m == mode)
+        .count() as u32
 }
