@@ -569,7 +569,7 @@ impl Builder<'_, '_> {
                     let (definer, dtor) = self.dtors.get(&tt.key).cloned().ok_or_else(|| {
                         Error::Invalid("resource.drop of a resource not yet defined".into())
                     })?;
-                    let check_leave = definer != tt.instance && dtor.is_some();
+                    let check_leave = definer != tt.instance;
                     let mut args = if tt.mode == Mode::Opaque {
                         self.runtime_args(Mode::Table, &["host_drop"])?
                     } else {
