@@ -532,7 +532,7 @@ impl Builder<'_, '_> {
                 self.shim(
                     Builtin::ResNew {
                         table: tt.instance,
-                        key: tt.key,
+                        key: ty.as_u32(),
                         mode: tt.mode,
                     },
                     args,
@@ -544,7 +544,7 @@ impl Builder<'_, '_> {
                 self.shim(
                     Builtin::ResRep {
                         table: tt.instance,
-                        key: tt.key,
+                        key: ty.as_u32(),
                         mode: tt.mode,
                     },
                     args,
@@ -585,7 +585,7 @@ impl Builder<'_, '_> {
                     self.shim(
                         Builtin::ResDrop {
                             table: tt.instance,
-                            key: tt.key,
+                            key: ty.as_u32(),
                             mode: tt.mode,
                             check_leave,
                             dtor: dtor.is_some(),

@@ -27,11 +27,11 @@ pub enum Builtin {
     Transcode(TranscodeOp),
     /// The resource runtime: handle tables and call scopes (see [`resources`]).
     ResRuntime,
-    /// `resource.new` of resource type `key` in instance `table`'s table.
+    /// `resource.new` of type table `key` (a `TypeResourceTableIndex`) in instance `table`.
     ResNew { table: u32, key: u32, mode: Mode },
-    /// `resource.rep` of resource type `key` in instance `table`'s table.
+    /// `resource.rep` of type table `key` in instance `table`.
     ResRep { table: u32, key: u32, mode: Mode },
-    /// `resource.drop` of resource type `key` in instance `table`'s table.
+    /// `resource.drop` of type table `key` in instance `table`.
     ResDrop {
         table: u32,
         key: u32,

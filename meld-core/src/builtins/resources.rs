@@ -16,7 +16,10 @@
 //!   instance holds; handles start at 1; a freed slot is reused before a new
 //!   one is appended, most recently freed first;
 //! * a slot is `own` (with a lend count) or `borrow` (with the call scope that
-//!   created it), and records the resource type; every access checks the type;
+//!   created it), and records its *type table* (the translator's
+//!   `TypeResourceTableIndex`: one per resource type as one component instance
+//!   names it); every access compares it exactly, as wasmtime does, so the same
+//!   resource imported under two names is two types;
 //! * `resource.drop` of an `own` calls the defining component's destructor
 //!   with the rep (after checking the dropping instance may leave, when it is
 //!   not the definer); dropping an `own` that is lent out traps;
@@ -40,7 +43,7 @@
 //!                       len:  u32 (slots ever allocated = highest handle)
 //!                       chunk: [u32; 1024] (address of each 1024-slot chunk)
 //! slot (16 bytes)       kind: u32 (0 free, 1 own, 2 borrow)
-//!                       type: u32 (resource type key)
+//!                       type: u32 (type table index)
 //!                       rep:  u32
 //!                       aux:  u32 (own: lend count; borrow: scope; free: next free)
 //! scope (8 bytes)       borrows: u32 (live borrows created in the scope), log: u32 (log base)
@@ -82,7 +85,8 @@ pub struct TypeTable {
     pub mode: Mode,
     /// The component instance holding handles of this type table.
     pub instance: u32,
-    /// Identity of the resource type (equal for every table of one type).
+    /// Identity of the resource type (wasmtime `ResourceIndex`, equal for
+    /// every table of one type); the slots record the type table index.
     pub key: u32,
     /// `instance` is the component instance that defines the resource.
     pub definer: bool,
@@ -478,10 +482,10 @@ pub fn glue(tables: &[Option<TypeTable>], exported_keys: &[u32]) -> String {
       (then (return (local.get $h))))
     (call $new
       (i32.and (i32.shr_u (local.get $di) (i32.const 3)) (i32.const 4095))
-      (i32.shr_u (local.get $di) (i32.const 15))
+      (local.get $d)
       (call $lift_own
         (i32.and (i32.shr_u (local.get $si) (i32.const 3)) (i32.const 4095))
-        (i32.shr_u (local.get $si) (i32.const 15))
+        (local.get $s)
         (local.get $h))))
   (func (export "transfer_borrow") (param $h i32) (param $s i32) (param $d i32) (result i32)
     (local $si i32) (local $di i32) (local $rep i32) (local $m i32)
@@ -503,13 +507,13 @@ pub fn glue(tables: &[Option<TypeTable>], exported_keys: &[u32]) -> String {
     (local.set $rep
       (call $lift_borrow
         (i32.and (i32.shr_u (local.get $si) (i32.const 3)) (i32.const 4095))
-        (i32.shr_u (local.get $si) (i32.const 15))
+        (local.get $s)
         (local.get $h)))
     (if (i32.eq (i32.and (local.get $di) (i32.const 7)) (i32.const 3))
       (then (return (local.get $rep))))
     (call $lower_borrow
       (i32.and (i32.shr_u (local.get $di) (i32.const 3)) (i32.const 4095))
-      (i32.shr_u (local.get $di) (i32.const 15))
+      (local.get $d)
       (local.get $rep)))
   (func (export "enter") (param i32 i32 i32) (call $enter))
   (func (export "exit") (call $exit)))"#,
