@@ -7,6 +7,8 @@
 //! core modules instantiated like any other, so the merge stage has exactly
 //! one way of wiring things together.
 
+mod export_borrows;
+
 use crate::builtins::resources::{self as res, Mode, TypeTable};
 use crate::builtins::{self, Builtin};
 use crate::{Error, Result};
@@ -128,10 +130,12 @@ pub(crate) fn build(
 ) -> Result<Graph> {
     let exported = exported_resources(translation, types);
     let type_tables = type_tables(translation, types, opaque, &exported)?;
-    let host_borrows = translation
-        .trampolines
-        .values()
-        .any(|t| matches!(t, Trampoline::ResourceTransferBorrow));
+    let thunked = export_borrows::plan(translation, types.resources_mut_and_types().1, &exported)?;
+    let host_borrows = !thunked.is_empty()
+        || translation
+            .trampolines
+            .values()
+            .any(|t| matches!(t, Trampoline::ResourceTransferBorrow));
     let resource_modes = type_tables
         .iter()
         .flatten()
@@ -140,6 +144,8 @@ pub(crate) fn build(
     let mut b = Builder {
         type_tables,
         exported,
+        thunked,
+        dtor_wrappers: BTreeMap::new(),
         host_borrows,
         res_runtime: None,
         res_glue: None,
@@ -265,6 +271,10 @@ struct Builder<'a, 'data> {
     type_tables: Vec<Option<TypeTable>>,
     /// Exported resources defined inside: key → (interface, resource name).
     exported: BTreeMap<u32, (String, String)>,
+    /// Exports that need a borrow thunk (see [`export_borrows`]).
+    thunked: BTreeMap<String, Vec<export_borrows::BorrowParam>>,
+    /// Exported resource key → its destructor wrapper node.
+    dtor_wrappers: BTreeMap<u32, usize>,
     /// Some handle of a host resource may be lent to another fused component.
     host_borrows: bool,
     /// The resource runtime node, once needed.
@@ -334,13 +344,22 @@ impl Builder<'_, '_> {
             }
         }
         for (key, (iface, name)) in self.exported.clone() {
-            if let Some((_, Some(dtor))) = self.dtors.get(&key) {
+            if let Some((_, Some(dtor))) = self.dtors.get(&key).cloned() {
                 let export = if iface == "$root" {
                     format!("[dtor]{name}")
                 } else {
                     format!("{iface}#[dtor]{name}")
                 };
-                self.graph.dtor_exports.push((export, *dtor));
+                let wrapper = self.dtor_wrapper(key, dtor)?;
+                let index = builtins::export_index(&self.graph.nodes[wrapper].wasm, "dtor")?;
+                self.graph.dtor_exports.push((
+                    export,
+                    Def::Item {
+                        instance: wrapper,
+                        kind: ItemKind::Func,
+                        index,
+                    },
+                ));
             }
         }
         self.exports()
@@ -854,8 +873,11 @@ impl Builder<'_, '_> {
             i += 1;
             match &component.export_items[idx] {
                 Export::LiftedFunction { func, options, .. } => {
-                    let func = self.plain_def(func)?;
+                    let mut func = self.plain_def(func)?;
                     let abi = self.abi(&component.options[*options].clone())?;
+                    if let Some(borrows) = self.thunked.get(&name).cloned() {
+                        func = self.borrow_thunk(&name, func, &borrows, abi.component)?;
+                    }
                     self.graph.exports.push(GraphExport { name, func, abi });
                 }
                 Export::Instance { exports, .. } => {
