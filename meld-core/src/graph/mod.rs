@@ -8,8 +8,11 @@
 //! one way of wiring things together.
 
 mod export_borrows;
+mod resources;
 
-use crate::builtins::resources::{self as res, Mode, TypeTable};
+use resources::{exported_resources, type_tables};
+
+use crate::builtins::resources::{Mode, TypeTable};
 use crate::builtins::{self, Builtin};
 use crate::{Error, Result};
 use std::collections::BTreeMap;
@@ -18,8 +21,7 @@ use wasmtime_environ::component::{
     CanonicalOptions, ComponentTranslation, ComponentTypesBuilder, CoreDef, CoreExport, Export,
     ExportItem, GlobalInitializer, InstantiateModule, LoweredIndex, RuntimeComponentInstanceIndex,
     RuntimeImportIndex, RuntimeInstanceIndex, RuntimeMemoryIndex, RuntimePostReturnIndex,
-    RuntimeReallocIndex, StringEncoding, Trampoline, TrampolineIndex, TypeDef, TypeResourceTable,
-    TypeResourceTableIndex,
+    RuntimeReallocIndex, StringEncoding, Trampoline, TrampolineIndex, TypeDef,
 };
 use wasmtime_environ::{EntityIndex, ModuleTranslation, PrimaryMap, StaticModuleIndex};
 
@@ -169,100 +171,6 @@ pub(crate) fn build(
     };
     b.run()?;
     Ok(b.graph)
-}
-
-/// Resource types the composition defines and exports: key → (interface, name).
-fn exported_resources(
-    t: &ComponentTranslation,
-    types: &mut ComponentTypesBuilder,
-) -> BTreeMap<u32, (String, String)> {
-    let component = &t.component;
-    let types = types.resources_mut_and_types().1;
-    let mut out = BTreeMap::new();
-    let mut todo: Vec<(String, wasmtime_environ::component::ExportIndex)> = component
-        .exports
-        .raw_iter()
-        .map(|(name, (idx, _))| (name.to_string(), *idx))
-        .collect();
-    while let Some((name, idx)) = todo.pop() {
-        match &component.export_items[idx] {
-            Export::Instance { exports, .. } => {
-                for (inner, (idx, _)) in exports.raw_iter() {
-                    todo.push((format!("{name}#{inner}"), *idx));
-                }
-            }
-            Export::Type(TypeDef::Resource(tt)) => {
-                if let TypeResourceTable::Concrete { ty, .. } = types[*tt] {
-                    if component.defined_resource_index(ty).is_some() {
-                        let (iface, res) = match name.rsplit_once('#') {
-                            Some((i, r)) => (i.to_string(), r.to_string()),
-                            None => ("$root".to_string(), name.clone()),
-                        };
-                        out.entry(ty.as_u32()).or_insert((iface, res));
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    out
-}
-
-/// What every resource type table of the translation is (see [`res::TypeTable`]).
-fn type_tables(
-    t: &ComponentTranslation,
-    types: &mut ComponentTypesBuilder,
-    opaque: &BTreeMap<u32, String>,
-    exported: &BTreeMap<u32, (String, String)>,
-) -> Result<Vec<Option<TypeTable>>> {
-    for (key, name) in opaque {
-        if exported.contains_key(key) {
-            return Err(Error::BadOption(format!(
-                "--opaque-rep {name}: the resource crosses the host boundary (the composition \
-                 exports it), so its handles must stay real handles"
-            )));
-        }
-    }
-    let component = &t.component;
-    let n = types.num_resource_tables();
-    let types = types.resources_mut_and_types().1;
-    let mut out = Vec::with_capacity(n);
-    for i in 0..n {
-        let tt = TypeResourceTableIndex::from_u32(i as u32);
-        out.push(match types[tt] {
-            TypeResourceTable::Concrete { ty, instance } => {
-                let key = ty.as_u32();
-                if key >= res::MAX_KEYS || instance.as_u32() >= res::MAX_TABLES {
-                    return Err(Error::Unsupported(format!(
-                        "more than {} component instances or {} resource types",
-                        res::MAX_TABLES,
-                        res::MAX_KEYS
-                    )));
-                }
-                let (mode, definer) = match component.defined_resource_index(ty) {
-                    Some(d) => (
-                        if exported.contains_key(&key) {
-                            Mode::Exported
-                        } else if opaque.contains_key(&key) {
-                            Mode::Opaque
-                        } else {
-                            Mode::Table
-                        },
-                        component.defined_resource_instances[d] == instance,
-                    ),
-                    None => (Mode::Host, false),
-                };
-                Some(TypeTable {
-                    mode,
-                    instance: instance.as_u32(),
-                    key,
-                    definer,
-                })
-            }
-            TypeResourceTable::Abstract(_) => None,
-        });
-    }
-    Ok(out)
 }
 
 struct Builder<'a, 'data> {
@@ -626,161 +534,6 @@ impl Builder<'_, '_> {
         };
         self.trampolines.insert(t, def);
         Ok(def)
-    }
-
-    fn type_table(&self, ty: TypeResourceTableIndex) -> Result<TypeTable> {
-        self.type_tables
-            .get(ty.as_u32() as usize)
-            .copied()
-            .flatten()
-            .ok_or_else(|| Error::Invalid(format!("resource intrinsic on abstract type {ty:?}")))
-    }
-
-    /// `resource.drop` of a host-defined resource: the host's drop function.
-    fn host_resource_drop(
-        &mut self,
-        instance: RuntimeComponentInstanceIndex,
-        ty: TypeResourceTableIndex,
-    ) -> Result<Def> {
-        let res = self.types.resources_mut_and_types().1[ty].unwrap_concrete_ty();
-        let import = self.t.component.imported_resources[res];
-        let (module, name) = self.import_name(import)?;
-        Ok(self.plain_host_func(module, format!("[resource-drop]{name}"), instance.as_u32()))
-    }
-
-    fn is_exported(&self, ty: TypeResourceTableIndex) -> bool {
-        matches!(self.type_tables.get(ty.as_u32() as usize), Some(Some(t)) if t.mode == Mode::Exported)
-    }
-
-    /// `[export]IFACE` `[resource-<op>]R`: the embedder's intrinsic for an
-    /// exported resource type.
-    fn exported_intrinsic(
-        &mut self,
-        ty: TypeResourceTableIndex,
-        op: &str,
-        component: u32,
-    ) -> Result<Def> {
-        let key = self.type_table(ty)?.key;
-        self.exported_intrinsic_by_key(key, op, component)
-    }
-
-    fn exported_intrinsic_by_key(&mut self, key: u32, op: &str, component: u32) -> Result<Def> {
-        let (iface, name) = self
-            .exported
-            .get(&key)
-            .cloned()
-            .ok_or_else(|| Error::Internal(format!("resource {key} is not exported")))?;
-        Ok(self.plain_host_func(
-            format!("[export]{iface}"),
-            format!("[resource-{op}]{name}"),
-            component,
-        ))
-    }
-
-    /// A host function without memory/realloc options, shared by every use
-    /// with the same name from the same component instance.
-    fn plain_host_func(&mut self, module: String, field: String, component: u32) -> Def {
-        let existing =
-            self.graph.host_funcs.iter().position(|h| {
-                h.module == module && h.field == field && h.abi.component == component
-            });
-        if let Some(i) = existing {
-            return Def::Host(i);
-        }
-        self.graph.host_funcs.push(HostFunc {
-            module,
-            field,
-            abi: AbiOptions {
-                component,
-                memory: None,
-                realloc: None,
-                post_return: None,
-                string_encoding: "utf8",
-            },
-        });
-        Def::Host(self.graph.host_funcs.len() - 1)
-    }
-
-    /// The resource runtime's exports `names` (none for opaque resources).
-    fn runtime_args(&mut self, mode: Mode, names: &[&str]) -> Result<Vec<Def>> {
-        if mode == Mode::Opaque {
-            return Ok(Vec::new());
-        }
-        let rt = match self.res_runtime {
-            Some(n) => n,
-            None => {
-                let n =
-                    self.builtin_node(Builtin::ResRuntime, "meld:resources".into(), Vec::new())?;
-                self.res_runtime = Some(n);
-                n
-            }
-        };
-        names
-            .iter()
-            .map(|name| {
-                let index = builtins::export_index(&self.graph.nodes[rt].wasm, name)?;
-                Ok(Def::Item {
-                    instance: rt,
-                    kind: ItemKind::Func,
-                    index,
-                })
-            })
-            .collect()
-    }
-
-    /// Instantiate a resource shim and return its function `f`.
-    fn shim(&mut self, builtin: Builtin, args: Vec<Def>) -> Result<Def> {
-        let label = match builtin {
-            Builtin::ResNew { table, key, .. } => format!("meld:resource-new/c{table}/r{key}"),
-            Builtin::ResRep { table, key, .. } => format!("meld:resource-rep/c{table}/r{key}"),
-            Builtin::ResDrop { table, key, .. } => format!("meld:resource-drop/c{table}/r{key}"),
-            Builtin::HostDrop { table } => format!("meld:host-resource-drop/c{table}"),
-            other => format!("meld:{other:?}"),
-        };
-        self.builtin_item(builtin, label, args, ItemKind::Func, "f")
-    }
-
-    /// An export of the per-composition transfer/scope glue.
-    fn glue_item(&mut self, name: &str) -> Result<Def> {
-        let glue = match self.res_glue {
-            Some(n) => n,
-            None => {
-                let args = self.runtime_args(
-                    Mode::Table,
-                    &[
-                        "new",
-                        "lift_own",
-                        "lift_borrow",
-                        "lower_borrow",
-                        "host_borrow",
-                        "enter",
-                        "exit",
-                    ],
-                )?;
-                let mut args = args;
-                let keys: Vec<u32> = self.exported.keys().copied().collect();
-                for key in &keys {
-                    let definer = self.dtors.get(key).map(|d| d.0).unwrap_or(0);
-                    args.push(self.exported_intrinsic_by_key(*key, "rep", definer)?);
-                }
-                let wasm =
-                    builtins::assemble("resource glue", &res::glue(&self.type_tables, &keys))?;
-                let n = self.push_node(
-                    "meld:resource-glue".into(),
-                    NodeKind::Builtin(Builtin::ResGlue),
-                    wasm,
-                    args,
-                );
-                self.res_glue = Some(n);
-                n
-            }
-        };
-        let index = builtins::export_index(&self.graph.nodes[glue].wasm, name)?;
-        Ok(Def::Item {
-            instance: glue,
-            kind: ItemKind::Func,
-            index,
-        })
     }
 
     fn memory(&self, m: RuntimeMemoryIndex) -> Result<Def> {
