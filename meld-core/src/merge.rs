@@ -71,6 +71,8 @@ pub struct Merged {
     pub func_names: Vec<(u32, String)>,
     pub maps: Vec<NodeMaps>,
     pub counts: Counts,
+    /// Adapter list loops replaced by `memory.copy` ([`crate::bulk_copy`]).
+    pub bulk_copies: usize,
 }
 
 /// How many items of each kind the merged module defines.
@@ -224,6 +226,9 @@ fn merge_node(
     let mut import_no = 0usize;
     let mut local_names: Vec<(u32, String)> = Vec::new();
     let mut defined_funcs = Vec::new();
+    // FACT's list loops become `memory.copy` (adapter modules only: the
+    // rewrite relies on the checks FACT emits before each loop).
+    let adapter = matches!(node.kind, crate::graph::NodeKind::Adapter { .. });
     for payload in Parser::new(0).parse_all(&node.wasm) {
         match payload.map_err(parse_err)? {
             Payload::TypeSection(reader) => {
@@ -354,6 +359,13 @@ fn merge_node(
                     reenc(Remap { maps }.parse_element(&mut m.elements, e))?;
                     m.counts.elements += 1;
                 }
+            }
+            Payload::CodeSectionEntry(body) if adapter => {
+                m.bulk_copies += reenc(crate::bulk_copy::reencode_body(
+                    &mut Remap { maps },
+                    &mut m.code,
+                    body,
+                ))?;
             }
             Payload::CodeSectionEntry(body) => {
                 reenc(Remap { maps }.parse_function_body(&mut m.code, body))?;
