@@ -73,6 +73,10 @@ pub struct Merged {
     pub counts: Counts,
     /// Adapter list loops replaced by `memory.copy` ([`crate::bulk_copy`]).
     pub bulk_copies: usize,
+    /// Per defined function, in code-section order: the fused indices of the
+    /// functions its body names (`call`, `return_call`, `ref.func`), for the
+    /// dead-code pass ([`crate::dce`]).
+    pub calls: Vec<Vec<u32>>,
 }
 
 /// How many items of each kind the merged module defines.
@@ -159,6 +163,7 @@ fn start_chain(m: &mut Merged, starts: &[u32]) -> u32 {
     for s in starts {
         f.instructions().call(*s);
     }
+    m.calls.push(starts.to_vec());
     f.instructions().end();
     m.code.function(&f);
     let idx = m.counts.funcs;
@@ -204,6 +209,43 @@ impl Reencode for Remap<'_> {
     }
     fn element_index(&mut self, i: u32) -> Result<u32, RError> {
         Ok(self.maps.elem_base + i)
+    }
+}
+
+/// [`Remap`] that also records every function index it maps: inside a
+/// function body these are exactly the functions the body names.
+struct Tracked<'a> {
+    inner: Remap<'a>,
+    calls: Vec<u32>,
+}
+
+impl Reencode for Tracked<'_> {
+    type Error = std::convert::Infallible;
+    fn function_index(&mut self, i: u32) -> Result<u32, RError> {
+        let f = self.inner.function_index(i)?;
+        self.calls.push(f);
+        Ok(f)
+    }
+    fn table_index(&mut self, i: u32) -> Result<u32, RError> {
+        self.inner.table_index(i)
+    }
+    fn memory_index(&mut self, i: u32) -> Result<u32, RError> {
+        self.inner.memory_index(i)
+    }
+    fn global_index(&mut self, i: u32) -> Result<u32, RError> {
+        self.inner.global_index(i)
+    }
+    fn tag_index(&mut self, i: u32) -> Result<u32, RError> {
+        self.inner.tag_index(i)
+    }
+    fn type_index(&mut self, i: u32) -> Result<u32, RError> {
+        self.inner.type_index(i)
+    }
+    fn data_index(&mut self, i: u32) -> Result<u32, RError> {
+        self.inner.data_index(i)
+    }
+    fn element_index(&mut self, i: u32) -> Result<u32, RError> {
+        self.inner.element_index(i)
     }
 }
 
@@ -360,15 +402,18 @@ fn merge_node(
                     m.counts.elements += 1;
                 }
             }
-            Payload::CodeSectionEntry(body) if adapter => {
-                m.bulk_copies += reenc(crate::bulk_copy::reencode_body(
-                    &mut Remap { maps },
-                    &mut m.code,
-                    body,
-                ))?;
-            }
             Payload::CodeSectionEntry(body) => {
-                reenc(Remap { maps }.parse_function_body(&mut m.code, body))?;
+                let mut r = Tracked {
+                    inner: Remap { maps },
+                    calls: Vec::new(),
+                };
+                if adapter {
+                    m.bulk_copies +=
+                        reenc(crate::bulk_copy::reencode_body(&mut r, &mut m.code, body))?;
+                } else {
+                    reenc(r.parse_function_body(&mut m.code, body))?;
+                }
+                m.calls.push(r.calls);
             }
             Payload::DataSection(reader) => {
                 for d in reader {
