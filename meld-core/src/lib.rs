@@ -10,6 +10,7 @@ pub mod compose;
 pub mod dce;
 pub mod encode;
 mod error;
+mod fastcode;
 mod funcmap;
 pub mod graph;
 pub mod inspect;

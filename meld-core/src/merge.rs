@@ -411,7 +411,12 @@ fn merge_node(
                     m.bulk_copies +=
                         reenc(crate::bulk_copy::reencode_body(&mut r, &mut m.code, body))?;
                 } else {
-                    reenc(r.parse_function_body(&mut m.code, body))?;
+                    reenc(crate::fastcode::reencode_body(
+                        &mut r,
+                        &node.wasm,
+                        body,
+                        &mut m.code,
+                    ))?;
                 }
                 m.calls.push(r.calls);
             }
