@@ -6,7 +6,10 @@
 //!
 //! Peak memory is measured by this binary's global allocator: the highest
 //! number of live heap bytes during one (warm-cache) fusion, above what was
-//! live before it started.
+//! live before it started. `out/mods` is the fused module's size over the
+//! summed size of every core module it is made of (the composition's modules
+//! as instantiated, FACT adapters, builtins): at most 1 means nothing was
+//! added beyond them.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::Path;
@@ -130,7 +133,7 @@ fn main() {
     inputs.push(("link(app+lib)".into(), link));
 
     println!(
-        "{:<36} {:>9} {:>9} {:>11} {:>11} {:>7} {:>11} {:>7} {:>10} {:>7}",
+        "{:<36} {:>9} {:>9} {:>11} {:>11} {:>7} {:>11} {:>7} {:>10} {:>7} {:>9}",
         "fixture",
         "in B",
         "out B",
@@ -140,8 +143,10 @@ fn main() {
         "cold µs",
         "cold/warm",
         "peak B",
-        "peak/in"
+        "peak/in",
+        "out/mods"
     );
+    let mut worst_size: f64 = 0.0;
     let mut worst_peak: f64 = 0.0;
     let (mut total_fuse, mut total_val, mut total_cold) =
         (Duration::ZERO, Duration::ZERO, Duration::ZERO);
@@ -176,8 +181,19 @@ fn main() {
         });
         let in_len: usize = refs.iter().map(|b| b.len()).sum();
         worst_peak = worst_peak.max(peak as f64 / in_len as f64);
+        // Size budget: every core module the fused one is made of (the
+        // composition's modules, FACT adapters, builtins), as instantiated.
+        let size_ratio = if refs.len() == 1 {
+            let graph = meld_core::translate::translate(refs[0]).unwrap();
+            let modules: usize = graph.nodes.iter().map(|n| n.wasm.len()).sum();
+            let r = fused.wasm.len() as f64 / modules as f64;
+            worst_size = worst_size.max(r);
+            format!("{r:.2}")
+        } else {
+            "-".into()
+        };
         println!(
-            "{:<36} {:>9} {:>9} {:>11.1} {:>11.1} {:>7.1} {:>11.1} {:>7.2} {:>10} {:>7.1}",
+            "{:<36} {:>9} {:>9} {:>11.1} {:>11.1} {:>7.1} {:>11.1} {:>7.2} {:>10} {:>7.1} {:>9}",
             name,
             in_len,
             fused.wasm.len(),
@@ -187,7 +203,8 @@ fn main() {
             cold.as_secs_f64() * 1e6,
             cold.as_secs_f64() / fuse.as_secs_f64(),
             peak,
-            peak as f64 / in_len as f64
+            peak as f64 / in_len as f64,
+            size_ratio
         );
         total_cold += cold;
         total_fuse += fuse;
@@ -196,11 +213,12 @@ fn main() {
     }
     println!(
         "{n} fixtures, {iters} iterations each (median); total fuse {:.2} ms, total validate {:.2} ms, \
-         total cold-builtin fuse {:.2} ms (cache speed-up {:.2}x); highest peak/in {:.1}",
+         total cold-builtin fuse {:.2} ms (cache speed-up {:.2}x); highest peak/in {:.1}; highest out/mods {:.2}",
         total_fuse.as_secs_f64() * 1e3,
         total_val.as_secs_f64() * 1e3,
         total_cold.as_secs_f64() * 1e3,
         total_cold.as_secs_f64() / total_fuse.as_secs_f64(),
-        worst_peak
+        worst_peak,
+        worst_size
     );
 }
