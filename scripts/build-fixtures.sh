@@ -111,8 +111,25 @@ compose res-import-export cells-lib=cells_lib.wasm \
                    cell-ops-reexport="$WORK/cell-ops-reexport.wasm" cells-driver=cells-driver.wasm
 compose res-streams sink-lib=sink_lib.wasm sink-driver=sink-driver.wasm
 
+# The debug-info benchmark input (meld-bench's largest fixture): the variants
+# composition built with DWARF kept (guests' `debuginfo` profile).
+(cd "$GUESTS" && cargo build --profile debuginfo --locked --target "$TARGET" \
+    -p variants-lib -p variants-driver)
+DBG="$CARGO_TARGET_DIR/$TARGET/debuginfo"
+DEBUG_OUT="$ROOT/tests/fixtures/bench/debug"
+[ "$check" = 1 ] && DEBUG_OUT="$WORK/debug"
+mkdir -p "$DEBUG_OUT"
+wac compose "$GUESTS/compositions/variants.wac" \
+    --dep "meld-test:variants-lib=$DBG/variants_lib.wasm" \
+    --dep "meld-test:variants-driver=$DBG/variants-driver.wasm" -o "$DEBUG_OUT/variants.wasm"
+echo "  bench/debug/variants.wasm  $(wc -c <"$DEBUG_OUT/variants.wasm") bytes"
+
 if [ "$check" = 1 ]; then
     status=0
+    if ! cmp -s "$DEBUG_OUT/variants.wasm" "$ROOT/tests/fixtures/bench/debug/variants.wasm"; then
+        echo "DIFFERS: tests/fixtures/bench/debug/variants.wasm" >&2
+        status=1
+    fi
     for f in "$OUT"/*.wasm; do
         name="$(basename "$f")"
         if ! cmp -s "$f" "$FIXTURES/$name"; then

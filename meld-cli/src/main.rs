@@ -181,6 +181,7 @@ fn fuse(args: FuseArgs) -> Result<()> {
             "functions:           {} ({} unreachable removed)",
             s.functions, s.removed_functions
         );
+        eprintln!("bulk list copies:    {}", s.bulk_copies);
         eprintln!("memories:            {}", s.memories);
         eprintln!("host imports:        {}", s.host_imports);
         eprintln!("exports:             {}", s.exports);

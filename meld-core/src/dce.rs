@@ -36,6 +36,13 @@ fn refs_in_ops(mut ops: wasmparser::OperatorsReader<'_>, out: &mut Vec<u32>) -> 
 
 /// Drop unreachable defined functions from `wasm`.
 pub fn eliminate(wasm: &[u8]) -> Result<Dce> {
+    eliminate_with(wasm, None)
+}
+
+/// [`eliminate`], given (when the caller already knows them) the functions
+/// each defined function's body names, in code-section order: the bodies are
+/// then not scanned for call edges.
+pub fn eliminate_with(wasm: &[u8], calls: Option<&[Vec<u32>]>) -> Result<Dce> {
     // Pass 1: roots and call edges.
     let mut imported = 0u32;
     let mut roots: Vec<u32> = Vec::new();
@@ -82,13 +89,26 @@ pub fn eliminate(wasm: &[u8]) -> Result<Dce> {
                     }
                 }
             }
-            Payload::CodeSectionEntry(body) => {
-                let mut out = Vec::new();
-                refs_in_ops(body.get_operators_reader().map_err(perr)?, &mut out)?;
-                edges.push(out);
-            }
+            Payload::CodeSectionEntry(body) => match calls {
+                Some(_) => edges.push(Vec::new()),
+                None => {
+                    let mut out = Vec::new();
+                    refs_in_ops(body.get_operators_reader().map_err(perr)?, &mut out)?;
+                    edges.push(out);
+                }
+            },
             _ => {}
         }
+    }
+    if let Some(calls) = calls {
+        if calls.len() != edges.len() {
+            return Err(crate::Error::Internal(format!(
+                "{} call lists for {} function bodies",
+                calls.len(),
+                edges.len()
+            )));
+        }
+        edges = calls.to_vec();
     }
     let total = imported + edges.len() as u32;
     let mut live = vec![false; total as usize];
@@ -148,7 +168,7 @@ pub fn eliminate(wasm: &[u8]) -> Result<Dce> {
             Payload::CodeSectionStart { .. } => {}
             Payload::CodeSectionEntry(body) => {
                 if live[code_no as usize] {
-                    reenc(remap.parse_function_body(&mut code, body.clone()))?;
+                    patch_calls(wasm, body, &map, &mut code)?;
                 }
                 code_no += 1;
                 if code_no == func_no {
@@ -168,4 +188,39 @@ pub fn eliminate(wasm: &[u8]) -> Result<Dce> {
         map,
         removed,
     })
+}
+
+/// Copy a function body, rewriting only the function indices of `call`,
+/// `return_call` and `ref.func` (the only places a body names a function);
+/// every other byte is copied as it is.
+fn patch_calls(
+    wasm: &[u8],
+    body: &wasmparser::FunctionBody<'_>,
+    map: &[Option<u32>],
+    code: &mut CodeSection,
+) -> Result<()> {
+    use wasm_encoder::Encode;
+    let range = body.range();
+    let mut out = Vec::with_capacity(range.len() + 8);
+    let mut last = range.start;
+    let mut ops = body.get_operators_reader().map_err(perr)?;
+    while !ops.eof() {
+        let at = ops.original_position();
+        let (Operator::Call { function_index: f }
+        | Operator::ReturnCall { function_index: f }
+        | Operator::RefFunc { function_index: f }) = ops.read().map_err(perr)?
+        else {
+            continue;
+        };
+        // All three are one opcode byte followed by the index.
+        let new = map.get(f as usize).copied().flatten().ok_or_else(|| {
+            crate::Error::Internal(format!("live code names removed function {f}"))
+        })?;
+        out.extend_from_slice(&wasm[last..=at]);
+        new.encode(&mut out);
+        last = ops.original_position();
+    }
+    out.extend_from_slice(&wasm[last..range.end]);
+    code.raw(&out);
+    Ok(())
 }

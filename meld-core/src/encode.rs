@@ -90,10 +90,18 @@ pub fn encode(
     module.section(&names);
 
     let bytes = module.finish();
-    check(&bytes)?;
 
-    // Drop dead functions, then renumber the record to match.
-    let dce = crate::dce::eliminate(&bytes)?;
+    // Drop dead functions, then renumber the record to match. The module is
+    // validated once, after this pass (validation is the costliest step of
+    // encoding); should the pass fail, the module it was given is validated
+    // instead, so an invalid merge is still reported (and dumped) as such.
+    let dce = match crate::dce::eliminate_with(&bytes, Some(&m.calls)) {
+        Ok(dce) => dce,
+        Err(e) => {
+            check(&bytes)?;
+            return Err(e);
+        }
+    };
     let new = |i: u32| {
         dce.map[i as usize].ok_or_else(|| {
             Error::Internal(format!("function {i} named by the ABI record was removed"))

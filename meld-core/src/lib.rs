@@ -5,10 +5,12 @@
 
 pub mod abi;
 pub mod builtins;
+pub mod bulk_copy;
 pub mod compose;
 pub mod dce;
 pub mod encode;
 mod error;
+mod fastcode;
 mod funcmap;
 pub mod graph;
 pub mod inspect;
@@ -83,6 +85,8 @@ pub struct Stats {
     pub functions: u32,
     /// Unreachable functions dropped.
     pub removed_functions: u32,
+    /// Adapter list loops replaced by one `memory.copy` (`bulk_copy`).
+    pub bulk_copies: usize,
     pub memories: u32,
     pub host_imports: usize,
     pub exports: usize,
@@ -163,6 +167,7 @@ pub fn fuse(inputs: &[&[u8]], opts: &FuseOptions) -> Result<Fused> {
             .count(),
         functions: merged.counts.funcs - encoded.removed_functions,
         removed_functions: encoded.removed_functions,
+        bulk_copies: merged.bulk_copies,
         memories: merged.counts.memories,
         host_imports: graph.host_funcs.len(),
         exports: record.exports.len(),

@@ -71,6 +71,12 @@ pub struct Merged {
     pub func_names: Vec<(u32, String)>,
     pub maps: Vec<NodeMaps>,
     pub counts: Counts,
+    /// Adapter list loops replaced by `memory.copy` ([`crate::bulk_copy`]).
+    pub bulk_copies: usize,
+    /// Per defined function, in code-section order: the fused indices of the
+    /// functions its body names (`call`, `return_call`, `ref.func`), for the
+    /// dead-code pass ([`crate::dce`]).
+    pub calls: Vec<Vec<u32>>,
 }
 
 /// How many items of each kind the merged module defines.
@@ -157,6 +163,7 @@ fn start_chain(m: &mut Merged, starts: &[u32]) -> u32 {
     for s in starts {
         f.instructions().call(*s);
     }
+    m.calls.push(starts.to_vec());
     f.instructions().end();
     m.code.function(&f);
     let idx = m.counts.funcs;
@@ -205,6 +212,43 @@ impl Reencode for Remap<'_> {
     }
 }
 
+/// [`Remap`] that also records every function index it maps: inside a
+/// function body these are exactly the functions the body names.
+struct Tracked<'a> {
+    inner: Remap<'a>,
+    calls: Vec<u32>,
+}
+
+impl Reencode for Tracked<'_> {
+    type Error = std::convert::Infallible;
+    fn function_index(&mut self, i: u32) -> Result<u32, RError> {
+        let f = self.inner.function_index(i)?;
+        self.calls.push(f);
+        Ok(f)
+    }
+    fn table_index(&mut self, i: u32) -> Result<u32, RError> {
+        self.inner.table_index(i)
+    }
+    fn memory_index(&mut self, i: u32) -> Result<u32, RError> {
+        self.inner.memory_index(i)
+    }
+    fn global_index(&mut self, i: u32) -> Result<u32, RError> {
+        self.inner.global_index(i)
+    }
+    fn tag_index(&mut self, i: u32) -> Result<u32, RError> {
+        self.inner.tag_index(i)
+    }
+    fn type_index(&mut self, i: u32) -> Result<u32, RError> {
+        self.inner.type_index(i)
+    }
+    fn data_index(&mut self, i: u32) -> Result<u32, RError> {
+        self.inner.data_index(i)
+    }
+    fn element_index(&mut self, i: u32) -> Result<u32, RError> {
+        self.inner.element_index(i)
+    }
+}
+
 fn reenc<T>(r: Result<T, RError>) -> Result<T> {
     r.map_err(|e| Error::Invalid(format!("cannot re-encode: {e}")))
 }
@@ -224,6 +268,9 @@ fn merge_node(
     let mut import_no = 0usize;
     let mut local_names: Vec<(u32, String)> = Vec::new();
     let mut defined_funcs = Vec::new();
+    // FACT's list loops become `memory.copy` (adapter modules only: the
+    // rewrite relies on the checks FACT emits before each loop).
+    let adapter = matches!(node.kind, crate::graph::NodeKind::Adapter { .. });
     for payload in Parser::new(0).parse_all(&node.wasm) {
         match payload.map_err(parse_err)? {
             Payload::TypeSection(reader) => {
@@ -356,7 +403,22 @@ fn merge_node(
                 }
             }
             Payload::CodeSectionEntry(body) => {
-                reenc(Remap { maps }.parse_function_body(&mut m.code, body))?;
+                let mut r = Tracked {
+                    inner: Remap { maps },
+                    calls: Vec::new(),
+                };
+                if adapter {
+                    m.bulk_copies +=
+                        reenc(crate::bulk_copy::reencode_body(&mut r, &mut m.code, body))?;
+                } else {
+                    reenc(crate::fastcode::reencode_body(
+                        &mut r,
+                        &node.wasm,
+                        body,
+                        &mut m.code,
+                    ))?;
+                }
+                m.calls.push(r.calls);
             }
             Payload::DataSection(reader) => {
                 for d in reader {

@@ -1,10 +1,73 @@
-//! Benchmark: fuse time and output size per fixture, next to wasmparser
-//! validation of the same input (the floor for one pass over the bytes).
+//! Benchmark: fuse time, peak memory and output size per fixture, next to
+//! wasmparser validation of the same input (the floor for one pass over the
+//! bytes).
 //!
 //! `cargo run --release -p meld-cli --bin meld-bench [-- ITERATIONS]`
+//!
+//! Peak memory is measured by this binary's global allocator: the highest
+//! number of live heap bytes during one (warm-cache) fusion, above what was
+//! live before it started. `out/mods` is the fused module's size over the
+//! summed size of every core module it is made of (the composition's modules
+//! as instantiated, FACT adapters, builtins): at most 1 means nothing was
+//! added beyond them.
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+
+/// The system allocator, counting live bytes and their high-water mark.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+fn grew(by: usize) {
+    let now = LIVE.fetch_add(by, Ordering::Relaxed) + by;
+    PEAK.fetch_max(now, Ordering::Relaxed);
+}
+
+// SAFETY: every call is forwarded to `System` unchanged; only counters are
+// updated on the side.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            grew(layout.size());
+        }
+        p
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if !p.is_null() {
+            grew(layout.size());
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+            grew(new_size);
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+/// Peak heap bytes `f` holds at once, above what was live when it started.
+fn peak_bytes<F: FnOnce()>(f: F) -> usize {
+    let base = LIVE.load(Ordering::Relaxed);
+    PEAK.store(base, Ordering::Relaxed);
+    f();
+    PEAK.load(Ordering::Relaxed) - base
+}
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -53,6 +116,16 @@ fn main() {
         let name = format!("rust/{}", p.file_stem().unwrap().to_string_lossy());
         inputs.push((name, vec![std::fs::read(&p).unwrap()]));
     }
+    // Unstripped real-toolchain builds (DWARF kept): the largest inputs.
+    let mut debug: Vec<_> = std::fs::read_dir(root.join("bench").join("debug"))
+        .map(|d| d.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    debug.retain(|p: &std::path::PathBuf| p.extension().is_some_and(|e| e == "wasm"));
+    debug.sort();
+    for p in debug {
+        let name = format!("debug/{}", p.file_stem().unwrap().to_string_lossy());
+        inputs.push((name, vec![std::fs::read(&p).unwrap()]));
+    }
     let link: Vec<Vec<u8>> = ["app.wat", "lib.wat"]
         .iter()
         .map(|f| wat::parse_file(root.join("link").join(f)).unwrap())
@@ -60,9 +133,21 @@ fn main() {
     inputs.push(("link(app+lib)".into(), link));
 
     println!(
-        "{:<36} {:>9} {:>9} {:>11} {:>11} {:>7} {:>11} {:>7}",
-        "fixture", "in B", "out B", "fuse µs", "validate µs", "ratio", "cold µs", "cold/warm"
+        "{:<36} {:>9} {:>9} {:>11} {:>11} {:>7} {:>11} {:>7} {:>10} {:>7} {:>9}",
+        "fixture",
+        "in B",
+        "out B",
+        "fuse µs",
+        "validate µs",
+        "ratio",
+        "cold µs",
+        "cold/warm",
+        "peak B",
+        "peak/in",
+        "out/mods"
     );
+    let mut worst_size: f64 = 0.0;
+    let mut worst_peak: f64 = 0.0;
     let (mut total_fuse, mut total_val, mut total_cold) =
         (Duration::ZERO, Duration::ZERO, Duration::ZERO);
     let mut n = 0;
@@ -91,9 +176,24 @@ fn main() {
                 v.validate_all(b).unwrap();
             }
         });
+        let peak = peak_bytes(|| {
+            meld_core::fuse(&refs, &Default::default()).unwrap();
+        });
         let in_len: usize = refs.iter().map(|b| b.len()).sum();
+        worst_peak = worst_peak.max(peak as f64 / in_len as f64);
+        // Size budget: every core module the fused one is made of (the
+        // composition's modules, FACT adapters, builtins), as instantiated.
+        let size_ratio = if refs.len() == 1 {
+            let graph = meld_core::translate::translate(refs[0]).unwrap();
+            let modules: usize = graph.nodes.iter().map(|n| n.wasm.len()).sum();
+            let r = fused.wasm.len() as f64 / modules as f64;
+            worst_size = worst_size.max(r);
+            format!("{r:.2}")
+        } else {
+            "-".into()
+        };
         println!(
-            "{:<36} {:>9} {:>9} {:>11.1} {:>11.1} {:>7.1} {:>11.1} {:>7.2}",
+            "{:<36} {:>9} {:>9} {:>11.1} {:>11.1} {:>7.1} {:>11.1} {:>7.2} {:>10} {:>7.1} {:>9}",
             name,
             in_len,
             fused.wasm.len(),
@@ -101,7 +201,10 @@ fn main() {
             validate.as_secs_f64() * 1e6,
             fuse.as_secs_f64() / validate.as_secs_f64(),
             cold.as_secs_f64() * 1e6,
-            cold.as_secs_f64() / fuse.as_secs_f64()
+            cold.as_secs_f64() / fuse.as_secs_f64(),
+            peak,
+            peak as f64 / in_len as f64,
+            size_ratio
         );
         total_cold += cold;
         total_fuse += fuse;
@@ -110,10 +213,12 @@ fn main() {
     }
     println!(
         "{n} fixtures, {iters} iterations each (median); total fuse {:.2} ms, total validate {:.2} ms, \
-         total cold-builtin fuse {:.2} ms (cache speed-up {:.2}x)",
+         total cold-builtin fuse {:.2} ms (cache speed-up {:.2}x); highest peak/in {:.1}; highest out/mods {:.2}",
         total_fuse.as_secs_f64() * 1e3,
         total_val.as_secs_f64() * 1e3,
         total_cold.as_secs_f64() * 1e3,
-        total_cold.as_secs_f64() / total_fuse.as_secs_f64()
+        total_cold.as_secs_f64() / total_fuse.as_secs_f64(),
+        worst_peak,
+        worst_size
     );
 }

@@ -358,12 +358,31 @@ const INFLATE: &str = r#"
 /// `utf8_to_utf8`: validate the whole source, then copy `len` bytes.
 const COPY_UTF8: &str = r#"
   (func (export "transcode") (param $src i32) (param $len i32) (param $dst i32)
-    (local $i i32) (local $n i32)
+    (local $i i32) (local $n i32) (local $p i32)
     (call $in_from (local.get $src) (i64.extend_i32_u (local.get $len)))
     (call $in_to (local.get $dst) (i64.extend_i32_u (local.get $len)))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $i) (local.get $len)))
+        ;; fast path: runs of 32 ASCII bytes, then 8
+        (block $short
+          (loop $run
+            (br_if $short (i32.lt_u (i32.sub (local.get $len) (local.get $i)) (i32.const 32)))
+            (local.set $p (i32.add (local.get $src) (local.get $i)))
+            (br_if $short (i64.ne (i64.const 0)
+              (i64.and (i64.or (i64.or (i64.load 0 (local.get $p)) (i64.load 0 offset=8 (local.get $p)))
+                               (i64.or (i64.load 0 offset=16 (local.get $p)) (i64.load 0 offset=24 (local.get $p))))
+                       (i64.const 0x8080808080808080))))
+            (local.set $i (i32.add (local.get $i) (i32.const 32)))
+            (br $run)))
+        (br_if $done (i32.ge_u (local.get $i) (local.get $len)))
+        (if (i32.ge_u (i32.sub (local.get $len) (local.get $i)) (i32.const 8))
+          (then
+            (if (i64.eqz (i64.and (i64.load 0 (i32.add (local.get $src) (local.get $i)))
+                                  (i64.const 0x8080808080808080)))
+              (then
+                (local.set $i (i32.add (local.get $i) (i32.const 8)))
+                (br $next)))))
         (call $dec8 (i32.add (local.get $src) (local.get $i))
                     (i32.sub (local.get $len) (local.get $i)))
         (local.set $n)
@@ -561,7 +580,7 @@ const UTF16_TO_UTF8: &str = r#"
   (func (export "transcode") (param $src i32) (param $src_len i32)
                              (param $dst i32) (param $dst_len i32)
                              (param $first_pass i32) (result i32 i32)
-    (local $i i32) (local $o i32) (local $n i32) (local $cp i32) (local $need i32)
+    (local $i i32) (local $o i32) (local $n i32) (local $cp i32) (local $need i32) (local $x i64)
     (call $align2 (local.get $src))
     (call $in_from (local.get $src)
       (i64.shl (i64.extend_i32_u (local.get $src_len)) (i64.const 1)))
@@ -569,6 +588,23 @@ const UTF16_TO_UTF8: &str = r#"
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $i) (local.get $src_len)))
+        ;; fast path: 4 ASCII units narrowed to 4 bytes, if they fit
+        (if (i32.and (i32.ge_u (i32.sub (local.get $src_len) (local.get $i)) (i32.const 4))
+                     (i32.ge_u (i32.sub (local.get $dst_len) (local.get $o)) (i32.const 4)))
+          (then
+            (local.set $x (i64.load 0 (i32.add (local.get $src) (i32.shl (local.get $i) (i32.const 1)))))
+            (if (i64.eqz (i64.and (local.get $x) (i64.const 0xff80ff80ff80ff80)))
+              (then
+                (i32.store 1 (i32.add (local.get $dst) (local.get $o))
+                  (i32.wrap_i64
+                    (i64.or
+                      (i64.or (i64.and (local.get $x) (i64.const 0xff))
+                              (i64.and (i64.shr_u (local.get $x) (i64.const 8)) (i64.const 0xff00)))
+                      (i64.or (i64.and (i64.shr_u (local.get $x) (i64.const 16)) (i64.const 0xff0000))
+                              (i64.and (i64.shr_u (local.get $x) (i64.const 24)) (i64.const 0xff000000))))))
+                (local.set $i (i32.add (local.get $i) (i32.const 4)))
+                (local.set $o (i32.add (local.get $o) (i32.const 4)))
+                (br $next)))))
         (call $dec16 (i32.add (local.get $src) (i32.shl (local.get $i) (i32.const 1)))
                      (i32.sub (local.get $src_len) (local.get $i)))
         (local.set $n)
@@ -669,13 +705,29 @@ const UTF8_TO_LATIN1: &str = r#"
 /// always has room. Returns units written.
 const UTF8_TO_UTF16: &str = r#"
   (func (export "transcode") (param $src i32) (param $len i32) (param $dst i32) (result i32)
-    (local $i i32) (local $o i32) (local $n i32) (local $cp i32)
+    (local $i i32) (local $o i32) (local $n i32) (local $cp i32) (local $x i64)
     (call $align2 (local.get $dst))
     (call $in_from (local.get $src) (i64.extend_i32_u (local.get $len)))
     (call $in_to (local.get $dst) (i64.shl (i64.extend_i32_u (local.get $len)) (i64.const 1)))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $i) (local.get $len)))
+        ;; fast path: 4 ASCII bytes widened to 4 units (o <= i, so the 8
+        ;; bytes written lie inside the checked 2 * len)
+        (if (i32.ge_u (i32.sub (local.get $len) (local.get $i)) (i32.const 4))
+          (then
+            (local.set $x (i64.load32_u 0 (i32.add (local.get $src) (local.get $i))))
+            (if (i64.eqz (i64.and (local.get $x) (i64.const 0x80808080)))
+              (then
+                (i64.store 1 (i32.add (local.get $dst) (i32.shl (local.get $o) (i32.const 1)))
+                  (i64.or
+                    (i64.or (i64.and (local.get $x) (i64.const 0xff))
+                            (i64.and (i64.shl (local.get $x) (i64.const 8)) (i64.const 0xff0000)))
+                    (i64.or (i64.and (i64.shl (local.get $x) (i64.const 16)) (i64.const 0xff00000000))
+                            (i64.and (i64.shl (local.get $x) (i64.const 24)) (i64.const 0xff000000000000)))))
+                (local.set $i (i32.add (local.get $i) (i32.const 4)))
+                (local.set $o (i32.add (local.get $o) (i32.const 4)))
+                (br $next)))))
         (call $dec8 (i32.add (local.get $src) (local.get $i))
                     (i32.sub (local.get $len) (local.get $i)))
         (local.set $n)

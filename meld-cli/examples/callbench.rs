@@ -1,0 +1,275 @@
+//! Benchmark: cost of one cross-component call, composed vs fused.
+//!
+//! ```sh
+//! cargo run --release -p meld-cli --example callbench [-- [TARGET_MS] [FILTER]]
+//! ```
+//!
+//! Every `tests/fixtures/bench/*.wat` composition exports `run: func(n: u32)
+//! -> u32`, which makes `n` cross-component calls in a loop (see the README
+//! there). Each is run four ways:
+//!
+//! - `composed`: the composition on wasmtime's component API (wasmtime's own
+//!   FACT adapters, compiled by cranelift);
+//! - `wrapped`: `meld fuse --component` output on wasmtime's component API;
+//! - `core`: `meld fuse` output (a core module) on wasmtime's core API;
+//! - `wasmi`: the same core module on wasmi (an interpreter).
+//!
+//! For each, `run(n)` is timed with `n` chosen so one sample takes about
+//! TARGET_MS (default 20 ms); the table shows the median of 7 samples divided
+//! by `n` (ns per cross-component call, the driver's loop included), and the
+//! speed-up of the fused forms over the composition on wasmtime. Before
+//! timing, `run(N)` is checked against the fixture's `;; checksum:` line on
+//! every engine. A composition meld refuses shows `unsupported` in the fused
+//! columns (and why, below the table); the others are still measured.
+//!
+//! This is an example target (not `[[bench]]`) so that `cargo test` compiles
+//! it with the same dependency features as the tests; it is never run by them.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+const SAMPLES: usize = 7;
+
+/// A way to call `run(n)` on one engine.
+type Runner = Box<dyn FnMut(u32) -> Result<u32, String>>;
+
+fn component_engine() -> wasmtime::Engine {
+    let mut config = wasmtime::Config::new();
+    config.wasm_component_model(true);
+    config.wasm_multi_memory(true);
+    wasmtime::Engine::new(&config).expect("component engine")
+}
+
+fn core_engine() -> wasmtime::Engine {
+    let mut config = wasmtime::Config::new();
+    config.wasm_multi_memory(true);
+    wasmtime::Engine::new(&config).expect("core engine")
+}
+
+fn wasmi_engine() -> wasmi::Engine {
+    let mut config = wasmi::Config::default();
+    config.wasm_multi_memory(true);
+    wasmi::Engine::new(&config)
+}
+
+fn component_runner(engine: &wasmtime::Engine, bytes: &[u8]) -> Result<Runner, String> {
+    use wasmtime::component::{Component, Linker};
+    let component = Component::new(engine, bytes).map_err(|e| format!("compile: {e:#}"))?;
+    let mut store = wasmtime::Store::new(engine, ());
+    let instance = Linker::<()>::new(engine)
+        .instantiate(&mut store, &component)
+        .map_err(|e| format!("instantiate: {e:#}"))?;
+    let run = instance
+        .get_typed_func::<(u32,), (u32,)>(&mut store, "run")
+        .map_err(|e| format!("export `run`: {e:#}"))?;
+    Ok(Box::new(move |n| {
+        let (v,) = run
+            .call(&mut store, (n,))
+            .map_err(|e| format!("trap: {e:#}"))?;
+        Ok(v)
+    }))
+}
+
+fn core_runner(engine: &wasmtime::Engine, bytes: &[u8]) -> Result<Runner, String> {
+    let module = wasmtime::Module::new(engine, bytes).map_err(|e| format!("compile: {e:#}"))?;
+    let mut store = wasmtime::Store::new(engine, ());
+    let instance = wasmtime::Instance::new(&mut store, &module, &[])
+        .map_err(|e| format!("instantiate: {e:#}"))?;
+    let run = instance
+        .get_typed_func::<u32, u32>(&mut store, "run")
+        .map_err(|e| format!("export `run`: {e:#}"))?;
+    Ok(Box::new(move |n| {
+        run.call(&mut store, n).map_err(|e| format!("trap: {e:#}"))
+    }))
+}
+
+fn wasmi_runner(engine: &wasmi::Engine, bytes: &[u8]) -> Result<Runner, String> {
+    let module = wasmi::Module::new(engine, bytes).map_err(|e| format!("compile: {e}"))?;
+    let mut store = wasmi::Store::new(engine, ());
+    let instance = wasmi::Linker::<()>::new(engine)
+        .instantiate_and_start(&mut store, &module)
+        .map_err(|e| format!("instantiate: {e}"))?;
+    let run = instance
+        .get_typed_func::<u32, u32>(&store, "run")
+        .map_err(|e| format!("export `run`: {e}"))?;
+    Ok(Box::new(move |n| {
+        run.call(&mut store, n).map_err(|e| format!("trap: {e}"))
+    }))
+}
+
+/// `;; checksum: run(N) = V` from the fixture header.
+fn checksum(path: &Path) -> (u32, u32) {
+    let text = std::fs::read_to_string(path).unwrap();
+    for line in text.lines() {
+        if let Some(rest) = line.trim().strip_prefix(";; checksum: run(") {
+            let (n, v) = rest.split_once(") = ").expect("`run(N) = V`");
+            return (n.trim().parse().unwrap(), v.trim().parse().unwrap());
+        }
+    }
+    panic!("{}: no `;; checksum: run(N) = V` line", path.display());
+}
+
+/// Median ns per call of `run(n)`, with `n` grown until one sample takes
+/// about `target`.
+fn measure(run: &mut Runner, target: Duration) -> Result<f64, String> {
+    let mut n = 1u32;
+    loop {
+        let t = Instant::now();
+        run(n)?;
+        let e = t.elapsed();
+        if e >= target / 4 || n >= 1 << 26 {
+            let scale = target.as_secs_f64() / e.as_secs_f64().max(1e-9);
+            n = ((n as f64 * scale).ceil() as u32).clamp(1, 1 << 28);
+            break;
+        }
+        n *= 4;
+    }
+    let mut samples: Vec<f64> = (0..SAMPLES)
+        .map(|_| {
+            let t = Instant::now();
+            run(n).map(|_| t.elapsed().as_secs_f64() * 1e9 / n as f64)
+        })
+        .collect::<Result<_, _>>()?;
+    samples.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    Ok(samples[SAMPLES / 2])
+}
+
+enum Cell {
+    Ns(f64),
+    Unsupported,
+    Failed,
+}
+
+impl Cell {
+    fn show(&self) -> String {
+        match self {
+            Cell::Ns(ns) if *ns >= 10_000.0 => format!("{:.0}", ns),
+            Cell::Ns(ns) => format!("{:.1}", ns),
+            Cell::Unsupported => "unsupported".into(),
+            Cell::Failed => "FAILED".into(),
+        }
+    }
+    fn ns(&self) -> Option<f64> {
+        match self {
+            Cell::Ns(ns) => Some(*ns),
+            _ => None,
+        }
+    }
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let target = Duration::from_millis(args.next().and_then(|s| s.parse().ok()).unwrap_or(20));
+    let filter = args.next();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/bench");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/fixtures/bench exists")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "wat"))
+        .filter(|p| {
+            filter
+                .as_deref()
+                .is_none_or(|f| p.to_string_lossy().contains(f))
+        })
+        .collect();
+    paths.sort();
+
+    let comp = component_engine();
+    let core = core_engine();
+    let wi = wasmi_engine();
+    let mut notes: Vec<String> = Vec::new();
+    let mut failed = false;
+
+    println!(
+        "{:<28} {:>12} {:>12} {:>12} {:>12} {:>9} {:>9}",
+        "ns per call", "composed", "wrapped", "core", "wasmi", "comp/wrap", "comp/core"
+    );
+    for path in &paths {
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let bytes = wat::parse_file(path).expect("fixture assembles");
+        let (check_n, check_v) = checksum(path);
+        let fused = meld_core::fuse(&[&bytes], &Default::default());
+        let wrapped = meld_core::fuse(&[&bytes], &meld_core::FuseOptions::wrapped());
+        let mut cells = Vec::new();
+        for (column, runner) in [
+            ("composed", component_runner(&comp, &bytes).map(Some)),
+            (
+                "wrapped",
+                match &wrapped {
+                    Ok(f) => component_runner(&comp, &f.wasm).map(Some),
+                    Err(e) => {
+                        notes.push(format!("{name}: meld refuses it: {e}"));
+                        Ok(None)
+                    }
+                },
+            ),
+            (
+                "core",
+                match &fused {
+                    Ok(f) => core_runner(&core, &f.wasm).map(Some),
+                    Err(_) => Ok(None),
+                },
+            ),
+            (
+                "wasmi",
+                match &fused {
+                    Ok(f) => wasmi_runner(&wi, &f.wasm).map(Some),
+                    Err(_) => Ok(None),
+                },
+            ),
+        ] {
+            let cell = match runner {
+                Ok(None) => Cell::Unsupported,
+                Err(e) => {
+                    notes.push(format!("{name} / {column}: {e}"));
+                    Cell::Failed
+                }
+                Ok(Some(mut run)) => match run(check_n) {
+                    Ok(v) if v == check_v => match measure(&mut run, target) {
+                        Ok(ns) => Cell::Ns(ns),
+                        Err(e) => {
+                            notes.push(format!("{name} / {column}: {e}"));
+                            Cell::Failed
+                        }
+                    },
+                    Ok(v) => {
+                        notes.push(format!(
+                            "{name} / {column}: run({check_n}) = {v}, want {check_v}"
+                        ));
+                        Cell::Failed
+                    }
+                    Err(e) => {
+                        notes.push(format!("{name} / {column}: {e}"));
+                        Cell::Failed
+                    }
+                },
+            };
+            failed |= matches!(cell, Cell::Failed);
+            cells.push(cell);
+        }
+        let ratio = |i: usize| match (cells[0].ns(), cells[i].ns()) {
+            (Some(a), Some(b)) => format!("{:.1}x", a / b),
+            _ => "-".into(),
+        };
+        println!(
+            "{:<28} {:>12} {:>12} {:>12} {:>12} {:>9} {:>9}",
+            name,
+            cells[0].show(),
+            cells[1].show(),
+            cells[2].show(),
+            cells[3].show(),
+            ratio(1),
+            ratio(2)
+        );
+    }
+    println!(
+        "median of {SAMPLES} samples of ~{} ms each; ratios > 1 mean the fused form is faster",
+        target.as_millis()
+    );
+    for n in &notes {
+        println!("note: {n}");
+    }
+    if failed {
+        std::process::exit(1);
+    }
+}
