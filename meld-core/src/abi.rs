@@ -172,4 +172,10 @@ impl AbiRecord {
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("the ABI record always serialises")
     }
+
+    /// The record as compact JSON (the embedded `meld:abi` section: same
+    /// content, no whitespace).
+    pub fn to_compact_json(&self) -> String {
+        serde_json::to_string(self).expect("the ABI record always serialises")
+    }
 }
