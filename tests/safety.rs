@@ -434,3 +434,101 @@ fn ls_wrap_2_host_imports_keep_their_components_memory() {
     }
     assert_eq!(lower_memories.len(), 2, "{lower_memories:?}");
 }
+
+#[test]
+fn ls_res_1_handle_misuse_traps() {
+    check_fused("resource_traps.wat");
+    check_fused("resource_two_definers.wat");
+    check_fused("resource_alias_import.wat");
+    check_fused("resource_borrow_relay.wat");
+}
+
+#[test]
+fn ls_res_2_handle_tables_live_in_a_private_memory() {
+    let fixtures: Vec<PathBuf> = all_wat_fixtures()
+        .into_iter()
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("resource_")
+        })
+        .collect();
+    assert!(fixtures.len() >= 10, "resource fixtures missing");
+    for p in fixtures {
+        let bytes = wat::parse_file(&p).unwrap();
+        let graph = meld_core::translate::translate(&bytes).unwrap();
+        let merged = meld_core::merge::merge(&graph).unwrap();
+        let rt: Vec<usize> = graph
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.label == "meld:resources")
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(rt.len(), 1, "{}: one resource runtime", p.display());
+        let table_mem = merged.maps[rt[0]].memories[0];
+        for (i, n) in graph.nodes.iter().enumerate() {
+            if matches!(n.kind, meld_core::graph::NodeKind::Component { .. }) {
+                assert!(
+                    !merged.maps[i].memories.contains(&table_mem),
+                    "{}: component node {} can reach the handle tables",
+                    p.display(),
+                    n.label
+                );
+            }
+        }
+        let report = meld_core::isolation::check(&bytes).unwrap();
+        assert!(
+            report.violations.is_empty(),
+            "{}: {:?}",
+            p.display(),
+            report.violations
+        );
+        let fused = meld_core::fuse(&[&bytes], &Default::default()).unwrap();
+        for payload in wasmparser::Parser::new(0).parse_all(&fused.wasm) {
+            if let Ok(wasmparser::Payload::ExportSection(r)) = payload {
+                for e in r.into_iter().flatten() {
+                    assert!(
+                        !(e.kind == wasmparser::ExternalKind::Memory && e.index == table_mem),
+                        "{}: the handle-table memory is exported as `{}`",
+                        p.display(),
+                        e.name
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn ls_res_3_destructors_run_once_per_owned_resource() {
+    check_fused("resource_lifecycle.wat");
+    check_fused("resource_borrow.wat");
+    check_fused("resource_reexport_chain.wat");
+}
+
+#[test]
+fn ls_res_4_opaque_rep_is_refused_across_the_host_boundary() {
+    let exported =
+        wat::parse_file(root().join("tests/fixtures/resources/exported_from_instance.wat"))
+            .unwrap();
+    let opts = meld_core::FuseOptions {
+        opaque_reps: vec!["r".into()],
+        ..Default::default()
+    };
+    let err = meld_core::fuse(&[&exported], &opts)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("crosses the host boundary"), "{err}");
+    let streams = std::fs::read(root().join("tests/fixtures/rust/res-streams.wasm")).unwrap();
+    let opts = meld_core::FuseOptions {
+        opaque_reps: vec!["wasi:io/streams@0.2.6.output-stream".into()],
+        ..Default::default()
+    };
+    let err = meld_core::fuse(&[&streams], &opts).unwrap_err().to_string();
+    assert!(
+        err.contains("no resource type of that name is defined inside"),
+        "{err}"
+    );
+}
