@@ -45,7 +45,7 @@ use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxView, WasiView};
 
 /// Fewer fixtures than this means something went missing: fail.
-const MIN_FIXTURES: usize = 12;
+const MIN_FIXTURES: usize = 19;
 
 /// Captured output is capped; a guest writing more traps (and fails the test).
 const PIPE_CAPACITY: usize = 1 << 20;
@@ -331,7 +331,8 @@ fn fuse_and_compare(
         }
     };
     if std::env::var_os("MELD_TEST_DUMP").is_some() {
-        let out = std::env::temp_dir().join(format!("meld-rust-{name}.wasm"));
+        let tag = label.replace(|c: char| !c.is_ascii_alphanumeric(), "-");
+        let out = std::env::temp_dir().join(format!("meld-rust-{name}-{tag}.wasm"));
         std::fs::write(&out, &fused.wasm).expect("dump fused component");
         eprintln!("{name}: fused component written to {}", out.display());
     }

@@ -119,7 +119,11 @@ pub fn encode(
         }
     }
     let mut bytes = dce.wasm;
-    append_custom(&mut bytes, abi::SECTION, record.to_compact_json().as_bytes());
+    append_custom(
+        &mut bytes,
+        abi::SECTION,
+        record.to_compact_json().as_bytes(),
+    );
     if let Some(ct) = component_type {
         append_custom(&mut bytes, crate::world::SECTION, ct);
     }

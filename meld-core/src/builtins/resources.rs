@@ -47,7 +47,9 @@
 //!                       rep:  u32
 //!                       aux:  u32 (own: lend count; borrow: scope; free: next free)
 //! scope (8 bytes)       borrows: u32 (live borrows created in the scope), log: u32 (log base)
-//! log entry (16 bytes)  kind (1 lent own, 2 host borrow, 3 dropped host borrow), a, b, scope
+//! log entry (16 bytes)  kind: 1 lent own (a = table, b = handle), 2 | res << 2 borrow of a
+//!                       handle kept outside the tables (a = instance, b = handle), 3 ended;
+//!                       then the scope
 //! ```
 //!
 //! Handles of resources the *host* defines (e.g. WASI streams) are not kept in
@@ -251,8 +253,8 @@ pub const RUNTIME_WAT: &str = r#"(module
     (local.set $s (call $live (local.get $hd) (local.get $h) (local.get $key)))
     (if (i32.ne (i32.load (local.get $s)) (i32.const 1)) (then unreachable))
     (if (i32.load offset=12 (local.get $s)) (then unreachable))
-    (call $free (local.get $hd) (local.get $s) (local.get $h))
-    (i32.load offset=8 (local.get $s)))
+    (i32.load offset=8 (local.get $s))
+    (call $free (local.get $hd) (local.get $s) (local.get $h)))
 
   ;; Lift a borrow: lend an own (undone at scope exit) or pass a borrow's rep.
   (func (export "lift_borrow") (param $t i32) (param $key i32) (param $h i32) (result i32)
@@ -273,15 +275,19 @@ pub const RUNTIME_WAT: &str = r#"(module
     (call $add_borrow (local.get $scope) (i32.const 1))
     (call $insert (local.get $t) (i32.const 2) (local.get $key) (local.get $rep) (local.get $scope)))
 
-  ;; A host handle `h` lent to instance `t` for the current scope.
-  (func (export "host_borrow") (param $t i32) (param $h i32)
+  ;; A handle `h` of resource `res` kept outside the tables (host, exported
+  ;; or opaque) lent to instance `t` for the current scope. The log entry's
+  ;; kind word is 2 | res << 2.
+  (func (export "host_borrow") (param $t i32) (param $res i32) (param $h i32)
     (drop (call $scope))
     (call $add_borrow (i32.sub (global.get $depth) (i32.const 1)) (i32.const 1))
-    (call $log_push (i32.const 2) (local.get $t) (local.get $h)))
+    (call $log_push (i32.or (i32.const 2) (i32.shl (local.get $res) (i32.const 2)))
+                    (local.get $t) (local.get $h)))
 
-  ;; Instance `t` drops host handle `h`: returns 1 (and ends the borrow) if
-  ;; it is a host borrow, 0 if the host must drop it.
-  (func (export "host_drop") (param $t i32) (param $h i32) (result i32)
+  ;; Instance `t` drops handle `h` of resource `res` (kept outside the
+  ;; tables): returns 1 (and ends the borrow) if it is a borrow lent to `t`,
+  ;; 0 if it is an own the embedder (or the destructor) must drop.
+  (func (export "host_drop") (param $t i32) (param $res i32) (param $h i32) (result i32)
     (local $i i32) (local $p i32)
     (local.set $i (global.get $ltop))
     (block $done
@@ -289,10 +295,11 @@ pub const RUNTIME_WAT: &str = r#"(module
         (br_if $done (i32.eqz (local.get $i)))
         (local.set $i (i32.sub (local.get $i) (i32.const 1)))
         (local.set $p (i32.add (global.get $log) (i32.shl (local.get $i) (i32.const 4))))
-        (br_if $next (i32.ne (i32.load (local.get $p)) (i32.const 2)))
+        (br_if $next (i32.ne (i32.load (local.get $p))
+                             (i32.or (i32.const 2) (i32.shl (local.get $res) (i32.const 2)))))
         (br_if $next (i32.ne (i32.load offset=4 (local.get $p)) (local.get $t)))
         (br_if $next (i32.ne (i32.load offset=8 (local.get $p)) (local.get $h)))
-        (i32.store (local.get $p) (i32.const 3))
+        (i32.store (local.get $p) (i32.const 3)) ;; ended
         (call $add_borrow (i32.load offset=12 (local.get $p)) (i32.const -1))
         (return (i32.const 1))))
     (i32.const 0))
@@ -331,32 +338,19 @@ pub const RUNTIME_WAT: &str = r#"(module
     (global.set $ltop (i32.load offset=4 (local.get $sc)))
     (global.set $depth (i32.sub (global.get $depth) (i32.const 1)))))"#;
 
-/// Shim for `resource.new` of type `key` in instance `table`.
-pub fn new_shim(table: u32, key: u32, mode: Mode) -> String {
+/// Shim for `resource.new` (`op` = `"new"`) or `resource.rep` (`"rep"`) of
+/// type table `key` in instance `table`: the runtime's `op` with both baked
+/// in, or the identity for an opaque type (the handle is the rep).
+pub fn new_or_rep_shim(op: &str, table: u32, key: u32, mode: Mode) -> String {
     match mode {
         Mode::Opaque => {
             r#"(module (func (export "f") (param i32) (result i32) (local.get 0)))"#.into()
         }
         _ => format!(
             r#"(module
-  (import "rt" "new" (func $new (param i32 i32 i32) (result i32)))
+  (import "rt" "{op}" (func $op (param i32 i32 i32) (result i32)))
   (func (export "f") (param i32) (result i32)
-    (call $new (i32.const {table}) (i32.const {key}) (local.get 0))))"#
-        ),
-    }
-}
-
-/// Shim for `resource.rep` of type `key` in instance `table`.
-pub fn rep_shim(table: u32, key: u32, mode: Mode) -> String {
-    match mode {
-        Mode::Opaque => {
-            r#"(module (func (export "f") (param i32) (result i32) (local.get 0)))"#.into()
-        }
-        _ => format!(
-            r#"(module
-  (import "rt" "rep" (func $rep (param i32 i32 i32) (result i32)))
-  (func (export "f") (param i32) (result i32)
-    (call $rep (i32.const {table}) (i32.const {key}) (local.get 0))))"#
+    (call $op (i32.const {table}) (i32.const {key}) (local.get 0))))"#
         ),
     }
 }
@@ -364,10 +358,17 @@ pub fn rep_shim(table: u32, key: u32, mode: Mode) -> String {
 /// Shim for `resource.drop` of a type the composition defines. Imports, in
 /// order: `rt.drop` (`rt.host_drop` for an opaque type), `flags.flags` (if
 /// `check_leave`), `dtor.dtor` (if `dtor`).
-pub fn drop_shim(table: u32, key: u32, mode: Mode, check_leave: bool, dtor: bool) -> String {
+pub fn drop_shim(
+    table: u32,
+    key: u32,
+    res: u32,
+    mode: Mode,
+    check_leave: bool,
+    dtor: bool,
+) -> String {
     let mut s = String::from("(module\n");
     if mode == Mode::Opaque {
-        s.push_str("  (import \"rt\" \"host_drop\" (func $hd (param i32 i32) (result i32)))\n");
+        s.push_str("  (import \"rt\" \"host_drop\" (func $hd (param i32 i32 i32) (result i32)))\n");
     } else {
         s.push_str(
             "  (import \"rt\" \"drop\" (func $drop (param i32 i32 i32) (result i32 i32)))\n",
@@ -384,7 +385,7 @@ pub fn drop_shim(table: u32, key: u32, mode: Mode, check_leave: bool, dtor: bool
         // The handle is the rep; a handle lent to this instance ends its
         // borrow, anything else is an own.
         s.push_str(&format!(
-            "    (local.set $own (i32.eqz (call $hd (i32.const {table}) (local.get $h))))\n    (local.set $rep (local.get $h))\n"
+            "    (local.set $own (i32.eqz (call $hd (i32.const {table}) (i32.const {res}) (local.get $h))))\n    (local.set $rep (local.get $h))\n"
         ));
     } else {
         s.push_str(&format!(
@@ -402,15 +403,16 @@ pub fn drop_shim(table: u32, key: u32, mode: Mode, check_leave: bool, dtor: bool
     s
 }
 
-/// Shim for `resource.drop` of a host resource in instance `table` when host
-/// borrows are tracked: imports `rt.host_drop` and `host.drop`.
-pub fn host_drop_shim(table: u32) -> String {
+/// Shim for `resource.drop` of a host (or exported) resource `res` in
+/// instance `table` when borrows of it are tracked: imports `rt.host_drop`
+/// and `host.drop`.
+pub fn host_drop_shim(table: u32, res: u32) -> String {
     format!(
         r#"(module
-  (import "rt" "host_drop" (func $hd (param i32 i32) (result i32)))
+  (import "rt" "host_drop" (func $hd (param i32 i32 i32) (result i32)))
   (import "host" "drop" (func $host (param i32)))
   (func (export "f") (param $h i32)
-    (if (i32.eqz (call $hd (i32.const {table}) (local.get $h)))
+    (if (i32.eqz (call $hd (i32.const {table}) (i32.const {res}) (local.get $h)))
       (then (call $host (local.get $h))))))"#
     )
 }
@@ -428,7 +430,7 @@ pub fn glue(tables: &[Option<TypeTable>], exported_keys: &[u32]) -> String {
   (import "rt" "lift_own" (func $lift_own (param i32 i32 i32) (result i32)))
   (import "rt" "lift_borrow" (func $lift_borrow (param i32 i32 i32) (result i32)))
   (import "rt" "lower_borrow" (func $lower_borrow (param i32 i32 i32) (result i32)))
-  (import "rt" "host_borrow" (func $host_borrow (param i32 i32)))
+  (import "rt" "host_borrow" (func $host_borrow (param i32 i32 i32)))
   (import "rt" "enter" (func $enter))
   (import "rt" "exit" (func $exit))
 "#,
@@ -502,7 +504,8 @@ pub fn glue(tables: &[Option<TypeTable>], exported_keys: &[u32]) -> String {
     ;; handle, recorded as a borrow of the receiver so its drop ends the borrow
     (if (i32.and (i32.ne (local.get $m) (i32.const 0)) (i32.ne (local.get $m) (i32.const 3)))
       (then
-        (call $host_borrow (i32.and (i32.shr_u (local.get $di) (i32.const 3)) (i32.const 4095)) (local.get $h))
+        (call $host_borrow (i32.and (i32.shr_u (local.get $di) (i32.const 3)) (i32.const 4095))
+                           (i32.shr_u (local.get $di) (i32.const 15)) (local.get $h))
         (return (local.get $h))))
     (local.set $rep
       (call $lift_borrow

@@ -48,29 +48,13 @@ pub(crate) fn plan(
     if exported.is_empty() {
         return Ok(out);
     }
-    let mut todo: Vec<(String, wasmtime_environ::component::ExportIndex)> = component
-        .exports
-        .raw_iter()
-        .map(|(name, (idx, _))| (name.to_string(), *idx))
-        .collect();
-    let mut i = 0;
-    while i < todo.len() {
-        let (name, idx) = todo[i].clone();
-        i += 1;
-        match &component.export_items[idx] {
-            Export::Instance { exports, .. } => {
-                for (inner, (idx, _)) in exports.raw_iter() {
-                    todo.push((format!("{name}#{inner}"), *idx));
-                }
+    for (name, export) in super::flat_exports(t) {
+        if let Export::LiftedFunction { ty, options, .. } = export {
+            let instance = component.options[*options].instance.as_u32();
+            let params = borrow_params(t, types, exported, *ty, instance, &name)?;
+            if !params.is_empty() {
+                out.insert(name, params);
             }
-            Export::LiftedFunction { ty, options, .. } => {
-                let instance = component.options[*options].instance.as_u32();
-                let params = borrow_params(t, types, exported, *ty, instance, &name)?;
-                if !params.is_empty() {
-                    out.insert(name, params);
-                }
-            }
-            _ => {}
         }
     }
     Ok(out)
@@ -135,6 +119,7 @@ fn borrow_params(
     let params = &types[types[ty].params].types;
     let mut out = Vec::new();
     let mut flat = 0u32;
+    let mut too_many = false;
     let mut nested = false;
     for p in params.iter() {
         if let Some(key) = foreign_exported_borrow(t, types, exported, p, instance) {
@@ -145,12 +130,12 @@ fn borrow_params(
         } else if contains_foreign_borrow(t, types, exported, p, instance) {
             nested = true;
         }
-        flat += types
-            .canonical_abi(p)
-            .flat_count
-            .map_or(u32::MAX / 2, u32::from);
+        match types.canonical_abi(p).flat_count {
+            Some(n) => flat += u32::from(n),
+            None => too_many = true,
+        }
     }
-    let in_memory = flat as usize > MAX_FLAT_PARAMS;
+    let in_memory = too_many || flat as usize > MAX_FLAT_PARAMS;
     if nested || (in_memory && !out.is_empty()) {
         return Err(Error::Unsupported(format!(
             "resources: export `{name}` takes a borrow of a resource type the composition \
@@ -162,15 +147,15 @@ fn borrow_params(
 }
 
 /// WAT of a thunk for a core function of type `params -> results` whose flat
-/// parameters `borrows` are reps to turn into temporary handles of instance
-/// `instance`. Imports, in order: `rt.enter`, `rt.exit`, `rt.host_borrow`,
+/// parameters `borrows` (index, resource) are reps to turn into temporary
+/// handles of instance `instance`. Imports, in order: `rt.enter`, `rt.exit`, `rt.host_borrow`,
 /// then per borrow `k`: `x.new<k>`, `x.drop<k>` and (if `suppress[k]`)
 /// `x.sup<k>` (the destructor-suppression global), and last `f.f` (the
 /// function).
 pub(crate) fn thunk_wat(
     params: &[&str],
     results: &[&str],
-    borrows: &[u32],
+    borrows: &[(u32, u32)],
     suppress: &[bool],
     instance: u32,
 ) -> String {
@@ -187,7 +172,7 @@ pub(crate) fn thunk_wat(
     let mut s = String::from("(module\n");
     s.push_str("  (import \"rt\" \"enter\" (func $enter))\n");
     s.push_str("  (import \"rt\" \"exit\" (func $exit))\n");
-    s.push_str("  (import \"rt\" \"host_borrow\" (func $hb (param i32 i32)))\n");
+    s.push_str("  (import \"rt\" \"host_borrow\" (func $hb (param i32 i32 i32)))\n");
     for (k, sup) in suppress.iter().enumerate() {
         s.push_str(&format!(
             "  (import \"x\" \"new{k}\" (func $new{k} (param i32) (result i32)))\n"
@@ -214,15 +199,15 @@ pub(crate) fn thunk_wat(
         s.push_str(&format!("    (local {})\n", locals.join(" ")));
     }
     s.push_str("    (call $enter)\n");
-    for (k, idx) in borrows.iter().enumerate() {
+    for (k, (idx, res)) in borrows.iter().enumerate() {
         let h = base + k;
         s.push_str(&format!(
-            "    (local.set {h} (call $new{k} (local.get {idx})))\n    (call $hb (i32.const {instance}) (local.get {h}))\n"
+            "    (local.set {h} (call $new{k} (local.get {idx})))\n    (call $hb (i32.const {instance}) (i32.const {res}) (local.get {h}))\n"
         ));
     }
     s.push_str("    (call $f");
     for i in 0..params.len() {
-        match borrows.iter().position(|b| *b as usize == i) {
+        match borrows.iter().position(|b| b.0 as usize == i) {
             Some(k) => s.push_str(&format!(" (local.get {})", base + k)),
             None => s.push_str(&format!(" (local.get {i})")),
         }
@@ -349,7 +334,7 @@ impl super::Builder<'_, '_> {
         )?;
         let mut suppress = Vec::new();
         for b in borrows {
-            let definer = self.dtors.get(&b.key).map(|d| d.0).unwrap_or(0);
+            let definer = self.definer_of(b.key)?;
             args.push(self.exported_intrinsic_by_key(b.key, "new", definer)?);
             args.push(self.exported_intrinsic_by_key(b.key, "drop", definer)?);
             match self.dtor_wrappers.get(&b.key) {
@@ -366,7 +351,7 @@ impl super::Builder<'_, '_> {
             }
         }
         args.push(func);
-        let flat: Vec<u32> = borrows.iter().map(|b| b.flat_index).collect();
+        let flat: Vec<(u32, u32)> = borrows.iter().map(|b| (b.flat_index, b.key)).collect();
         let wat = thunk_wat(&params, &results, &flat, &suppress, instance);
         let wasm = builtins::assemble("export borrow thunk", &wat)?;
         let n = self.push_node(

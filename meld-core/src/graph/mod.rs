@@ -21,7 +21,7 @@ use wasmtime_environ::component::{
     CanonicalOptions, ComponentTranslation, ComponentTypesBuilder, CoreDef, CoreExport, Export,
     ExportItem, GlobalInitializer, InstantiateModule, LoweredIndex, RuntimeComponentInstanceIndex,
     RuntimeImportIndex, RuntimeInstanceIndex, RuntimeMemoryIndex, RuntimePostReturnIndex,
-    RuntimeReallocIndex, StringEncoding, Trampoline, TrampolineIndex, TypeDef,
+    RuntimeReallocIndex, StringEncoding, Trampoline, TrampolineIndex,
 };
 use wasmtime_environ::{EntityIndex, ModuleTranslation, PrimaryMap, StaticModuleIndex};
 
@@ -189,8 +189,8 @@ struct Builder<'a, 'data> {
     res_runtime: Option<usize>,
     /// The resource glue node, once needed.
     res_glue: Option<usize>,
-    /// Defined resource (ResourceIndex) → (defining instance, destructor).
-    dtors: BTreeMap<u32, (u32, Option<Def>)>,
+    /// Defined resource (ResourceIndex) → its destructor, once its definition is seen.
+    dtors: BTreeMap<u32, Option<Def>>,
     types: &'a mut ComponentTypesBuilder,
     modules: &'a PrimaryMap<StaticModuleIndex, ModuleTranslation<'data>>,
     graph: Graph,
@@ -247,12 +247,12 @@ impl Builder<'_, '_> {
                         None => None,
                     };
                     let key = self.t.component.resource_index(r.index).as_u32();
-                    self.dtors.insert(key, (r.instance.as_u32(), dtor));
+                    self.dtors.insert(key, dtor);
                 }
             }
         }
         for (key, (iface, name)) in self.exported.clone() {
-            if let Some((_, Some(dtor))) = self.dtors.get(&key).cloned() {
+            if let Some(Some(dtor)) = self.dtors.get(&key).cloned() {
                 let export = if iface == "$root" {
                     format!("[dtor]{name}")
                 } else {
@@ -488,12 +488,19 @@ impl Builder<'_, '_> {
                     if self.host_borrows {
                         let mut args = self.runtime_args(Mode::Table, &["host_drop"])?;
                         args.push(host);
-                        self.shim(Builtin::HostDrop { table: tt.instance }, args)?
+                        self.shim(
+                            Builtin::HostDrop {
+                                table: tt.instance,
+                                res: tt.key,
+                            },
+                            args,
+                        )?
                     } else {
                         host
                     }
                 } else {
-                    let (definer, dtor) = self.dtors.get(&tt.key).cloned().ok_or_else(|| {
+                    let definer = self.definer_of(tt.key)?;
+                    let dtor = self.dtors.get(&tt.key).cloned().ok_or_else(|| {
                         Error::Invalid("resource.drop of a resource not yet defined".into())
                     })?;
                     let check_leave = definer != tt.instance;
@@ -513,6 +520,7 @@ impl Builder<'_, '_> {
                         Builtin::ResDrop {
                             table: tt.instance,
                             key: ty.as_u32(),
+                            res: tt.key,
                             mode: tt.mode,
                             check_leave,
                             dtor: dtor.is_some(),
@@ -615,16 +623,8 @@ impl Builder<'_, '_> {
 
     fn exports(&mut self) -> Result<()> {
         let component = &self.t.component;
-        let mut todo: Vec<(String, wasmtime_environ::component::ExportIndex)> = component
-            .exports
-            .raw_iter()
-            .map(|(name, (idx, _))| (name.to_string(), *idx))
-            .collect();
-        let mut i = 0;
-        while i < todo.len() {
-            let (name, idx) = todo[i].clone();
-            i += 1;
-            match &component.export_items[idx] {
+        for (name, export) in flat_exports(self.t) {
+            match export {
                 Export::LiftedFunction { func, options, .. } => {
                     let mut func = self.plain_def(func)?;
                     let abi = self.abi(&component.options[*options].clone())?;
@@ -633,26 +633,15 @@ impl Builder<'_, '_> {
                     }
                     self.graph.exports.push(GraphExport { name, func, abi });
                 }
-                Export::Instance { exports, .. } => {
+                Export::Instance { .. } => {
                     if name.contains('#') {
                         return Err(Error::Unsupported(format!(
                             "an exported instance nested inside exported instance `{name}`"
                         )));
                     }
-                    for (inner, (idx, _)) in exports.raw_iter() {
-                        todo.push((format!("{name}#{inner}"), *idx));
-                    }
                 }
-                Export::Type(TypeDef::Resource(tt)) => {
-                    if let Some(Some(t)) = self.type_tables.get(tt.as_u32() as usize) {
-                        if !matches!(t.mode, Mode::Host | Mode::Exported) {
-                            return Err(Error::Unsupported(format!(
-                                "resources: the composition exports resource type `{name}`, which it \
-                                 defines itself (its handles would cross the host boundary)"
-                            )));
-                        }
-                    }
-                }
+                // Exported resource types were classified up front (see
+                // `resources::exported_resources`); other types need nothing.
                 Export::Type(_) => {}
                 Export::ModuleStatic { .. } | Export::ModuleImport { .. } => {
                     return Err(Error::Unsupported(format!(
@@ -663,6 +652,29 @@ impl Builder<'_, '_> {
         }
         Ok(())
     }
+}
+
+/// Every export of the composition with its flat name (`name`, or
+/// `iface#name` inside an exported instance; deeper levels keep appending
+/// `#`), instances before their contents, in declaration order.
+fn flat_exports(t: &ComponentTranslation) -> Vec<(String, &Export)> {
+    let component = &t.component;
+    let mut out: Vec<(String, &Export)> = component
+        .exports
+        .raw_iter()
+        .map(|(name, (idx, _))| (name.to_string(), &component.export_items[*idx]))
+        .collect();
+    let mut i = 0;
+    while i < out.len() {
+        if let Export::Instance { exports, .. } = out[i].1 {
+            let name = out[i].0.clone();
+            for (inner, (idx, _)) in exports.raw_iter() {
+                out.push((format!("{name}#{inner}"), &component.export_items[*idx]));
+            }
+        }
+        i += 1;
+    }
+    out
 }
 
 fn entity(i: EntityIndex) -> (ItemKind, u32) {

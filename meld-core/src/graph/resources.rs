@@ -20,30 +20,18 @@ pub(super) fn exported_resources(
     let component = &t.component;
     let types = types.resources_mut_and_types().1;
     let mut out = BTreeMap::new();
-    let mut todo: Vec<(String, wasmtime_environ::component::ExportIndex)> = component
-        .exports
-        .raw_iter()
-        .map(|(name, (idx, _))| (name.to_string(), *idx))
-        .collect();
-    while let Some((name, idx)) = todo.pop() {
-        match &component.export_items[idx] {
-            Export::Instance { exports, .. } => {
-                for (inner, (idx, _)) in exports.raw_iter() {
-                    todo.push((format!("{name}#{inner}"), *idx));
-                }
+    for (name, export) in super::flat_exports(t) {
+        let Export::Type(TypeDef::Resource(tt)) = export else {
+            continue;
+        };
+        if let TypeResourceTable::Concrete { ty, .. } = types[*tt] {
+            if component.defined_resource_index(ty).is_some() {
+                let (iface, res) = match name.rsplit_once('#') {
+                    Some((i, r)) => (i.to_string(), r.to_string()),
+                    None => ("$root".to_string(), name.clone()),
+                };
+                out.entry(ty.as_u32()).or_insert((iface, res));
             }
-            Export::Type(TypeDef::Resource(tt)) => {
-                if let TypeResourceTable::Concrete { ty, .. } = types[*tt] {
-                    if component.defined_resource_index(ty).is_some() {
-                        let (iface, res) = match name.rsplit_once('#') {
-                            Some((i, r)) => (i.to_string(), r.to_string()),
-                            None => ("$root".to_string(), name.clone()),
-                        };
-                        out.entry(ty.as_u32()).or_insert((iface, res));
-                    }
-                }
-            }
-            _ => {}
         }
     }
     out
@@ -107,6 +95,16 @@ pub(super) fn type_tables(
 }
 
 impl Builder<'_, '_> {
+    /// The component instance that defines resource `key`.
+    pub(super) fn definer_of(&self, key: u32) -> Result<u32> {
+        let component = &self.t.component;
+        let res = wasmtime_environ::component::ResourceIndex::from_u32(key);
+        component
+            .defined_resource_index(res)
+            .map(|d| component.defined_resource_instances[d].as_u32())
+            .ok_or_else(|| Error::Internal(format!("resource {key} is not defined inside")))
+    }
+
     pub(super) fn type_table(&self, ty: TypeResourceTableIndex) -> Result<TypeTable> {
         self.type_tables
             .get(ty.as_u32() as usize)
@@ -218,7 +216,7 @@ impl Builder<'_, '_> {
             Builtin::ResNew { table, key, .. } => format!("meld:resource-new/c{table}/r{key}"),
             Builtin::ResRep { table, key, .. } => format!("meld:resource-rep/c{table}/r{key}"),
             Builtin::ResDrop { table, key, .. } => format!("meld:resource-drop/c{table}/r{key}"),
-            Builtin::HostDrop { table } => format!("meld:host-resource-drop/c{table}"),
+            Builtin::HostDrop { table, res } => format!("meld:host-resource-drop/c{table}/r{res}"),
             other => format!("meld:{other:?}"),
         };
         self.builtin_item(builtin, label, args, ItemKind::Func, "f")
@@ -244,7 +242,7 @@ impl Builder<'_, '_> {
                 let mut args = args;
                 let keys: Vec<u32> = self.exported.keys().copied().collect();
                 for key in &keys {
-                    let definer = self.dtors.get(key).map(|d| d.0).unwrap_or(0);
+                    let definer = self.definer_of(*key)?;
                     args.push(self.exported_intrinsic_by_key(*key, "rep", definer)?);
                 }
                 let wasm =
