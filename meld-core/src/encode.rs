@@ -155,7 +155,7 @@ fn check(bytes: &[u8]) -> Result<()> {
     if let Err(e) = validate(bytes) {
         // Debugging aid for meld developers: keep the invalid module.
         if let Some(path) = std::env::var_os("MELD_DUMP_INVALID") {
-            let _ = std::fs::write(path, &bytes);
+            let _ = std::fs::write(path, bytes);
         }
         return Err(e);
     }

@@ -338,6 +338,16 @@ pub const RUNTIME_WAT: &str = r#"(module
     (global.set $ltop (i32.load offset=4 (local.get $sc)))
     (global.set $depth (i32.sub (global.get $depth) (i32.const 1)))))"#;
 
+/// WAT of the destructor wrapper exported as `IFACE#[dtor]R`: calls the
+/// defining component's destructor unless `suppress` is set (while a thunk
+/// removes its temporary handles). Imports `d.dtor`.
+pub const DTOR_WAT: &str = r#"(module
+  (import "d" "dtor" (func $dtor (param i32)))
+  (global (export "suppress") (mut i32) (i32.const 0))
+  (func (export "dtor") (param i32)
+    (if (global.get 0) (then (return)))
+    (call $dtor (local.get 0))))"#;
+
 /// Shim for `resource.new` (`op` = `"new"`) or `resource.rep` (`"rep"`) of
 /// type table `key` in instance `table`: the runtime's `op` with both baked
 /// in, or the identity for an opaque type (the handle is the rep).
@@ -522,4 +532,21 @@ pub fn glue(tables: &[Option<TypeTable>], exported_keys: &[u32]) -> String {
   (func (export "exit") (call $exit)))"#,
     );
     s
+}
+
+// The packed type-table info (mode: 3 bits, instance: 12 bits, key: 17 bits)
+// must fit an i32, and the glue's masks and shifts assume these widths.
+const _: () = assert!(MAX_TABLES == 1 << 12 && MAX_KEYS == 1 << 17 && 3 + 12 + 17 == 32);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runtime_limits_match_the_constants() {
+        assert!(RUNTIME_WAT.contains(&format!("(i32.const {MAX_TABLES})")));
+        assert!(RUNTIME_WAT.contains(&format!("(i32.const {:#x})", MAX_HANDLES)));
+        wat::parse_str(RUNTIME_WAT).expect("runtime assembles");
+        wat::parse_str(DTOR_WAT).expect("destructor wrapper assembles");
+    }
 }

@@ -235,16 +235,6 @@ pub(crate) fn thunk_wat(
     s
 }
 
-/// WAT of the destructor wrapper exported as `IFACE#[dtor]R`: calls the
-/// defining component's destructor unless `suppress` is set (while a thunk
-/// removes its temporary handles). Imports `d.dtor`.
-pub(crate) const DTOR_WAT: &str = r#"(module
-  (import "d" "dtor" (func $dtor (param i32)))
-  (global (export "suppress") (mut i32) (i32.const 0))
-  (func (export "dtor") (param i32)
-    (if (global.get 0) (then (return)))
-    (call $dtor (local.get 0))))"#;
-
 /// Core parameter and result types (as WAT names) of function `index` of a
 /// module.
 pub(crate) fn core_sig(wasm: &[u8], index: u32) -> Result<(Vec<&'static str>, Vec<&'static str>)> {
@@ -298,13 +288,11 @@ impl super::Builder<'_, '_> {
         if let Some(n) = self.dtor_wrappers.get(&key) {
             return Ok(*n);
         }
-        let wasm = builtins::assemble("destructor wrapper", DTOR_WAT)?;
-        let n = self.push_node(
+        let n = self.builtin_node(
+            Builtin::DtorWrapper,
             format!("meld:dtor/r{key}"),
-            super::NodeKind::Builtin(Builtin::ResGlue),
-            wasm,
             vec![dtor],
-        );
+        )?;
         self.dtor_wrappers.insert(key, n);
         Ok(n)
     }
@@ -328,10 +316,7 @@ impl super::Builder<'_, '_> {
             )));
         };
         let (params, results) = core_sig(&self.graph.nodes[node].wasm, index)?;
-        let mut args = self.runtime_args(
-            builtins::resources::Mode::Table,
-            &["enter", "exit", "host_borrow"],
-        )?;
+        let mut args = self.runtime_args(&["enter", "exit", "host_borrow"])?;
         let mut suppress = Vec::new();
         for b in borrows {
             let definer = self.definer_of(b.key)?;
@@ -356,7 +341,7 @@ impl super::Builder<'_, '_> {
         let wasm = builtins::assemble("export borrow thunk", &wat)?;
         let n = self.push_node(
             format!("meld:borrow-thunk/{name}"),
-            super::NodeKind::Builtin(Builtin::ResGlue),
+            super::NodeKind::Builtin(Builtin::Generated),
             wasm,
             args,
         );

@@ -455,7 +455,7 @@ impl Builder<'_, '_> {
             }
             Trampoline::ResourceNew { ty, .. } => {
                 let tt = self.type_table(*ty)?;
-                let args = self.runtime_args(tt.mode, &["new"])?;
+                let args = self.runtime_args_unless_opaque(tt.mode, &["new"])?;
                 self.shim(
                     Builtin::ResNew {
                         table: tt.instance,
@@ -467,7 +467,7 @@ impl Builder<'_, '_> {
             }
             Trampoline::ResourceRep { ty, .. } => {
                 let tt = self.type_table(*ty)?;
-                let args = self.runtime_args(tt.mode, &["rep"])?;
+                let args = self.runtime_args_unless_opaque(tt.mode, &["rep"])?;
                 self.shim(
                     Builtin::ResRep {
                         table: tt.instance,
@@ -486,7 +486,7 @@ impl Builder<'_, '_> {
                         self.exported_intrinsic(*ty, "drop", instance.as_u32())?
                     };
                     if self.host_borrows {
-                        let mut args = self.runtime_args(Mode::Table, &["host_drop"])?;
+                        let mut args = self.runtime_args(&["host_drop"])?;
                         args.push(host);
                         self.shim(
                             Builtin::HostDrop {
@@ -505,9 +505,9 @@ impl Builder<'_, '_> {
                     })?;
                     let check_leave = definer != tt.instance;
                     let mut args = if tt.mode == Mode::Opaque {
-                        self.runtime_args(Mode::Table, &["host_drop"])?
+                        self.runtime_args(&["host_drop"])?
                     } else {
-                        self.runtime_args(tt.mode, &["drop"])?
+                        self.runtime_args(&["drop"])?
                     };
                     if check_leave {
                         let ci = RuntimeComponentInstanceIndex::from_u32(tt.instance);

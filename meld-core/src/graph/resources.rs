@@ -183,11 +183,22 @@ impl Builder<'_, '_> {
         Def::Host(self.graph.host_funcs.len() - 1)
     }
 
-    /// The resource runtime's exports `names` (none for opaque resources).
-    pub(super) fn runtime_args(&mut self, mode: Mode, names: &[&str]) -> Result<Vec<Def>> {
+    /// The resource runtime's exports `names` (none for an opaque resource,
+    /// whose `new` and `rep` are the identity).
+    pub(super) fn runtime_args_unless_opaque(
+        &mut self,
+        mode: Mode,
+        names: &[&str],
+    ) -> Result<Vec<Def>> {
         if mode == Mode::Opaque {
             return Ok(Vec::new());
         }
+        self.runtime_args(names)
+    }
+
+    /// The resource runtime's exports `names` (the runtime is instantiated on
+    /// first use).
+    pub(super) fn runtime_args(&mut self, names: &[&str]) -> Result<Vec<Def>> {
         let rt = match self.res_runtime {
             Some(n) => n,
             None => {
@@ -227,18 +238,15 @@ impl Builder<'_, '_> {
         let glue = match self.res_glue {
             Some(n) => n,
             None => {
-                let args = self.runtime_args(
-                    Mode::Table,
-                    &[
-                        "new",
-                        "lift_own",
-                        "lift_borrow",
-                        "lower_borrow",
-                        "host_borrow",
-                        "enter",
-                        "exit",
-                    ],
-                )?;
+                let args = self.runtime_args(&[
+                    "new",
+                    "lift_own",
+                    "lift_borrow",
+                    "lower_borrow",
+                    "host_borrow",
+                    "enter",
+                    "exit",
+                ])?;
                 let mut args = args;
                 let keys: Vec<u32> = self.exported.keys().copied().collect();
                 for key in &keys {
@@ -249,7 +257,7 @@ impl Builder<'_, '_> {
                     builtins::assemble("resource glue", &res::glue(&self.type_tables, &keys))?;
                 let n = self.push_node(
                     "meld:resource-glue".into(),
-                    NodeKind::Builtin(Builtin::ResGlue),
+                    NodeKind::Builtin(Builtin::Generated),
                     wasm,
                     args,
                 );
