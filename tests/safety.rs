@@ -280,7 +280,27 @@ fn ls_det_1_fusing_twice_is_byte_identical() {
             let a = meld_core::fuse(&[&bytes], &opts).unwrap().wasm;
             let b = meld_core::fuse(&[&bytes], &opts).unwrap().wasm;
             assert!(a == b, "{} (component: {component})", p.display());
+            // The second thread (world decoding, validation) changes nothing.
+            let serial = meld_core::FuseOptions {
+                serial: true,
+                ..opts
+            };
+            let c = meld_core::fuse(&[&bytes], &serial).unwrap().wasm;
+            assert!(a == c, "{} (component: {component}, serial)", p.display());
         }
+    }
+    // Large enough for validation on two threads.
+    for name in ["res-chain3.wasm", "reexport.wasm"] {
+        let bytes = std::fs::read(root().join("tests/fixtures/rust").join(name)).unwrap();
+        let a = meld_core::fuse(&[&bytes], &Default::default())
+            .unwrap()
+            .wasm;
+        let serial = meld_core::FuseOptions {
+            serial: true,
+            ..Default::default()
+        };
+        let b = meld_core::fuse(&[&bytes], &serial).unwrap().wasm;
+        assert!(a == b, "{name}: serial and parallel outputs differ");
     }
 }
 

@@ -19,6 +19,7 @@ pub fn encode(
     record: &mut AbiRecord,
     extra: &AbiExports,
     component_type: Option<&[u8]>,
+    parallel: bool,
 ) -> Result<Encoded> {
     let mut module = Module::new();
 
@@ -98,7 +99,7 @@ pub fn encode(
     let dce = match crate::dce::eliminate_with(&bytes, Some(&m.calls)) {
         Ok(dce) => dce,
         Err(e) => {
-            check(&bytes)?;
+            check(&bytes, parallel)?;
             return Err(e);
         }
     };
@@ -127,7 +128,7 @@ pub fn encode(
     if let Some(ct) = component_type {
         append_custom(&mut bytes, crate::world::SECTION, ct);
     }
-    check(&bytes)?;
+    check(&bytes, parallel)?;
     Ok(Encoded {
         wasm: bytes,
         removed_functions: dce.removed,
@@ -151,8 +152,8 @@ fn append_custom(bytes: &mut Vec<u8>, name: &str, data: &[u8]) {
     section.encode(bytes);
 }
 
-fn check(bytes: &[u8]) -> Result<()> {
-    if let Err(e) = validate(bytes) {
+fn check(bytes: &[u8], parallel: bool) -> Result<()> {
+    if let Err(e) = validate_with(bytes, parallel) {
         // Debugging aid for meld developers: keep the invalid module.
         if let Some(path) = std::env::var_os("MELD_DUMP_INVALID") {
             let _ = std::fs::write(path, bytes);
@@ -162,10 +163,65 @@ fn check(bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Below this much code, validating on a second thread costs more than it
+/// saves.
+const SERIAL_VALIDATION_BYTES: usize = 32 * 1024;
+
 /// Validate a fused core module with the features meld emits.
+///
+/// Module-level validation runs on this thread; function bodies are split
+/// between it and one more thread (the bodies are independent), which is
+/// what the fuse time is mostly spent on. The first error in function order
+/// is reported, so the outcome does not depend on scheduling.
 pub fn validate(bytes: &[u8]) -> Result<()> {
-    wasmparser::Validator::new_with_features(crate::translate::features())
-        .validate_all(bytes)
-        .map(|_| ())
-        .map_err(|e| Error::OutputInvalid(e.to_string()))
+    validate_with(bytes, true)
+}
+
+/// [`validate`], optionally all on the calling thread.
+pub fn validate_with(bytes: &[u8], parallel: bool) -> Result<()> {
+    let err = |e: wasmparser::BinaryReaderError| Error::OutputInvalid(e.to_string());
+    let mut validator = wasmparser::Validator::new_with_features(crate::translate::features());
+    let mut funcs = Vec::new();
+    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+        match validator.payload(&payload.map_err(err)?).map_err(err)? {
+            wasmparser::ValidPayload::Func(f, body) => funcs.push((f, body)),
+            wasmparser::ValidPayload::Parser(_) => {
+                return Err(Error::OutputInvalid("a core module must not nest".into()))
+            }
+            wasmparser::ValidPayload::Ok | wasmparser::ValidPayload::End(_) => {}
+        }
+    }
+    let check_bodies = |chunk: Vec<(
+        wasmparser::FuncToValidate<wasmparser::ValidatorResources>,
+        wasmparser::FunctionBody<'_>,
+    )>| {
+        let mut allocs = wasmparser::FuncValidatorAllocations::default();
+        for (f, body) in chunk {
+            let mut v = f.into_validator(allocs);
+            v.validate(&body).map_err(err)?;
+            allocs = v.into_allocations();
+        }
+        Ok::<(), Error>(())
+    };
+    // Two halves with about the same amount of code.
+    let total: usize = funcs.iter().map(|(_, b)| b.range().len()).sum();
+    let mut split = 0;
+    let mut acc = 0;
+    while split < funcs.len() && acc * 2 < total {
+        acc += funcs[split].1.range().len();
+        split += 1;
+    }
+    if !parallel || total < SERIAL_VALIDATION_BYTES {
+        return check_bodies(funcs);
+    }
+    let second = funcs.split_off(split);
+    let first = funcs;
+    std::thread::scope(|s| {
+        let other = s.spawn(|| check_bodies(second));
+        let a = check_bodies(first);
+        let b = other
+            .join()
+            .unwrap_or_else(|_| Err(Error::Internal("validation thread panicked".into())));
+        a.and(b)
+    })
 }

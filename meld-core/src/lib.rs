@@ -51,6 +51,10 @@ pub struct FuseOptions {
     /// composition whose handles between fused components are their reps
     /// (no handle table; see `docs/resources.md`).
     pub opaque_reps: Vec<String>,
+    /// Run every stage on the calling thread (by default the WIT world is
+    /// decoded, and large outputs are validated, on a second thread too).
+    /// Same output either way; for benchmarks and constrained hosts.
+    pub serial: bool,
 }
 
 impl FuseOptions {
@@ -98,8 +102,9 @@ pub struct Stats {
     pub exported_resources: u32,
     pub input_bytes: usize,
     pub output_bytes: usize,
-    /// Wall time per stage, in microseconds: translate, merge, world,
-    /// encode (incl. dead-code pass and validation), wrap.
+    /// Wall time per stage, in microseconds: translate, merge, world (on a
+    /// second thread, concurrent with translate and merge), encode (incl.
+    /// dead-code pass and validation), wrap.
     pub stage_us: [u64; 5],
 }
 
@@ -116,6 +121,31 @@ pub fn fuse(inputs: &[&[u8]], opts: &FuseOptions) -> Result<Fused> {
         [one] => std::borrow::Cow::Borrowed(*one),
         many => std::borrow::Cow::Owned(compose::compose(many)?),
     };
+    // The WIT world is decoded on a second thread while the main one
+    // translates and merges (both read the same bytes; neither waits for the
+    // other until encoding needs the world).
+    let world_job = || {
+        let start = std::time::Instant::now();
+        let world = world::section_payload(&component);
+        (world, start.elapsed().as_micros() as u64)
+    };
+    if opts.serial {
+        return fuse_stages(&component, opts, || Ok(world_job()));
+    }
+    std::thread::scope(|scope| {
+        let job = scope.spawn(world_job);
+        fuse_stages(&component, opts, || {
+            job.join()
+                .map_err(|_| Error::Internal("WIT world decoding panicked".into()))
+        })
+    })
+}
+
+fn fuse_stages(
+    component: &[u8],
+    opts: &FuseOptions,
+    world_job: impl FnOnce() -> Result<(Result<Vec<u8>>, u64)>,
+) -> Result<Fused> {
     let mut clock = std::time::Instant::now();
     let mut lap = || {
         let us = clock.elapsed().as_micros() as u64;
@@ -123,7 +153,7 @@ pub fn fuse(inputs: &[&[u8]], opts: &FuseOptions) -> Result<Fused> {
         us
     };
     let mut stage_us = [0u64; 5];
-    let graph = translate::translate_with(&component, &opts.opaque_reps)?;
+    let graph = translate::translate_with(component, &opts.opaque_reps)?;
     stage_us[0] = lap();
     let merged = merge::merge(&graph)?;
     stage_us[1] = lap();
@@ -142,16 +172,25 @@ pub fn fuse(inputs: &[&[u8]], opts: &FuseOptions) -> Result<Fused> {
     // A component that is valid but not expressible as a WIT world (e.g. one
     // exporting a bare type) still fuses to a core module, just without the
     // embedded world; wrapping needs the world and reports why it is missing.
-    let world = match world::section_payload(&component) {
+    let (world, world_us) = world_job()?;
+    let world = match world {
         Ok(w) => Some(w),
         Err(e) if opts.component => return Err(e),
         Err(_) => None,
     };
-    stage_us[2] = lap();
-    let encoded = encode::encode(&graph, &merged, &mut record, &extra, world.as_deref())?;
+    lap();
+    stage_us[2] = world_us;
+    let encoded = encode::encode(
+        &graph,
+        &merged,
+        &mut record,
+        &extra,
+        world.as_deref(),
+        !opts.serial,
+    )?;
     stage_us[3] = lap();
     let wasm = if opts.component {
-        wrap::wrap(&component, &encoded.wasm, &record)?
+        wrap::wrap(component, &encoded.wasm, &record)?
     } else {
         encoded.wasm
     };

@@ -133,13 +133,15 @@ fn main() {
     inputs.push(("link(app+lib)".into(), link));
 
     println!(
-        "{:<36} {:>9} {:>9} {:>11} {:>11} {:>7} {:>11} {:>7} {:>10} {:>7} {:>9}",
+        "{:<36} {:>9} {:>9} {:>11} {:>11} {:>7} {:>11} {:>7} {:>11} {:>7} {:>10} {:>7} {:>9}",
         "fixture",
         "in B",
         "out B",
         "fuse µs",
         "validate µs",
         "ratio",
+        "serial µs",
+        "ser/par",
         "cold µs",
         "cold/warm",
         "peak B",
@@ -148,8 +150,12 @@ fn main() {
     );
     let mut worst_size: f64 = 0.0;
     let mut worst_peak: f64 = 0.0;
-    let (mut total_fuse, mut total_val, mut total_cold) =
-        (Duration::ZERO, Duration::ZERO, Duration::ZERO);
+    let (mut total_fuse, mut total_val, mut total_cold, mut total_serial) = (
+        Duration::ZERO,
+        Duration::ZERO,
+        Duration::ZERO,
+        Duration::ZERO,
+    );
     let mut n = 0;
     for (name, bytes) in &inputs {
         let refs: Vec<&[u8]> = bytes.iter().map(|b| b.as_slice()).collect();
@@ -162,6 +168,15 @@ fn main() {
         };
         let fuse = time(iters, || {
             meld_core::fuse(&refs, &Default::default()).unwrap();
+        });
+        // Before/after of the second thread (WIT world decoding and output
+        // validation beside the main pipeline), in this same run.
+        let serial_opts = meld_core::FuseOptions {
+            serial: true,
+            ..Default::default()
+        };
+        let serial = time(iters, || {
+            meld_core::fuse(&refs, &serial_opts).unwrap();
         });
         // Before/after of the builtin cache, in this same run: "cold"
         // assembles every builtin again, as each fusion did before the cache.
@@ -193,13 +208,15 @@ fn main() {
             "-".into()
         };
         println!(
-            "{:<36} {:>9} {:>9} {:>11.1} {:>11.1} {:>7.1} {:>11.1} {:>7.2} {:>10} {:>7.1} {:>9}",
+            "{:<36} {:>9} {:>9} {:>11.1} {:>11.1} {:>7.1} {:>11.1} {:>7.2} {:>11.1} {:>7.2} {:>10} {:>7.1} {:>9}",
             name,
             in_len,
             fused.wasm.len(),
             fuse.as_secs_f64() * 1e6,
             validate.as_secs_f64() * 1e6,
             fuse.as_secs_f64() / validate.as_secs_f64(),
+            serial.as_secs_f64() * 1e6,
+            serial.as_secs_f64() / fuse.as_secs_f64(),
             cold.as_secs_f64() * 1e6,
             cold.as_secs_f64() / fuse.as_secs_f64(),
             peak,
@@ -207,15 +224,19 @@ fn main() {
             size_ratio
         );
         total_cold += cold;
+        total_serial += serial;
         total_fuse += fuse;
         total_val += validate;
         n += 1;
     }
     println!(
         "{n} fixtures, {iters} iterations each (median); total fuse {:.2} ms, total validate {:.2} ms, \
+         total serial fuse {:.2} ms (second thread speed-up {:.2}x), \
          total cold-builtin fuse {:.2} ms (cache speed-up {:.2}x); highest peak/in {:.1}; highest out/mods {:.2}",
         total_fuse.as_secs_f64() * 1e3,
         total_val.as_secs_f64() * 1e3,
+        total_serial.as_secs_f64() * 1e3,
+        total_serial.as_secs_f64() / total_fuse.as_secs_f64(),
         total_cold.as_secs_f64() * 1e3,
         total_cold.as_secs_f64() / total_fuse.as_secs_f64(),
         worst_peak,
