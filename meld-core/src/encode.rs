@@ -13,9 +13,13 @@ use wasm_encoder::{
 };
 
 /// Assemble the final module.
+///
+/// Takes the merged sections by value: each is dropped as soon as it has been
+/// copied into the module, and the module before dead-code removal is
+/// dropped before the final one is validated, to keep the peak memory down.
 pub fn encode(
     graph: &Graph,
-    m: &Merged,
+    mut m: Merged,
     record: &mut AbiRecord,
     extra: &AbiExports,
     component_type: Option<&[u8]>,
@@ -74,7 +78,9 @@ pub fn encode(
         });
     }
     module.section(&m.code);
+    m.code = Default::default();
     module.section(&m.data);
+    m.data = Default::default();
 
     let mut names = NameSection::new();
     names.module("meld-fused");
@@ -82,7 +88,7 @@ pub fn encode(
     for (i, h) in graph.host_funcs.iter().enumerate() {
         funcs.append(i as u32, &format!("host:{}#{}", h.module, h.field));
     }
-    let mut sorted = m.func_names.clone();
+    let mut sorted = std::mem::take(&mut m.func_names);
     sorted.sort_by_key(|(i, _)| *i);
     for (i, n) in &sorted {
         funcs.append(*i, n);
@@ -103,6 +109,8 @@ pub fn encode(
             return Err(e);
         }
     };
+    drop(bytes);
+    drop(m);
     let new = |i: u32| {
         dce.map[i as usize].ok_or_else(|| {
             Error::Internal(format!("function {i} named by the ABI record was removed"))

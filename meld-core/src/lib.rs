@@ -153,11 +153,13 @@ fn fuse_stages(
         us
     };
     let mut stage_us = [0u64; 5];
-    let graph = translate::translate_with(component, &opts.opaque_reps)?;
+    let mut graph = translate::translate_with(component, &opts.opaque_reps)?;
     stage_us[0] = lap();
     let merged = merge::merge(&graph)?;
+    graph.release_module_bytes();
     stage_us[1] = lap();
     let (mut record, mut extra) = abi::record(&graph, &merged)?;
+    let (counts, bulk_copies) = (merged.counts.clone(), merged.bulk_copies);
     if opts.component {
         for (name, kind, idx) in wrap::main_exports(&record, merged.counts.memories) {
             if record.exports.iter().any(|e| e.name == name) {
@@ -182,7 +184,7 @@ fn fuse_stages(
     stage_us[2] = world_us;
     let encoded = encode::encode(
         &graph,
-        &merged,
+        merged,
         &mut record,
         &extra,
         world.as_deref(),
@@ -204,10 +206,10 @@ fn fuse_stages(
             .iter()
             .filter(|n| matches!(n.kind, graph::NodeKind::Builtin(_)))
             .count(),
-        functions: merged.counts.funcs - encoded.removed_functions,
+        functions: counts.funcs - encoded.removed_functions,
         removed_functions: encoded.removed_functions,
-        bulk_copies: merged.bulk_copies,
-        memories: merged.counts.memories,
+        bulk_copies,
+        memories: counts.memories,
         host_imports: graph.host_funcs.len(),
         exports: record.exports.len(),
         table_resources: count_mode(&graph, builtins::resources::Mode::Table),

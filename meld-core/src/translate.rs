@@ -27,12 +27,12 @@ pub(crate) fn features() -> WasmFeatures {
 }
 
 /// Translate one component into meld's instance graph.
-pub fn translate(component: &[u8]) -> Result<Graph> {
+pub fn translate(component: &[u8]) -> Result<Graph<'_>> {
     translate_with(component, &[])
 }
 
 /// [`translate`] with `--opaque-rep` resource names.
-pub fn translate_with(component: &[u8], opaque_reps: &[String]) -> Result<Graph> {
+pub fn translate_with<'a>(component: &'a [u8], opaque_reps: &[String]) -> Result<Graph<'a>> {
     precheck::check_component(component)?;
 
     let mut tunables = Tunables::default_host();
@@ -65,5 +65,5 @@ pub fn translate_with(component: &[u8], opaque_reps: &[String]) -> Result<Graph>
         .map(|(d, i)| (translation.component.resource_index(d).as_u32(), i.as_u32()))
         .collect();
     let opaque = crate::resource_names::opaque_keys(component, opaque_reps, &defined)?;
-    graph::build(&translation, &modules, &mut types, &opaque)
+    graph::build(component, &translation, &modules, &mut types, &opaque)
 }

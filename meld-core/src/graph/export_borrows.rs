@@ -282,7 +282,7 @@ pub(crate) fn core_sig(wasm: &[u8], index: u32) -> Result<(Vec<&'static str>, Ve
     ))
 }
 
-impl super::Builder<'_, '_> {
+impl super::Builder<'_, '_, '_> {
     /// The destructor wrapper of exported resource `key` (created once).
     pub(super) fn dtor_wrapper(&mut self, key: u32, dtor: Def) -> Result<usize> {
         if let Some(n) = self.dtor_wrappers.get(&key) {
@@ -342,7 +342,7 @@ impl super::Builder<'_, '_> {
         let n = self.push_node(
             format!("meld:borrow-thunk/{name}"),
             super::NodeKind::Builtin(Builtin::Generated),
-            wasm,
+            super::ModuleBytes::Owned(wasm),
             args,
         );
         let index = builtins::export_index(&self.graph.nodes[n].wasm, "f")?;

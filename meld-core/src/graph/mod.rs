@@ -60,14 +60,32 @@ pub enum NodeKind {
     Builtin(Builtin),
 }
 
+/// A module's bytes: a slice of the input component (no copy), or owned
+/// (FACT adapters, builtins).
+#[derive(Debug, Clone)]
+pub enum ModuleBytes<'a> {
+    Input(&'a [u8]),
+    Owned(Arc<Vec<u8>>),
+}
+
+impl std::ops::Deref for ModuleBytes<'_> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            ModuleBytes::Input(b) => b,
+            ModuleBytes::Owned(b) => b,
+        }
+    }
+}
+
 /// One core-module instantiation.
 #[derive(Debug, Clone)]
-pub struct Node {
+pub struct Node<'a> {
     /// Human-readable name, used in the name section and `--stats`.
     pub label: String,
     pub kind: NodeKind,
     /// The module's bytes.
-    pub wasm: Arc<Vec<u8>>,
+    pub wasm: ModuleBytes<'a>,
     /// One definition per import of the module, in import order.
     pub args: Vec<Def>,
 }
@@ -105,8 +123,8 @@ pub struct GraphExport {
 
 /// The whole composition, flattened.
 #[derive(Debug, Clone, Default)]
-pub struct Graph {
-    pub nodes: Vec<Node>,
+pub struct Graph<'a> {
+    pub nodes: Vec<Node<'a>>,
     pub host_funcs: Vec<HostFunc>,
     pub exports: Vec<GraphExport>,
     /// Number of component instances in the composition.
@@ -121,15 +139,28 @@ pub struct Graph {
     pub resource_modes: BTreeMap<u32, Mode>,
 }
 
+impl Graph<'_> {
+    /// Drop every node's owned module bytes: once merged they are not
+    /// needed.
+    pub fn release_module_bytes(&mut self) {
+        for n in &mut self.nodes {
+            n.wasm = ModuleBytes::Owned(Arc::default());
+        }
+    }
+}
+
 /// Builds a [`Graph`] from a translation. `opaque` lists the resources
 /// (by [`wasmtime_environ::component::ResourceIndex`], with the name the
 /// user gave) whose handles are their reps (`--opaque-rep`).
-pub(crate) fn build(
+/// `input` is the component the translation was made from: modules that
+/// are slices of it are borrowed, not copied.
+pub(crate) fn build<'data>(
+    input: &'data [u8],
     translation: &ComponentTranslation,
     modules: &PrimaryMap<StaticModuleIndex, ModuleTranslation<'_>>,
     types: &mut ComponentTypesBuilder,
     opaque: &BTreeMap<u32, String>,
-) -> Result<Graph> {
+) -> Result<Graph<'data>> {
     let exported = exported_resources(translation, types);
     let type_tables = type_tables(translation, types, opaque, &exported)?;
     let thunked = export_borrows::plan(translation, types.resources_mut_and_types().1, &exported)?;
@@ -144,6 +175,7 @@ pub(crate) fn build(
         .map(|t| (t.key, t.mode))
         .collect();
     let mut b = Builder {
+        input,
         type_tables,
         exported,
         thunked,
@@ -173,7 +205,7 @@ pub(crate) fn build(
     Ok(b.graph)
 }
 
-struct Builder<'a, 'data> {
+struct Builder<'a, 'data, 'input> {
     t: &'a ComponentTranslation,
     /// Per resource type table: how its handles are kept.
     type_tables: Vec<Option<TypeTable>>,
@@ -193,7 +225,9 @@ struct Builder<'a, 'data> {
     dtors: BTreeMap<u32, Option<Def>>,
     types: &'a mut ComponentTypesBuilder,
     modules: &'a PrimaryMap<StaticModuleIndex, ModuleTranslation<'data>>,
-    graph: Graph,
+    graph: Graph<'input>,
+    /// The input component (see [`build`]).
+    input: &'input [u8],
     /// RuntimeInstanceIndex → node index.
     runtime_instances: Vec<usize>,
     memories: BTreeMap<RuntimeMemoryIndex, CoreExport<EntityIndex>>,
@@ -204,10 +238,10 @@ struct Builder<'a, 'data> {
     flags: BTreeMap<RuntimeComponentInstanceIndex, Def>,
     /// Trampoline → what satisfies it.
     trampolines: BTreeMap<TrampolineIndex, Def>,
-    module_bytes: BTreeMap<StaticModuleIndex, Arc<Vec<u8>>>,
+    module_bytes: BTreeMap<StaticModuleIndex, ModuleBytes<'input>>,
 }
 
-impl Builder<'_, '_> {
+impl<'input> Builder<'_, '_, 'input> {
     fn run(&mut self) -> Result<()> {
         let component = &self.t.component;
         for init in &component.initializers {
@@ -283,11 +317,18 @@ impl Builder<'_, '_> {
         for arg in args {
             defs.push(self.core_def(arg)?);
         }
-        let wasm = self
-            .module_bytes
-            .entry(idx)
-            .or_insert_with(|| Arc::new(self.modules[idx].wasm.to_vec()))
-            .clone();
+        let wasm = match self.module_bytes.get(&idx) {
+            Some(w) => w.clone(),
+            None => {
+                let w = self.modules[idx].wasm;
+                let wasm = match slice_of(self.input, w) {
+                    Some(b) => ModuleBytes::Input(b),
+                    None => ModuleBytes::Owned(Arc::new(w.to_vec())),
+                };
+                self.module_bytes.insert(idx, wasm.clone());
+                wasm
+            }
+        };
         let (label, kind) = match ci {
             Some(ci) => (
                 format!("c{}/m{}", ci.as_u32(), idx.as_u32()),
@@ -315,7 +356,7 @@ impl Builder<'_, '_> {
         &mut self,
         label: String,
         kind: NodeKind,
-        wasm: Arc<Vec<u8>>,
+        wasm: ModuleBytes<'input>,
         args: Vec<Def>,
     ) -> usize {
         self.graph.nodes.push(Node {
@@ -347,7 +388,12 @@ impl Builder<'_, '_> {
 
     fn builtin_node(&mut self, builtin: Builtin, label: String, args: Vec<Def>) -> Result<usize> {
         let wasm = builtins::module_bytes(builtin)?;
-        Ok(self.push_node(label, NodeKind::Builtin(builtin), wasm, args))
+        Ok(self.push_node(
+            label,
+            NodeKind::Builtin(builtin),
+            ModuleBytes::Owned(wasm),
+            args,
+        ))
     }
 
     fn node_of(&self, instance: RuntimeInstanceIndex) -> Result<usize> {
@@ -675,6 +721,14 @@ fn flat_exports(t: &ComponentTranslation) -> Vec<(String, &Export)> {
         i += 1;
     }
     out
+}
+
+/// `part` as a subslice of `whole` (same memory), if it is one.
+fn slice_of<'w>(whole: &'w [u8], part: &[u8]) -> Option<&'w [u8]> {
+    let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+    whole
+        .get(start..start.checked_add(part.len())?)
+        .filter(|s| s.as_ptr() == part.as_ptr())
 }
 
 fn entity(i: EntityIndex) -> (ItemKind, u32) {

@@ -94,7 +94,7 @@ pub(super) fn type_tables(
     Ok(out)
 }
 
-impl Builder<'_, '_> {
+impl Builder<'_, '_, '_> {
     /// The component instance that defines resource `key`.
     pub(super) fn definer_of(&self, key: u32) -> Result<u32> {
         let component = &self.t.component;
@@ -258,7 +258,7 @@ impl Builder<'_, '_> {
                 let n = self.push_node(
                     "meld:resource-glue".into(),
                     NodeKind::Builtin(Builtin::Generated),
-                    wasm,
+                    super::ModuleBytes::Owned(wasm),
                     args,
                 );
                 self.res_glue = Some(n);
