@@ -304,8 +304,9 @@ pub const RUNTIME_WAT: &str = r#"(module
         (return (i32.const 1))))
     (i32.const 0))
 
-  ;; enter-sync-call: open a call scope.
-  (func (export "enter")
+  ;; enter-sync-call (caller instance, callee async, callee instance; all
+  ;; unused in synchronous mode): open a call scope.
+  (func (export "enter") (param i32 i32 i32)
     (local $new i32) (local $p i32)
     (if (i32.eq (global.get $depth) (global.get $scap))
       (then
@@ -428,9 +429,10 @@ pub fn host_drop_shim(table: u32, res: u32) -> String {
 }
 
 /// The per-composition glue: `transfer_own`, `transfer_borrow` (FACT's
-/// signature `(handle, src type table, dst type table) -> handle`), `enter`
-/// and `exit`. `tables[i]` describes type table `i`; `None` for tables no
-/// handle can travel through (abstract types). After the runtime's functions
+/// signature `(handle, src type table, dst type table) -> handle`). (FACT's
+/// `enter-sync-call` / `exit-sync-call` are the runtime's `enter` / `exit`.)
+/// `tables[i]` describes type table `i`; `None` for tables no handle can
+/// travel through (abstract types). After the runtime's functions
 /// the glue imports `x.rep<i>`, the embedder's `[resource-rep]` of the i-th
 /// of `exported_keys`.
 pub fn glue(tables: &[Option<TypeTable>], exported_keys: &[u32]) -> String {
@@ -441,8 +443,6 @@ pub fn glue(tables: &[Option<TypeTable>], exported_keys: &[u32]) -> String {
   (import "rt" "lift_borrow" (func $lift_borrow (param i32 i32 i32) (result i32)))
   (import "rt" "lower_borrow" (func $lower_borrow (param i32 i32 i32) (result i32)))
   (import "rt" "host_borrow" (func $host_borrow (param i32 i32 i32)))
-  (import "rt" "enter" (func $enter))
-  (import "rt" "exit" (func $exit))
 "#,
     );
     for i in 0..exported_keys.len() {
@@ -528,8 +528,7 @@ pub fn glue(tables: &[Option<TypeTable>], exported_keys: &[u32]) -> String {
       (i32.and (i32.shr_u (local.get $di) (i32.const 3)) (i32.const 4095))
       (local.get $d)
       (local.get $rep)))
-  (func (export "enter") (param i32 i32 i32) (call $enter))
-  (func (export "exit") (call $exit)))"#,
+  )"#,
     );
     s
 }

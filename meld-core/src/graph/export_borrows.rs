@@ -170,7 +170,7 @@ pub(crate) fn thunk_wat(
         s
     };
     let mut s = String::from("(module\n");
-    s.push_str("  (import \"rt\" \"enter\" (func $enter))\n");
+    s.push_str("  (import \"rt\" \"enter\" (func $enter (param i32 i32 i32)))\n");
     s.push_str("  (import \"rt\" \"exit\" (func $exit))\n");
     s.push_str("  (import \"rt\" \"host_borrow\" (func $hb (param i32 i32 i32)))\n");
     for (k, sup) in suppress.iter().enumerate() {
@@ -198,7 +198,7 @@ pub(crate) fn thunk_wat(
     if !locals.is_empty() {
         s.push_str(&format!("    (local {})\n", locals.join(" ")));
     }
-    s.push_str("    (call $enter)\n");
+    s.push_str("    (call $enter (i32.const 0) (i32.const 0) (i32.const 0))\n");
     for (k, (idx, res)) in borrows.iter().enumerate() {
         let h = base + k;
         s.push_str(&format!(

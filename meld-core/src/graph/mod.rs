@@ -577,8 +577,8 @@ impl<'input> Builder<'_, '_, 'input> {
             }
             Trampoline::ResourceTransferOwn => self.glue_item("transfer_own")?,
             Trampoline::ResourceTransferBorrow => self.glue_item("transfer_borrow")?,
-            Trampoline::EnterSyncCall => self.glue_item("enter")?,
-            Trampoline::ExitSyncCall => self.glue_item("exit")?,
+            Trampoline::EnterSyncCall => self.runtime_args(&["enter"])?[0],
+            Trampoline::ExitSyncCall => self.runtime_args(&["exit"])?[0],
             other => {
                 return Err(Error::Unsupported(format!(
                     "async (component-model concurrency): intrinsic `{}`",

@@ -244,8 +244,6 @@ impl Builder<'_, '_, '_> {
                     "lift_borrow",
                     "lower_borrow",
                     "host_borrow",
-                    "enter",
-                    "exit",
                 ])?;
                 let mut args = args;
                 let keys: Vec<u32> = self.exported.keys().copied().collect();
