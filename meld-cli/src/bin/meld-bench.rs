@@ -6,7 +6,11 @@
 //!
 //! Peak memory is measured by this binary's global allocator: the highest
 //! number of live heap bytes during one (warm-cache) fusion, above what was
-//! live before it started. `out/mods` is the fused module's size over the
+//! live before it started; `tr/in` is the same for the front end alone
+//! (wasmtime-environ's translator and meld's graph), the floor under it.
+//! `bare/mods` leaves out the fused module's custom sections (`name`,
+//! `meld:abi`, the WIT world), which the inputs' stripped modules lack.
+//! `out/mods` is the fused module's size over the
 //! summed size of every core module it is made of (the composition's modules
 //! as instantiated, FACT adapters, builtins): at most 1 means nothing was
 //! added beyond them.
@@ -133,7 +137,7 @@ fn main() {
     inputs.push(("link(app+lib)".into(), link));
 
     println!(
-        "{:<36} {:>9} {:>9} {:>11} {:>11} {:>7} {:>11} {:>7} {:>11} {:>7} {:>10} {:>7} {:>9}",
+        "{:<36} {:>9} {:>9} {:>11} {:>11} {:>7} {:>11} {:>7} {:>11} {:>7} {:>10} {:>7} {:>7} {:>9} {:>9}",
         "fixture",
         "in B",
         "out B",
@@ -146,9 +150,12 @@ fn main() {
         "cold/warm",
         "peak B",
         "peak/in",
-        "out/mods"
+        "tr/in",
+        "out/mods",
+        "bare/mods"
     );
     let mut worst_size: f64 = 0.0;
+    let mut worst_bare: f64 = 0.0;
     let mut worst_peak: f64 = 0.0;
     let (mut total_fuse, mut total_val, mut total_cold, mut total_serial) = (
         Duration::ZERO,
@@ -194,6 +201,16 @@ fn main() {
         let peak = peak_bytes(|| {
             meld_core::fuse(&refs, &Default::default()).unwrap();
         });
+        // The front end alone (wasmtime-environ's translator building the
+        // graph): the floor under meld's own peak.
+        let translate_peak = if refs.len() == 1 {
+            let p = peak_bytes(|| {
+                meld_core::translate::translate(refs[0]).unwrap();
+            });
+            format!("{:.1}", p as f64 / refs[0].len() as f64)
+        } else {
+            "-".into()
+        };
         let in_len: usize = refs.iter().map(|b| b.len()).sum();
         worst_peak = worst_peak.max(peak as f64 / in_len as f64);
         // Size budget: every core module the fused one is made of (the
@@ -203,12 +220,14 @@ fn main() {
             let modules: usize = graph.nodes.iter().map(|n| n.wasm.len()).sum();
             let r = fused.wasm.len() as f64 / modules as f64;
             worst_size = worst_size.max(r);
-            format!("{r:.2}")
+            let bare = (fused.wasm.len() - custom_bytes(&fused.wasm)) as f64 / modules as f64;
+            worst_bare = worst_bare.max(bare);
+            format!("{r:>9.2} {bare:>9.2}")
         } else {
-            "-".into()
+            format!("{:>9} {:>9}", "-", "-")
         };
         println!(
-            "{:<36} {:>9} {:>9} {:>11.1} {:>11.1} {:>7.1} {:>11.1} {:>7.2} {:>11.1} {:>7.2} {:>10} {:>7.1} {:>9}",
+            "{:<36} {:>9} {:>9} {:>11.1} {:>11.1} {:>7.1} {:>11.1} {:>7.2} {:>11.1} {:>7.2} {:>10} {:>7.1} {:>7} {}",
             name,
             in_len,
             fused.wasm.len(),
@@ -221,6 +240,7 @@ fn main() {
             cold.as_secs_f64() / fuse.as_secs_f64(),
             peak,
             peak as f64 / in_len as f64,
+            translate_peak,
             size_ratio
         );
         total_cold += cold;
@@ -232,7 +252,7 @@ fn main() {
     println!(
         "{n} fixtures, {iters} iterations each (median); total fuse {:.2} ms, total validate {:.2} ms, \
          total serial fuse {:.2} ms (second thread speed-up {:.2}x), \
-         total cold-builtin fuse {:.2} ms (cache speed-up {:.2}x); highest peak/in {:.1}; highest out/mods {:.2}",
+         total cold-builtin fuse {:.2} ms (cache speed-up {:.2}x); highest peak/in {:.1}; highest out/mods {:.2} (bare {:.2})",
         total_fuse.as_secs_f64() * 1e3,
         total_val.as_secs_f64() * 1e3,
         total_serial.as_secs_f64() * 1e3,
@@ -240,6 +260,30 @@ fn main() {
         total_cold.as_secs_f64() * 1e3,
         total_cold.as_secs_f64() / total_fuse.as_secs_f64(),
         worst_peak,
-        worst_size
+        worst_size,
+        worst_bare
     );
+}
+
+/// Bytes taken by custom sections (header included).
+fn custom_bytes(wasm: &[u8]) -> usize {
+    wasmparser::Parser::new(0)
+        .parse_all(wasm)
+        .filter_map(|p| match p {
+            Ok(wasmparser::Payload::CustomSection(c)) => {
+                // id byte + size LEB (at most 5 bytes) + contents
+                Some(c.range().len() + 1 + leb_len(c.range().len()))
+            }
+            _ => None,
+        })
+        .sum()
+}
+
+fn leb_len(mut n: usize) -> usize {
+    let mut len = 1;
+    while n >= 0x80 {
+        n >>= 7;
+        len += 1;
+    }
+    len
 }
