@@ -425,6 +425,10 @@ fn rust_fixtures() {
         }
     }
 
+    assert!(
+        total > 0,
+        "MELD_TEST_FILTER={filter:?} matches no fixture: nothing was tested"
+    );
     println!("rust_fixtures: {total} compositions, {passed} passed");
     eprintln!("rust_fixtures: {total} compositions, {passed} passed");
     if !failures.is_empty() {

@@ -134,16 +134,20 @@ pub fn clear_cache() {
 
 /// Index of the item exported as `name` by a builtin module.
 pub fn export_index(wasm: &[u8], name: &str) -> Result<u32> {
+    export_indices(wasm)
+        .remove(name)
+        .ok_or_else(|| Error::Internal(format!("builtin module has no export `{name}`")))
+}
+
+/// Every export of a builtin module: name → item index.
+pub fn export_indices(wasm: &[u8]) -> BTreeMap<String, u32> {
+    let mut out = BTreeMap::new();
     for payload in wasmparser::Parser::new(0).parse_all(wasm) {
         if let Ok(wasmparser::Payload::ExportSection(reader)) = payload {
             for e in reader.into_iter().flatten() {
-                if e.name == name {
-                    return Ok(e.index);
-                }
+                out.insert(e.name.to_string(), e.index);
             }
         }
     }
-    Err(Error::Internal(format!(
-        "builtin module has no export `{name}`"
-    )))
+    out
 }

@@ -218,7 +218,7 @@ struct Builder<'a, 'data, 'input> {
     /// Some handle of a host resource may be lent to another fused component.
     host_borrows: bool,
     /// The resource runtime node, once needed.
-    res_runtime: Option<usize>,
+    res_runtime: Option<(usize, BTreeMap<String, u32>)>,
     /// The resource glue node, once needed.
     res_glue: Option<usize>,
     /// Defined resource (ResourceIndex) → its destructor, once its definition is seen.

@@ -199,21 +199,21 @@ impl Builder<'_, '_, '_> {
     /// The resource runtime's exports `names` (the runtime is instantiated on
     /// first use).
     pub(super) fn runtime_args(&mut self, names: &[&str]) -> Result<Vec<Def>> {
-        let rt = match self.res_runtime {
-            Some(n) => n,
-            None => {
-                let n =
-                    self.builtin_node(Builtin::ResRuntime, "meld:resources".into(), Vec::new())?;
-                self.res_runtime = Some(n);
-                n
-            }
-        };
+        if self.res_runtime.is_none() {
+            let n = self.builtin_node(Builtin::ResRuntime, "meld:resources".into(), Vec::new())?;
+            // Its exports are looked up once, not per intrinsic.
+            let exports = builtins::export_indices(&self.graph.nodes[n].wasm);
+            self.res_runtime = Some((n, exports));
+        }
+        let (rt, exports) = self.res_runtime.as_ref().expect("created above");
         names
             .iter()
             .map(|name| {
-                let index = builtins::export_index(&self.graph.nodes[rt].wasm, name)?;
+                let index = *exports.get(*name).ok_or_else(|| {
+                    Error::Internal(format!("the resource runtime has no export `{name}`"))
+                })?;
                 Ok(Def::Item {
-                    instance: rt,
+                    instance: *rt,
                     kind: ItemKind::Func,
                     index,
                 })
