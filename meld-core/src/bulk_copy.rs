@@ -69,16 +69,15 @@
 //! specifies (it lifts the whole list before lowering it).
 
 use wasm_encoder::reencode::{Error, Reencode};
-use wasm_encoder::{BlockType, CodeSection, Instruction};
+use wasm_encoder::{BlockType, Function, Instruction};
 use wasmparser::{FunctionBody, MemArg, Operator};
 
-/// Re-encode `func` into `code`, replacing every FACT scalar-list loop it
-/// recognises by a `memory.copy`. Returns the number of loops replaced.
+/// Re-encode `func`, replacing every FACT scalar-list loop it recognises by a
+/// `memory.copy`. Returns the function and the number of loops replaced.
 pub fn reencode_body<R: Reencode + ?Sized>(
     r: &mut R,
-    code: &mut CodeSection,
     func: FunctionBody<'_>,
-) -> Result<usize, Error<R::Error>> {
+) -> Result<(Function, usize), Error<R::Error>> {
     let mut f = r.new_function_with_parsed_locals(&func)?;
     let mut reader = func.get_operators_reader()?;
     let mut ops = Vec::new();
@@ -107,8 +106,7 @@ pub fn reencode_body<R: Reencode + ?Sized>(
             i += 1;
         }
     }
-    code.function(&f);
-    Ok(replaced)
+    Ok((f, replaced))
 }
 
 /// Operators of the block header kept verbatim: `block`, the empty test and

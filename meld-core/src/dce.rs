@@ -34,15 +34,10 @@ fn refs_in_ops(mut ops: wasmparser::OperatorsReader<'_>, out: &mut Vec<u32>) -> 
     Ok(())
 }
 
-/// Drop unreachable defined functions from `wasm`.
+/// Drop unreachable defined functions from a module's bytes (the fusion
+/// pipeline itself does this while encoding, from what merge recorded; see
+/// [`live_map`] and [`crate::bodies`]).
 pub fn eliminate(wasm: &[u8]) -> Result<Dce> {
-    eliminate_with(wasm, None)
-}
-
-/// [`eliminate`], given (when the caller already knows them) the functions
-/// each defined function's body names, in code-section order: the bodies are
-/// then not scanned for call edges.
-pub fn eliminate_with(wasm: &[u8], calls: Option<&[Vec<u32>]>) -> Result<Dce> {
     // Pass 1: roots and call edges.
     let mut imported = 0u32;
     let mut roots: Vec<u32> = Vec::new();
@@ -89,61 +84,16 @@ pub fn eliminate_with(wasm: &[u8], calls: Option<&[Vec<u32>]>) -> Result<Dce> {
                     }
                 }
             }
-            Payload::CodeSectionEntry(body) => match calls {
-                Some(_) => edges.push(Vec::new()),
-                None => {
-                    let mut out = Vec::new();
-                    refs_in_ops(body.get_operators_reader().map_err(perr)?, &mut out)?;
-                    edges.push(out);
-                }
-            },
+            Payload::CodeSectionEntry(body) => {
+                let mut out = Vec::new();
+                refs_in_ops(body.get_operators_reader().map_err(perr)?, &mut out)?;
+                edges.push(out);
+            }
             _ => {}
         }
     }
-    if let Some(calls) = calls {
-        if calls.len() != edges.len() {
-            return Err(crate::Error::Internal(format!(
-                "{} call lists for {} function bodies",
-                calls.len(),
-                edges.len()
-            )));
-        }
-        edges = calls.to_vec();
-    }
-    let total = imported + edges.len() as u32;
-    let mut live = vec![false; total as usize];
-    for i in 0..imported {
-        live[i as usize] = true;
-    }
-    let mut stack = roots;
-    while let Some(f) = stack.pop() {
-        let Some(slot) = live.get_mut(f as usize) else {
-            continue;
-        };
-        if *slot && f >= imported {
-            continue;
-        }
-        *slot = true;
-        if f >= imported {
-            stack.extend(
-                edges[(f - imported) as usize]
-                    .iter()
-                    .copied()
-                    .filter(|g| live.get(*g as usize).is_some_and(|l| !*l)),
-            );
-        }
-    }
-    let mut map = Vec::with_capacity(total as usize);
-    let mut next = 0u32;
-    for l in &live {
-        map.push(if *l {
-            next += 1;
-            Some(next - 1)
-        } else {
-            None
-        });
-    }
-    let removed = total - next;
+    let (map, removed) = live_map(imported, edges.len(), roots, |i| edges[i].iter().copied());
+    let live: Vec<bool> = map.iter().map(Option::is_some).collect();
 
     // Pass 2: rewrite.
     let mut module = Module::new();
@@ -188,6 +138,53 @@ pub fn eliminate_with(wasm: &[u8], calls: Option<&[Vec<u32>]>) -> Result<Dce> {
         map,
         removed,
     })
+}
+
+/// Which functions are live, and their indices once the others are gone.
+///
+/// Functions `0..imported` are imports (always kept), `imported + i` is
+/// defined function `i`, whose body names `callees(i)`. Live: the roots and
+/// everything a live body names, transitively. Returns old index → new index
+/// (`None` = removed) and the number removed; a root or callee out of range
+/// is ignored (validation reports it).
+pub fn live_map<I: Iterator<Item = u32>>(
+    imported: u32,
+    defined: usize,
+    roots: Vec<u32>,
+    callees: impl Fn(usize) -> I,
+) -> (Vec<Option<u32>>, u32) {
+    let total = imported as usize + defined;
+    let mut live = vec![false; total];
+    for l in live.iter_mut().take(imported as usize) {
+        *l = true;
+    }
+    let mut stack = roots;
+    while let Some(f) = stack.pop() {
+        let Some(slot) = live.get_mut(f as usize) else {
+            continue;
+        };
+        if *slot && f >= imported {
+            continue;
+        }
+        *slot = true;
+        if f >= imported {
+            stack.extend(
+                callees((f - imported) as usize)
+                    .filter(|g| live.get(*g as usize).is_some_and(|l| !*l)),
+            );
+        }
+    }
+    let mut map = Vec::with_capacity(total);
+    let mut next = 0u32;
+    for l in &live {
+        map.push(if *l {
+            next += 1;
+            Some(next - 1)
+        } else {
+            None
+        });
+    }
+    (map, total as u32 - next)
 }
 
 /// Copy a function body, rewriting only the function indices of `call`,

@@ -4,19 +4,23 @@
 //! or sorted order, so the same input always gives the same bytes.
 
 use crate::abi::{self, AbiExports, AbiRecord};
+use crate::funcmap::{perr, reenc, FuncMap};
 use crate::graph::Graph;
 use crate::merge::Merged;
 use crate::{Error, Result};
+use wasm_encoder::reencode::Reencode;
 use wasm_encoder::{
-    CustomSection, DataCountSection, EntityType, ExportKind, ExportSection, ImportSection, Module,
-    NameMap, NameSection, StartSection, TypeSection,
+    CustomSection, DataCountSection, ElementSection, EntityType, ExportKind, ExportSection,
+    FunctionSection, GlobalSection, ImportSection, Module, NameMap, NameSection, Section,
+    StartSection, TypeSection,
 };
 
 /// Assemble the final module.
 ///
-/// Takes the merged sections by value: each is dropped as soon as it has been
-/// copied into the module, and the module before dead-code removal is
-/// dropped before the final one is validated, to keep the peak memory down.
+/// Dead functions are dropped on the way ([`crate::dce::live_map`], from the
+/// call sites merge recorded in [`crate::bodies`]): the module is written
+/// once, at its final size, and the merged sections are dropped before it is
+/// validated, to keep the peak memory down.
 pub fn encode(
     graph: &Graph,
     mut m: Merged,
@@ -25,94 +29,20 @@ pub fn encode(
     component_type: Option<&[u8]>,
     parallel: bool,
 ) -> Result<Encoded> {
-    let mut module = Module::new();
-
-    let mut types = TypeSection::new();
-    for (params, results) in m.types.keys() {
-        types
-            .ty()
-            .function(params.iter().copied(), results.iter().copied());
-    }
-    module.section(&types);
-
-    let mut imports = ImportSection::new();
-    for (h, ty) in graph.host_funcs.iter().zip(&m.host_types) {
-        imports.import(&h.module, &h.field, EntityType::Function(*ty));
-    }
-    if !graph.host_funcs.is_empty() {
-        module.section(&imports);
-    }
-    module.section(&m.functions);
-    module.section(&m.tables);
-    module.section(&m.memories);
-    if m.counts.tags > 0 {
-        module.section(&m.tags);
-    }
-    module.section(&m.globals);
-
-    let mut exports = ExportSection::new();
-    let mut seen = std::collections::BTreeSet::new();
-    for e in &record.exports {
-        if !seen.insert(e.name.clone()) {
-            return Err(Error::Internal(format!("duplicate export `{}`", e.name)));
-        }
-        exports.export(&e.name, ExportKind::Func, e.func);
-    }
-    for (name, (kind, idx)) in &extra.items {
-        if !seen.insert(name.clone()) {
-            return Err(Error::Internal(format!("duplicate export `{name}`")));
-        }
-        exports.export(name, *kind, *idx);
-    }
-    module.section(&exports);
-
-    if let Some(start) = m.start {
-        module.section(&StartSection {
-            function_index: start,
-        });
-    }
-    module.section(&m.elements);
-    if m.data_count > 0 {
-        module.section(&DataCountSection {
-            count: m.data_count,
-        });
-    }
-    module.section(&m.code);
-    m.code = Default::default();
-    module.section(&m.data);
-    m.data = Default::default();
-
-    let mut names = NameSection::new();
-    names.module("meld-fused");
-    let mut funcs = NameMap::new();
-    for (i, h) in graph.host_funcs.iter().enumerate() {
-        funcs.append(i as u32, &format!("host:{}#{}", h.module, h.field));
-    }
-    let mut sorted = std::mem::take(&mut m.func_names);
-    sorted.sort_by_key(|(i, _)| *i);
-    for (i, n) in &sorted {
-        funcs.append(*i, n);
-    }
-    names.functions(&funcs);
-    module.section(&names);
-
-    let bytes = module.finish();
-
-    // Drop dead functions, then renumber the record to match. The module is
-    // validated once, after this pass (validation is the costliest step of
-    // encoding); should the pass fail, the module it was given is validated
-    // instead, so an invalid merge is still reported (and dumped) as such.
-    let dce = match crate::dce::eliminate_with(&bytes, Some(&m.calls)) {
-        Ok(dce) => dce,
-        Err(e) => {
-            check(&bytes, parallel)?;
-            return Err(e);
-        }
-    };
-    drop(bytes);
-    drop(m);
+    let imported = graph.host_funcs.len() as u32;
+    let mut roots = std::mem::take(&mut m.roots);
+    roots.extend(record.exports.iter().map(|e| e.func));
+    roots.extend(
+        extra
+            .items
+            .values()
+            .filter(|(kind, _)| *kind == ExportKind::Func)
+            .map(|(_, i)| *i),
+    );
+    roots.extend(m.start);
+    let (map, removed) = crate::dce::live_map(imported, m.code.len(), roots, |i| m.code.callees(i));
     let new = |i: u32| {
-        dce.map[i as usize].ok_or_else(|| {
+        map.get(i as usize).copied().flatten().ok_or_else(|| {
             Error::Internal(format!("function {i} named by the ABI record was removed"))
         })
     };
@@ -127,20 +57,130 @@ pub fn encode(
             *r = new(*r)?;
         }
     }
-    let mut bytes = dce.wasm;
-    append_custom(
-        &mut bytes,
-        abi::SECTION,
-        record.to_compact_json().as_bytes(),
-    );
-    if let Some(ct) = component_type {
-        append_custom(&mut bytes, crate::world::SECTION, ct);
+    let mut fmap = FuncMap(&map);
+
+    let mut head = Module::new();
+    let mut types = TypeSection::new();
+    for (params, results) in m.types.keys() {
+        types
+            .ty()
+            .function(params.iter().copied(), results.iter().copied());
     }
+    head.section(&types);
+
+    let mut imports = ImportSection::new();
+    for (h, ty) in graph.host_funcs.iter().zip(&m.host_types) {
+        imports.import(&h.module, &h.field, EntityType::Function(*ty));
+    }
+    if !graph.host_funcs.is_empty() {
+        head.section(&imports);
+    }
+    let mut functions = FunctionSection::new();
+    for (i, ty) in m.func_types.iter().enumerate() {
+        if map[imported as usize + i].is_some() {
+            functions.function(*ty);
+        }
+    }
+    head.section(&functions);
+    head.section(&m.tables);
+    head.section(&m.memories);
+    if m.counts.tags > 0 {
+        head.section(&m.tags);
+    }
+    let mut globals = GlobalSection::new();
+    let merged_globals = contents(&m.globals);
+    reenc(fmap.parse_global_section(&mut globals, reader(&merged_globals)?))?;
+    head.section(&globals);
+
+    let mut exports = ExportSection::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for e in &record.exports {
+        if !seen.insert(e.name.clone()) {
+            return Err(Error::Internal(format!("duplicate export `{}`", e.name)));
+        }
+        exports.export(&e.name, ExportKind::Func, e.func);
+    }
+    for (name, (kind, idx)) in &extra.items {
+        if !seen.insert(name.clone()) {
+            return Err(Error::Internal(format!("duplicate export `{name}`")));
+        }
+        let idx = match kind {
+            ExportKind::Func => new(*idx)?,
+            _ => *idx,
+        };
+        exports.export(name, *kind, idx);
+    }
+    head.section(&exports);
+
+    if let Some(start) = m.start {
+        head.section(&StartSection {
+            function_index: new(start)?,
+        });
+    }
+    let mut elements = ElementSection::new();
+    let merged_elements = contents(&m.elements);
+    reenc(fmap.parse_element_section(&mut elements, reader(&merged_elements)?))?;
+    head.section(&elements);
+    if m.data_count > 0 {
+        head.section(&DataCountSection {
+            count: m.data_count,
+        });
+    }
+    let head = head.finish();
+
+    let mut tail = Vec::new();
+    m.data.append_to(&mut tail);
+    m.data = Default::default();
+    let mut names = NameSection::new();
+    names.module("meld-fused");
+    let mut funcs = NameMap::new();
+    for (i, h) in graph.host_funcs.iter().enumerate() {
+        funcs.append(i as u32, &format!("host:{}#{}", h.module, h.field));
+    }
+    let mut sorted = std::mem::take(&mut m.func_names);
+    sorted.sort_by_key(|(i, _)| *i);
+    for (i, n) in &sorted {
+        if let Some(Some(i)) = map.get(*i as usize) {
+            funcs.append(*i, n);
+        }
+    }
+    drop(sorted);
+    names.functions(&funcs);
+    names.append_to(&mut tail);
+    append_custom(&mut tail, abi::SECTION, record.to_compact_json().as_bytes());
+    if let Some(ct) = component_type {
+        append_custom(&mut tail, crate::world::SECTION, ct);
+    }
+
+    let code_len = m.code.section_len(imported, &map);
+    let mut bytes = Vec::with_capacity(head.len() + code_len + tail.len());
+    bytes.extend_from_slice(&head);
+    drop(head);
+    m.code.write_section(&mut bytes, imported, &map);
+    drop(m);
+    bytes.extend_from_slice(&tail);
+    drop(tail);
     check(&bytes, parallel)?;
     Ok(Encoded {
         wasm: bytes,
-        removed_functions: dce.removed,
+        removed_functions: removed,
     })
+}
+
+/// The contents of a section merge built (its count and items, without the
+/// size prefix), to be read back with a wasmparser section reader.
+fn contents<S: Section>(section: &S) -> Vec<u8> {
+    let mut v = Vec::new();
+    section.encode(&mut v);
+    let prefix = v.iter().position(|b| b & 0x80 == 0).map_or(0, |p| p + 1);
+    v.drain(..prefix);
+    v
+}
+
+fn reader<'a, T: wasmparser::FromReader<'a>>(
+    bytes: &'a [u8],
+) -> Result<wasmparser::SectionLimited<'a, T>> {
+    wasmparser::SectionLimited::new(wasmparser::BinaryReader::new(bytes, 0)).map_err(perr)
 }
 
 /// The encoded module.

@@ -7,45 +7,61 @@
 //! [`Reencode::parse_function_body`] produces, with the original encoding of
 //! every untouched operator kept.
 
+use crate::bodies::Bodies;
+use std::convert::Infallible;
 use wasm_encoder::reencode::{Error, Reencode};
-use wasm_encoder::{CodeSection, Encode};
+use wasm_encoder::{Encode, Instruction};
 use wasmparser::{FunctionBody, Operator, ValType};
 
 /// Re-encode `body` (a function body of the module `wasm`, offsets relative
-/// to the start of `wasm`) into `code`.
-pub fn reencode_body<R: Reencode + ?Sized>(
+/// to the start of `wasm`) into `code`, recording where it names functions.
+pub fn reencode_body<R: Reencode<Error = Infallible> + ?Sized>(
     r: &mut R,
     wasm: &[u8],
     body: FunctionBody<'_>,
-    code: &mut CodeSection,
-) -> Result<(), Error<R::Error>> {
-    let mut locals = body.get_locals_reader()?;
+    code: &mut Bodies,
+) -> crate::Result<()> {
+    let re = |e: Error| crate::Error::Invalid(format!("cannot re-encode: {e}"));
+    let pe = |e: wasmparser::BinaryReaderError| crate::Error::Invalid(e.to_string());
+    let mut locals = body.get_locals_reader().map_err(pe)?;
     for _ in 0..locals.get_count() {
-        let (_, ty) = locals.read()?;
+        let (_, ty) = locals.read().map_err(pe)?;
         if matches!(ty, ValType::Ref(_)) {
             // Reference-typed locals may name types: take the general path.
-            return r.parse_function_body(code, body);
+            let mut f = r.new_function_with_parsed_locals(&body).map_err(re)?;
+            let mut ops = body.get_operators_reader().map_err(pe)?;
+            while !ops.eof() {
+                f.instruction(&r.parse_instruction(&mut ops).map_err(re)?);
+            }
+            return code.push_decoded(&f.into_raw_body());
         }
     }
     let range = body.range();
     let ops_start = locals.original_position();
-    let mut out = Vec::with_capacity(range.len() + 16);
+    let out = code.sink();
+    out.reserve(range.len() + 16);
     out.extend_from_slice(&wasm[range.start..ops_start]);
     let mut last = ops_start;
-    let mut ops = body.get_operators_reader()?;
+    let mut ops = body.get_operators_reader().map_err(pe)?;
     while !ops.eof() {
         let at = ops.original_position();
-        let op = ops.read()?;
+        let op = ops.read().map_err(pe)?;
         if index_free(&op, wasm, at) && canonical(&op, ops.original_position() - at) {
             continue;
         }
+        let out = code.sink();
         out.extend_from_slice(&wasm[last..at]);
-        r.instruction(op)?.encode(&mut out);
+        let ins = r.instruction(op).map_err(re)?;
+        let pos = out.len();
+        ins.encode(out);
+        if let Instruction::Call(f) | Instruction::ReturnCall(f) | Instruction::RefFunc(f) = ins {
+            // One opcode byte, then the index.
+            code.site(pos + 1, f);
+        }
         last = ops.original_position();
     }
-    out.extend_from_slice(&wasm[last..range.end]);
-    code.raw(&out);
-    Ok(())
+    code.sink().extend_from_slice(&wasm[last..range.end]);
+    code.end_body()
 }
 
 /// Whether a constant (`len` bytes with its opcode) is encoded in its

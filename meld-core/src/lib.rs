@@ -4,6 +4,7 @@
 //! `compose` → `translate` → `graph` → `merge` (+ `builtins`) → `encode` → `wrap`.
 
 pub mod abi;
+pub mod bodies;
 pub mod builtins;
 pub mod bulk_copy;
 pub mod compose;

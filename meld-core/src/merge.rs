@@ -12,13 +12,13 @@
 //! Imports of a node are not copied: they are aliases of items defined by
 //! earlier nodes (or host imports), recorded in the node's index maps.
 
+use crate::bodies::Bodies;
 use crate::graph::{Def, Graph, ItemKind, Node};
 use crate::{Error, Result};
 use indexmap::IndexMap;
 use wasm_encoder::reencode::{self, Reencode};
 use wasm_encoder::{
-    CodeSection, DataSection, ElementSection, FunctionSection, GlobalSection, MemorySection,
-    TableSection, TagSection, ValType,
+    DataSection, ElementSection, GlobalSection, MemorySection, TableSection, TagSection, ValType,
 };
 use wasmparser::{Parser, Payload, TypeRef};
 
@@ -57,13 +57,14 @@ pub struct Merged {
     pub types: IndexMap<FuncSig, u32>,
     /// Type index of each host import, in [`Graph::host_funcs`] order.
     pub host_types: Vec<u32>,
-    pub functions: FunctionSection,
+    /// Type index of each defined function, in index order.
+    pub func_types: Vec<u32>,
     pub tables: TableSection,
     pub memories: MemorySection,
     pub tags: TagSection,
     pub globals: GlobalSection,
     pub elements: ElementSection,
-    pub code: CodeSection,
+    pub code: Bodies,
     pub data: DataSection,
     pub data_count: u32,
     pub start: Option<u32>,
@@ -73,10 +74,9 @@ pub struct Merged {
     pub counts: Counts,
     /// Adapter list loops replaced by `memory.copy` ([`crate::bulk_copy`]).
     pub bulk_copies: usize,
-    /// Per defined function, in code-section order: the fused indices of the
-    /// functions its body names (`call`, `return_call`, `ref.func`), for the
-    /// dead-code pass ([`crate::dce`]).
-    pub calls: Vec<Vec<u32>>,
+    /// Functions named outside any body: by element segments and global
+    /// initialisers (roots of the dead-code pass, [`crate::dce`]).
+    pub roots: Vec<u32>,
 }
 
 /// How many items of each kind the merged module defines.
@@ -120,8 +120,12 @@ impl Merged {
 /// Merge every node of `graph` into one module.
 pub fn merge(graph: &Graph) -> Result<Merged> {
     let host = graph.host_funcs.len() as u32;
+    // Merged bodies are about as long as the inputs' (indices may grow by a
+    // byte or two); reserving up front avoids doubling the buffer.
+    let code_bytes: usize = graph.nodes.iter().map(|n| code_section_len(&n.wasm)).sum();
     let mut m = Merged {
         host_types: vec![u32::MAX; graph.host_funcs.len()],
+        code: Bodies::with_capacity(code_bytes + code_bytes / 8),
         counts: Counts {
             funcs: host,
             ..Counts::default()
@@ -150,26 +154,46 @@ pub fn merge(graph: &Graph) -> Result<Merged> {
     m.start = match starts.len() {
         0 => None,
         1 => Some(starts[0]),
-        _ => Some(start_chain(&mut m, &starts)),
+        _ => Some(start_chain(&mut m, &starts)?),
     };
     Ok(m)
 }
 
 /// A function calling every node's start function in instantiation order.
-fn start_chain(m: &mut Merged, starts: &[u32]) -> u32 {
+fn start_chain(m: &mut Merged, starts: &[u32]) -> Result<u32> {
     let ty = m.intern_type((vec![], vec![]));
-    m.functions.function(ty);
+    m.func_types.push(ty);
     let mut f = wasm_encoder::Function::new([]);
     for s in starts {
         f.instructions().call(*s);
     }
-    m.calls.push(starts.to_vec());
     f.instructions().end();
-    m.code.function(&f);
+    m.code.push_decoded(&f.into_raw_body())?;
     let idx = m.counts.funcs;
     m.counts.funcs += 1;
     m.func_names.push((idx, "meld:start".to_string()));
-    idx
+    Ok(idx)
+}
+
+/// Size of the code section of module `wasm` (0 without one), from the
+/// section headers alone.
+fn code_section_len(wasm: &[u8]) -> usize {
+    let mut r = wasmparser::BinaryReader::new(wasm, 0);
+    if r.read_bytes(8).is_err() {
+        return 0;
+    }
+    while !r.eof() {
+        let (Ok(id), Ok(size)) = (r.read_u8(), r.read_var_u32()) else {
+            return 0;
+        };
+        if id == wasm_encoder::SectionId::Code as u8 {
+            return size as usize;
+        }
+        if r.read_bytes(size as usize).is_err() {
+            return 0;
+        }
+    }
+    0
 }
 
 struct Remap<'a> {
@@ -212,8 +236,8 @@ impl Reencode for Remap<'_> {
     }
 }
 
-/// [`Remap`] that also records every function index it maps: inside a
-/// function body these are exactly the functions the body names.
+/// [`Remap`] that also records every function index it maps (the functions
+/// an element segment or a global initialiser names).
 struct Tracked<'a> {
     inner: Remap<'a>,
     calls: Vec<u32>,
@@ -351,7 +375,7 @@ fn merge_node(
                 for ty in reader {
                     let ty = ty.map_err(parse_err)?;
                     let t = lookup(&maps.types, ty);
-                    m.functions.function(t);
+                    m.func_types.push(t);
                     defined_funcs.push(maps.funcs.len() as u32);
                     maps.funcs.push(m.counts.funcs);
                     m.counts.funcs += 1;
@@ -389,7 +413,12 @@ fn merge_node(
             Payload::GlobalSection(reader) => {
                 for g in reader {
                     let g = g.map_err(parse_err)?;
-                    reenc(Remap { maps }.parse_global(&mut m.globals, g))?;
+                    let mut r = Tracked {
+                        inner: Remap { maps },
+                        calls: Vec::new(),
+                    };
+                    reenc(r.parse_global(&mut m.globals, g))?;
+                    m.roots.extend(r.calls);
                     maps.globals.push(m.counts.globals);
                     m.counts.globals += 1;
                 }
@@ -398,27 +427,24 @@ fn merge_node(
             Payload::ElementSection(reader) => {
                 for e in reader {
                     let e = e.map_err(parse_err)?;
-                    reenc(Remap { maps }.parse_element(&mut m.elements, e))?;
+                    let mut r = Tracked {
+                        inner: Remap { maps },
+                        calls: Vec::new(),
+                    };
+                    reenc(r.parse_element(&mut m.elements, e))?;
+                    m.roots.extend(r.calls);
                     m.counts.elements += 1;
                 }
             }
             Payload::CodeSectionEntry(body) => {
-                let mut r = Tracked {
-                    inner: Remap { maps },
-                    calls: Vec::new(),
-                };
+                let mut r = Remap { maps };
                 if adapter {
-                    m.bulk_copies +=
-                        reenc(crate::bulk_copy::reencode_body(&mut r, &mut m.code, body))?;
+                    let (f, copies) = reenc(crate::bulk_copy::reencode_body(&mut r, body))?;
+                    m.bulk_copies += copies;
+                    m.code.push_decoded(&f.into_raw_body())?;
                 } else {
-                    reenc(crate::fastcode::reencode_body(
-                        &mut r,
-                        &node.wasm,
-                        body,
-                        &mut m.code,
-                    ))?;
+                    crate::fastcode::reencode_body(&mut r, &node.wasm, body, &mut m.code)?;
                 }
-                m.calls.push(r.calls);
             }
             Payload::DataSection(reader) => {
                 for d in reader {
