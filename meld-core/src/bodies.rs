@@ -84,6 +84,22 @@ impl Bodies {
         Ok(())
     }
 
+    /// Append every body of `other` after these.
+    pub fn append(&mut self, other: Bodies) -> Result<()> {
+        let too_big = || Error::Unsupported("more than 4 GiB of code".into());
+        let base = u32::try_from(self.bytes.len()).map_err(|_| too_big())?;
+        u32::try_from(self.bytes.len() + other.bytes.len()).map_err(|_| too_big())?;
+        let site_base = self.sites.len() as u32;
+        self.bytes.extend_from_slice(&other.bytes);
+        self.sites.extend(other.sites.iter().map(|s| Site {
+            at: s.at + base,
+            callee: s.callee,
+        }));
+        self.ends
+            .extend(other.ends.iter().map(|(b, s)| (b + base, s + site_base)));
+        Ok(())
+    }
+
     /// Append a whole body (locals and code), finding its function indices
     /// by decoding it. For the few bodies not written through
     /// [`Bodies::sink`] (adapters with bulk copies, generated functions).

@@ -137,14 +137,13 @@ pub fn encode(
     for (i, h) in graph.host_funcs.iter().enumerate() {
         funcs.append(i as u32, &format!("host:{}#{}", h.module, h.field));
     }
-    let mut sorted = std::mem::take(&mut m.func_names);
+    let mut sorted: Vec<(u32, &str)> = m.func_names.iter().collect();
     sorted.sort_by_key(|(i, _)| *i);
-    for (i, n) in &sorted {
-        if let Some(Some(i)) = map.get(*i as usize) {
+    for (i, n) in sorted {
+        if let Some(Some(i)) = map.get(i as usize) {
             funcs.append(*i, n);
         }
     }
-    drop(sorted);
     names.functions(&funcs);
     names.append_to(&mut tail);
     append_custom(&mut tail, abi::SECTION, record.to_compact_json().as_bytes());

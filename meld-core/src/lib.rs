@@ -17,6 +17,7 @@ pub mod graph;
 pub mod inspect;
 pub mod isolation;
 pub mod merge;
+mod merge_code;
 pub mod precheck;
 pub mod resource_names;
 pub mod translate;
@@ -156,11 +157,11 @@ fn fuse_stages(
     let mut stage_us = [0u64; 5];
     let mut graph = translate::translate_with(component, &opts.opaque_reps)?;
     stage_us[0] = lap();
-    let merged = merge::merge(&graph)?;
+    let merged = merge::merge_with(&graph, !opts.serial)?;
     graph.release_module_bytes();
     stage_us[1] = lap();
     let (mut record, mut extra) = abi::record(&graph, &merged)?;
-    let (counts, bulk_copies) = (merged.counts.clone(), merged.bulk_copies);
+    let (counts, bulk_copies) = (merged.counts, merged.bulk_copies);
     if opts.component {
         for (name, kind, idx) in wrap::main_exports(&record, merged.counts.memories) {
             if record.exports.iter().any(|e| e.name == name) {

@@ -69,7 +69,7 @@ pub struct Merged {
     pub data_count: u32,
     pub start: Option<u32>,
     /// Function names for the name section (index, name), ascending.
-    pub func_names: Vec<(u32, String)>,
+    pub func_names: FuncNames,
     pub maps: Vec<NodeMaps>,
     pub counts: Counts,
     /// Adapter list loops replaced by `memory.copy` ([`crate::bulk_copy`]).
@@ -117,15 +117,17 @@ impl Merged {
     }
 }
 
-/// Merge every node of `graph` into one module.
+/// Merge every node of `graph` into one module (function bodies on two
+/// threads when there is enough code).
 pub fn merge(graph: &Graph) -> Result<Merged> {
+    merge_with(graph, true)
+}
+
+/// [`merge`], optionally all on the calling thread.
+pub fn merge_with(graph: &Graph, parallel: bool) -> Result<Merged> {
     let host = graph.host_funcs.len() as u32;
-    // Merged bodies are about as long as the inputs' (indices may grow by a
-    // byte or two); reserving up front avoids doubling the buffer.
-    let code_bytes: usize = graph.nodes.iter().map(|n| code_section_len(&n.wasm)).sum();
     let mut m = Merged {
         host_types: vec![u32::MAX; graph.host_funcs.len()],
-        code: Bodies::with_capacity(code_bytes + code_bytes / 8),
         counts: Counts {
             funcs: host,
             ..Counts::default()
@@ -133,17 +135,23 @@ pub fn merge(graph: &Graph) -> Result<Merged> {
         ..Merged::default()
     };
     let mut starts = Vec::new();
-    for (i, node) in graph.nodes.iter().enumerate() {
+    // Every section but the code first: that fixes every index map, after
+    // which the bodies of different nodes can be re-encoded independently.
+    let mut code = Vec::with_capacity(graph.nodes.len());
+    for node in &graph.nodes {
         let mut maps = NodeMaps {
             data_base: m.data_count,
             elem_base: m.counts.elements,
             ..NodeMaps::default()
         };
-        if let Some(s) = merge_node(&mut m, &mut maps, node, i)? {
-            starts.push(s);
-        }
+        let (start, range) = merge_node(&mut m, &mut maps, node)?;
+        starts.extend(start);
+        code.push(range);
         m.maps.push(maps);
     }
+    let (bodies, bulk_copies) = crate::merge_code::merge_code(graph, &m.maps, &code, parallel)?;
+    m.code = bodies;
+    m.bulk_copies = bulk_copies;
     if let Some(h) = m.host_types.iter().position(|t| *t == u32::MAX) {
         let f = &graph.host_funcs[h];
         return Err(Error::Unsupported(format!(
@@ -171,33 +179,12 @@ fn start_chain(m: &mut Merged, starts: &[u32]) -> Result<u32> {
     m.code.push_decoded(&f.into_raw_body())?;
     let idx = m.counts.funcs;
     m.counts.funcs += 1;
-    m.func_names.push((idx, "meld:start".to_string()));
+    m.func_names.push(idx, format_args!("meld:start"));
     Ok(idx)
 }
 
-/// Size of the code section of module `wasm` (0 without one), from the
-/// section headers alone.
-fn code_section_len(wasm: &[u8]) -> usize {
-    let mut r = wasmparser::BinaryReader::new(wasm, 0);
-    if r.read_bytes(8).is_err() {
-        return 0;
-    }
-    while !r.eof() {
-        let (Ok(id), Ok(size)) = (r.read_u8(), r.read_var_u32()) else {
-            return 0;
-        };
-        if id == wasm_encoder::SectionId::Code as u8 {
-            return size as usize;
-        }
-        if r.read_bytes(size as usize).is_err() {
-            return 0;
-        }
-    }
-    0
-}
-
-struct Remap<'a> {
-    maps: &'a NodeMaps,
+pub(crate) struct Remap<'a> {
+    pub(crate) maps: &'a NodeMaps,
 }
 
 type RError = reencode::Error<std::convert::Infallible>;
@@ -273,28 +260,26 @@ impl Reencode for Tracked<'_> {
     }
 }
 
-fn reenc<T>(r: Result<T, RError>) -> Result<T> {
+pub(crate) fn reenc<T>(r: Result<T, RError>) -> Result<T> {
     r.map_err(|e| Error::Invalid(format!("cannot re-encode: {e}")))
 }
 
-fn parse_err(e: wasmparser::BinaryReaderError) -> Error {
+pub(crate) fn parse_err(e: wasmparser::BinaryReaderError) -> Error {
     Error::Invalid(e.to_string())
 }
 
-/// Copy one node into `m`; returns its start function, if any.
+/// Copy every section of one node but its code into `m`; returns its start
+/// function, if any, and where its code section is.
 fn merge_node(
     m: &mut Merged,
     maps: &mut NodeMaps,
     node: &Node,
-    node_idx: usize,
-) -> Result<Option<u32>> {
+) -> Result<(Option<u32>, Option<std::ops::Range<usize>>)> {
+    let mut code = None;
     let mut start = None;
     let mut import_no = 0usize;
-    let mut local_names: Vec<(u32, String)> = Vec::new();
+    let mut local_names: Vec<(u32, &str)> = Vec::new();
     let mut defined_funcs = Vec::new();
-    // FACT's list loops become `memory.copy` (adapter modules only: the
-    // rewrite relies on the checks FACT emits before each loop).
-    let adapter = matches!(node.kind, crate::graph::NodeKind::Adapter { .. });
     for payload in Parser::new(0).parse_all(&node.wasm) {
         match payload.map_err(parse_err)? {
             Payload::TypeSection(reader) => {
@@ -436,16 +421,7 @@ fn merge_node(
                     m.counts.elements += 1;
                 }
             }
-            Payload::CodeSectionEntry(body) => {
-                let mut r = Remap { maps };
-                if adapter {
-                    let (f, copies) = reenc(crate::bulk_copy::reencode_body(&mut r, body))?;
-                    m.bulk_copies += copies;
-                    m.code.push_decoded(&f.into_raw_body())?;
-                } else {
-                    crate::fastcode::reencode_body(&mut r, &node.wasm, body, &mut m.code)?;
-                }
-            }
+            Payload::CodeSectionStart { range, .. } => code = Some(range),
             Payload::DataSection(reader) => {
                 for d in reader {
                     let d = d.map_err(parse_err)?;
@@ -468,26 +444,60 @@ fn merge_node(
             node.args.len()
         )));
     }
-    // Name every defined function: the module's own name if it has one.
-    let named: std::collections::BTreeMap<u32, String> = local_names.into_iter().collect();
-    for local in defined_funcs {
-        let name = match named.get(&local) {
-            Some(n) => format!("{}:{n}", node.label),
-            None if matches!(node.kind, crate::graph::NodeKind::Builtin(_)) => node.label.clone(),
-            None => format!("{}:f{local}", node.label),
-        };
-        m.func_names.push((maps.funcs[local as usize], name));
+    // Name every defined function: the module's own name if it has one
+    // (the last one given, should the name section repeat an index).
+    let mut named: Vec<Option<&str>> = vec![None; maps.funcs.len()];
+    for (i, n) in local_names {
+        if let Some(slot) = named.get_mut(i as usize) {
+            *slot = Some(n);
+        }
     }
-    let _ = node_idx;
-    Ok(start)
+    let label = &node.label;
+    let builtin = matches!(node.kind, crate::graph::NodeKind::Builtin(_));
+    for local in defined_funcs {
+        let index = maps.funcs[local as usize];
+        match named[local as usize] {
+            Some(n) => m.func_names.push(index, format_args!("{label}:{n}")),
+            None if builtin => m.func_names.push(index, format_args!("{label}")),
+            None => m.func_names.push(index, format_args!("{label}:f{local}")),
+        }
+    }
+    Ok((start, code))
 }
 
-fn collect_func_names(names: wasmparser::NameSectionReader<'_>, out: &mut Vec<(u32, String)>) {
+fn collect_func_names<'a>(names: wasmparser::NameSectionReader<'a>, out: &mut Vec<(u32, &'a str)>) {
     for sub in names.into_iter().flatten() {
         if let wasmparser::Name::Function(map) = sub {
             for naming in map.into_iter().flatten() {
-                out.push((naming.index, naming.name.to_string()));
+                out.push((naming.index, naming.name));
             }
         }
+    }
+}
+
+/// Function names for the name section: (index, name) in one buffer rather
+/// than a string each (a real-toolchain module names thousands).
+#[derive(Debug, Default)]
+pub struct FuncNames {
+    text: String,
+    /// Function index and the end of its name in `text`.
+    entries: Vec<(u32, u32)>,
+}
+
+impl FuncNames {
+    fn push(&mut self, index: u32, name: std::fmt::Arguments<'_>) {
+        use std::fmt::Write;
+        // Writing to a `String` cannot fail.
+        let _ = self.text.write_fmt(name);
+        self.entries.push((index, self.text.len() as u32));
+    }
+
+    /// Every (index, name), in the order they were added.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, &str)> + '_ {
+        let starts = std::iter::once(0).chain(self.entries.iter().map(|(_, end)| *end));
+        self.entries
+            .iter()
+            .zip(starts)
+            .map(|((i, end), start)| (*i, &self.text[start as usize..*end as usize]))
     }
 }

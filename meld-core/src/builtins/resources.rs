@@ -535,7 +535,13 @@ pub fn glue(tables: &[Option<TypeTable>], exported_keys: &[u32]) -> String {
 
 // The packed type-table info (mode: 3 bits, instance: 12 bits, key: 17 bits)
 // must fit an i32, and the glue's masks and shifts assume these widths.
-const _: () = assert!(MAX_TABLES == 1 << 12 && MAX_KEYS == 1 << 17 && 3 + 12 + 17 == 32);
+const _: () = {
+    const MODE_BITS: u32 = 3;
+    const INSTANCE_BITS: u32 = MAX_TABLES.trailing_zeros();
+    const KEY_BITS: u32 = MAX_KEYS.trailing_zeros();
+    assert!(MAX_TABLES == 1 << 12 && MAX_KEYS == 1 << 17);
+    assert!(MODE_BITS + INSTANCE_BITS + KEY_BITS == 32);
+};
 
 #[cfg(test)]
 mod tests {
