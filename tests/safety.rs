@@ -289,7 +289,7 @@ fn ls_det_1_fusing_twice_is_byte_identical() {
             assert!(a == c, "{} (component: {component}, serial)", p.display());
         }
     }
-    // Large enough for validation on two threads.
+    // Large enough for merging and validating on two threads.
     for name in ["res-chain3.wasm", "reexport.wasm"] {
         let bytes = std::fs::read(root().join("tests/fixtures/rust").join(name)).unwrap();
         let a = meld_core::fuse(&[&bytes], &Default::default())
@@ -301,6 +301,15 @@ fn ls_det_1_fusing_twice_is_byte_identical() {
         };
         let b = meld_core::fuse(&[&bytes], &serial).unwrap().wasm;
         assert!(a == b, "{name}: serial and parallel outputs differ");
+        let early = meld_core::FuseOptions {
+            world_beside_translation: true,
+            ..Default::default()
+        };
+        let c = meld_core::fuse(&[&bytes], &early).unwrap().wasm;
+        assert!(
+            a == c,
+            "{name}: the world thread's placement changes the output"
+        );
     }
 }
 

@@ -152,7 +152,7 @@ fn fuse(args: FuseArgs) -> Result<()> {
         },
         component: args.component,
         opaque_reps: args.opaque_rep.clone(),
-        serial: false,
+        ..Default::default()
     };
     let refs: Vec<&[u8]> = inputs.iter().map(|b| b.as_slice()).collect();
     let fused = meld_core::fuse(&refs, &opts).with_context(|| {

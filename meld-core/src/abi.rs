@@ -49,15 +49,21 @@ pub struct ExportAbi {
     #[serde(flatten)]
     pub options: Options,
     /// Export name of the post-return function, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_return: Option<String>,
 }
 
 /// Memory, realloc and string encoding, by export name.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+/// A field that does not apply (`None`) is left out of the JSON.
 pub struct Options {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory_index: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub realloc: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub realloc_index: Option<u32>,
     pub string_encoding: String,
 }
@@ -177,5 +183,30 @@ impl AbiRecord {
     /// content, no whitespace).
     pub fn to_compact_json(&self) -> String {
         serde_json::to_string(self).expect("the ABI record always serialises")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Fields that do not apply are left out, and a record written with
+    /// `null`s (as earlier versions did) still reads back the same.
+    #[test]
+    fn absent_and_null_fields_read_the_same() {
+        let with_nulls = r#"{"version":1,"imports":[{"module":"m","field":"f","func":0,
+            "component":1,"memory":null,"memory_index":null,"realloc":null,
+            "realloc_index":null,"string_encoding":"utf8"}],"exports":[{"name":"e",
+            "func":3,"component":0,"memory":"cabi_memory1","memory_index":1,
+            "realloc":null,"realloc_index":null,"string_encoding":"utf16",
+            "post_return":null}]}"#;
+        let record: AbiRecord = serde_json::from_str(with_nulls).unwrap();
+        assert_eq!(record.imports[0].options.memory, None);
+        assert_eq!(record.exports[0].options.memory_index, Some(1));
+        assert_eq!(record.exports[0].post_return, None);
+        let compact = record.to_compact_json();
+        assert!(!compact.contains("null"), "{compact}");
+        assert!(!compact.contains("realloc"), "{compact}");
+        assert_eq!(serde_json::from_str::<AbiRecord>(&compact).unwrap(), record);
     }
 }

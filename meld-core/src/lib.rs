@@ -54,9 +54,16 @@ pub struct FuseOptions {
     /// (no handle table; see `docs/resources.md`).
     pub opaque_reps: Vec<String>,
     /// Run every stage on the calling thread (by default the WIT world is
-    /// decoded, and large outputs are validated, on a second thread too).
-    /// Same output either way; for benchmarks and constrained hosts.
+    /// decoded, and the bodies of large inputs are merged and validated, on a
+    /// second thread too). Same output either way; for benchmarks and
+    /// constrained hosts.
     pub serial: bool,
+    /// Decode the WIT world on the second thread while the first translates
+    /// (faster on two cores) rather than once translation is done, beside
+    /// merging and encoding (the default: the decoder's memory is then not
+    /// live at the same time as the translator's, which sets the peak).
+    /// Same output either way; for benchmarks.
+    pub world_beside_translation: bool,
 }
 
 impl FuseOptions {
@@ -123,39 +130,50 @@ pub fn fuse(inputs: &[&[u8]], opts: &FuseOptions) -> Result<Fused> {
         [one] => std::borrow::Cow::Borrowed(*one),
         many => std::borrow::Cow::Owned(compose::compose(many)?),
     };
-    // The WIT world is decoded on a second thread while the main one
-    // translates and merges (both read the same bytes; neither waits for the
-    // other until encoding needs the world).
+    // The WIT world is decoded on a second thread while the main one merges
+    // (or translates, see `world_beside_translation`): both read the same
+    // bytes, and neither waits for the other until encoding needs the world.
     let world_job = || {
         let start = std::time::Instant::now();
         let world = world::section_payload(&component);
         (world, start.elapsed().as_micros() as u64)
     };
+    let join = |job: std::thread::ScopedJoinHandle<'_, _>| {
+        job.join()
+            .map_err(|_| Error::Internal("WIT world decoding panicked".into()))
+    };
+    let start = std::time::Instant::now();
     if opts.serial {
-        return fuse_stages(&component, opts, || Ok(world_job()));
+        let graph = translate::translate_with(&component, &opts.opaque_reps)?;
+        return fuse_after_translate(&component, opts, graph, start, || Ok(world_job()));
     }
     std::thread::scope(|scope| {
-        let job = scope.spawn(world_job);
-        fuse_stages(&component, opts, || {
-            job.join()
-                .map_err(|_| Error::Internal("WIT world decoding panicked".into()))
-        })
+        if opts.world_beside_translation {
+            let job = scope.spawn(world_job);
+            let graph = translate::translate_with(&component, &opts.opaque_reps)?;
+            fuse_after_translate(&component, opts, graph, start, || join(job))
+        } else {
+            let graph = translate::translate_with(&component, &opts.opaque_reps)?;
+            let job = scope.spawn(world_job);
+            fuse_after_translate(&component, opts, graph, start, || join(job))
+        }
     })
 }
 
-fn fuse_stages(
+/// Every stage after translation (which started at `clock`).
+fn fuse_after_translate(
     component: &[u8],
     opts: &FuseOptions,
+    mut graph: graph::Graph<'_>,
+    mut clock: std::time::Instant,
     world_job: impl FnOnce() -> Result<(Result<Vec<u8>>, u64)>,
 ) -> Result<Fused> {
-    let mut clock = std::time::Instant::now();
+    let mut stage_us = [0u64; 5];
     let mut lap = || {
         let us = clock.elapsed().as_micros() as u64;
         clock = std::time::Instant::now();
         us
     };
-    let mut stage_us = [0u64; 5];
-    let mut graph = translate::translate_with(component, &opts.opaque_reps)?;
     stage_us[0] = lap();
     let merged = merge::merge_with(&graph, !opts.serial)?;
     graph.release_module_bytes();
