@@ -153,6 +153,7 @@ fn fuse(args: FuseArgs) -> Result<()> {
         component: args.component,
         opaque_reps: args.opaque_rep.clone(),
         serial: false,
+        keep_trivial_adapters: false,
     };
     let refs: Vec<&[u8]> = inputs.iter().map(|b| b.as_slice()).collect();
     let fused = meld_core::fuse(&refs, &opts).with_context(|| {
@@ -183,6 +184,10 @@ fn fuse(args: FuseArgs) -> Result<()> {
             s.functions, s.removed_functions
         );
         eprintln!("bulk list copies:    {}", s.bulk_copies);
+        eprintln!(
+            "trivial adapters:    {} ({} bypassed: direct calls)",
+            s.trivial_adapters, s.direct_calls
+        );
         eprintln!("memories:            {}", s.memories);
         eprintln!("host imports:        {}", s.host_imports);
         eprintln!("exports:             {}", s.exports);
