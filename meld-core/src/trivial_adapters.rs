@@ -184,8 +184,17 @@ pub fn optimize(graph: &mut Graph) -> Result<Outcome> {
 }
 
 fn is_flags(graph: &Graph, d: Def) -> bool {
-    matches!(d, Def::Item { instance, kind: ItemKind::Global, index: 0 }
-        if matches!(graph.nodes[instance].kind, NodeKind::Builtin(Builtin::Flags)))
+    match d {
+        Def::Item {
+            instance,
+            kind: ItemKind::Global,
+            index: 0,
+        } => graph
+            .nodes
+            .get(instance)
+            .is_some_and(|n| matches!(n.kind, NodeKind::Builtin(Builtin::Flags))),
+        _ => false,
+    }
 }
 
 /// Replace every function reference in `graph` per `map` (transitively: a
@@ -691,3 +700,7 @@ fn replace_bodies(wasm: &[u8], bodies: &BTreeMap<u32, Vec<u8>>) -> Result<Vec<u8
     }
     Ok(out.finish())
 }
+
+#[cfg(test)]
+#[path = "trivial_adapters_tests.rs"]
+mod tests;
