@@ -553,3 +553,117 @@ fn fixture_headers_parse() {
     let fixtures = load_fixtures();
     assert!(fixtures.len() >= MIN_FIXTURES);
 }
+
+/// Names of the functions `export`'s body calls, in a fused module (by its
+/// name section).
+fn callee_names(wasm: &[u8], export: &str) -> Vec<String> {
+    use wasmparser::{ExternalKind, Name, Operator, Parser, Payload};
+    let mut imported = 0u32;
+    let mut target = None;
+    let mut bodies = Vec::new();
+    let mut names = std::collections::BTreeMap::new();
+    for payload in Parser::new(0).parse_all(wasm) {
+        match payload.unwrap() {
+            Payload::ImportSection(r) => {
+                for imp in r.into_imports() {
+                    if matches!(imp.unwrap().ty, wasmparser::TypeRef::Func(_)) {
+                        imported += 1;
+                    }
+                }
+            }
+            Payload::ExportSection(r) => {
+                for e in r {
+                    let e = e.unwrap();
+                    if e.kind == ExternalKind::Func && e.name == export {
+                        target = Some(e.index);
+                    }
+                }
+            }
+            Payload::CodeSectionEntry(body) => bodies.push(body),
+            Payload::CustomSection(c) => {
+                if let wasmparser::KnownCustom::Name(r) = c.as_known() {
+                    for sub in r {
+                        if let Ok(Name::Function(map)) = sub {
+                            for n in map {
+                                let n = n.unwrap();
+                                names.insert(n.index, n.name.to_string());
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let f = target.unwrap_or_else(|| panic!("no export `{export}`"));
+    let mut ops = bodies[(f - imported) as usize]
+        .get_operators_reader()
+        .unwrap();
+    let mut out = Vec::new();
+    while !ops.eof() {
+        if let Operator::Call { function_index } = ops.read().unwrap() {
+            out.push(names.get(&function_index).cloned().unwrap_or_default());
+        }
+    }
+    out
+}
+
+/// Issue 6: scalar-only adapters are slimmed, and the identity ones whose
+/// caller's may_leave flag is provably never cleared around a call vanish
+/// (the caller calls the callee). Fails if the optimisation regresses or
+/// over-reaches (`trivial_realloc_trap` must keep its adapter).
+#[test]
+fn trivial_adapters_bypassed() {
+    let fuse = |name: &str, keep: bool| {
+        let bytes = wat::parse_file(fixture_dir().join(format!("{name}.wat"))).unwrap();
+        let opts = meld_core::FuseOptions {
+            keep_trivial_adapters: keep,
+            serial: true,
+            ..Default::default()
+        };
+        meld_core::fuse(&[&bytes], &opts).unwrap()
+    };
+    // (fixture, trivial adapters, of which bypassed)
+    for (name, trivial, direct) in [
+        ("trivial_chain", 12, 6),
+        ("trivial_mixed", 3, 2),
+        ("trivial_realloc_trap", 1, 0),
+    ] {
+        let on = fuse(name, false);
+        let off = fuse(name, true);
+        assert_eq!(
+            (on.stats.trivial_adapters, on.stats.direct_calls),
+            (trivial, direct),
+            "{name}: trivial adapters (found, bypassed)"
+        );
+        assert_eq!((off.stats.trivial_adapters, off.stats.direct_calls), (0, 0));
+        // Every bypassed adapter is removed (and maybe the trap builtin, when
+        // no slim adapter keeps a may_leave check).
+        assert!(
+            off.stats.functions - on.stats.functions >= direct,
+            "{name}: {} functions, {} without the optimisation",
+            on.stats.functions,
+            off.stats.functions
+        );
+    }
+    let adapter = |n: &String| n.starts_with("adapter/");
+    let chain = fuse("trivial_chain", false).wasm;
+    let run = callee_names(&chain, "run");
+    assert!(
+        !run.is_empty() && !run.iter().any(adapter),
+        "run calls {run:?}"
+    );
+    let narrow = callee_names(&chain, "run-narrow");
+    assert!(narrow.iter().any(adapter), "run-narrow calls {narrow:?}");
+    let mixed = fuse("trivial_mixed", false).wasm;
+    let add = callee_names(&mixed, "run-add");
+    assert!(
+        !add.is_empty() && !add.iter().any(adapter),
+        "run-add calls {add:?}"
+    );
+    let sum = callee_names(&mixed, "run-sum");
+    assert!(sum.iter().any(adapter), "run-sum calls {sum:?}");
+    let trap = fuse("trivial_realloc_trap", false).wasm;
+    let ping = callee_names(&trap, "run-ping");
+    assert!(ping.iter().any(adapter), "run-ping calls {ping:?}");
+}

@@ -22,6 +22,13 @@
 //! every engine. A composition meld refuses shows `unsupported` in the fused
 //! columns (and why, below the table); the others are still measured.
 //!
+//! With `MELD_CALLBENCH_BASELINE=1` set, each composition is also fused
+//! with `FuseOptions::keep_trivial_adapters` (meld's trivial-adapter pass
+//! off: FACT's adapters as emitted) and run on wasmtime's core API and on
+//! wasmi, and two more columns show `before / after` for each engine (> 1
+//! means the pass made calls faster). Both fusions run in the same process,
+//! interleaved per composition, so the ratio is measured in one run.
+//!
 //! This is an example target (not `[[bench]]`) so that `cargo test` compiles
 //! it with the same dependency features as the tests; it is never run by them.
 
@@ -179,11 +186,19 @@ fn main() {
     let wi = wasmi_engine();
     let mut notes: Vec<String> = Vec::new();
     let mut failed = false;
+    let baseline = std::env::var_os("MELD_CALLBENCH_BASELINE").is_some();
 
-    println!(
+    print!(
         "{:<28} {:>12} {:>12} {:>12} {:>12} {:>9} {:>9}",
         "ns per call", "composed", "wrapped", "core", "wasmi", "comp/wrap", "comp/core"
     );
+    if baseline {
+        print!(
+            " {:>12} {:>12} {:>10} {:>11}",
+            "core-keep", "wasmi-keep", "core k/opt", "wasmi k/opt"
+        );
+    }
+    println!();
     for path in &paths {
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
         let bytes = wat::parse_file(path).expect("fixture assembles");
@@ -191,7 +206,7 @@ fn main() {
         let fused = meld_core::fuse(&[&bytes], &Default::default());
         let wrapped = meld_core::fuse(&[&bytes], &meld_core::FuseOptions::wrapped());
         let mut cells = Vec::new();
-        for (column, runner) in [
+        let mut columns = vec![
             ("composed", component_runner(&comp, &bytes).map(Some)),
             (
                 "wrapped",
@@ -217,7 +232,29 @@ fn main() {
                     Err(_) => Ok(None),
                 },
             ),
-        ] {
+        ];
+        if baseline {
+            let keep = meld_core::FuseOptions {
+                keep_trivial_adapters: true,
+                ..Default::default()
+            };
+            let kept = meld_core::fuse(&[&bytes], &keep);
+            columns.push((
+                "core-keep",
+                match &kept {
+                    Ok(f) => core_runner(&core, &f.wasm).map(Some),
+                    Err(_) => Ok(None),
+                },
+            ));
+            columns.push((
+                "wasmi-keep",
+                match &kept {
+                    Ok(f) => wasmi_runner(&wi, &f.wasm).map(Some),
+                    Err(_) => Ok(None),
+                },
+            ));
+        }
+        for (column, runner) in columns {
             let cell = match runner {
                 Ok(None) => Cell::Unsupported,
                 Err(e) => {
@@ -251,7 +288,7 @@ fn main() {
             (Some(a), Some(b)) => format!("{:.1}x", a / b),
             _ => "-".into(),
         };
-        println!(
+        print!(
             "{:<28} {:>12} {:>12} {:>12} {:>12} {:>9} {:>9}",
             name,
             cells[0].show(),
@@ -261,6 +298,21 @@ fn main() {
             ratio(1),
             ratio(2)
         );
+        if baseline {
+            let before_after =
+                |before: usize, after: usize| match (cells[before].ns(), cells[after].ns()) {
+                    (Some(b), Some(a)) => format!("{:.2}x", b / a),
+                    _ => "-".into(),
+                };
+            print!(
+                " {:>12} {:>12} {:>10} {:>11}",
+                cells[4].show(),
+                cells[5].show(),
+                before_after(4, 2),
+                before_after(5, 3)
+            );
+        }
+        println!();
     }
     println!(
         "median of {SAMPLES} samples of ~{} ms each; ratios > 1 mean the fused form is faster",

@@ -183,6 +183,10 @@ fn fuse(args: FuseArgs) -> Result<()> {
             s.functions, s.removed_functions
         );
         eprintln!("bulk list copies:    {}", s.bulk_copies);
+        eprintln!(
+            "trivial adapters:    {} ({} bypassed: direct calls)",
+            s.trivial_adapters, s.direct_calls
+        );
         eprintln!("memories:            {}", s.memories);
         eprintln!("host imports:        {}", s.host_imports);
         eprintln!("exports:             {}", s.exports);

@@ -21,6 +21,7 @@ mod merge_code;
 pub mod precheck;
 pub mod resource_names;
 pub mod translate;
+pub mod trivial_adapters;
 pub mod world;
 pub mod wrap;
 
@@ -64,6 +65,11 @@ pub struct FuseOptions {
     /// live at the same time as the translator's, which sets the peak).
     /// Same output either way; for benchmarks.
     pub world_beside_translation: bool,
+    /// Leave FACT's trivial adapters (scalar-only calls) exactly as FACT
+    /// emitted them instead of slimming them or wiring callers straight to
+    /// callees ([`trivial_adapters`]). Off by default; exists so benchmarks
+    /// can measure the optimisation in the same run.
+    pub keep_trivial_adapters: bool,
 }
 
 impl FuseOptions {
@@ -100,6 +106,11 @@ pub struct Stats {
     pub removed_functions: u32,
     /// Adapter list loops replaced by one `memory.copy` (`bulk_copy`).
     pub bulk_copies: usize,
+    /// Scalar-only adapters whose flag juggling was dropped
+    /// ([`trivial_adapters`]).
+    pub trivial_adapters: u32,
+    /// Of those, adapters bypassed: callers call the callee directly.
+    pub direct_calls: u32,
     pub memories: u32,
     pub host_imports: usize,
     pub exports: usize,
@@ -174,6 +185,11 @@ fn fuse_after_translate(
         clock = std::time::Instant::now();
         us
     };
+    let trivial = if opts.keep_trivial_adapters {
+        trivial_adapters::Outcome::default()
+    } else {
+        trivial_adapters::optimize(&mut graph)?
+    };
     stage_us[0] = lap();
     let merged = merge::merge_with(&graph, !opts.serial)?;
     graph.release_module_bytes();
@@ -229,6 +245,8 @@ fn fuse_after_translate(
         functions: counts.funcs - encoded.removed_functions,
         removed_functions: encoded.removed_functions,
         bulk_copies,
+        trivial_adapters: trivial.trivial,
+        direct_calls: trivial.direct,
         memories: counts.memories,
         host_imports: graph.host_funcs.len(),
         exports: record.exports.len(),
