@@ -81,17 +81,22 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
-fn time<F: FnMut()>(iters: usize, mut f: F) -> Duration {
-    f(); // warm-up
-    median(
-        (0..iters)
-            .map(|_| {
-                let t = Instant::now();
-                f();
-                t.elapsed()
-            })
-            .collect(),
-    )
+/// Median time of each job over `iters` rounds. The jobs take turns within
+/// each round, so a slow spell of the machine hits them alike and their
+/// ratios stay put.
+fn time_each<const N: usize>(iters: usize, jobs: [&dyn Fn(); N]) -> [Duration; N] {
+    for job in &jobs {
+        job(); // warm-up
+    }
+    let mut samples: [Vec<Duration>; N] = std::array::from_fn(|_| Vec::with_capacity(iters));
+    for _ in 0..iters {
+        for (job, out) in jobs.iter().zip(&mut samples) {
+            let t = Instant::now();
+            job();
+            out.push(t.elapsed());
+        }
+    }
+    samples.map(median)
 }
 
 fn main() {
@@ -181,18 +186,13 @@ fn main() {
                 continue;
             }
         };
-        let fuse = time(iters, || {
-            meld_core::fuse(&refs, &Default::default()).unwrap();
-        });
-        // Before/after of the second thread (WIT world decoding and output
-        // validation beside the main pipeline), in this same run.
+        // Before/after of the second thread (WIT world decoding, body
+        // merging and output validation beside the main pipeline), in this
+        // same run.
         let serial_opts = meld_core::FuseOptions {
             serial: true,
             ..Default::default()
         };
-        let serial = time(iters, || {
-            meld_core::fuse(&refs, &serial_opts).unwrap();
-        });
         // Before/after of where the WIT world is decoded, in this same run:
         // "early" decodes it beside translation, as fusion did before it was
         // moved after translation (to keep the two peaks apart).
@@ -200,16 +200,28 @@ fn main() {
             world_beside_translation: true,
             ..Default::default()
         };
-        let early = time(iters, || {
-            meld_core::fuse(&refs, &early_opts).unwrap();
-        });
-        let validate = time(iters, || {
-            for b in &refs {
-                let mut v =
-                    wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all());
-                v.validate_all(b).unwrap();
-            }
-        });
+        let [fuse, serial, early, validate] = time_each(
+            iters,
+            [
+                &|| {
+                    meld_core::fuse(&refs, &Default::default()).unwrap();
+                },
+                &|| {
+                    meld_core::fuse(&refs, &serial_opts).unwrap();
+                },
+                &|| {
+                    meld_core::fuse(&refs, &early_opts).unwrap();
+                },
+                &|| {
+                    for b in &refs {
+                        let mut v = wasmparser::Validator::new_with_features(
+                            wasmparser::WasmFeatures::all(),
+                        );
+                        v.validate_all(b).unwrap();
+                    }
+                },
+            ],
+        );
         let peak = peak_bytes(|| {
             meld_core::fuse(&refs, &Default::default()).unwrap();
         });
