@@ -191,7 +191,9 @@ fn fuse_after_translate(
         trivial_adapters::optimize(&mut graph)?
     };
     stage_us[0] = lap();
-    let merged = merge::merge_with(&graph, !opts.serial)?;
+    // By default the world is being decoded on the second core right now,
+    // so merging stays on this one (two threads would only contend).
+    let merged = merge::merge_with(&graph, !opts.serial && opts.world_beside_translation)?;
     graph.release_module_bytes();
     stage_us[1] = lap();
     let (mut record, mut extra) = abi::record(&graph, &merged)?;

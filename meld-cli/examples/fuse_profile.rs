@@ -1,0 +1,54 @@
+//! Profiling aid: fuse one file N times and print the mean time per stage
+//! (a `perf record` target; `meld-bench` is the benchmark proper).
+//!
+//! `cargo run --release -p meld-cli --example fuse_profile -- FILE [N] [MODE]`
+//!
+//! MODE: `serial` (one thread), `early` (WIT world decoded beside
+//! translation), `translate` (the front end alone, N times), default: the
+//! default options. Stage times of the world are on their own thread unless
+//! serial.
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let path = args.next().expect("FILE");
+    let n: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(100);
+    let mode = args.next().unwrap_or_default();
+    let serial = mode == "serial";
+    let bytes = std::fs::read(&path).expect("readable input");
+    if mode == "translate" {
+        for _ in 0..n {
+            meld_core::translate::translate(&bytes).expect("translates");
+        }
+        return;
+    }
+    let opts = meld_core::FuseOptions {
+        serial,
+        world_beside_translation: mode == "early",
+        ..Default::default()
+    };
+    let mut stages = [0u64; 5];
+    let t0 = std::time::Instant::now();
+    for _ in 0..n {
+        let f = meld_core::fuse(&[&bytes], &opts).expect("fuses");
+        for (s, t) in stages.iter_mut().zip(f.stats.stage_us) {
+            *s += t;
+        }
+    }
+    let total = t0.elapsed().as_micros() as u64 / n as u64;
+    let t0 = std::time::Instant::now();
+    for _ in 0..n {
+        let mut v = wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all());
+        v.validate_all(&bytes).expect("valid");
+    }
+    let val = t0.elapsed().as_micros() as u64 / n as u64;
+    let s: Vec<u64> = stages.iter().map(|s| s / n as u64).collect();
+    println!(
+        "stages translate {} merge {} world {} encode {} wrap {}; fuse {total}; validate {val} \
+         (µs, mean); fuse/validate {:.2}",
+        s[0],
+        s[1],
+        s[2],
+        s[3],
+        s[4],
+        total as f64 / val as f64
+    );
+}
