@@ -185,6 +185,31 @@ fn refuses_invalid_component_body() {
     assert_refused(&fuse(&[&input], &out, &[]), "invalid component", &out);
 }
 
+/// Function bodies are validated by no earlier stage than the fused module's
+/// validation; an invalid one must still be blamed on the input.
+#[test]
+fn refuses_an_invalid_function_body_as_invalid_input() {
+    let dir = scratch("invalid-body");
+    let typed = wat::parse_file(fixture("bad/invalid_body.wat")).unwrap();
+    // The same component with the body `i64.const 7; end` made `else; end;
+    // end`: an `else` outside any `if` (ill-formed rather than ill-typed).
+    let at = typed
+        .windows(3)
+        .position(|w| w == [0x42, 0x07, 0x0b])
+        .expect("the body is in the fixture");
+    let mut formed = typed.clone();
+    formed[at..at + 3].copy_from_slice(&[0x05, 0x0b, 0x0b]);
+    for (name, bytes) in [("typed", typed), ("formed", formed)] {
+        let input = dir.join(format!("{name}.wasm"));
+        std::fs::write(&input, &bytes).unwrap();
+        let out = dir.join(format!("{name}.out.wasm"));
+        let r = fuse(&[&input], &out, &[]);
+        assert_refused(&r, "invalid component", &out);
+        let stderr = String::from_utf8_lossy(&r.stderr);
+        assert!(!stderr.contains("internal error"), "{name}: {stderr}");
+    }
+}
+
 #[test]
 fn refuses_unlinkable_inputs() {
     let dir = scratch("unlinked");

@@ -171,6 +171,21 @@ pub fn fuse(inputs: &[&[u8]], opts: &FuseOptions) -> Result<Fused> {
     })
 }
 
+/// The translator validates everything in the input but its function bodies
+/// (wasmtime checks those when it compiles them), so an invalid body is first
+/// noticed when the fused module fails validation. On that path only, the
+/// input is validated in full: if it is at fault, the error names the input.
+fn blame_input(component: &[u8], e: Error) -> Error {
+    if !matches!(e, Error::OutputInvalid(_)) {
+        return e;
+    }
+    let mut validator = wasmparser::Validator::new_with_features(translate::features());
+    match validator.validate_all(component) {
+        Err(input) => Error::Invalid(input.to_string()),
+        Ok(_) => e,
+    }
+}
+
 /// Every stage after translation (which started at `clock`).
 fn fuse_after_translate(
     component: &[u8],
@@ -227,7 +242,8 @@ fn fuse_after_translate(
         &extra,
         world.as_deref(),
         !opts.serial,
-    )?;
+    )
+    .map_err(|e| blame_input(component, e))?;
     stage_us[3] = lap();
     let wasm = if opts.component {
         wrap::wrap(component, &encoded.wasm, &record)?
