@@ -26,7 +26,7 @@ pub fn encode(
     mut m: Merged,
     record: &mut AbiRecord,
     extra: &AbiExports,
-    component_type: Option<&[u8]>,
+    component_type: impl FnOnce() -> Result<Option<Vec<u8>>>,
     parallel: bool,
 ) -> Result<Encoded> {
     let imported = graph.host_funcs.len() as u32;
@@ -147,11 +147,11 @@ pub fn encode(
     names.functions(&funcs);
     names.append_to(&mut tail);
     append_custom(&mut tail, abi::SECTION, record.to_compact_json().as_bytes());
-    if let Some(ct) = component_type {
-        append_custom(&mut tail, crate::world::SECTION, ct);
+    let code_len = m.code.section_len(imported, &map);
+    if let Some(ct) = component_type()? {
+        append_custom(&mut tail, crate::world::SECTION, &ct);
     }
 
-    let code_len = m.code.section_len(imported, &map);
     let mut bytes = Vec::with_capacity(head.len() + code_len + tail.len());
     bytes.extend_from_slice(&head);
     drop(head);

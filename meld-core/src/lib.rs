@@ -227,23 +227,21 @@ fn fuse_after_translate(
     // A component that is valid but not expressible as a WIT world (e.g. one
     // exporting a bare type) still fuses to a core module, just without the
     // embedded world; wrapping needs the world and reports why it is missing.
-    let (world, world_us) = world_job()?;
-    let world = match world {
-        Ok(w) => Some(w),
-        Err(e) if opts.component => return Err(e),
-        Err(_) => None,
+    // Encoding waits for the world only when it appends it, after
+    // everything else is laid out.
+    let mut world_us = 0;
+    let world = || {
+        let (world, us) = world_job()?;
+        world_us = us;
+        match world {
+            Ok(w) => Ok(Some(w)),
+            Err(e) if opts.component => Err(e),
+            Err(_) => Ok(None),
+        }
     };
-    lap();
+    let encoded = encode::encode(&graph, merged, &mut record, &extra, world, !opts.serial)
+        .map_err(|e| blame_input(component, e))?;
     stage_us[2] = world_us;
-    let encoded = encode::encode(
-        &graph,
-        merged,
-        &mut record,
-        &extra,
-        world.as_deref(),
-        !opts.serial,
-    )
-    .map_err(|e| blame_input(component, e))?;
     stage_us[3] = lap();
     let wasm = if opts.component {
         wrap::wrap(component, &encoded.wasm, &record)?
