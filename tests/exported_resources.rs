@@ -196,7 +196,7 @@ impl ComponentHost {
                 .get_export_index(&mut store, Some(&iface), name)
                 .unwrap_or_else(|| panic!("no export `{IFACE}#{name}`"));
             let f = instance
-                .get_func(&mut store, &idx)
+                .get_func(&mut store, idx)
                 .unwrap_or_else(|| panic!("`{IFACE}#{name}` is not a function"));
             funcs.insert(*name, f);
         }
