@@ -243,6 +243,13 @@ fn refuses_streams_naming_them() {
         "unsupported: async (component-model concurrency): the component uses `stream` types",
         &out,
     );
+    // The same inside a nested component, after a core module.
+    let r = fuse(&[&fixture("bad/nested_stream.wat")], &out, &[]);
+    assert_refused(
+        &r,
+        "unsupported: async (component-model concurrency): the component uses `stream` types",
+        &out,
+    );
 }
 
 #[test]

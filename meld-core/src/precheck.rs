@@ -43,9 +43,38 @@ pub fn check_component(bytes: &[u8]) -> Result<()> {
     if classify(bytes)? == BinaryKind::CoreModule {
         return Err(Error::CoreModuleInput);
     }
-    for payload in Parser::new(0).parse_all(bytes) {
-        let payload = payload.map_err(|e| Error::Invalid(e.to_string()))?;
+    // Components are walked, nested ones included; core modules are skipped
+    // whole (nothing in them concerns this check, and they are most of the
+    // bytes).
+    let invalid = |e: wasmparser::BinaryReaderError| Error::Invalid(e.to_string());
+    let mut parser = Parser::new(0);
+    let mut parents = Vec::new();
+    let mut data = bytes;
+    loop {
+        let (payload, consumed) = match parser.parse(data, true).map_err(invalid)? {
+            wasmparser::Chunk::Parsed { payload, consumed } => (payload, consumed),
+            // With all the bytes given, the parser reports truncation as an
+            // error instead.
+            wasmparser::Chunk::NeedMoreData(_) => {
+                return Err(Error::Invalid("truncated component".into()))
+            }
+        };
+        data = &data[consumed..];
         match payload {
+            Payload::ModuleSection {
+                unchecked_range, ..
+            } => {
+                data = data
+                    .get(unchecked_range.len()..)
+                    .ok_or_else(|| Error::Invalid("truncated core module".into()))?;
+            }
+            Payload::ComponentSection { parser: nested, .. } => {
+                parents.push(std::mem::replace(&mut parser, nested));
+            }
+            Payload::End(_) => match parents.pop() {
+                Some(parent) => parser = parent,
+                None => break,
+            },
             Payload::ComponentCanonicalSection(reader) => {
                 for func in reader {
                     let func = func.map_err(|e| Error::Invalid(e.to_string()))?;
