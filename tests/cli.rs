@@ -199,7 +199,10 @@ fn refuses_an_invalid_function_body_as_invalid_input() {
         .expect("the body is in the fixture");
     let mut formed = typed.clone();
     formed[at..at + 3].copy_from_slice(&[0x05, 0x0b, 0x0b]);
-    for (name, bytes) in [("typed", typed), ("formed", formed)] {
+    // A body naming a data segment its module does not have (the fused
+    // module's segment of that number is another component's).
+    let foreign = wat::parse_file(fixture("bad/foreign_segment.wat")).unwrap();
+    for (name, bytes) in [("typed", typed), ("formed", formed), ("foreign", foreign)] {
         let input = dir.join(format!("{name}.wasm"));
         std::fs::write(&input, &bytes).unwrap();
         let out = dir.join(format!("{name}.out.wasm"));

@@ -289,7 +289,8 @@ fn ls_det_1_fusing_twice_is_byte_identical() {
             assert!(a == c, "{} (component: {component}, serial)", p.display());
         }
     }
-    // Large enough for merging and validating on two threads.
+    // Large enough for validating (and, with the world decoded beside
+    // translation, merging) on two threads.
     for name in ["res-chain3.wasm", "reexport.wasm"] {
         let bytes = std::fs::read(root().join("tests/fixtures/rust").join(name)).unwrap();
         let a = meld_core::fuse(&[&bytes], &Default::default())

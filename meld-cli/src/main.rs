@@ -79,16 +79,46 @@ struct FuseArgs {
     stats: bool,
 }
 
+/// The message of the last panic, on any thread.
+static LAST_PANIC: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
+    // Every failure is one `error:` line. The library turns the panics it
+    // catches (from its dependencies) into errors, so the default hook's
+    // report would be a second line; a panic that escapes is reported below.
+    std::panic::set_hook(Box::new(|info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        if let Ok(mut last) = LAST_PANIC.lock() {
+            *last = Some(format!("{msg}{at}"));
+        }
+    }));
+    let result = std::panic::catch_unwind(|| match cli.command {
         Command::Fuse(args) => fuse(args),
         Command::Inspect(args) => inspect(args),
-    };
+    });
     match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) => {
             eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+        Err(_) => {
+            let what = LAST_PANIC
+                .lock()
+                .ok()
+                .and_then(|mut l| l.take())
+                .unwrap_or_default();
+            eprintln!("error: internal error: meld panicked: {what}");
             ExitCode::FAILURE
         }
     }

@@ -12,7 +12,7 @@ use wasm_encoder::reencode::Reencode;
 use wasm_encoder::{
     CustomSection, DataCountSection, ElementSection, EntityType, ExportKind, ExportSection,
     FunctionSection, GlobalSection, ImportSection, Module, NameMap, NameSection, Section,
-    StartSection, TypeSection,
+    StartSection, TableSection, TypeSection,
 };
 
 /// Assemble the final module.
@@ -40,6 +40,16 @@ pub fn encode(
             .map(|(_, i)| *i),
     );
     roots.extend(m.start);
+    // Reallocs the record names are exported (`cabi_realloc<N>`), hence
+    // roots already; naming them here keeps that from being load-bearing.
+    roots.extend(
+        record
+            .imports
+            .iter()
+            .map(|i| &i.options)
+            .chain(record.exports.iter().map(|e| &e.options))
+            .filter_map(|o| o.realloc_index),
+    );
     let (map, removed) = crate::dce::live_map(imported, m.code.len(), roots, |i| m.code.callees(i));
     let new = |i: u32| {
         map.get(i as usize).copied().flatten().ok_or_else(|| {
@@ -82,7 +92,10 @@ pub fn encode(
         }
     }
     head.section(&functions);
-    head.section(&m.tables);
+    let mut tables = TableSection::new();
+    let merged_tables = contents(&m.tables);
+    reenc(fmap.parse_table_section(&mut tables, reader(&merged_tables)?))?;
+    head.section(&tables);
     head.section(&m.memories);
     if m.counts.tags > 0 {
         head.section(&m.tags);

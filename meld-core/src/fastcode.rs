@@ -193,8 +193,9 @@ fn scan<R: Reencode<Error = Infallible> + ?Sized>(
         0xFC => {
             let (sub, next) = leb_u32(bytes, at + 1)?;
             match sub {
-                // saturating truncations
-                0..=7 => copy(code, next),
+                // saturating truncations (a padded sub-opcode is left to the
+                // full decoder, which writes it in one byte)
+                0..=7 if next == at + 2 => copy(code, next),
                 // memory.copy dst src
                 10 => {
                     let (dst, next) = leb_u32(bytes, next)?;

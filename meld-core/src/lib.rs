@@ -55,8 +55,9 @@ pub struct FuseOptions {
     /// (no handle table; see `docs/resources.md`).
     pub opaque_reps: Vec<String>,
     /// Run every stage on the calling thread (by default the WIT world is
-    /// decoded, and the bodies of large inputs are merged and validated, on a
-    /// second thread too). Same output either way; for benchmarks and
+    /// decoded on a second thread, and the bodies of large outputs are
+    /// validated on two; with `world_beside_translation`, large inputs' bodies
+    /// are merged on two as well). Same output either way; for benchmarks and
     /// constrained hosts.
     pub serial: bool,
     /// Decode the WIT world on the second thread while the first translates
@@ -146,7 +147,12 @@ pub fn fuse(inputs: &[&[u8]], opts: &FuseOptions) -> Result<Fused> {
     // bytes, and neither waits for the other until encoding needs the world.
     let world_job = || {
         let start = std::time::Instant::now();
-        let world = world::section_payload(&component);
+        // A panic in the decoder must not outlive an error returned by the
+        // main thread (a scope re-raises panics of threads it did not join).
+        let world = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            world::section_payload(&component)
+        }))
+        .unwrap_or_else(|_| Err(Error::Unsupported("the WIT world decoder failed".into())));
         (world, start.elapsed().as_micros() as u64)
     };
     let join = |job: std::thread::ScopedJoinHandle<'_, _>| {

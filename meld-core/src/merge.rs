@@ -36,6 +36,11 @@ pub struct NodeMaps {
     types: Vec<u32>,
     data_base: u32,
     elem_base: u32,
+    /// The node's own data and element segment counts: an index past them
+    /// (possible in a function body, which the translator does not
+    /// validate) must not reach another node's segments.
+    data_len: u32,
+    elem_len: u32,
 }
 
 impl NodeMaps {
@@ -74,8 +79,8 @@ pub struct Merged {
     pub counts: Counts,
     /// Adapter list loops replaced by `memory.copy` ([`crate::bulk_copy`]).
     pub bulk_copies: usize,
-    /// Functions named outside any body: by element segments and global
-    /// initialisers (roots of the dead-code pass, [`crate::dce`]).
+    /// Functions named outside any body: by element segments, table and
+    /// global initialisers (roots of the dead-code pass, [`crate::dce`]).
     pub roots: Vec<u32>,
 }
 
@@ -145,6 +150,8 @@ pub fn merge_with(graph: &Graph, parallel: bool) -> Result<Merged> {
             ..NodeMaps::default()
         };
         let (start, range) = merge_node(&mut m, &mut maps, node)?;
+        maps.data_len = m.data_count - maps.data_base;
+        maps.elem_len = m.counts.elements - maps.elem_base;
         starts.extend(start);
         code.push(range);
         m.maps.push(maps);
@@ -189,6 +196,16 @@ pub(crate) struct Remap<'a> {
 
 type RError = reencode::Error<std::convert::Infallible>;
 
+/// Segment `i` of a node whose segments start at `base`: out of range maps
+/// to an index validation rejects, like [`lookup`].
+fn segment(base: u32, len: u32, i: u32) -> u32 {
+    if i < len {
+        base + i
+    } else {
+        u32::MAX
+    }
+}
+
 fn lookup(list: &[u32], i: u32) -> u32 {
     // Indices were validated by the translator; an out-of-range one cannot
     // reach this point, so map it to an index validation will reject.
@@ -216,10 +233,10 @@ impl Reencode for Remap<'_> {
         Ok(lookup(&self.maps.types, i))
     }
     fn data_index(&mut self, i: u32) -> Result<u32, RError> {
-        Ok(self.maps.data_base + i)
+        Ok(segment(self.maps.data_base, self.maps.data_len, i))
     }
     fn element_index(&mut self, i: u32) -> Result<u32, RError> {
-        Ok(self.maps.elem_base + i)
+        Ok(segment(self.maps.elem_base, self.maps.elem_len, i))
     }
 }
 
@@ -369,7 +386,13 @@ fn merge_node(
             Payload::TableSection(reader) => {
                 for table in reader {
                     let table = table.map_err(parse_err)?;
-                    reenc(Remap { maps }.parse_table(&mut m.tables, table))?;
+                    // An initialiser may `ref.func` (a root, renumbered later).
+                    let mut r = Tracked {
+                        inner: Remap { maps },
+                        calls: Vec::new(),
+                    };
+                    reenc(r.parse_table(&mut m.tables, table))?;
+                    m.roots.extend(r.calls);
                     maps.tables.push(m.counts.tables);
                     m.counts.tables += 1;
                 }
