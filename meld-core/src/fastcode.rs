@@ -78,7 +78,7 @@ pub fn reencode_body<R: Reencode<Error = Infallible> + ?Sized>(
 
 /// Read the common operator at `wasm[at]` without decoding it into a
 /// wasmparser `Operator`. One naming no index is left in place (it is
-/// copied with the run of such operators from `*last`); one naming indices
+/// copied later with the run of such operators from `*last`); one naming indices
 /// is written to `code` with them mapped through `r`, after the pending run,
 /// and `*last` moves past it. Returns where the next operator starts, or
 /// `None` (nothing written) for any other operator or a malformed one, which
@@ -93,7 +93,6 @@ fn scan<R: Reencode<Error = Infallible> + ?Sized>(
 ) -> Option<usize> {
     let bytes = &wasm[..end];
     let op = *bytes.get(at)?;
-    let copy = |_: &mut Bodies, next: usize| Some(next);
     // Start re-encoding the operator at `at`: flush the pending run first.
     let mut flush = |code: &mut Bodies, next: usize| {
         code.sink().extend_from_slice(&bytes[*last..at]);
@@ -102,22 +101,22 @@ fn scan<R: Reencode<Error = Infallible> + ?Sized>(
     match op {
         // unreachable, nop, else, end, return, drop, select, ref.is_null
         // and every numeric instruction without an immediate
-        0x00 | 0x01 | 0x05 | 0x0B | 0x0F | 0x1A | 0x1B | 0x45..=0xC4 | 0xD1 => copy(code, at + 1),
+        0x00 | 0x01 | 0x05 | 0x0B | 0x0F | 0x1A | 0x1B | 0x45..=0xC4 | 0xD1 => Some(at + 1),
         // br, br_if, local.get/set/tee
         0x0C | 0x0D | 0x20..=0x22 => {
             let (_, next) = leb_u32(bytes, at + 1)?;
-            copy(code, next)
+            Some(next)
         }
         0x0E => {
             let (n, mut next) = leb_u32(bytes, at + 1)?;
             for _ in 0..=n {
                 next = leb_u32(bytes, next)?.1;
             }
-            copy(code, next)
+            Some(next)
         }
         // block, loop, if: empty or numeric block type
         0x02..=0x04 => match *bytes.get(at + 1)? {
-            0x40 | 0x7B..=0x7F => copy(code, at + 2),
+            0x40 | 0x7B..=0x7F => Some(at + 2),
             _ => None,
         },
         0x41 => {
@@ -132,8 +131,8 @@ fn scan<R: Reencode<Error = Infallible> + ?Sized>(
             constant(code, bytes, at, next, v, flush)
         }
         // f32.const, f64.const
-        0x43 if at + 5 <= end => copy(code, at + 5),
-        0x44 if at + 9 <= end => copy(code, at + 9),
+        0x43 if at + 5 <= end => Some(at + 5),
+        0x44 if at + 9 <= end => Some(at + 9),
         // call, return_call, ref.func
         0x10 | 0x12 | 0xD2 => {
             let (i, next) = leb_u32(bytes, at + 1)?;
@@ -195,7 +194,7 @@ fn scan<R: Reencode<Error = Infallible> + ?Sized>(
             match sub {
                 // saturating truncations (a padded sub-opcode is left to the
                 // full decoder, which writes it in one byte)
-                0..=7 if next == at + 2 => copy(code, next),
+                0..=7 if next == at + 2 => Some(next),
                 // memory.copy dst src
                 10 => {
                     let (dst, next) = leb_u32(bytes, next)?;

@@ -247,6 +247,15 @@ struct Tracked<'a> {
     calls: Vec<u32>,
 }
 
+impl<'a> Tracked<'a> {
+    fn new(maps: &'a NodeMaps) -> Self {
+        Tracked {
+            inner: Remap { maps },
+            calls: Vec::new(),
+        }
+    }
+}
+
 impl Reencode for Tracked<'_> {
     type Error = std::convert::Infallible;
     fn function_index(&mut self, i: u32) -> Result<u32, RError> {
@@ -387,10 +396,7 @@ fn merge_node(
                 for table in reader {
                     let table = table.map_err(parse_err)?;
                     // An initialiser may `ref.func` (a root, renumbered later).
-                    let mut r = Tracked {
-                        inner: Remap { maps },
-                        calls: Vec::new(),
-                    };
+                    let mut r = Tracked::new(maps);
                     reenc(r.parse_table(&mut m.tables, table))?;
                     m.roots.extend(r.calls);
                     maps.tables.push(m.counts.tables);
@@ -421,10 +427,7 @@ fn merge_node(
             Payload::GlobalSection(reader) => {
                 for g in reader {
                     let g = g.map_err(parse_err)?;
-                    let mut r = Tracked {
-                        inner: Remap { maps },
-                        calls: Vec::new(),
-                    };
+                    let mut r = Tracked::new(maps);
                     reenc(r.parse_global(&mut m.globals, g))?;
                     m.roots.extend(r.calls);
                     maps.globals.push(m.counts.globals);
@@ -435,10 +438,7 @@ fn merge_node(
             Payload::ElementSection(reader) => {
                 for e in reader {
                     let e = e.map_err(parse_err)?;
-                    let mut r = Tracked {
-                        inner: Remap { maps },
-                        calls: Vec::new(),
-                    };
+                    let mut r = Tracked::new(maps);
                     reenc(r.parse_element(&mut m.elements, e))?;
                     m.roots.extend(r.calls);
                     m.counts.elements += 1;
