@@ -138,10 +138,7 @@ fn scan<R: Reencode<Error = Infallible> + ?Sized>(
             let (i, next) = leb_u32(bytes, at + 1)?;
             let f = r.function_index(i).ok()?;
             flush(code, next);
-            let out = code.sink();
-            out.push(op);
-            let pos = out.len();
-            f.encode(out);
+            let pos = op_with_index(code, op, f);
             code.site(pos, f);
             Some(next)
         }
@@ -150,9 +147,7 @@ fn scan<R: Reencode<Error = Infallible> + ?Sized>(
             let (i, next) = leb_u32(bytes, at + 1)?;
             let g = r.global_index(i).ok()?;
             flush(code, next);
-            let out = code.sink();
-            out.push(op);
-            g.encode(out);
+            op_with_index(code, op, g);
             Some(next)
         }
         // loads and stores
@@ -184,9 +179,7 @@ fn scan<R: Reencode<Error = Infallible> + ?Sized>(
             let (m, next) = leb_u32(bytes, at + 1)?;
             let m = r.memory_index(m).ok()?;
             flush(code, next);
-            let out = code.sink();
-            out.push(op);
-            m.encode(out);
+            op_with_index(code, op, m);
             Some(next)
         }
         0xFC => {
@@ -222,6 +215,15 @@ fn scan<R: Reencode<Error = Infallible> + ?Sized>(
         }
         _ => None,
     }
+}
+
+/// Write a one-byte opcode and its one index; returns where the index starts.
+fn op_with_index(code: &mut Bodies, op: u8, index: u32) -> usize {
+    let out = code.sink();
+    out.push(op);
+    let pos = out.len();
+    index.encode(out);
+    pos
 }
 
 /// An `i32.const`/`i64.const` of `value` spanning `bytes[at..next]`: copied
