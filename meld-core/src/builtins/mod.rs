@@ -6,7 +6,9 @@
 //! fused module. Later builtins (resource tables, task state, stream rings)
 //! follow the same shape: a module with imports the graph resolves.
 
+pub mod prebuilt;
 pub mod resources;
+pub mod shims;
 pub mod transcode;
 
 use crate::{Error, Result};
@@ -27,6 +29,9 @@ pub enum Builtin {
     Transcode(TranscodeOp),
     /// The resource runtime: handle tables and call scopes (see [`resources`]).
     ResRuntime,
+    /// The resource transfer glue (`transfer_own`, `transfer_borrow`); its
+    /// composition-specific part is a generated glue-info module.
+    ResGlue,
     /// `resource.new` of type table `key` (a `TypeResourceTableIndex`) in instance `table`.
     ResNew { table: u32, key: u32, mode: Mode },
     /// `resource.rep` of type table `key` in instance `table`.
@@ -47,8 +52,8 @@ pub enum Builtin {
     /// The wrapper around an exported resource's destructor (imports the
     /// destructor; exports `dtor` and the `suppress` global).
     DtorWrapper,
-    /// A module generated for one composition (the resource transfer glue,
-    /// an export's borrow thunk); assembled by the graph, never cached.
+    /// A module generated for one composition (the resource glue info, an
+    /// export's borrow thunk), built by the graph.
     Generated,
 }
 
@@ -59,13 +64,15 @@ const TRAP_WAT: &str = r#"(module
   (func (export "trap") (param i32) unreachable))"#;
 
 impl Builtin {
-    /// The builtin's WAT source.
+    /// The builtin's WAT source (for the composition-specific ones, the
+    /// reference of what [`shims`] emits).
     pub fn wat(&self) -> String {
         match self {
             Builtin::Flags => FLAGS_WAT.to_string(),
             Builtin::Trap => TRAP_WAT.to_string(),
             Builtin::Transcode(op) => op.module_wat(),
             Builtin::ResRuntime => resources::RUNTIME_WAT.to_string(),
+            Builtin::ResGlue => resources::GLUE_WAT.to_string(),
             Builtin::ResNew { table, key, mode } => {
                 resources::new_or_rep_shim("new", *table, *key, *mode)
             }
@@ -87,30 +94,31 @@ impl Builtin {
     }
 }
 
-/// Assembled builtins, shared by every fusion in the process: assembling
-/// the transcoders' WAT dominated the fuse time of small compositions.
-static CACHE: std::sync::Mutex<BTreeMap<Builtin, Arc<Vec<u8>>>> =
-    std::sync::Mutex::new(BTreeMap::new());
-
-/// Assemble a builtin into module bytes (cached per process).
+/// The module bytes of a builtin: prebuilt for the fixed ones
+/// ([`prebuilt`]), emitted for those with baked-in constants ([`shims`]).
+/// Nothing is assembled from WAT at fuse time.
 pub fn module_bytes(builtin: Builtin) -> Result<Arc<Vec<u8>>> {
-    if builtin == Builtin::Generated {
-        return Err(Error::Internal(
-            "generated builtins are assembled by the graph".into(),
-        ));
+    if let Some(bytes) = prebuilt::bytes(builtin) {
+        return Ok(Arc::new(bytes.to_vec()));
     }
-    if let Some(b) = CACHE.lock().map_err(|_| poisoned())?.get(&builtin) {
-        return Ok(b.clone());
-    }
-    let bytes = Arc::new(
-        wat::parse_str(builtin.wat())
-            .map_err(|e| Error::Internal(format!("builtin {builtin:?} does not assemble: {e}")))?,
-    );
-    CACHE
-        .lock()
-        .map_err(|_| poisoned())?
-        .insert(builtin, bytes.clone());
-    Ok(bytes)
+    Ok(Arc::new(match builtin {
+        Builtin::ResNew { table, key, mode } => shims::new_or_rep("new", table, key, mode),
+        Builtin::ResRep { table, key, mode } => shims::new_or_rep("rep", table, key, mode),
+        Builtin::ResDrop {
+            table,
+            key,
+            res,
+            mode,
+            check_leave,
+            dtor,
+        } => shims::drop(table, key, res, mode, check_leave, dtor),
+        Builtin::HostDrop { table, res } => shims::host_drop(table, res),
+        _ => {
+            return Err(Error::Internal(format!(
+                "builtin {builtin:?} is neither prebuilt nor emitted"
+            )))
+        }
+    }))
 }
 
 /// Assemble generated builtin WAT (not cached).
@@ -118,18 +126,6 @@ pub fn assemble(what: &str, wat: &str) -> Result<Arc<Vec<u8>>> {
     wat::parse_str(wat)
         .map(Arc::new)
         .map_err(|e| Error::Internal(format!("builtin {what} does not assemble: {e}")))
-}
-
-fn poisoned() -> Error {
-    Error::Internal("builtin cache poisoned".into())
-}
-
-/// Empty the builtin cache (for benchmarks measuring the cold path).
-#[doc(hidden)]
-pub fn clear_cache() {
-    if let Ok(mut c) = CACHE.lock() {
-        c.clear();
-    }
 }
 
 /// Index of the item exported as `name` by a builtin module.

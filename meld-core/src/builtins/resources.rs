@@ -95,7 +95,7 @@ pub struct TypeTable {
 }
 
 impl TypeTable {
-    fn packed(&self) -> u32 {
+    pub(crate) fn packed(&self) -> u32 {
         let mode = match self.mode {
             Mode::Table if self.definer => 3,
             Mode::Table => 0,
@@ -428,62 +428,22 @@ pub fn host_drop_shim(table: u32, res: u32) -> String {
     )
 }
 
-/// The per-composition glue: `transfer_own`, `transfer_borrow` (FACT's
-/// signature `(handle, src type table, dst type table) -> handle`). (FACT's
-/// `enter-sync-call` / `exit-sync-call` are the runtime's `enter` / `exit`.)
-/// `tables[i]` describes type table `i`; `None` for tables no handle can
-/// travel through (abstract types). After the runtime's functions
-/// the glue imports `x.rep<i>`, the embedder's `[resource-rep]` of the i-th
-/// of `exported_keys`.
-pub fn glue(tables: &[Option<TypeTable>], exported_keys: &[u32]) -> String {
-    let mut s = String::from(
-        r#"(module
+/// WAT of the resource transfer glue (fixed; prebuilt): `transfer_own`,
+/// `transfer_borrow` (FACT's signature `(handle, src type table, dst type
+/// table) -> handle`). (FACT's `enter-sync-call` / `exit-sync-call` are the
+/// runtime's `enter` / `exit`.) The composition-specific part, `g.info`
+/// (packed [`TypeTable`] of a type table) and `g.xrep` (an exported
+/// resource's rep, by key), is the generated glue-info module
+/// ([`glue_info_wat`], built by `shims::glue_info`).
+pub const GLUE_WAT: &str = r#"(module
   (import "rt" "new" (func $new (param i32 i32 i32) (result i32)))
   (import "rt" "lift_own" (func $lift_own (param i32 i32 i32) (result i32)))
   (import "rt" "lift_borrow" (func $lift_borrow (param i32 i32 i32) (result i32)))
   (import "rt" "lower_borrow" (func $lower_borrow (param i32 i32 i32) (result i32)))
   (import "rt" "host_borrow" (func $host_borrow (param i32 i32 i32)))
-"#,
-    );
-    for i in 0..exported_keys.len() {
-        s.push_str(&format!(
-            "  (import \"x\" \"rep{i}\" (func $xrep{i} (param i32) (result i32)))\n"
-        ));
-    }
-    s.push_str("  (func $info (param $tt i32) (result i32)\n");
-    // br_table dispatch: case i returns the packed info of table i.
-    let n = tables.len();
-    s.push_str("    (block $out (result i32)\n      (block $bad\n");
-    for i in (0..n).rev() {
-        s.push_str(&format!("      (block $c{i}\n"));
-    }
-    s.push_str("        (br_table");
-    for i in 0..n {
-        s.push_str(&format!(" $c{i}"));
-    }
-    s.push_str(" $bad (local.get $tt)))\n");
-    for (i, t) in tables.iter().enumerate() {
-        match t {
-            Some(t) => s.push_str(&format!(
-                "      (br $out (i32.const {})))\n",
-                t.packed() as i32
-            )),
-            None => s.push_str(&format!("      (br $bad)) ;; {i}\n")),
-        }
-    }
-    // `br $bad` lands here; every case leaves through `br $out`.
-    s.push_str("      unreachable))\n");
-    // Exported resources: `$xrep (key, handle) -> rep` through the
-    // embedder's `[resource-rep]`, imported in key order.
-    s.push_str("  (func $xrep (param $key i32) (param $h i32) (result i32)\n");
-    for (i, key) in exported_keys.iter().enumerate() {
-        s.push_str(&format!(
-            "    (if (i32.eq (local.get $key) (i32.const {key})) (then (return (call $xrep{i} (local.get $h)))))\n"
-        ));
-    }
-    s.push_str("    unreachable)\n");
-    s.push_str(
-        r#"  (func (export "transfer_own") (param $h i32) (param $s i32) (param $d i32) (result i32)
+  (import "g" "info" (func $info (param i32) (result i32)))
+  (import "g" "xrep" (func $xrep (param i32 i32) (result i32)))
+  (func (export "transfer_own") (param $h i32) (param $s i32) (param $d i32) (result i32)
     (local $si i32) (local $di i32)
     (local.set $si (call $info (local.get $s)))
     (local.set $di (call $info (local.get $d)))
@@ -528,8 +488,52 @@ pub fn glue(tables: &[Option<TypeTable>], exported_keys: &[u32]) -> String {
       (i32.and (i32.shr_u (local.get $di) (i32.const 3)) (i32.const 4095))
       (local.get $d)
       (local.get $rep)))
-  )"#,
-    );
+)"#;
+
+/// WAT of the per-composition glue info: `info` returns the packed info of
+/// type table `tt` (`tables[i]`; `None` for tables no handle can travel
+/// through, which trap), `xrep (key, handle) -> rep` calls `x.rep<i>`, the
+/// embedder's `[resource-rep]` of the i-th of `exported_keys`. The reference
+/// for `shims::glue_info`, which emits the same module directly.
+pub fn glue_info_wat(tables: &[Option<TypeTable>], exported_keys: &[u32]) -> String {
+    let mut s = String::from("(module\n");
+    for i in 0..exported_keys.len() {
+        s.push_str(&format!(
+            "  (import \"x\" \"rep{i}\" (func $xrep{i} (param i32) (result i32)))\n"
+        ));
+    }
+    s.push_str("  (func $info (export \"info\") (param $tt i32) (result i32)\n");
+    // br_table dispatch: case i returns the packed info of table i.
+    let n = tables.len();
+    s.push_str("    (block $out (result i32)\n      (block $bad\n");
+    for i in (0..n).rev() {
+        s.push_str(&format!("      (block $c{i}\n"));
+    }
+    s.push_str("        (br_table");
+    for i in 0..n {
+        s.push_str(&format!(" $c{i}"));
+    }
+    s.push_str(" $bad (local.get $tt)))\n");
+    for (i, t) in tables.iter().enumerate() {
+        match t {
+            Some(t) => s.push_str(&format!(
+                "      (br $out (i32.const {})))\n",
+                t.packed() as i32
+            )),
+            None => s.push_str(&format!("      (br $bad)) ;; {i}\n")),
+        }
+    }
+    // `br $bad` lands here; every case leaves through `br $out`.
+    s.push_str("      unreachable))\n");
+    // Exported resources: `$xrep (key, handle) -> rep` through the
+    // embedder's `[resource-rep]`, imported in key order.
+    s.push_str("  (func $xrep (export \"xrep\") (param $key i32) (param $h i32) (result i32)\n");
+    for (i, key) in exported_keys.iter().enumerate() {
+        s.push_str(&format!(
+            "    (if (i32.eq (local.get $key) (i32.const {key})) (then (return (call $xrep{i} (local.get $h)))))\n"
+        ));
+    }
+    s.push_str("    unreachable))\n");
     s
 }
 

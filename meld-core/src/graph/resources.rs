@@ -238,27 +238,37 @@ impl Builder<'_, '_, '_> {
         let glue = match self.res_glue {
             Some(n) => n,
             None => {
-                let args = self.runtime_args(&[
+                let mut args = self.runtime_args(&[
                     "new",
                     "lift_own",
                     "lift_borrow",
                     "lower_borrow",
                     "host_borrow",
                 ])?;
-                let mut args = args;
                 let keys: Vec<u32> = self.exported.keys().copied().collect();
+                let mut reps = Vec::new();
                 for key in &keys {
                     let definer = self.definer_of(*key)?;
-                    args.push(self.exported_intrinsic_by_key(*key, "rep", definer)?);
+                    reps.push(self.exported_intrinsic_by_key(*key, "rep", definer)?);
                 }
-                let wasm =
-                    builtins::assemble("resource glue", &res::glue(&self.type_tables, &keys))?;
-                let n = self.push_node(
-                    "meld:resource-glue".into(),
+                let info = self.push_node(
+                    "meld:resource-glue-info".into(),
                     NodeKind::Builtin(Builtin::Generated),
-                    super::ModuleBytes::Owned(wasm),
-                    args,
+                    super::ModuleBytes::Owned(std::sync::Arc::new(builtins::shims::glue_info(
+                        &self.type_tables,
+                        &keys,
+                    ))),
+                    reps,
                 );
+                for name in ["info", "xrep"] {
+                    let index = builtins::export_index(&self.graph.nodes[info].wasm, name)?;
+                    args.push(Def::Item {
+                        instance: info,
+                        kind: ItemKind::Func,
+                        index,
+                    });
+                }
+                let n = self.builtin_node(Builtin::ResGlue, "meld:resource-glue".into(), args)?;
                 self.res_glue = Some(n);
                 n
             }
