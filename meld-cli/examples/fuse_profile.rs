@@ -1,4 +1,4 @@
-//! Profiling aid: fuse one file N times and print the mean time per stage
+//! Profiling aid: fuse one file N times and print the median time per stage
 //! (a `perf record` target; `meld-bench` is the benchmark proper).
 //!
 //! `cargo run --release -p meld-cli --example fuse_profile -- FILE [N] [MODE]`
@@ -25,25 +25,31 @@ fn main() {
         world_beside_translation: mode == "early",
         ..Default::default()
     };
-    let mut stages = [0u64; 5];
-    let t0 = std::time::Instant::now();
+    // Fuse and validate in turns, so a slow spell of the machine hits both;
+    // medians per stage.
+    let mut stages: [Vec<u64>; 5] = Default::default();
+    let (mut fuse, mut val) = (Vec::new(), Vec::new());
     for _ in 0..n {
+        let t0 = std::time::Instant::now();
         let f = meld_core::fuse(&[&bytes], &opts).expect("fuses");
+        fuse.push(t0.elapsed().as_micros() as u64);
         for (s, t) in stages.iter_mut().zip(f.stats.stage_us) {
-            *s += t;
+            s.push(t);
         }
-    }
-    let total = t0.elapsed().as_micros() as u64 / n as u64;
-    let t0 = std::time::Instant::now();
-    for _ in 0..n {
+        let t0 = std::time::Instant::now();
         let mut v = wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all());
         v.validate_all(&bytes).expect("valid");
+        val.push(t0.elapsed().as_micros() as u64);
     }
-    let val = t0.elapsed().as_micros() as u64 / n as u64;
-    let s: Vec<u64> = stages.iter().map(|s| s / n as u64).collect();
+    let median = |v: &mut Vec<u64>| {
+        v.sort_unstable();
+        v[v.len() / 2]
+    };
+    let s: Vec<u64> = stages.iter_mut().map(median).collect();
+    let (total, val) = (median(&mut fuse), median(&mut val));
     println!(
         "stages translate {} merge {} world {} encode {} wrap {}; fuse {total}; validate {val} \
-         (µs, mean); fuse/validate {:.2}",
+         (µs, median); fuse/validate {:.2}",
         s[0],
         s[1],
         s[2],

@@ -161,11 +161,8 @@ pub fn encode(
     names.append_to(&mut tail);
     append_custom(&mut tail, abi::SECTION, record.to_compact_json().as_bytes());
     let code_len = m.code.section_len(imported, &map);
-    if let Some(ct) = component_type()? {
-        append_custom(&mut tail, crate::world::SECTION, &ct);
-    }
 
-    let mut bytes = Vec::with_capacity(head.len() + code_len + tail.len());
+    let mut bytes = Vec::with_capacity(head.len() + code_len + tail.len() + WORLD_ROOM);
     bytes.extend_from_slice(&head);
     drop(head);
     m.code.write_section(&mut bytes, imported, &map);
@@ -173,6 +170,14 @@ pub fn encode(
     bytes.extend_from_slice(&tail);
     drop(tail);
     check(&bytes, parallel)?;
+    // The world goes last, in a custom section, whose contents validation
+    // does not look at: appending it after validating lets the world finish
+    // decoding (on the other thread) meanwhile. Its framing is checked here.
+    if let Some(ct) = component_type()? {
+        let at = bytes.len();
+        append_custom(&mut bytes, crate::world::SECTION, &ct);
+        check_custom_section(&bytes[at..], crate::world::SECTION)?;
+    }
     Ok(Encoded {
         wasm: bytes,
         removed_functions: removed,
@@ -210,6 +215,35 @@ fn append_custom(bytes: &mut Vec<u8>, name: &str, data: &[u8]) {
     };
     bytes.push(0);
     section.encode(bytes);
+}
+
+/// Room left at the end of the module for the world section, so that
+/// appending it seldom reallocates (worlds of WASI programs are a few KiB).
+const WORLD_ROOM: usize = 16 * 1024;
+
+/// `section` (bytes from its id on) is exactly one custom section named `name`.
+fn check_custom_section(section: &[u8], name: &str) -> Result<()> {
+    let mut module = b"\0asm\x01\0\0\0".to_vec();
+    module.extend_from_slice(section);
+    let mut customs = 0;
+    for payload in wasmparser::Parser::new(0).parse_all(&module) {
+        match payload.map_err(|e| Error::OutputInvalid(e.to_string()))? {
+            wasmparser::Payload::CustomSection(c) if c.name() == name => customs += 1,
+            wasmparser::Payload::Version { .. } | wasmparser::Payload::End(_) => {}
+            other => {
+                return Err(Error::OutputInvalid(format!(
+                    "unexpected {:?} after the module",
+                    other.as_section().map(|(id, _)| id)
+                )))
+            }
+        }
+    }
+    if customs != 1 {
+        return Err(Error::OutputInvalid(format!(
+            "the `{name}` section did not encode"
+        )));
+    }
+    Ok(())
 }
 
 fn check(bytes: &[u8], parallel: bool) -> Result<()> {

@@ -170,7 +170,13 @@ pub fn fuse(inputs: &[&[u8]], opts: &FuseOptions) -> Result<Fused> {
             let graph = translate::translate_with(&component, &opts.opaque_reps)?;
             fuse_after_translate(&component, opts, graph, start, || join(job))
         } else {
-            let graph = translate::translate_with(&component, &opts.opaque_reps)?;
+            // The second thread is idle during translation: it runs the
+            // precheck (a walk over the component level) meanwhile.
+            let pre = scope.spawn(|| precheck::check_component(&component));
+            let graph = translate::translate_prechecked(&component, &opts.opaque_reps);
+            pre.join()
+                .map_err(|_| Error::Internal("the precheck panicked".into()))??;
+            let graph = graph?;
             let job = scope.spawn(world_job);
             fuse_after_translate(&component, opts, graph, start, || join(job))
         }

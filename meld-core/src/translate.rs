@@ -34,7 +34,17 @@ pub fn translate(component: &[u8]) -> Result<Graph<'_>> {
 /// [`translate`] with `--opaque-rep` resource names.
 pub fn translate_with<'a>(component: &'a [u8], opaque_reps: &[String]) -> Result<Graph<'a>> {
     precheck::check_component(component)?;
+    translate_prechecked(component, opaque_reps)
+}
 
+/// [`translate_with`] without the precheck, which the caller runs (on
+/// another thread, say) and whose refusal it reports before any error of
+/// this function: the precheck names the construct meld cannot fuse, where
+/// the translator may only fail.
+pub(crate) fn translate_prechecked<'a>(
+    component: &'a [u8],
+    opaque_reps: &[String],
+) -> Result<Graph<'a>> {
     let mut tunables = Tunables::default_host();
     tunables.concurrency_support = false;
     tunables.parse_wasm_debuginfo = false;
