@@ -4,7 +4,8 @@
 //! `cargo run --release -p meld-cli --example fuse_profile -- FILE [N] [MODE]`
 //!
 //! MODE: `serial` (one thread), `early` (WIT world decoded beside
-//! translation), `translate` (the front end alone, N times), default: the
+//! translation), `translate` (the front end alone, N times), `world` (the
+//! WIT world's decoding and encoding alone, N times), default: the
 //! default options. Stage times of the world are on their own thread unless
 //! serial.
 fn main() {
@@ -14,6 +15,12 @@ fn main() {
     let mode = args.next().unwrap_or_default();
     let serial = mode == "serial";
     let bytes = std::fs::read(&path).expect("readable input");
+    if mode == "world" {
+        for _ in 0..n {
+            meld_core::world::section_payload(&bytes).expect("decodes");
+        }
+        return;
+    }
     if mode == "translate" {
         for _ in 0..n {
             meld_core::translate::translate(&bytes).expect("translates");
