@@ -205,11 +205,18 @@ fn refuses_an_invalid_function_body_as_invalid_input() {
     for (name, bytes) in [("typed", typed), ("formed", formed), ("foreign", foreign)] {
         let input = dir.join(format!("{name}.wasm"));
         std::fs::write(&input, &bytes).unwrap();
-        let out = dir.join(format!("{name}.out.wasm"));
-        let r = fuse(&[&input], &out, &[]);
-        assert_refused(&r, "invalid component", &out);
-        let stderr = String::from_utf8_lossy(&r.stderr);
-        assert!(!stderr.contains("internal error"), "{name}: {stderr}");
+        // With `--component` the module is validated only inside the
+        // wrapped component: the input must still be blamed.
+        for args in [&[][..], &["--component"]] {
+            let out = dir.join(format!("{name}{}.out.wasm", args.len()));
+            let r = fuse(&[&input], &out, args);
+            assert_refused(&r, "invalid component", &out);
+            let stderr = String::from_utf8_lossy(&r.stderr);
+            assert!(
+                !stderr.contains("internal error"),
+                "{name} {args:?}: {stderr}"
+            );
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 //! `cargo run --release -p meld-cli --example fuse_profile -- FILE [N] [MODE]`
 //!
 //! MODE: `serial` (one thread), `early` (WIT world decoded beside
-//! translation), `translate` (the front end alone, N times), `world` (the
+//! translation), `component` (`--component`), `translate` (the front end alone, N times), `world` (the
 //! WIT world's decoding and encoding alone, N times), default: the
 //! default options. Stage times of the world are on their own thread unless
 //! serial.
@@ -30,6 +30,7 @@ fn main() {
     let opts = meld_core::FuseOptions {
         serial,
         world_beside_translation: mode == "early",
+        component: mode == "component",
         ..Default::default()
     };
     // Fuse and validate in turns, so a slow spell of the machine hits both;

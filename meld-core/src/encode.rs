@@ -20,7 +20,9 @@ use wasm_encoder::{
 /// Dead functions are dropped on the way ([`crate::dce::live_map`], from the
 /// call sites merge recorded in [`crate::bodies`]): the module is written
 /// once, at its final size, and the merged sections are dropped before it is
-/// validated, to keep the peak memory down.
+/// validated, to keep the peak memory down. `validate: false` is for a
+/// module that is validated as part of something else (the wrapped
+/// component of `--component`, which holds it).
 pub fn encode(
     graph: &Graph,
     mut m: Merged,
@@ -28,6 +30,7 @@ pub fn encode(
     extra: &AbiExports,
     component_type: impl FnOnce() -> Result<Option<Vec<u8>>>,
     parallel: bool,
+    validate: bool,
 ) -> Result<Encoded> {
     let imported = graph.host_funcs.len() as u32;
     let mut roots = std::mem::take(&mut m.roots);
@@ -169,18 +172,22 @@ pub fn encode(
     drop(m);
     bytes.extend_from_slice(&tail);
     drop(tail);
-    check(&bytes, parallel)?;
+    if validate {
+        check(&bytes, parallel)?;
+    }
     // The world goes last, in a custom section, whose contents validation
     // does not look at: appending it after validating lets the world finish
     // decoding (on the other thread) meanwhile. Its framing is checked here.
-    if let Some(ct) = component_type()? {
+    let world = component_type()?;
+    if let Some(ct) = &world {
         let at = bytes.len();
-        append_custom(&mut bytes, crate::world::SECTION, &ct);
+        append_custom(&mut bytes, crate::world::SECTION, ct);
         check_custom_section(&bytes[at..], crate::world::SECTION)?;
     }
     Ok(Encoded {
         wasm: bytes,
         removed_functions: removed,
+        world,
     })
 }
 
@@ -204,6 +211,8 @@ fn reader<'a, T: wasmparser::FromReader<'a>>(
 pub struct Encoded {
     pub wasm: Vec<u8>,
     pub removed_functions: u32,
+    /// The `component-type` payload appended (the WIT world), if any.
+    pub world: Option<Vec<u8>>,
 }
 
 /// Append a custom section to encoded module bytes.

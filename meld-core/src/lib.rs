@@ -251,12 +251,26 @@ fn fuse_after_translate(
             Err(_) => Ok(None),
         }
     };
-    let encoded = encode::encode(&graph, merged, &mut record, &extra, world, !opts.serial)
-        .map_err(|e| blame_input(component, e))?;
+    // With `--component` the module is validated once, inside the wrapped
+    // component (whose validation covers it), not twice.
+    let encoded = encode::encode(
+        &graph,
+        merged,
+        &mut record,
+        &extra,
+        world,
+        !opts.serial,
+        !opts.component,
+    )
+    .map_err(|e| blame_input(component, e))?;
     stage_us[2] = world_us;
     stage_us[3] = lap();
     let wasm = if opts.component {
-        wrap::wrap(component, &encoded.wasm, &record)?
+        let world = encoded
+            .world
+            .as_deref()
+            .ok_or_else(|| Error::Internal("--component: the world was not encoded".into()))?;
+        wrap::wrap(&encoded.wasm, world, &record).map_err(|e| blame_input(component, e))?
     } else {
         encoded.wasm
     };

@@ -5,12 +5,15 @@
 //! `cargo run --release -p meld-cli --bin meld-bench [-- ITERATIONS]`
 //!
 //! Peak memory is measured by this binary's global allocator: the highest
-//! number of live heap bytes during one (warm-cache) fusion, above what was
+//! number of live heap bytes during one fusion, above what was
 //! live before it started; `tr/in` is the same for the front end alone
 //! (wasmtime-environ's translator and meld's graph), the floor under it.
 //! `early µs`/`ear/in` are fuse time and peak with the WIT world decoded
 //! beside translation instead of after it (`ear/late`: its time over the
 //! default's), the before/after of moving it.
+//! `comp µs`/`comp/v` are `meld fuse --component` (fused, then wrapped back
+//! into a component) and its time over validation; `-` where the
+//! composition cannot be wrapped.
 //! `bare/mods` leaves out the fused module's custom sections (`name`,
 //! `meld:abi`, the WIT world), which the inputs' stripped modules lack.
 //! `out/mods` is the fused module's size over the
@@ -145,13 +148,15 @@ fn main() {
     inputs.push(("link(app+lib)".into(), link));
 
     println!(
-        "{:<36} {:>9} {:>9} {:>11} {:>11} {:>7} {:>11} {:>7} {:>11} {:>7} {:>10} {:>7} {:>7} {:>7} {:>9} {:>9}",
+        "{:<36} {:>9} {:>9} {:>11} {:>11} {:>7} {:>11} {:>7} {:>11} {:>7} {:>11} {:>7} {:>10} {:>7} {:>7} {:>7} {:>9} {:>9}",
         "fixture",
         "in B",
         "out B",
         "fuse µs",
         "validate µs",
         "ratio",
+        "comp µs",
+        "comp/v",
         "serial µs",
         "ser/par",
         "early µs",
@@ -200,11 +205,21 @@ fn main() {
             world_beside_translation: true,
             ..Default::default()
         };
-        let [fuse, serial, early, validate] = time_each(
+        let component_opts = meld_core::FuseOptions {
+            component: true,
+            ..Default::default()
+        };
+        let wraps = meld_core::fuse(&refs, &component_opts).is_ok();
+        let [fuse, component, serial, early, validate] = time_each(
             iters,
             [
                 &|| {
                     meld_core::fuse(&refs, &Default::default()).unwrap();
+                },
+                &|| {
+                    if wraps {
+                        meld_core::fuse(&refs, &component_opts).unwrap();
+                    }
                 },
                 &|| {
                     meld_core::fuse(&refs, &serial_opts).unwrap();
@@ -261,13 +276,15 @@ fn main() {
             format!("{:>9} {:>9}", "-", "-")
         };
         println!(
-            "{:<36} {:>9} {:>9} {:>11.1} {:>11.1} {:>7.1} {:>11.1} {:>7.2} {:>11.1} {:>7.2} {:>10} {:>7.1} {:>7.1} {:>7} {}",
+            "{:<36} {:>9} {:>9} {:>11.1} {:>11.1} {:>7.1} {:>11} {:>7} {:>11.1} {:>7.2} {:>11.1} {:>7.2} {:>10} {:>7.1} {:>7.1} {:>7} {}",
             name,
             in_len,
             fused.wasm.len(),
             fuse.as_secs_f64() * 1e6,
             validate.as_secs_f64() * 1e6,
             fuse.as_secs_f64() / validate.as_secs_f64(),
+            if wraps { format!("{:.1}", component.as_secs_f64() * 1e6) } else { "-".into() },
+            if wraps { format!("{:.1}", component.as_secs_f64() / validate.as_secs_f64()) } else { "-".into() },
             serial.as_secs_f64() * 1e6,
             serial.as_secs_f64() / fuse.as_secs_f64(),
             early.as_secs_f64() * 1e6,

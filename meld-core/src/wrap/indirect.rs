@@ -10,6 +10,7 @@
 //! exists (the shim-table / fix-up pattern).
 
 use crate::abi::{AbiRecord, Options};
+use crate::bodies::Bodies;
 use crate::funcmap::{copy_section, perr, reenc, FuncMap};
 use crate::{Error, Result};
 use std::collections::BTreeMap;
@@ -143,7 +144,10 @@ pub fn apply(wasm: &[u8], plan: &Plan) -> Result<(Vec<u8>, Vec<wasmparser::FuncT
     let mut remap = FuncMap(&opt_map);
     let mut types: Vec<wasmparser::FuncType> = Vec::new();
     let mut seen_code = 0u32;
-    let mut code = wasm_encoder::CodeSection::new();
+    // Bodies go through the fast scanner (most operators are copied as they
+    // are); the map is applied while scanning, so writing the section maps
+    // every index to itself.
+    let mut code = Bodies::with_capacity(wasm.len());
     let mut import_no = 0u32;
     for payload in Parser::new(0).parse_all(wasm) {
         let payload = payload.map_err(perr)?;
@@ -202,13 +206,27 @@ pub fn apply(wasm: &[u8], plan: &Plan) -> Result<(Vec<u8>, Vec<wasmparser::FuncT
             }
             Payload::CodeSectionStart { .. } => {}
             Payload::CodeSectionEntry(body) => {
-                reenc(remap.parse_function_body(&mut code, body.clone()))?;
+                // The module is not validated yet (that happens once, as
+                // part of the wrapped component): a body that does not
+                // decode is invalid output, which the caller may blame on
+                // the input.
+                crate::fastcode::reencode_body(&mut remap, wasm, body.clone(), &mut code)
+                    .map_err(|e| Error::OutputInvalid(e.to_string()))?;
                 seen_code += 1;
                 if seen_code == defined {
                     for (slot, t) in &thunks {
-                        code.function(&thunk(&types[*t as usize], *t, *slot, table_idx)?);
+                        let f = thunk(&types[*t as usize], *t, *slot, table_idx)?;
+                        code.push_decoded(&f.into_raw_body())?;
                     }
-                    module.section(&code);
+                    let total = kept + defined + thunks.len() as u32;
+                    let identity: Vec<Option<u32>> = (0..total).map(Some).collect();
+                    let mut section = Vec::new();
+                    code.write_section(&mut section, kept, &identity);
+                    // `write_section` wrote the id and size too.
+                    module.section(&wasm_encoder::RawSection {
+                        id: section[0],
+                        data: &section[1 + leb_len(&section[1..])..],
+                    });
                 }
             }
             other => copy_section(other, wasm, &mut remap, &mut module)?,
@@ -224,6 +242,14 @@ pub fn apply(wasm: &[u8], plan: &Plan) -> Result<(Vec<u8>, Vec<wasmparser::FuncT
         .map(|(_, t)| types[*t as usize].clone())
         .collect();
     Ok((module.finish(), sigs))
+}
+
+/// Length of the LEB128 at the start of `bytes`.
+fn leb_len(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .position(|b| b & 0x80 == 0)
+        .map_or(bytes.len(), |p| p + 1)
 }
 
 fn funcref_table(n: u32) -> wasm_encoder::TableType {

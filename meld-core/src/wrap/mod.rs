@@ -46,20 +46,24 @@ fn perr(e: wasmparser::BinaryReaderError) -> Error {
 }
 
 /// Wrap `fused` (a fused core module whose ABI record is `record`) into a
-/// component with the world of `composition`.
-pub fn wrap(composition: &[u8], fused: &[u8], record: &AbiRecord) -> Result<Vec<u8>> {
+/// component with the world `world` describes (a `component-type` payload,
+/// [`crate::world::section_payload`] of the composition: the world is
+/// decoded once per fusion, not again here).
+pub fn wrap(fused: &[u8], world: &[u8], record: &AbiRecord) -> Result<Vec<u8>> {
     let plan = indirect::plan(record);
     let (fused, sigs) = indirect::apply(fused, &plan)?;
     let fused = fused.as_slice();
-    let (resolve, world) = crate::world::decode(composition)?;
     let mut skeleton = skeleton(fused)?;
-    wit_component::embed_component_metadata(
+    // What `wit_component::embed_component_metadata` appends, from the
+    // payload already encoded.
+    skeleton.push(0);
+    wasm_encoder::Encode::encode(
+        &wasm_encoder::CustomSection {
+            name: "component-type".into(),
+            data: world.into(),
+        },
         &mut skeleton,
-        &resolve,
-        world,
-        wit_component::StringEncoding::UTF8,
-    )
-    .map_err(wc_err)?;
+    );
     let shell = wit_component::ComponentEncoder::default()
         .validate(true)
         .module(&skeleton)
