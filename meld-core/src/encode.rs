@@ -178,16 +178,14 @@ pub fn encode(
     // The world goes last, in a custom section, whose contents validation
     // does not look at: appending it after validating lets the world finish
     // decoding (on the other thread) meanwhile. Its framing is checked here.
-    let world = component_type()?;
-    if let Some(ct) = &world {
+    if let Some(ct) = component_type()? {
         let at = bytes.len();
-        append_custom(&mut bytes, crate::world::SECTION, ct);
+        append_custom(&mut bytes, crate::world::SECTION, &ct);
         check_custom_section(&bytes[at..], crate::world::SECTION)?;
     }
     Ok(Encoded {
         wasm: bytes,
         removed_functions: removed,
-        world,
     })
 }
 
@@ -211,8 +209,6 @@ fn reader<'a, T: wasmparser::FromReader<'a>>(
 pub struct Encoded {
     pub wasm: Vec<u8>,
     pub removed_functions: u32,
-    /// The `component-type` payload appended (the WIT world), if any.
-    pub world: Option<Vec<u8>>,
 }
 
 /// Append a custom section to encoded module bytes.
@@ -282,16 +278,54 @@ pub fn validate(bytes: &[u8]) -> Result<()> {
 
 /// [`validate`], optionally all on the calling thread.
 pub fn validate_with(bytes: &[u8], parallel: bool) -> Result<()> {
-    let err = |e: wasmparser::BinaryReaderError| Error::OutputInvalid(e.to_string());
-    let mut validator = wasmparser::Validator::new_with_features(crate::translate::features());
+    validate_split(bytes, crate::translate::features(), false, parallel)
+        .map_err(|e| Error::OutputInvalid(e.to_string()))
+}
+
+/// Validate a component meld made (the wrapped `--component` output) the
+/// same way: everything but function bodies first, then the bodies of every
+/// module it holds in two halves.
+pub fn validate_component_with(bytes: &[u8], parallel: bool) -> Result<()> {
+    let mut features = crate::translate::features();
+    features.insert(wasmparser::WasmFeatures::COMPONENT_MODEL);
+    validate_split(bytes, features, true, parallel)
+        .map_err(|e| Error::OutputInvalid(format!("wrapped component: {e}")))
+}
+
+/// What [`validate_split`] reports: wasmparser's error, or a nested module
+/// where none may be.
+enum SplitError {
+    Wasm(wasmparser::BinaryReaderError),
+    Nested,
+    Panicked,
+}
+
+impl std::fmt::Display for SplitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SplitError::Wasm(e) => write!(f, "{e}"),
+            SplitError::Nested => write!(f, "a core module must not nest"),
+            SplitError::Panicked => write!(f, "validation thread panicked"),
+        }
+    }
+}
+
+fn validate_split(
+    bytes: &[u8],
+    features: wasmparser::WasmFeatures,
+    nested: bool,
+    parallel: bool,
+) -> std::result::Result<(), SplitError> {
+    let err = SplitError::Wasm;
+    let mut validator = wasmparser::Validator::new_with_features(features);
     let mut funcs = Vec::new();
     for payload in wasmparser::Parser::new(0).parse_all(bytes) {
         match validator.payload(&payload.map_err(err)?).map_err(err)? {
             wasmparser::ValidPayload::Func(f, body) => funcs.push((f, body)),
-            wasmparser::ValidPayload::Parser(_) => {
-                return Err(Error::OutputInvalid("a core module must not nest".into()))
-            }
-            wasmparser::ValidPayload::Ok | wasmparser::ValidPayload::End(_) => {}
+            wasmparser::ValidPayload::Parser(_) if !nested => return Err(SplitError::Nested),
+            wasmparser::ValidPayload::Parser(_)
+            | wasmparser::ValidPayload::Ok
+            | wasmparser::ValidPayload::End(_) => {}
         }
     }
     let check_bodies = |chunk: Vec<(
@@ -304,7 +338,7 @@ pub fn validate_with(bytes: &[u8], parallel: bool) -> Result<()> {
             v.validate(&body).map_err(err)?;
             allocs = v.into_allocations();
         }
-        Ok::<(), Error>(())
+        Ok::<(), SplitError>(())
     };
     // Two halves with about the same amount of code.
     let total: usize = funcs.iter().map(|(_, b)| b.range().len()).sum();
@@ -322,9 +356,7 @@ pub fn validate_with(bytes: &[u8], parallel: bool) -> Result<()> {
     std::thread::scope(|s| {
         let other = s.spawn(|| check_bodies(second));
         let a = check_bodies(first);
-        let b = other
-            .join()
-            .unwrap_or_else(|_| Err(Error::Internal("validation thread panicked".into())));
+        let b = other.join().unwrap_or(Err(SplitError::Panicked));
         a.and(b)
     })
 }

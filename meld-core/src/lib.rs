@@ -242,8 +242,12 @@ fn fuse_after_translate(
     // Encoding waits for the world only when it appends it, after
     // everything else is laid out.
     let mut world_us = 0;
-    let world = || {
-        let (world, us) = world_job()?;
+    let mut world_job = Some(world_job);
+    let mut world = || -> Result<Option<Vec<u8>>> {
+        let job = world_job
+            .take()
+            .ok_or_else(|| Error::Internal("the world was asked for twice".into()))?;
+        let (world, us) = job()?;
         world_us = us;
         match world {
             Ok(w) => Ok(Some(w)),
@@ -252,28 +256,38 @@ fn fuse_after_translate(
         }
     };
     // With `--component` the module is validated once, inside the wrapped
-    // component (whose validation covers it), not twice.
+    // component (whose validation covers it), not twice, and the world is
+    // waited for only after the wrapper's import rewrite.
     let encoded = encode::encode(
         &graph,
         merged,
         &mut record,
         &extra,
-        world,
+        || {
+            if opts.component {
+                Ok(None)
+            } else {
+                world()
+            }
+        },
         !opts.serial,
         !opts.component,
     )
     .map_err(|e| blame_input(component, e))?;
-    stage_us[2] = world_us;
     stage_us[3] = lap();
     let wasm = if opts.component {
-        let world = encoded
-            .world
-            .as_deref()
-            .ok_or_else(|| Error::Internal("--component: the world was not encoded".into()))?;
-        wrap::wrap(&encoded.wasm, world, &record).map_err(|e| blame_input(component, e))?
+        let prepared =
+            wrap::prepare(&encoded.wasm, &record).map_err(|e| blame_input(component, e))?;
+        let world = world()?
+            .ok_or_else(|| Error::Internal("--component: the world was not decoded".into()))?;
+        prepared
+            .with_world_section(&world)
+            .finish(&world, &record, !opts.serial)
+            .map_err(|e| blame_input(component, e))?
     } else {
         encoded.wasm
     };
+    stage_us[2] = world_us;
     stage_us[4] = lap();
     let stats = Stats {
         component_instances: graph.component_instances,

@@ -48,44 +48,86 @@ fn perr(e: wasmparser::BinaryReaderError) -> Error {
 /// Wrap `fused` (a fused core module whose ABI record is `record`) into a
 /// component with the world `world` describes (a `component-type` payload,
 /// [`crate::world::section_payload`] of the composition: the world is
-/// decoded once per fusion, not again here).
-pub fn wrap(fused: &[u8], world: &[u8], record: &AbiRecord) -> Result<Vec<u8>> {
+/// decoded once per fusion, not again here). The result is validated,
+/// function bodies on two threads when `parallel`.
+pub fn wrap(fused: &[u8], world: &[u8], record: &AbiRecord, parallel: bool) -> Result<Vec<u8>> {
+    prepare(fused, record)?.finish(world, record, parallel)
+}
+
+/// The part of wrapping that needs no world: the import rewrite and the
+/// skeleton, done while the world may still be decoding.
+pub struct Prepared {
+    plan: indirect::Plan,
+    fused: Vec<u8>,
+    sigs: Vec<wasmparser::FuncType>,
+    skeleton: Vec<u8>,
+}
+
+/// Start wrapping `fused`; [`Prepared::finish`] completes it.
+pub fn prepare(fused: &[u8], record: &AbiRecord) -> Result<Prepared> {
     let plan = indirect::plan(record);
     let (fused, sigs) = indirect::apply(fused, &plan)?;
-    let fused = fused.as_slice();
-    let mut skeleton = skeleton(fused)?;
-    // What `wit_component::embed_component_metadata` appends, from the
-    // payload already encoded.
-    skeleton.push(0);
+    let skeleton = skeleton(&fused)?;
+    Ok(Prepared {
+        plan,
+        fused,
+        sigs,
+        skeleton,
+    })
+}
+
+impl Prepared {
+    /// Append the world section to the fused module (last, where encoding
+    /// puts it), then build and validate the component.
+    pub fn with_world_section(mut self, world: &[u8]) -> Self {
+        push_custom(&mut self.fused, crate::world::SECTION, world);
+        self
+    }
+
+    /// Wrap with the world `world` describes (a `component-type` payload).
+    pub fn finish(self, world: &[u8], record: &AbiRecord, parallel: bool) -> Result<Vec<u8>> {
+        let Prepared {
+            plan,
+            fused,
+            sigs,
+            mut skeleton,
+        } = self;
+        // What `wit_component::embed_component_metadata` appends, from the
+        // payload already encoded.
+        push_custom(&mut skeleton, "component-type", world);
+        let shell = wit_component::ComponentEncoder::default()
+            .validate(true)
+            .module(&skeleton)
+            .map_err(wc_err)?
+            .encode()
+            .map_err(wc_err)?;
+        let repeats: Vec<(indirect::Indirect, wasmparser::FuncType)> = plan
+            .indirect
+            .into_iter()
+            .map(|(_, i)| i)
+            .zip(sigs)
+            .collect();
+        let out = Rewriter::new(record, &fused).rewrite(&shell, &repeats)?;
+        if let Err(e) = crate::encode::validate_component_with(&out, parallel) {
+            if let Some(path) = std::env::var_os("MELD_DUMP_INVALID") {
+                let _ = std::fs::write(path, &out);
+            }
+            return Err(e);
+        }
+        Ok(out)
+    }
+}
+
+/// Append a custom section to module bytes.
+fn push_custom(bytes: &mut Vec<u8>, name: &str, data: &[u8]) {
+    bytes.push(0);
     wasm_encoder::Encode::encode(
         &wasm_encoder::CustomSection {
-            name: "component-type".into(),
-            data: world.into(),
+            name: name.into(),
+            data: data.into(),
         },
-        &mut skeleton,
+        bytes,
     );
-    let shell = wit_component::ComponentEncoder::default()
-        .validate(true)
-        .module(&skeleton)
-        .map_err(wc_err)?
-        .encode()
-        .map_err(wc_err)?;
-    let repeats: Vec<(indirect::Indirect, wasmparser::FuncType)> = plan
-        .indirect
-        .into_iter()
-        .map(|(_, i)| i)
-        .zip(sigs)
-        .collect();
-    let out = Rewriter::new(record, fused).rewrite(&shell, &repeats)?;
-    let mut features = crate::translate::features();
-    features.insert(wasmparser::WasmFeatures::COMPONENT_MODEL);
-    if let Err(e) = wasmparser::Validator::new_with_features(features).validate_all(&out) {
-        if let Some(path) = std::env::var_os("MELD_DUMP_INVALID") {
-            let _ = std::fs::write(path, &out);
-        }
-        return Err(Error::OutputInvalid(format!("wrapped component: {e}")));
-    }
-    Ok(out)
 }
 
 /// A code-less module with the fused module's imports (deduplicated) and
