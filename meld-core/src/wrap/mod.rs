@@ -95,8 +95,10 @@ impl Prepared {
         // What `wit_component::embed_component_metadata` appends, from the
         // payload already encoded.
         push_custom(&mut skeleton, "component-type", world);
+        // The shell is not validated on its own: the component made from
+        // it is, in full, below.
         let shell = wit_component::ComponentEncoder::default()
-            .validate(true)
+            .validate(false)
             .module(&skeleton)
             .map_err(wc_err)?
             .encode()
