@@ -418,7 +418,6 @@ mod tests {
     /// or by nothing (`Shift(0)`: the scanner's keep-as-is paths).
     struct Shift(u32);
 
-    const SHIFT: Shift = Shift(150);
 
     impl Reencode for Shift {
         type Error = Infallible;
@@ -587,7 +586,7 @@ mod tests {
         ];
         for case in cases {
             let mut last = 0;
-            let got = scan(&mut SHIFT, case, 0, case.len(), &mut code, &mut last);
+            let got = scan(&mut Shift(150), case, 0, case.len(), &mut code, &mut last);
             assert_eq!(got, None, "{case:x?}");
             assert!(code.sink().is_empty() && last == 0);
         }
@@ -600,7 +599,7 @@ mod tests {
         ];
         for (case, len) in ok {
             let mut last = 0;
-            let got = scan(&mut SHIFT, case, 0, case.len(), &mut code, &mut last);
+            let got = scan(&mut Shift(150), case, 0, case.len(), &mut code, &mut last);
             assert_eq!(got, Some(*len), "{case:x?}");
         }
     }
