@@ -411,13 +411,11 @@ mod tests {
         Ok(())
     }
 
-    /// Moves every index so that encodings change length: functions and
-    /// globals by +150 (one LEB byte more), memory 0 to 1 and back (the
-    /// memarg flag appears and disappears), types and tables by +1.
-    /// Every index moved by `.0` (so LEB lengths and memarg flags change),
-    /// or by nothing (`Shift(0)`: the scanner's keep-as-is paths).
+    /// `Shift(150)` moves every index so that encodings change length:
+    /// functions and globals by +150 (one LEB byte more), memory 0 to 1 and
+    /// back (the memarg flag appears and disappears), types and tables by
+    /// +1. `Shift(0)` moves nothing (the scanner's keep-as-is paths).
     struct Shift(u32);
-
 
     impl Reencode for Shift {
         type Error = Infallible;
