@@ -20,9 +20,10 @@ use wasm_encoder::{
 /// Dead functions are dropped on the way ([`crate::dce::live_map`], from the
 /// call sites merge recorded in [`crate::bodies`]): the module is written
 /// once, at its final size, and the merged sections are dropped before it is
-/// validated, to keep the peak memory down. `validate: false` is for a
-/// module that is validated as part of something else (the wrapped
-/// component of `--component`, which holds it).
+/// validated, to keep the peak memory down. `wrapping` (`--component`):
+/// repeated host imports are moved behind a table as the wrapper needs
+/// ([`crate::wrap::indirect`]) while the module is written, and the module
+/// is not validated here but inside the wrapped component that holds it.
 pub fn encode(
     graph: &Graph,
     mut m: Merged,
@@ -30,7 +31,7 @@ pub fn encode(
     extra: &AbiExports,
     component_type: impl FnOnce() -> Result<Option<Vec<u8>>>,
     parallel: bool,
-    validate: bool,
+    wrapping: bool,
 ) -> Result<Encoded> {
     let imported = graph.host_funcs.len() as u32;
     let mut roots = std::mem::take(&mut m.roots);
@@ -53,9 +54,9 @@ pub fn encode(
             .chain(record.exports.iter().map(|e| &e.options))
             .filter_map(|o| o.realloc_index),
     );
-    let (map, removed) = crate::dce::live_map(imported, m.code.len(), roots, |i| m.code.callees(i));
+    let (dce, removed) = crate::dce::live_map(imported, m.code.len(), roots, |i| m.code.callees(i));
     let new = |i: u32| {
-        map.get(i as usize).copied().flatten().ok_or_else(|| {
+        dce.get(i as usize).copied().flatten().ok_or_else(|| {
             Error::Internal(format!("function {i} named by the ABI record was removed"))
         })
     };
@@ -70,6 +71,40 @@ pub fn encode(
             *r = new(*r)?;
         }
     }
+    // The record keeps the numbering after dead-code removal (what the
+    // wrapper's plan is made from); `map` adds the wrapper's import rewrite.
+    let defined = dce[imported as usize..].iter().flatten().count() as u32;
+    let wrap = wrapping.then(|| {
+        let plan = crate::wrap::indirect::plan(record);
+        let rewrite = crate::wrap::indirect::rewrite(&plan, &m.host_types, defined);
+        (plan, rewrite)
+    });
+    let thunk_types: &[u32] = wrap.as_ref().map_or(&[], |(_, r)| &r.thunk_types);
+    let map: Vec<Option<u32>> = match &wrap {
+        None => dce,
+        Some((_, r)) => {
+            // Thunk bodies are appended after the merged ones.
+            let thunks = (0..thunk_types.len() as u32).map(|k| Some(r.kept_imports + defined + k));
+            dce.iter()
+                .map(|f| f.map(|f| r.map[f as usize]))
+                .chain(thunks)
+                .collect()
+        }
+    };
+    let new = |i: u32| {
+        map.get(i as usize)
+            .copied()
+            .flatten()
+            .ok_or_else(|| Error::Internal(format!("function {i} named by an export was removed")))
+    };
+    let gone: std::collections::BTreeSet<u32> =
+        wrap.as_ref().map_or_else(Default::default, |(p, _)| {
+            p.alias
+                .keys()
+                .copied()
+                .chain(p.indirect.iter().map(|(f, _)| *f))
+                .collect()
+        });
     let mut fmap = FuncMap(&map);
 
     let mut head = Module::new();
@@ -82,8 +117,10 @@ pub fn encode(
     head.section(&types);
 
     let mut imports = ImportSection::new();
-    for (h, ty) in graph.host_funcs.iter().zip(&m.host_types) {
-        imports.import(&h.module, &h.field, EntityType::Function(*ty));
+    for (f, (h, ty)) in graph.host_funcs.iter().zip(&m.host_types).enumerate() {
+        if !gone.contains(&(f as u32)) {
+            imports.import(&h.module, &h.field, EntityType::Function(*ty));
+        }
     }
     if !graph.host_funcs.is_empty() {
         head.section(&imports);
@@ -94,10 +131,27 @@ pub fn encode(
             functions.function(*ty);
         }
     }
+    for ty in thunk_types {
+        functions.function(*ty);
+    }
     head.section(&functions);
     let mut tables = TableSection::new();
     let merged_tables = contents(&m.tables);
     reenc(fmap.parse_table_section(&mut tables, reader(&merged_tables)?))?;
+    let thunk_table = tables.len();
+    if !thunk_types.is_empty() {
+        tables.table(crate::wrap::indirect::funcref_table(
+            thunk_types.len() as u32
+        ));
+        for (slot, ty) in thunk_types.iter().enumerate() {
+            let params = m
+                .types
+                .get_index(*ty as usize)
+                .map_or(0, |(sig, _)| sig.0.len());
+            let thunk = crate::wrap::indirect::thunk(params as u32, *ty, slot as u32, thunk_table);
+            m.code.push_decoded(&thunk.into_raw_body())?;
+        }
+    }
     head.section(&tables);
     head.section(&m.memories);
     if m.counts.tags > 0 {
@@ -114,7 +168,11 @@ pub fn encode(
         if !seen.insert(e.name.clone()) {
             return Err(Error::Internal(format!("duplicate export `{}`", e.name)));
         }
-        exports.export(&e.name, ExportKind::Func, e.func);
+        // The record keeps the numbering before the import rewrite.
+        let func = wrap
+            .as_ref()
+            .map_or(e.func, |(_, r)| r.map[e.func as usize]);
+        exports.export(&e.name, ExportKind::Func, func);
     }
     for (name, (kind, idx)) in &extra.items {
         if !seen.insert(name.clone()) {
@@ -125,6 +183,13 @@ pub fn encode(
             _ => *idx,
         };
         exports.export(name, *kind, idx);
+    }
+    if !thunk_types.is_empty() {
+        exports.export(
+            crate::wrap::indirect::TABLE_EXPORT,
+            ExportKind::Table,
+            thunk_table,
+        );
     }
     head.section(&exports);
 
@@ -150,15 +215,27 @@ pub fn encode(
     let mut names = NameSection::new();
     names.module("meld-fused");
     let mut funcs = NameMap::new();
-    for (i, h) in graph.host_funcs.iter().enumerate() {
-        funcs.append(i as u32, &format!("host:{}#{}", h.module, h.field));
-    }
+    let host_names: Vec<String> = graph
+        .host_funcs
+        .iter()
+        .map(|h| format!("host:{}#{}", h.module, h.field))
+        .collect();
     let mut sorted: Vec<(u32, &str)> = m.func_names.iter().collect();
     sorted.sort_by_key(|(i, _)| *i);
-    for (i, n) in sorted {
-        if let Some(Some(i)) = map.get(i as usize) {
-            funcs.append(*i, n);
-        }
+    // Names by new index; a moved import's name goes with its thunk, and of
+    // two functions that became one (an identical repeated import) the
+    // first keeps its name.
+    let mut entries: Vec<(u32, &str)> = host_names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (i as u32, n.as_str()))
+        .chain(sorted)
+        .filter_map(|(i, n)| map.get(i as usize).copied().flatten().map(|i| (i, n)))
+        .collect();
+    entries.sort_by_key(|(i, _)| *i);
+    entries.dedup_by_key(|(i, _)| *i);
+    for (i, n) in entries {
+        funcs.append(i, n);
     }
     names.functions(&funcs);
     names.append_to(&mut tail);
@@ -172,7 +249,7 @@ pub fn encode(
     drop(m);
     bytes.extend_from_slice(&tail);
     drop(tail);
-    if validate {
+    if !wrapping {
         check(&bytes, parallel)?;
     }
     // The world goes last, in a custom section, whose contents validation
@@ -186,6 +263,7 @@ pub fn encode(
     Ok(Encoded {
         wasm: bytes,
         removed_functions: removed,
+        wrap_plan: wrap.map(|(plan, r)| (plan, r.thunk_types)),
     })
 }
 
@@ -209,6 +287,9 @@ fn reader<'a, T: wasmparser::FromReader<'a>>(
 pub struct Encoded {
     pub wasm: Vec<u8>,
     pub removed_functions: u32,
+    /// With `wrapping`: the repeated host imports now behind the table, and
+    /// the type of each thunk in slot order.
+    pub wrap_plan: Option<(crate::wrap::indirect::Plan, Vec<u32>)>,
 }
 
 /// Append a custom section to encoded module bytes.

@@ -255,9 +255,10 @@ fn fuse_after_translate(
             Err(_) => Ok(None),
         }
     };
-    // With `--component` the module is validated once, inside the wrapped
-    // component (whose validation covers it), not twice, and the world is
-    // waited for only after the wrapper's import rewrite.
+    // With `--component` the module is written as the wrapper needs it
+    // (repeated host imports behind a table) and validated once, inside the
+    // wrapped component (whose validation covers it); the world is waited
+    // for only once the wrapper's skeleton is made.
     let encoded = encode::encode(
         &graph,
         merged,
@@ -271,13 +272,16 @@ fn fuse_after_translate(
             }
         },
         !opts.serial,
-        !opts.component,
+        opts.component,
     )
     .map_err(|e| blame_input(component, e))?;
     stage_us[3] = lap();
     let wasm = if opts.component {
-        let prepared =
-            wrap::prepare(&encoded.wasm, &record).map_err(|e| blame_input(component, e))?;
+        let (plan, thunk_types) = encoded
+            .wrap_plan
+            .ok_or_else(|| Error::Internal("--component: no import plan".into()))?;
+        let prepared = wrap::prepare(encoded.wasm, plan, &thunk_types)
+            .map_err(|e| blame_input(component, e))?;
         let world = world()?
             .ok_or_else(|| Error::Internal("--component: the world was not decoded".into()))?;
         prepared

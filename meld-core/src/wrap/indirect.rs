@@ -7,16 +7,13 @@
 //! through slot `k` of a funcref table the module exports as
 //! [`TABLE_EXPORT`]; the wrapper lowers the host function once per repeat
 //! with that component's options and fills the table after the main instance
-//! exists (the shim-table / fix-up pattern).
+//! exists (the shim-table / fix-up pattern). Encoding carries the plan out
+//! while it writes the module ([`rewrite`] is the renumbering), so the
+//! module is not written twice.
 
 use crate::abi::{AbiRecord, Options};
-use crate::bodies::Bodies;
-use crate::funcmap::{copy_section, perr, reenc, FuncMap};
-use crate::{Error, Result};
 use std::collections::BTreeMap;
-use wasm_encoder::reencode::Reencode;
-use wasm_encoder::{Function, Module};
-use wasmparser::{Parser, Payload, TypeRef};
+use wasm_encoder::Function;
 
 /// Export name of the table of repeated host imports.
 pub const TABLE_EXPORT: &str = "cabi_meld_imports";
@@ -70,52 +67,30 @@ pub fn plan(record: &AbiRecord) -> Plan {
     plan
 }
 
-/// Rewrite `wasm` so every identical repeat is merged into its first import
-/// and every other repeat becomes a thunk through the exported table. Also
-/// returns each slot's core signature, in slot order.
-pub fn apply(wasm: &[u8], plan: &Plan) -> Result<(Vec<u8>, Vec<wasmparser::FuncType>)> {
-    if plan.indirect.is_empty() && plan.alias.is_empty() {
-        return Ok((wasm.to_vec(), Vec::new()));
-    }
+/// The function renumbering that carries out `plan` (see [`rewrite`]).
+#[derive(Debug)]
+pub struct Rewrite {
+    /// Old function index (after dead-code removal) → new index.
+    pub map: Vec<u32>,
+    /// Imports left.
+    pub kept_imports: u32,
+    /// The type of each thunk, in slot order (thunk `k` is function
+    /// `kept_imports + defined + k`).
+    pub thunk_types: Vec<u32>,
+}
+
+/// Renumber functions for `plan`: kept imports first, then the `defined`
+/// functions, then one thunk per repeat moved behind the table (in slot
+/// order); an identical repeat takes its first import's index.
+/// `import_types[f]` is the type of import `f`.
+pub fn rewrite(plan: &Plan, import_types: &[u32], defined: u32) -> Rewrite {
+    let imported = import_types.len() as u32;
     let removed: BTreeMap<u32, u32> = plan.indirect.iter().map(|(f, i)| (*f, i.slot)).collect();
-    let alias = &plan.alias;
-    let gone = |f: u32| removed.contains_key(&f) || alias.contains_key(&f);
-    // First pass: counts and the types of the removed imports.
-    let (mut imported, mut defined, mut tables) = (0u32, 0u32, 0u32);
-    let mut has_table_section = false;
-    let mut removed_types: BTreeMap<u32, u32> = BTreeMap::new();
-    for payload in Parser::new(0).parse_all(wasm) {
-        match payload.map_err(perr)? {
-            Payload::ImportSection(r) => {
-                for imp in r.into_imports() {
-                    let imp = imp.map_err(perr)?;
-                    match imp.ty {
-                        TypeRef::Func(t) => {
-                            if removed.contains_key(&imported) {
-                                removed_types.insert(imported, t);
-                            }
-                            imported += 1;
-                        }
-                        TypeRef::Table(_) => tables += 1,
-                        _ => {}
-                    }
-                }
-            }
-            Payload::FunctionSection(r) => defined += r.count(),
-            Payload::TableSection(r) => {
-                has_table_section = true;
-                tables += r.count();
-            }
-            _ => {}
-        }
-    }
-    // Old function index → new: kept imports first, then defined functions,
-    // then one thunk per removed import (in slot order).
-    let kept = imported - removed.len() as u32 - alias.len() as u32;
+    let kept = imported - removed.len() as u32 - plan.alias.len() as u32;
     let mut map: Vec<u32> = Vec::with_capacity((imported + defined) as usize);
     let mut next_import = 0;
     for f in 0..imported {
-        if let Some(first) = alias.get(&f) {
+        if let Some(first) = plan.alias.get(&f) {
             // The first import of the name precedes its repeats.
             let m = map[*first as usize];
             map.push(m);
@@ -129,130 +104,21 @@ pub fn apply(wasm: &[u8], plan: &Plan) -> Result<(Vec<u8>, Vec<wasmparser::FuncT
             }
         }
     }
-    for d in 0..defined {
-        map.push(kept + d);
-    }
-    let table_idx = tables;
-    let mut thunks: Vec<(u32, u32)> = removed_types
+    map.extend((0..defined).map(|d| kept + d));
+    let mut thunks: Vec<(u32, u32)> = removed
         .iter()
-        .map(|(f, t)| (removed[f], *t))
+        .map(|(f, slot)| (*slot, import_types[*f as usize]))
         .collect();
     thunks.sort();
-
-    let mut module = Module::new();
-    let opt_map: Vec<Option<u32>> = map.iter().map(|i| Some(*i)).collect();
-    let mut remap = FuncMap(&opt_map);
-    let mut types: Vec<wasmparser::FuncType> = Vec::new();
-    let mut seen_code = 0u32;
-    // Bodies go through the fast scanner (most operators are copied as they
-    // are); the map is applied while scanning, so writing the section maps
-    // every index to itself.
-    let mut code = Bodies::with_capacity(wasm.len());
-    let mut import_no = 0u32;
-    for payload in Parser::new(0).parse_all(wasm) {
-        let payload = payload.map_err(perr)?;
-        match &payload {
-            Payload::TypeSection(r) => {
-                for t in r.clone().into_iter_err_on_gc_types() {
-                    types.push(t.map_err(perr)?);
-                }
-                copy_section(&payload, wasm, &mut remap, &mut module)?;
-            }
-            Payload::ImportSection(r) => {
-                let mut s = wasm_encoder::ImportSection::new();
-                for imp in r.clone().into_imports() {
-                    let imp = imp.map_err(perr)?;
-                    let is_func = matches!(imp.ty, TypeRef::Func(_));
-                    if !(is_func && gone(import_no)) {
-                        let ty = reenc(remap.entity_type(imp.ty))?;
-                        s.import(imp.module, imp.name, ty);
-                    }
-                    if is_func {
-                        import_no += 1;
-                    }
-                }
-                module.section(&s);
-            }
-            Payload::FunctionSection(r) => {
-                let mut s = wasm_encoder::FunctionSection::new();
-                for t in r.clone() {
-                    s.function(t.map_err(perr)?);
-                }
-                for (_, t) in &thunks {
-                    s.function(*t);
-                }
-                module.section(&s);
-                if !has_table_section && !thunks.is_empty() {
-                    module.section(&table_section(thunks.len() as u32));
-                }
-            }
-            Payload::TableSection(r) => {
-                let mut s = wasm_encoder::TableSection::new();
-                for t in r.clone() {
-                    reenc(remap.parse_table(&mut s, t.map_err(perr)?))?;
-                }
-                if !thunks.is_empty() {
-                    s.table(funcref_table(thunks.len() as u32));
-                }
-                module.section(&s);
-            }
-            Payload::ExportSection(r) => {
-                let mut s = wasm_encoder::ExportSection::new();
-                reenc(remap.parse_export_section(&mut s, r.clone()))?;
-                if !thunks.is_empty() {
-                    s.export(TABLE_EXPORT, wasm_encoder::ExportKind::Table, table_idx);
-                }
-                module.section(&s);
-            }
-            Payload::CodeSectionStart { .. } => {}
-            Payload::CodeSectionEntry(body) => {
-                // The module is not validated yet (that happens once, as
-                // part of the wrapped component): a body that does not
-                // decode is invalid output, which the caller may blame on
-                // the input.
-                crate::fastcode::reencode_body(&mut remap, wasm, body.clone(), &mut code)
-                    .map_err(|e| Error::OutputInvalid(e.to_string()))?;
-                seen_code += 1;
-                if seen_code == defined {
-                    for (slot, t) in &thunks {
-                        let f = thunk(&types[*t as usize], *t, *slot, table_idx)?;
-                        code.push_decoded(&f.into_raw_body())?;
-                    }
-                    let total = kept + defined + thunks.len() as u32;
-                    let identity: Vec<Option<u32>> = (0..total).map(Some).collect();
-                    let mut section = Vec::new();
-                    code.write_section(&mut section, kept, &identity);
-                    // `write_section` wrote the id and size too.
-                    module.section(&wasm_encoder::RawSection {
-                        id: section[0],
-                        data: &section[1 + leb_len(&section[1..])..],
-                    });
-                }
-            }
-            other => copy_section(other, wasm, &mut remap, &mut module)?,
-        }
+    Rewrite {
+        map,
+        kept_imports: kept,
+        thunk_types: thunks.into_iter().map(|(_, t)| t).collect(),
     }
-    if defined == 0 {
-        return Err(Error::Internal(
-            "wrapping: fused module defines no function".into(),
-        ));
-    }
-    let sigs = thunks
-        .iter()
-        .map(|(_, t)| types[*t as usize].clone())
-        .collect();
-    Ok((module.finish(), sigs))
 }
 
-/// Length of the LEB128 at the start of `bytes`.
-fn leb_len(bytes: &[u8]) -> usize {
-    bytes
-        .iter()
-        .position(|b| b & 0x80 == 0)
-        .map_or(bytes.len(), |p| p + 1)
-}
-
-fn funcref_table(n: u32) -> wasm_encoder::TableType {
+/// The table of thunk targets, `n` funcrefs.
+pub fn funcref_table(n: u32) -> wasm_encoder::TableType {
     wasm_encoder::TableType {
         element_type: wasm_encoder::RefType::FUNCREF,
         table64: false,
@@ -262,20 +128,16 @@ fn funcref_table(n: u32) -> wasm_encoder::TableType {
     }
 }
 
-fn table_section(n: u32) -> wasm_encoder::TableSection {
-    let mut s = wasm_encoder::TableSection::new();
-    s.table(funcref_table(n));
-    s
-}
-
-fn thunk(ty: &wasmparser::FuncType, type_idx: u32, slot: u32, table: u32) -> Result<Function> {
+/// The thunk of `slot`: its `params` forwarded to `call_indirect` of table
+/// `table` with type `type_idx`.
+pub fn thunk(params: u32, type_idx: u32, slot: u32, table: u32) -> Function {
     let mut f = Function::new([]);
     let mut ins = f.instructions();
-    for i in 0..ty.params().len() as u32 {
+    for i in 0..params {
         ins.local_get(i);
     }
     ins.i32_const(slot as i32);
     ins.call_indirect(table, type_idx);
     ins.end();
-    Ok(f)
+    f
 }

@@ -17,7 +17,7 @@
 //!
 //! The result is validated as a component before it is returned.
 
-mod indirect;
+pub mod indirect;
 
 use crate::abi::{AbiRecord, Options};
 use crate::{Error, Result};
@@ -45,17 +45,27 @@ fn perr(e: wasmparser::BinaryReaderError) -> Error {
     Error::Internal(format!("wrapping: cannot parse: {e}"))
 }
 
-/// Wrap `fused` (a fused core module whose ABI record is `record`) into a
-/// component with the world `world` describes (a `component-type` payload,
-/// [`crate::world::section_payload`] of the composition: the world is
-/// decoded once per fusion, not again here). The result is validated,
-/// function bodies on two threads when `parallel`.
+/// Wrap `fused` (a fused core module whose ABI record is `record`, written
+/// by encoding without the wrapper's import rewrite) into a component with
+/// the world `world` describes (a `component-type` payload,
+/// [`crate::world::section_payload`] of the composition). The result is
+/// validated, function bodies on two threads when `parallel`. (Fusing with
+/// `--component` does the import rewrite while encoding and calls
+/// [`prepare`] and [`Prepared::finish`] itself.)
 pub fn wrap(fused: &[u8], world: &[u8], record: &AbiRecord, parallel: bool) -> Result<Vec<u8>> {
-    prepare(fused, record)?.finish(world, record, parallel)
+    let plan = indirect::plan(record);
+    if !plan.indirect.is_empty() || !plan.alias.is_empty() {
+        return Err(Error::Unsupported(
+            "wrapping a module whose host imports repeat needs the import rewrite of \
+             fusing with `--component`"
+                .into(),
+        ));
+    }
+    prepare(fused.to_vec(), plan, &[])?.finish(world, record, parallel)
 }
 
-/// The part of wrapping that needs no world: the import rewrite and the
-/// skeleton, done while the world may still be decoding.
+/// The part of wrapping that needs no world, done while the world may
+/// still be decoding.
 pub struct Prepared {
     plan: indirect::Plan,
     fused: Vec<u8>,
@@ -63,11 +73,29 @@ pub struct Prepared {
     skeleton: Vec<u8>,
 }
 
-/// Start wrapping `fused`; [`Prepared::finish`] completes it.
-pub fn prepare(fused: &[u8], record: &AbiRecord) -> Result<Prepared> {
-    let plan = indirect::plan(record);
-    let (fused, sigs) = indirect::apply(fused, &plan)?;
+/// Start wrapping `fused`, a module encoded for `plan` (its repeated host
+/// imports behind the table, thunk `k` of type `thunk_types[k]`);
+/// [`Prepared::finish`] completes it.
+pub fn prepare(fused: Vec<u8>, plan: indirect::Plan, thunk_types: &[u32]) -> Result<Prepared> {
     let skeleton = skeleton(&fused)?;
+    let mut types: Vec<wasmparser::FuncType> = Vec::new();
+    for payload in Parser::new(0).parse_all(&fused) {
+        if let Payload::TypeSection(r) = payload.map_err(perr)? {
+            for ty in r.into_iter_err_on_gc_types() {
+                types.push(ty.map_err(perr)?);
+            }
+            break;
+        }
+    }
+    let sigs = thunk_types
+        .iter()
+        .map(|t| {
+            types
+                .get(*t as usize)
+                .cloned()
+                .ok_or_else(|| Error::Internal(format!("wrapping: no type {t}")))
+        })
+        .collect::<Result<_>>()?;
     Ok(Prepared {
         plan,
         fused,
