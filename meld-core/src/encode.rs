@@ -8,6 +8,7 @@ use crate::funcmap::{perr, reenc, FuncMap};
 use crate::graph::Graph;
 use crate::merge::Merged;
 use crate::{Error, Result};
+use std::collections::BTreeSet;
 use wasm_encoder::reencode::Reencode;
 use wasm_encoder::{
     CustomSection, DataCountSection, ElementSection, EntityType, ExportKind, ExportSection,
@@ -80,16 +81,9 @@ pub fn encode(
         (plan, rewrite)
     });
     let thunk_types: &[u32] = wrap.as_ref().map_or(&[], |(_, r)| &r.thunk_types);
-    let map: Vec<Option<u32>> = match &wrap {
+    let map = match &wrap {
         None => dce,
-        Some((_, r)) => {
-            // Thunk bodies are appended after the merged ones.
-            let thunks = (0..thunk_types.len() as u32).map(|k| Some(r.kept_imports + defined + k));
-            dce.iter()
-                .map(|f| f.map(|f| r.map[f as usize]))
-                .chain(thunks)
-                .collect()
-        }
+        Some((_, r)) => with_import_rewrite(&dce, r, defined),
     };
     let new = |i: u32| {
         map.get(i as usize)
@@ -97,14 +91,9 @@ pub fn encode(
             .flatten()
             .ok_or_else(|| Error::Internal(format!("function {i} named by an export was removed")))
     };
-    let gone: std::collections::BTreeSet<u32> =
-        wrap.as_ref().map_or_else(Default::default, |(p, _)| {
-            p.alias
-                .keys()
-                .copied()
-                .chain(p.indirect.iter().map(|(f, _)| *f))
-                .collect()
-        });
+    let gone: BTreeSet<u32> = wrap
+        .as_ref()
+        .map_or_else(Default::default, |(p, _)| p.gone());
     let mut fmap = FuncMap(&map);
 
     let mut head = Module::new();
@@ -163,7 +152,7 @@ pub fn encode(
     head.section(&globals);
 
     let mut exports = ExportSection::new();
-    let mut seen = std::collections::BTreeSet::new();
+    let mut seen = BTreeSet::new();
     for e in &record.exports {
         if !seen.insert(e.name.clone()) {
             return Err(Error::Internal(format!("duplicate export `{}`", e.name)));
@@ -214,29 +203,7 @@ pub fn encode(
     m.data = Default::default();
     let mut names = NameSection::new();
     names.module("meld-fused");
-    let mut funcs = NameMap::new();
-    let host_names: Vec<String> = graph
-        .host_funcs
-        .iter()
-        .map(|h| format!("host:{}#{}", h.module, h.field))
-        .collect();
-    let mut sorted: Vec<(u32, &str)> = m.func_names.iter().collect();
-    sorted.sort_by_key(|(i, _)| *i);
-    // Names by new index; a moved import's name goes with its thunk, and of
-    // two functions that became one (an identical repeated import) the
-    // first keeps its name.
-    let mut entries: Vec<(u32, &str)> = host_names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (i as u32, n.as_str()))
-        .chain(sorted)
-        .filter_map(|(i, n)| map.get(i as usize).copied().flatten().map(|i| (i, n)))
-        .collect();
-    entries.sort_by_key(|(i, _)| *i);
-    entries.dedup_by_key(|(i, _)| *i);
-    for (i, n) in entries {
-        funcs.append(i, n);
-    }
+    let funcs = function_names(graph, &m, &map);
     names.functions(&funcs);
     names.append_to(&mut tail);
     append_custom(&mut tail, abi::SECTION, record.to_compact_json().as_bytes());
@@ -265,6 +232,48 @@ pub fn encode(
         removed_functions: removed,
         wrap_plan: wrap.map(|(plan, r)| (plan, r.thunk_types)),
     })
+}
+
+/// `dce` (merged index → index after dead-code removal) followed by the
+/// wrapper's import rewrite `r`, with one more entry per thunk (thunk bodies
+/// are appended after the merged ones).
+fn with_import_rewrite(
+    dce: &[Option<u32>],
+    r: &crate::wrap::indirect::Rewrite,
+    defined: u32,
+) -> Vec<Option<u32>> {
+    let thunks = (0..r.thunk_types.len() as u32).map(|k| Some(r.kept_imports + defined + k));
+    dce.iter()
+        .map(|f| f.map(|f| r.map[f as usize]))
+        .chain(thunks)
+        .collect()
+}
+
+/// The function names by new index: host imports, then merged functions.
+/// A moved import's name goes with its thunk; of two functions that became
+/// one (an identical repeated import) the first keeps its name.
+fn function_names(graph: &Graph, m: &Merged, map: &[Option<u32>]) -> NameMap {
+    let host_names: Vec<String> = graph
+        .host_funcs
+        .iter()
+        .map(|h| format!("host:{}#{}", h.module, h.field))
+        .collect();
+    let mut merged: Vec<(u32, &str)> = m.func_names.iter().collect();
+    merged.sort_by_key(|(i, _)| *i);
+    let mut entries: Vec<(u32, &str)> = host_names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (i as u32, n.as_str()))
+        .chain(merged)
+        .filter_map(|(i, n)| map.get(i as usize).copied().flatten().map(|i| (i, n)))
+        .collect();
+    entries.sort_by_key(|(i, _)| *i);
+    entries.dedup_by_key(|(i, _)| *i);
+    let mut funcs = NameMap::new();
+    for (i, n) in entries {
+        funcs.append(i, n);
+    }
+    funcs
 }
 
 /// The contents of a section merge built (its count and items, without the

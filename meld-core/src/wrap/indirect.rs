@@ -12,7 +12,7 @@
 //! module is not written twice.
 
 use crate::abi::{AbiRecord, Options};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use wasm_encoder::Function;
 
 /// Export name of the table of repeated host imports.
@@ -65,6 +65,17 @@ pub fn plan(record: &AbiRecord) -> Plan {
         }
     }
     plan
+}
+
+impl Plan {
+    /// The imports that leave the import section.
+    pub fn gone(&self) -> BTreeSet<u32> {
+        self.alias
+            .keys()
+            .copied()
+            .chain(self.indirect.iter().map(|(f, _)| *f))
+            .collect()
+    }
 }
 
 /// The function renumbering that carries out `plan` (see [`rewrite`]).
