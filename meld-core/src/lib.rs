@@ -54,16 +54,17 @@ pub struct FuseOptions {
     /// composition whose handles between fused components are their reps
     /// (no handle table; see `docs/resources.md`).
     pub opaque_reps: Vec<String>,
-    /// Run every stage on the calling thread (by default the WIT world is
-    /// decoded on a second thread, and the bodies of large outputs are
-    /// validated on two; with `world_beside_translation`, large inputs' bodies
-    /// are merged on two as well). Same output either way; for benchmarks and
-    /// constrained hosts.
+    /// Run every stage on the calling thread (by default the precheck runs
+    /// beside translation and the WIT world is decoded on a second thread,
+    /// and the bodies of large outputs are validated on two; with
+    /// `world_beside_translation`, large inputs' bodies are merged on two as
+    /// well). Same output either way; for benchmarks and constrained hosts.
     pub serial: bool,
     /// Decode the WIT world on the second thread while the first translates
     /// (faster on two cores) rather than once translation is done, beside
-    /// merging and encoding (the default: the decoder's memory is then not
-    /// live at the same time as the translator's, which sets the peak).
+    /// merging, encoding and validation (the default: the decoder's memory
+    /// is then not live at the same time as the translator's, which sets
+    /// the highest peaks).
     /// Same output either way; for benchmarks.
     pub world_beside_translation: bool,
     /// Leave FACT's trivial adapters (scalar-only calls) exactly as FACT
@@ -124,8 +125,9 @@ pub struct Stats {
     pub input_bytes: usize,
     pub output_bytes: usize,
     /// Wall time per stage, in microseconds: translate, merge, world (on a
-    /// second thread, concurrent with translate and merge), encode (incl.
-    /// dead-code pass and validation), wrap.
+    /// second thread, concurrent with the others), encode (incl. dead-code
+    /// pass and, without `--component`, validation), wrap (incl. validation
+    /// of the component).
     pub stage_us: [u64; 5],
 }
 

@@ -105,8 +105,8 @@ pub fn prepare(fused: Vec<u8>, plan: indirect::Plan, thunk_types: &[u32]) -> Res
 }
 
 impl Prepared {
-    /// Append the world section to the fused module (last, where encoding
-    /// puts it), then build and validate the component.
+    /// Append the world section to the fused module, last, where encoding
+    /// puts it for a core module.
     pub fn with_world_section(mut self, world: &[u8]) -> Self {
         push_custom(&mut self.fused, crate::world::SECTION, world);
         self
