@@ -136,7 +136,8 @@ pub fn encode(
             let params = m
                 .types
                 .get_index(*ty as usize)
-                .map_or(0, |(sig, _)| sig.0.len());
+                .map(|(sig, _)| sig.0.len())
+                .ok_or_else(|| Error::Internal(format!("thunk of an unknown type {ty}")))?;
             let thunk = crate::wrap::indirect::thunk(params as u32, *ty, slot as u32, thunk_table);
             m.code.push_decoded(&thunk.into_raw_body())?;
         }

@@ -111,7 +111,7 @@ pub fn module_bytes(builtin: Builtin) -> Result<Arc<Vec<u8>>> {
             mode,
             check_leave,
             dtor,
-        } => shims::drop(table, key, res, mode, check_leave, dtor),
+        } => shims::resource_drop(table, key, res, mode, check_leave, dtor),
         Builtin::HostDrop { table, res } => shims::host_drop(table, res),
         _ => {
             return Err(Error::Internal(format!(

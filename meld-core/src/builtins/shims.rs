@@ -144,7 +144,14 @@ pub fn new_or_rep(op: &str, table: u32, key: u32, mode: Mode) -> Vec<u8> {
 
 /// `resource.drop` of a type the composition defines
 /// ([`super::resources::drop_shim`]).
-pub fn drop(table: u32, key: u32, res: u32, mode: Mode, check_leave: bool, dtor: bool) -> Vec<u8> {
+pub fn resource_drop(
+    table: u32,
+    key: u32,
+    res: u32,
+    mode: Mode,
+    check_leave: bool,
+    dtor: bool,
+) -> Vec<u8> {
     let mut b = Builder::default();
     let rt = if mode == Mode::Opaque {
         b.import_func("rt", "host_drop", &[I32, I32, I32], &[I32])
@@ -303,7 +310,7 @@ mod tests {
             for check in [false, true] {
                 for dtor in [false, true] {
                     same(
-                        drop(4095, 5, 9, mode, check, dtor),
+                        resource_drop(4095, 5, 9, mode, check, dtor),
                         &res::drop_shim(4095, 5, 9, mode, check, dtor),
                     );
                 }
