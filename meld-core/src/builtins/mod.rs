@@ -12,7 +12,7 @@ pub mod shims;
 pub mod transcode;
 
 use crate::{Error, Result};
-use resources::Mode;
+use resources::{DropShim, Mode};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use transcode::TranscodeOp;
@@ -36,16 +36,8 @@ pub enum Builtin {
     ResNew { table: u32, key: u32, mode: Mode },
     /// `resource.rep` of type table `key` in instance `table`.
     ResRep { table: u32, key: u32, mode: Mode },
-    /// `resource.drop` of type table `key` in instance `table`.
-    ResDrop {
-        table: u32,
-        key: u32,
-        /// The resource (wasmtime `ResourceIndex`), for opaque borrows.
-        res: u32,
-        mode: Mode,
-        check_leave: bool,
-        dtor: bool,
-    },
+    /// `resource.drop` of a type the composition defines.
+    ResDrop(DropShim),
     /// `resource.drop` of a host resource in instance `table`, ending a host
     /// borrow when the handle is one.
     HostDrop { table: u32, res: u32 },
@@ -79,14 +71,7 @@ impl Builtin {
             Builtin::ResRep { table, key, mode } => {
                 resources::new_or_rep_shim("rep", *table, *key, *mode)
             }
-            Builtin::ResDrop {
-                table,
-                key,
-                res,
-                mode,
-                check_leave,
-                dtor,
-            } => resources::drop_shim(*table, *key, *res, *mode, *check_leave, *dtor),
+            Builtin::ResDrop(shim) => resources::drop_shim(shim),
             Builtin::HostDrop { table, res } => resources::host_drop_shim(*table, *res),
             Builtin::DtorWrapper => resources::DTOR_WAT.to_string(),
             Builtin::Generated => String::new(),
@@ -104,14 +89,7 @@ pub fn module_bytes(builtin: Builtin) -> Result<Arc<Vec<u8>>> {
     Ok(Arc::new(match builtin {
         Builtin::ResNew { table, key, mode } => shims::new_or_rep("new", table, key, mode),
         Builtin::ResRep { table, key, mode } => shims::new_or_rep("rep", table, key, mode),
-        Builtin::ResDrop {
-            table,
-            key,
-            res,
-            mode,
-            check_leave,
-            dtor,
-        } => shims::resource_drop(table, key, res, mode, check_leave, dtor),
+        Builtin::ResDrop(shim) => shims::resource_drop(&shim),
         Builtin::HostDrop { table, res } => shims::host_drop(table, res),
         _ => {
             return Err(Error::Internal(format!(

@@ -366,17 +366,34 @@ pub fn new_or_rep_shim(op: &str, table: u32, key: u32, mode: Mode) -> String {
     }
 }
 
+/// What a `resource.drop` shim of a type the composition defines bakes in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DropShim {
+    /// The component instance whose table holds the handle.
+    pub table: u32,
+    /// The type table (wasmtime `TypeResourceTableIndex`).
+    pub key: u32,
+    /// The resource (wasmtime `ResourceIndex`), for opaque borrows.
+    pub res: u32,
+    pub mode: Mode,
+    /// Check the instance's `may_leave` flag before the destructor runs.
+    pub check_leave: bool,
+    /// Call the defining component's destructor.
+    pub dtor: bool,
+}
+
 /// Shim for `resource.drop` of a type the composition defines. Imports, in
 /// order: `rt.drop` (`rt.host_drop` for an opaque type), `flags.flags` (if
 /// `check_leave`), `dtor.dtor` (if `dtor`).
-pub fn drop_shim(
-    table: u32,
-    key: u32,
-    res: u32,
-    mode: Mode,
-    check_leave: bool,
-    dtor: bool,
-) -> String {
+pub fn drop_shim(shim: &DropShim) -> String {
+    let DropShim {
+        table,
+        key,
+        res,
+        mode,
+        check_leave,
+        dtor,
+    } = *shim;
     let mut s = String::from("(module\n");
     if mode == Mode::Opaque {
         s.push_str("  (import \"rt\" \"host_drop\" (func $hd (param i32 i32 i32) (result i32)))\n");

@@ -5,7 +5,7 @@
 //! [`super::resources`] describes; the tests compare the two, custom
 //! sections aside.
 
-use super::resources::{Mode, TypeTable};
+use super::resources::{DropShim, Mode, TypeTable};
 use wasm_encoder::{
     BlockType, CodeSection, EntityType, ExportKind, ExportSection, Function, FunctionSection,
     GlobalType, ImportSection, IndirectNameMap, Instruction as I, Module, NameMap, NameSection,
@@ -144,14 +144,15 @@ pub fn new_or_rep(op: &str, table: u32, key: u32, mode: Mode) -> Vec<u8> {
 
 /// `resource.drop` of a type the composition defines
 /// ([`super::resources::drop_shim`]).
-pub fn resource_drop(
-    table: u32,
-    key: u32,
-    res: u32,
-    mode: Mode,
-    check_leave: bool,
-    dtor: bool,
-) -> Vec<u8> {
+pub fn resource_drop(shim: &DropShim) -> Vec<u8> {
+    let DropShim {
+        table,
+        key,
+        res,
+        mode,
+        check_leave,
+        dtor,
+    } = *shim;
     let mut b = Builder::default();
     let rt = if mode == Mode::Opaque {
         b.import_func("rt", "host_drop", &[I32, I32, I32], &[I32])
@@ -309,10 +310,15 @@ mod tests {
             }
             for check in [false, true] {
                 for dtor in [false, true] {
-                    same(
-                        resource_drop(4095, 5, 9, mode, check, dtor),
-                        &res::drop_shim(4095, 5, 9, mode, check, dtor),
-                    );
+                    let shim = DropShim {
+                        table: 4095,
+                        key: 5,
+                        res: 9,
+                        mode,
+                        check_leave: check,
+                        dtor,
+                    };
+                    same(resource_drop(&shim), &res::drop_shim(&shim));
                 }
             }
         }

@@ -12,7 +12,7 @@ mod resources;
 
 use resources::{exported_resources, type_tables};
 
-use crate::builtins::resources::{Mode, TypeTable};
+use crate::builtins::resources::{DropShim, Mode, TypeTable};
 use crate::builtins::{self, Builtin};
 use crate::{Error, Result};
 use std::collections::BTreeMap;
@@ -563,14 +563,14 @@ impl<'input> Builder<'_, '_, 'input> {
                         args.push(d);
                     }
                     self.shim(
-                        Builtin::ResDrop {
+                        Builtin::ResDrop(DropShim {
                             table: tt.instance,
                             key: ty.as_u32(),
                             res: tt.key,
                             mode: tt.mode,
                             check_leave,
                             dtor: dtor.is_some(),
-                        },
+                        }),
                         args,
                     )?
                 }

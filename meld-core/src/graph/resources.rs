@@ -226,7 +226,7 @@ impl Builder<'_, '_, '_> {
         let label = match builtin {
             Builtin::ResNew { table, key, .. } => format!("meld:resource-new/c{table}/r{key}"),
             Builtin::ResRep { table, key, .. } => format!("meld:resource-rep/c{table}/r{key}"),
-            Builtin::ResDrop { table, key, .. } => format!("meld:resource-drop/c{table}/r{key}"),
+            Builtin::ResDrop(s) => format!("meld:resource-drop/c{}/r{}", s.table, s.key),
             Builtin::HostDrop { table, res } => format!("meld:host-resource-drop/c{table}/r{res}"),
             other => format!("meld:{other:?}"),
         };
