@@ -6,8 +6,9 @@
 //! world. For a fused core module: its `meld:abi` record and embedded world.
 
 use crate::graph::{Def, Graph, NodeKind};
-use crate::precheck::{classify, BinaryKind};
-use crate::{abi, merge, Error, Result};
+use crate::front::precheck::{classify, BinaryKind};
+use crate::encode::abi;
+use crate::{merge, Error, Result};
 use serde::Serialize;
 use std::fmt;
 
@@ -64,7 +65,7 @@ fn import_names(wasm: &[u8]) -> Vec<String> {
 pub fn inspect(bytes: &[u8]) -> Result<Report> {
     match classify(bytes)? {
         BinaryKind::Component => {
-            let graph = crate::translate::translate(bytes)?;
+            let graph = crate::front::translate::translate(bytes)?;
             let merged = merge::merge(&graph)?;
             let (record, _) = abi::record(&graph, &merged)?;
             let nodes = graph
@@ -103,7 +104,7 @@ pub fn inspect(bytes: &[u8]) -> Result<Report> {
                 component_instances: Some(graph.component_instances),
                 nodes,
                 abi: Some(record),
-                wit: crate::world::wit_text(bytes).ok(),
+                wit: crate::front::world::wit_text(bytes).ok(),
             })
         }
         BinaryKind::CoreModule => {
@@ -127,7 +128,7 @@ pub fn inspect(bytes: &[u8]) -> Result<Report> {
             })?;
             let wit = wit_component::metadata::decode(bytes)
                 .ok()
-                .and_then(|(_, b)| crate::world::print(&b.resolve, b.world).ok());
+                .and_then(|(_, b)| crate::front::world::print(&b.resolve, b.world).ok());
             Ok(Report {
                 input: "fused-core-module".into(),
                 component_instances: None,

@@ -26,7 +26,7 @@ pub struct IsolationReport {
 
 /// Translate and merge `component`, then check isolation.
 pub fn check(component: &[u8]) -> Result<IsolationReport> {
-    let graph = crate::translate::translate(component)?;
+    let graph = crate::front::translate::translate(component)?;
     let merged = merge::merge(&graph)?;
     Ok(check_merged(&graph, &merged))
 }

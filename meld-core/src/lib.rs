@@ -3,30 +3,22 @@
 //! Pipeline (each stage its own module, typed hand-off):
 //! `compose` → `translate` → `graph` → `merge` (+ `builtins`) → `encode` → `wrap`.
 
-pub mod abi;
-pub mod bodies;
 pub mod builtins;
-pub mod bulk_copy;
-pub mod compose;
-pub mod dce;
 pub mod encode;
 mod error;
-mod fastcode;
-mod funcmap;
+pub mod front;
 pub mod graph;
 pub mod inspect;
 pub mod isolation;
 pub mod merge;
-mod merge_code;
-pub mod precheck;
-pub mod resource_names;
-pub mod translate;
-pub mod trivial_adapters;
-pub mod world;
 pub mod wrap;
 
-pub use abi::AbiRecord;
+pub use encode::abi::AbiRecord;
 pub use error::Error;
+
+use encode::abi;
+use front::{compose, precheck, translate, world};
+use graph::trivial_adapters;
 
 /// Result alias used across the library.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -9,6 +9,7 @@
 
 mod export_borrows;
 mod resources;
+pub mod trivial_adapters;
 
 use resources::{exported_resources, type_tables};
 

@@ -11,7 +11,7 @@
 //! while it writes the module ([`rewrite`] is the renumbering), so the
 //! module is not written twice.
 
-use crate::abi::{AbiRecord, Options};
+use crate::encode::abi::{AbiRecord, Options};
 use std::collections::{BTreeMap, BTreeSet};
 use wasm_encoder::Function;
 

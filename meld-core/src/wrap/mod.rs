@@ -19,7 +19,7 @@
 
 pub mod indirect;
 
-use crate::abi::{AbiRecord, Options};
+use crate::encode::abi::{AbiRecord, Options};
 use crate::{Error, Result};
 use std::collections::BTreeMap;
 use wasm_encoder::{
@@ -48,7 +48,7 @@ fn perr(e: wasmparser::BinaryReaderError) -> Error {
 /// Wrap `fused` (a fused core module whose ABI record is `record`, written
 /// by encoding without the wrapper's import rewrite) into a component with
 /// the world `world` describes (a `component-type` payload,
-/// [`crate::world::section_payload`] of the composition). The result is
+/// [`crate::front::world::section_payload`] of the composition). The result is
 /// validated, function bodies on two threads when `parallel`. (Fusing with
 /// `--component` does the import rewrite while encoding and calls
 /// [`prepare`] and [`Prepared::finish`] itself.)
@@ -108,7 +108,7 @@ impl Prepared {
     /// Append the world section to the fused module, last, where encoding
     /// puts it for a core module.
     pub fn with_world_section(mut self, world: &[u8]) -> Self {
-        push_custom(&mut self.fused, crate::world::SECTION, world);
+        push_custom(&mut self.fused, crate::front::world::SECTION, world);
         self
     }
 

@@ -11,7 +11,7 @@
 //! [`constant`]); a test checks it against a decode-everything reference
 //! on every shipped fixture.
 
-use crate::bodies::Bodies;
+use crate::merge::bodies::Bodies;
 use std::convert::Infallible;
 use wasm_encoder::reencode::{Error, Reencode};
 use wasm_encoder::{Encode, Instruction};

@@ -4,7 +4,7 @@
 //! about equal code size, one per thread, and the two results are joined in
 //! node order: the output is the same either way.
 
-use crate::bodies::Bodies;
+use crate::merge::bodies::Bodies;
 use crate::graph::{Graph, NodeKind};
 use crate::merge::{parse_err, reenc, NodeMaps, Remap};
 use crate::{Error, Result};
@@ -81,11 +81,11 @@ fn merge_node_code(
         let body = body.map_err(parse_err)?;
         let mut r = Remap { maps };
         if adapter {
-            let (f, n) = reenc(crate::bulk_copy::reencode_body(&mut r, body))?;
+            let (f, n) = reenc(crate::merge::bulk_copy::reencode_body(&mut r, body))?;
             copies += n;
             out.push_decoded(&f.into_raw_body())?;
         } else {
-            crate::fastcode::reencode_body(&mut r, wasm, body, out)?;
+            crate::merge::fastcode::reencode_body(&mut r, wasm, body, out)?;
         }
     }
     Ok(copies)

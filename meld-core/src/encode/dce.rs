@@ -20,7 +20,7 @@ pub struct Dce {
     pub removed: u32,
 }
 
-use crate::funcmap::{copy_section, perr, reenc, FuncMap};
+use crate::encode::funcmap::{copy_section, perr, reenc, FuncMap};
 
 fn refs_in_ops(mut ops: wasmparser::OperatorsReader<'_>, out: &mut Vec<u32>) -> Result<()> {
     while !ops.eof() {
@@ -36,7 +36,7 @@ fn refs_in_ops(mut ops: wasmparser::OperatorsReader<'_>, out: &mut Vec<u32>) -> 
 
 /// Drop unreachable defined functions from a module's bytes (the fusion
 /// pipeline itself does this while encoding, from what merge recorded; see
-/// [`live_map`] and [`crate::bodies`]).
+/// [`live_map`] and [`crate::merge::bodies`]).
 pub fn eliminate(wasm: &[u8]) -> Result<Dce> {
     // Pass 1: roots and call edges.
     let mut imported = 0u32;

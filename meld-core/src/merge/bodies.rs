@@ -2,7 +2,7 @@
 //! buffer, plus the byte position of every function index a body names
 //! (`call`, `return_call`, `ref.func`).
 //!
-//! Dead-function removal ([`crate::dce`]) needs those indices twice: as call
+//! Dead-function removal ([`crate::encode::dce`]) needs those indices twice: as call
 //! edges, to find what is live, and to renumber them once the dead functions
 //! are gone. Recording where they are while merging lets the final code
 //! section be written in one pass, copying bytes and re-encoding only those

@@ -1,5 +1,5 @@
 //! Re-encoding a module under a function-index map: the part shared by the
-//! dead-code pass ([`crate::dce`]) and the wrapper's import rewrite
+//! dead-code pass ([`crate::encode::dce`]) and the wrapper's import rewrite
 //! ([`crate::wrap`]). Each of them handles the function, code, import and
 //! export sections itself; every other section goes through [`copy_section`].
 

@@ -12,7 +12,12 @@
 //! Imports of a node are not copied: they are aliases of items defined by
 //! earlier nodes (or host imports), recorded in the node's index maps.
 
-use crate::bodies::Bodies;
+pub mod bodies;
+pub mod bulk_copy;
+mod code;
+mod fastcode;
+
+use crate::merge::bodies::Bodies;
 use crate::graph::{Def, Graph, ItemKind, Node};
 use crate::{Error, Result};
 use indexmap::IndexMap;
@@ -77,10 +82,10 @@ pub struct Merged {
     pub func_names: FuncNames,
     pub maps: Vec<NodeMaps>,
     pub counts: Counts,
-    /// Adapter list loops replaced by `memory.copy` ([`crate::bulk_copy`]).
+    /// Adapter list loops replaced by `memory.copy` ([`crate::merge::bulk_copy`]).
     pub bulk_copies: usize,
     /// Functions named outside any body: by element segments, table and
-    /// global initialisers (roots of the dead-code pass, [`crate::dce`]).
+    /// global initialisers (roots of the dead-code pass, [`crate::encode::dce`]).
     pub roots: Vec<u32>,
 }
 
@@ -156,7 +161,7 @@ pub fn merge_with(graph: &Graph, parallel: bool) -> Result<Merged> {
         code.push(range);
         m.maps.push(maps);
     }
-    let (bodies, bulk_copies) = crate::merge_code::merge_code(graph, &m.maps, &code, parallel)?;
+    let (bodies, bulk_copies) = crate::merge::code::merge_code(graph, &m.maps, &code, parallel)?;
     m.code = bodies;
     m.bulk_copies = bulk_copies;
     if let Some(h) = m.host_types.iter().position(|t| *t == u32::MAX) {

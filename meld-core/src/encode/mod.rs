@@ -3,8 +3,12 @@
 //! Section order follows the core spec; everything is emitted in index order
 //! or sorted order, so the same input always gives the same bytes.
 
-use crate::abi::{self, AbiExports, AbiRecord};
-use crate::funcmap::{perr, reenc, FuncMap};
+pub mod abi;
+pub mod dce;
+pub(crate) mod funcmap;
+
+use crate::encode::abi::{self, AbiExports, AbiRecord};
+use crate::encode::funcmap::{perr, reenc, FuncMap};
 use crate::graph::Graph;
 use crate::merge::Merged;
 use crate::{Error, Result};
@@ -18,8 +22,8 @@ use wasm_encoder::{
 
 /// Assemble the final module.
 ///
-/// Dead functions are dropped on the way ([`crate::dce::live_map`], from the
-/// call sites merge recorded in [`crate::bodies`]): the module is written
+/// Dead functions are dropped on the way ([`crate::encode::dce::live_map`], from the
+/// call sites merge recorded in [`crate::merge::bodies`]): the module is written
 /// once, at its final size, and the merged sections are dropped before it is
 /// validated, to keep the peak memory down. `wrapping` (`--component`):
 /// repeated host imports are moved behind a table as the wrapper needs
@@ -55,7 +59,7 @@ pub fn encode(
             .chain(record.exports.iter().map(|e| &e.options))
             .filter_map(|o| o.realloc_index),
     );
-    let (dce, removed) = crate::dce::live_map(imported, m.code.len(), roots, |i| m.code.callees(i));
+    let (dce, removed) = crate::encode::dce::live_map(imported, m.code.len(), roots, |i| m.code.callees(i));
     let new = |i: u32| {
         dce.get(i as usize).copied().flatten().ok_or_else(|| {
             Error::Internal(format!("function {i} named by the ABI record was removed"))
@@ -225,8 +229,8 @@ pub fn encode(
     // decoding (on the other thread) meanwhile. Its framing is checked here.
     if let Some(ct) = component_type()? {
         let at = bytes.len();
-        append_custom(&mut bytes, crate::world::SECTION, &ct);
-        check_custom_section(&bytes[at..], crate::world::SECTION)?;
+        append_custom(&mut bytes, crate::front::world::SECTION, &ct);
+        check_custom_section(&bytes[at..], crate::front::world::SECTION)?;
     }
     Ok(Encoded {
         wasm: bytes,
@@ -369,7 +373,7 @@ pub fn validate(bytes: &[u8]) -> Result<()> {
 
 /// [`validate`], optionally all on the calling thread.
 pub fn validate_with(bytes: &[u8], parallel: bool) -> Result<()> {
-    validate_split(bytes, crate::translate::features(), false, parallel)
+    validate_split(bytes, crate::front::translate::features(), false, parallel)
         .map_err(|e| Error::OutputInvalid(e.to_string()))
 }
 
@@ -377,7 +381,7 @@ pub fn validate_with(bytes: &[u8], parallel: bool) -> Result<()> {
 /// same way: everything but function bodies first, then the bodies of every
 /// module it holds in two halves.
 pub fn validate_component_with(bytes: &[u8], parallel: bool) -> Result<()> {
-    let mut features = crate::translate::features();
+    let mut features = crate::front::translate::features();
     features.insert(wasmparser::WasmFeatures::COMPONENT_MODEL);
     validate_split(bytes, features, true, parallel)
         .map_err(|e| Error::OutputInvalid(format!("wrapped component: {e}")))

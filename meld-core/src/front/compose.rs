@@ -21,7 +21,7 @@ pub fn compose(inputs: &[&[u8]]) -> Result<Vec<u8>> {
     let mut graph = CompositionGraph::new();
     let mut packages = Vec::new();
     for (i, bytes) in inputs.iter().enumerate() {
-        crate::precheck::check_component(bytes)
+        crate::front::precheck::check_component(bytes)
             .map_err(|e| Error::Link(format!("input {}: {e}", i + 1)))?;
         let pkg = Package::from_bytes(
             &format!("meld:input{i}"),

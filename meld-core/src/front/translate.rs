@@ -6,7 +6,7 @@
 //! FACT, which adds the adapter modules to the list of static modules.
 
 use crate::graph::{self, Graph};
-use crate::precheck;
+use crate::front::precheck;
 use crate::{Error, Result};
 use wasmtime_environ::component::{ComponentTypesBuilder, Translator};
 use wasmtime_environ::wasmparser::{Validator, WasmFeatures};
@@ -74,6 +74,6 @@ pub(crate) fn translate_prechecked<'a>(
         .iter()
         .map(|(d, i)| (translation.component.resource_index(d).as_u32(), i.as_u32()))
         .collect();
-    let opaque = crate::resource_names::opaque_keys(component, opaque_reps, &defined)?;
+    let opaque = crate::front::resource_names::opaque_keys(component, opaque_reps, &defined)?;
     graph::build(component, &translation, &modules, &mut types, &opaque)
 }

@@ -27,7 +27,7 @@ pub type InstanceResources = BTreeMap<u32, Vec<Vec<String>>>;
 
 /// Resolve the names of the resources each top-level instantiation defines.
 pub fn resolve(component: &[u8]) -> Result<InstanceResources> {
-    let types = Validator::new_with_features(crate::translate::features())
+    let types = Validator::new_with_features(crate::front::translate::features())
         .validate_all(component)
         .map_err(|e| Error::Invalid(e.to_string()))?;
     let types = types.as_ref();
