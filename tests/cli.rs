@@ -352,13 +352,13 @@ fn component_flag_writes_a_component_with_the_same_world() {
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let bytes = std::fs::read(&out).unwrap();
     assert_eq!(
-        meld_core::precheck::classify(&bytes).unwrap(),
-        meld_core::precheck::BinaryKind::Component
+        meld_core::front::precheck::classify(&bytes).unwrap(),
+        meld_core::front::precheck::BinaryKind::Component
     );
     let original = wat::parse_file(&input).unwrap();
     assert_eq!(
-        meld_core::world::wit_text(&bytes).unwrap(),
-        meld_core::world::wit_text(&original).unwrap()
+        meld_core::front::world::wit_text(&bytes).unwrap(),
+        meld_core::front::world::wit_text(&original).unwrap()
     );
 }
 

@@ -1,4 +1,4 @@
-//! Random differential testing of meld (see `meld-cli/src/difftest/`).
+//! Random differential testing of meld (the generator is the `meld-difftest` crate).
 //!
 //! - `fixed_seed_cases`: a fixed-seed run of generated compositions; every
 //!   case must give the checksum computed in Rust (or trap, for cases with
@@ -10,14 +10,10 @@
 //!
 //! `MELD_DIFFTEST_CASES=N` overrides the number of fixed-seed cases.
 
-#[path = "../meld-cli/src/difftest/mod.rs"]
-#[allow(dead_code)]
-mod difftest;
-
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use difftest::runner;
+use meld_difftest::{self as difftest, runner};
 
 const SEED: u64 = 0x6d65_6c64; // "meld"
 const CASES: u64 = 600;
@@ -46,7 +42,7 @@ fn fixed_seed_cases() {
         let lines: Vec<String> = failures.iter().map(|f| f.line()).collect();
         panic!(
             "{} of {cases} cases mismatched (reproduce one with \
-             `cargo run --release -p meld-cli --features difftest --bin meld-difftest -- --seed {SEED} --case I --print`):\n  {}",
+             `cargo run --release -p meld-difftest -- --seed {SEED} --case I --print`):\n  {}",
             failures.len(),
             lines.join("\n  ")
         );

@@ -549,8 +549,8 @@ fn fused_and_wrapped_matches_the_composition() {
     let wrapped =
         meld_core::fuse(&[&input], &meld_core::FuseOptions::wrapped()).expect("fuse --component");
     assert_eq!(
-        meld_core::world::wit_text(&wrapped.wasm).unwrap(),
-        meld_core::world::wit_text(&input).unwrap(),
+        meld_core::front::world::wit_text(&wrapped.wasm).unwrap(),
+        meld_core::front::world::wit_text(&input).unwrap(),
         "the wrapped component has the composition's world"
     );
     let got = scenario(&mut ComponentHost::new(&engine, &wrapped.wasm));

@@ -453,8 +453,8 @@ fn fuse_wat_fixtures() {
         match meld_core::fuse(&[&bytes], &wrap_opts)
             .map_err(|e| format!("fuse --component failed: {e}"))
             .and_then(|f| {
-                let want = meld_core::world::wit_text(&bytes).map_err(|e| e.to_string())?;
-                let got = meld_core::world::wit_text(&f.wasm).map_err(|e| e.to_string())?;
+                let want = meld_core::front::world::wit_text(&bytes).map_err(|e| e.to_string())?;
+                let got = meld_core::front::world::wit_text(&f.wasm).map_err(|e| e.to_string())?;
                 if want != got {
                     return Err(format!("wrapped world differs:\n{got}\nwant:\n{want}"));
                 }

@@ -71,8 +71,8 @@ fn host_imports_with_memory_agree_unfused_wrapped_and_core() {
     let wrapped =
         meld_core::fuse(&[&input], &meld_core::FuseOptions::wrapped()).expect("fuse --component");
     assert_eq!(
-        meld_core::world::wit_text(&wrapped.wasm).unwrap(),
-        meld_core::world::wit_text(&input).unwrap()
+        meld_core::front::world::wit_text(&wrapped.wasm).unwrap(),
+        meld_core::front::world::wit_text(&input).unwrap()
     );
     assert_eq!(run_component(&engine, &wrapped.wasm), unfused);
 

@@ -246,7 +246,7 @@ fn ls_iso_1_components_reach_only_their_own_memories() {
 #[test]
 fn ls_iso_2_isolation_check_detects_a_wrong_map() {
     let bytes = wat_fixture("chain_3.wat");
-    let graph = meld_core::translate::translate(&bytes).unwrap();
+    let graph = meld_core::front::translate::translate(&bytes).unwrap();
     let mut merged = meld_core::merge::merge(&graph).unwrap();
     assert!(meld_core::isolation::check_merged(&graph, &merged)
         .violations
@@ -432,8 +432,8 @@ fn ls_wrap_1_wrapped_world_is_identical() {
         let opts = meld_core::FuseOptions::wrapped();
         let out = meld_core::fuse(&[&bytes], &opts).unwrap().wasm;
         assert_eq!(
-            meld_core::world::wit_text(&out).unwrap(),
-            meld_core::world::wit_text(&bytes).unwrap(),
+            meld_core::front::world::wit_text(&out).unwrap(),
+            meld_core::front::world::wit_text(&bytes).unwrap(),
             "{}",
             p.display()
         );
@@ -496,7 +496,7 @@ fn ls_res_2_handle_tables_live_in_a_private_memory() {
     assert!(fixtures.len() >= 10, "resource fixtures missing");
     for p in fixtures {
         let bytes = wat::parse_file(&p).unwrap();
-        let graph = meld_core::translate::translate(&bytes).unwrap();
+        let graph = meld_core::front::translate::translate(&bytes).unwrap();
         let merged = meld_core::merge::merge(&graph).unwrap();
         let rt: Vec<usize> = graph
             .nodes

@@ -17,13 +17,13 @@ fn main() {
     let bytes = std::fs::read(&path).expect("readable input");
     if mode == "world" {
         for _ in 0..n {
-            meld_core::world::section_payload(&bytes).expect("decodes");
+            meld_core::front::world::section_payload(&bytes).expect("decodes");
         }
         return;
     }
     if mode == "translate" {
         for _ in 0..n {
-            meld_core::translate::translate(&bytes).expect("translates");
+            meld_core::front::translate::translate(&bytes).expect("translates");
         }
         return;
     }

@@ -166,9 +166,9 @@ fn fuse(args: FuseArgs) -> Result<()> {
     let mut inputs = Vec::new();
     for path in &args.inputs {
         let bytes = read_input(path)?;
-        if let Err(e) = meld_core::precheck::classify(&bytes).and_then(|k| match k {
-            meld_core::precheck::BinaryKind::CoreModule => Err(meld_core::Error::CoreModuleInput),
-            meld_core::precheck::BinaryKind::Component => Ok(()),
+        if let Err(e) = meld_core::front::precheck::classify(&bytes).and_then(|k| match k {
+            meld_core::front::precheck::BinaryKind::CoreModule => Err(meld_core::Error::CoreModuleInput),
+            meld_core::front::precheck::BinaryKind::Component => Ok(()),
         }) {
             bail!("{}: {e}", path.display());
         }

@@ -2,24 +2,20 @@
 //! with random function types, fuses them, and compares four executions
 //! against the checksum computed from the generated values.
 //!
-//! `cargo run --release -p meld-cli --features difftest --bin meld-difftest -- --seed S --cases N [--keep DIR]`
+//! `cargo run --release -p meld-difftest -- --seed S --cases N [--keep DIR]`
 //!
 //! Prints one line per mismatch and a summary `N cases, M mismatches`;
 //! exits with 1 on any mismatch. `--keep DIR` writes each mismatching
 //! composition to `DIR/seed<S>-case<I>.wat` with its `;; expect:` header, ready
 //! to go to `tests/fixtures/difftest-regressions/`.
 
-#[path = "../difftest/mod.rs"]
-#[allow(dead_code)]
-mod difftest;
-
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
-use difftest::case::Case;
-use difftest::runner;
+use meld_difftest::case::Case;
+use meld_difftest::{self as difftest, runner};
 
 #[derive(Parser)]
 #[command(

@@ -247,7 +247,7 @@ fn main() {
         // graph): the floor under meld's own peak.
         let translate_peak = if refs.len() == 1 {
             let p = peak_bytes(|| {
-                meld_core::translate::translate(refs[0]).unwrap();
+                meld_core::front::translate::translate(refs[0]).unwrap();
             });
             format!("{:.1}", p as f64 / refs[0].len() as f64)
         } else {
@@ -265,7 +265,7 @@ fn main() {
         // Size budget: every core module the fused one is made of (the
         // composition's modules, FACT adapters, builtins), as instantiated.
         let size_ratio = if refs.len() == 1 {
-            let graph = meld_core::translate::translate(refs[0]).unwrap();
+            let graph = meld_core::front::translate::translate(refs[0]).unwrap();
             let modules: usize = graph.nodes.iter().map(|n| n.wasm.len()).sum();
             let r = fused.wasm.len() as f64 / modules as f64;
             worst_size = worst_size.max(r);

@@ -5,6 +5,12 @@
 //! (e.g. the two memories of a transcoder) and copies its items into the
 //! fused module. Later builtins (resource tables, task state, stream rings)
 //! follow the same shape: a module with imports the graph resolves.
+//!
+//! **Takes** requests from [`crate::graph`] (which intrinsic, which memories,
+//! which constants). **Hands on** module bytes: the fixed ones prebuilt
+//! ([`prebuilt`], checked against their WAT), the ones with baked-in constants
+//! emitted with wasm-encoder ([`shims`]). **Leaves** wiring and index
+//! rewriting to [`crate::merge`]; a builtin never learns where it lands.
 
 pub mod prebuilt;
 pub mod resources;

@@ -2,6 +2,13 @@
 //!
 //! Section order follows the core spec; everything is emitted in index order
 //! or sorted order, so the same input always gives the same bytes.
+//!
+//! **Takes** [`crate::merge`]'s sections and bodies and the graph.
+//! **Hands on** the module's bytes: dead functions dropped ([`dce`]),
+//! indices renumbered in place, the `meld:abi` record ([`abi`]) and names
+//! appended, validated. **Leaves** the WIT world section to
+//! [`crate::front::world`] (appended after validation) and the component
+//! shell to [`crate::wrap`], whose import plan it carries out while writing.
 
 pub mod abi;
 pub mod dce;

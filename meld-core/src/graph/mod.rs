@@ -6,6 +6,14 @@
 //! (instance flags, `trap`, string transcoders) become builtin nodes: small
 //! core modules instantiated like any other, so the merge stage has exactly
 //! one way of wiring things together.
+//!
+//! **Takes** wasmtime-environ's translation (from [`crate::front::translate`]).
+//! **Hands on** a [`Graph`] that names no wasmtime-environ type: nodes with
+//! their module bytes and resolved imports, the lifted exports with their
+//! canonical options, and the resource type tables. Before merge,
+//! [`trivial_adapters`] slims FACT's scalar-only adapters on the graph.
+//! **Leaves** index rewriting to [`crate::merge`], and the bodies of the
+//! intrinsics to [`crate::builtins`] (the graph only picks which to use).
 
 mod export_borrows;
 mod resources;

@@ -11,6 +11,12 @@
 //!
 //! Imports of a node are not copied: they are aliases of items defined by
 //! earlier nodes (or host imports), recorded in the node's index maps.
+//!
+//! **Takes** the [`Graph`] (after [`crate::graph::trivial_adapters`]).
+//! **Hands on** [`Merged`]: every non-code section in final index order, and
+//! all function bodies in one [`bodies::Bodies`] buffer that records where
+//! each body names a function. **Leaves** dead-function removal, renumbering,
+//! custom sections and validation to [`crate::encode`].
 
 pub mod bodies;
 pub mod bulk_copy;

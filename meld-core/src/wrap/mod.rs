@@ -16,6 +16,11 @@
 //!   memory); core indices after the inserted aliases are shifted.
 //!
 //! The result is validated as a component before it is returned.
+//!
+//! **Takes** the fused module (from [`crate::encode`]), its ABI record and
+//! the WIT world payload (from [`crate::front::world`]). **Hands on** the
+//! component's bytes. **Leaves** the module's contents alone, apart from
+//! the import plan ([`indirect`]) that encoding carries out for it.
 
 pub mod indirect;
 
