@@ -87,6 +87,10 @@ impl Types {
         self.nodes.len()
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
     /// The children of a node, in order.
     pub fn children(&self, id: TyId) -> Vec<TyId> {
         match self.get(id) {

@@ -14,8 +14,8 @@ pub mod abi;
 pub mod dce;
 pub(crate) mod funcmap;
 
-use crate::encode::abi::{self, AbiExports, AbiRecord};
-use crate::encode::funcmap::{perr, reenc, FuncMap};
+use abi::{AbiExports, AbiRecord};
+use funcmap::{perr, reenc, FuncMap};
 use crate::graph::Graph;
 use crate::merge::Merged;
 use crate::{Error, Result};
