@@ -202,3 +202,28 @@ fn one_import_lowered_with_two_memories_is_wrapped_through_the_table() {
         assert_eq!(logs, vec!["hi".to_string(), "hi".to_string()]);
     }
 }
+
+#[test]
+fn start_functions_reach_host_imports_behind_the_table_when_wrapped() {
+    // Core start functions of three components call host imports: two
+    // lowerings of `log` with different memories (the second is reached
+    // through the wrapper's import table) and `get` with memory + realloc
+    // (lowered by the wrapper's shim table). The wrapper fills those tables
+    // after the fused module is instantiated, so the fused start chain must
+    // not run before that.
+    let input = fixture("start_calls_host.wat");
+    let engine = engine();
+    let expected = (
+        306,
+        vec!["a-start".to_string(), "b-start".into(), "c-start".into()],
+        0,
+    );
+    assert_eq!(run_component(&engine, &input), expected);
+    let wrapped =
+        meld_core::fuse(&[&input], &meld_core::FuseOptions::wrapped()).expect("fuse --component");
+    assert_eq!(run_component(&engine, &wrapped.wasm), expected);
+    assert_eq!(
+        meld_core::front::world::wit_text(&wrapped.wasm).unwrap(),
+        meld_core::front::world::wit_text(&input).unwrap()
+    );
+}

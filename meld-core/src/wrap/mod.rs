@@ -23,6 +23,7 @@
 //! the import plan ([`indirect`]) that encoding carries out for it.
 
 pub mod indirect;
+pub mod start;
 
 use crate::encode::abi::{AbiRecord, Options};
 use crate::{Error, Result};
@@ -142,7 +143,9 @@ impl Prepared {
             .map(|(_, i)| i)
             .zip(sigs)
             .collect();
-        let out = Rewriter::new(record, &fused).rewrite(&shell, &repeats)?;
+        let deferred = start::defer(&fused)?;
+        let module = deferred.as_deref().unwrap_or(&fused);
+        let out = Rewriter::new(record, module).rewrite(&shell, &repeats, deferred.is_some())?;
         if let Err(e) = crate::encode::validate_component_with(&out, parallel) {
             if let Some(path) = std::env::var_os("MELD_DUMP_INVALID") {
                 let _ = std::fs::write(path, &out);
@@ -340,6 +343,7 @@ impl<'a> Rewriter<'a> {
         mut self,
         shell: &[u8],
         repeats: &[(indirect::Indirect, wasmparser::FuncType)],
+        deferred_start: bool,
     ) -> Result<Vec<u8>> {
         let mut out = wasm_encoder::Component::new();
         let mut parser = Parser::new(0);
@@ -530,7 +534,35 @@ impl<'a> Rewriter<'a> {
         if !repeats.is_empty() {
             self.fill_repeats(&mut out, repeats)?;
         }
+        if deferred_start {
+            self.run_start(&mut out, repeats.len() as u32);
+        }
         Ok(out.finish())
+    }
+
+    /// Instantiate [`start::starter_module`] with the main instance's
+    /// deferred start function, last, after every table is filled.
+    fn run_start(&mut self, out: &mut wasm_encoder::Component, lowered_repeats: u32) {
+        let main = self.main_instance.expect("main instance exists");
+        let mut aliases = ComponentAliasSection::new();
+        aliases.alias(Alias::CoreInstanceExport {
+            instance: main,
+            kind: ExportKind::Func,
+            name: start::START_EXPORT,
+        });
+        out.section(&aliases);
+        // Core functions so far: the shell's aliases and lowerings, the
+        // aliases inserted after the main instance, the repeats' lowerings.
+        let func = self.core_func_names.len() as u32 + self.new_funcs + lowered_repeats;
+        out.section(&wasm_encoder::ModuleSection(&start::starter_module()));
+        let starter = self.modules;
+        self.modules += 1;
+        let mut inst = InstanceSection::new();
+        inst.export_items([("start", ExportKind::Func, func)]);
+        let bag = self.core_instances;
+        inst.instantiate(starter, [("", wasm_encoder::ModuleArg::Instance(bag))]);
+        self.core_instances += 2;
+        out.section(&inst);
     }
 
     /// Lower every repeated host import with its own component's options and
