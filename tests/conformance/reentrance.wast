@@ -46,8 +46,9 @@
 (assert_trap (invoke "loop-direct") "wasm trap")
 
 ;; Calling into an ancestor: the outer component lifts a function of its own
-;; core instance and hands it to $kid, which calls it while the outer
-;; component's instance is on the stack. $kid's sibling call is fine.
+;; core instance and hands it to $kid, which calls it. wasmtime 48 trapped
+;; here; the current component model and wasmtime 49 run it (ancestors.wast
+;; has the other parent/child shapes). $kid's sibling call is fine too.
 ;;   sibling() = 10 + five() from $five (another child); up() = root-six() + 1
 (component definition $C
   (core module $rootm (func (export "six") (result i32) (i32.const 6)))
@@ -76,4 +77,4 @@
   (export "up" (func $kid "up")))
 (component instance $c1 $C)
 (assert_return (invoke "sibling") (u32.const 15))
-(assert_trap (invoke "up") "wasm trap")
+(assert_return (invoke "up") (u32.const 7))

@@ -138,6 +138,7 @@ struct AdapterOptions {
     instance: RuntimeComponentInstanceIndex,
     /// The ancestors (i.e. chain of instantiating instances) of the instance
     /// specified in the `instance` field.
+    #[allow(dead_code)] // meld patch: only the removed ancestor clause read it
     ancestors: Vec<RuntimeComponentInstanceIndex>,
     /// The ascribed type of this adapter.
     ty: TypeFuncIndex,
