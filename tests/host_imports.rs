@@ -227,3 +227,66 @@ fn start_functions_reach_host_imports_behind_the_table_when_wrapped() {
         meld_core::front::world::wit_text(&input).unwrap()
     );
 }
+
+/// Calls `name() -> u32` of a component with the `test:host/api` host;
+/// `Err` carries the trap's text.
+fn call_component(engine: &Engine, bytes: &[u8], name: &str) -> Result<u32, String> {
+    let component = Component::new(engine, bytes).expect("component compiles");
+    let mut linker = Linker::<()>::new(engine);
+    let mut api = linker.instance("test:host/api").unwrap();
+    api.func_wrap("add", |_, (a, b): (u32, u32)| Ok((a + b,)))
+        .unwrap();
+    let mut store = Store::new(engine, ());
+    let instance = linker.instantiate(&mut store, &component).unwrap();
+    let f = instance.get_func(&mut store, name).unwrap();
+    let mut out = [Val::U32(0)];
+    match f.call(&mut store, &[], &mut out) {
+        Ok(()) => match out[0] {
+            Val::U32(v) => Ok(v),
+            _ => panic!("u32 result"),
+        },
+        Err(e) => Err(format!("{e:?}")),
+    }
+}
+
+/// The same on the fused core module, `add` served against `meld:abi`.
+fn call_core(engine: &Engine, wasm: &[u8], name: &str) -> Result<u32, String> {
+    let module = wasmtime::Module::new(engine, wasm).unwrap();
+    let mut linker = wasmtime::Linker::<()>::new(engine);
+    linker
+        .func_wrap("test:host/api", "add", |a: i32, b: i32| a + b)
+        .unwrap();
+    let mut store = Store::new(engine, ());
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let f = instance
+        .get_typed_func::<(), i32>(&mut store, name)
+        .unwrap();
+    f.call(&mut store, ())
+        .map(|v| v as u32)
+        .map_err(|e| format!("{e:?}"))
+}
+
+#[test]
+fn a_realloc_that_calls_a_host_import_traps_unfused_fused_and_wrapped() {
+    let input = fixture("realloc_calls_host.wat");
+    let engine = engine();
+    let wrapped =
+        meld_core::fuse(&[&input], &meld_core::FuseOptions::wrapped()).expect("fuse --component");
+    let fused = meld_core::fuse(&[&input], &Default::default()).expect("fuse");
+    let unfused_trap = call_component(&engine, &input, "run").expect_err("unfused traps");
+    assert!(
+        unfused_trap.contains("cannot leave component instance"),
+        "{unfused_trap}"
+    );
+    for (what, r) in [
+        ("wrapped", call_component(&engine, &wrapped.wasm, "run")),
+        ("core", call_core(&engine, &fused.wasm, "run")),
+    ] {
+        let e = r.expect_err(what);
+        // The fused trap is raised by a function named with wasmtime's words.
+        assert!(e.contains("cannot leave component instance"), "{what}: {e}");
+    }
+    assert_eq!(call_component(&engine, &input, "plain"), Ok(5));
+    assert_eq!(call_component(&engine, &wrapped.wasm, "plain"), Ok(5));
+    assert_eq!(call_core(&engine, &fused.wasm, "plain"), Ok(5));
+}

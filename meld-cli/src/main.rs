@@ -167,7 +167,9 @@ fn fuse(args: FuseArgs) -> Result<()> {
     for path in &args.inputs {
         let bytes = read_input(path)?;
         if let Err(e) = meld_core::front::precheck::classify(&bytes).and_then(|k| match k {
-            meld_core::front::precheck::BinaryKind::CoreModule => Err(meld_core::Error::CoreModuleInput),
+            meld_core::front::precheck::BinaryKind::CoreModule => {
+                Err(meld_core::Error::CoreModuleInput)
+            }
             meld_core::front::precheck::BinaryKind::Component => Ok(()),
         }) {
             bail!("{}: {e}", path.display());

@@ -5,9 +5,9 @@
 //! host imports and exports with their Canonical ABI options, and the WIT
 //! world. For a fused core module: its `meld:abi` record and embedded world.
 
-use crate::graph::{Def, Graph, NodeKind};
-use crate::front::precheck::{classify, BinaryKind};
 use crate::encode::abi;
+use crate::front::precheck::{classify, BinaryKind};
+use crate::graph::{Def, Graph, NodeKind};
 use crate::{merge, Error, Result};
 use serde::Serialize;
 use std::fmt;

@@ -12,6 +12,7 @@
 //! emitted with wasm-encoder ([`shims`]). **Leaves** wiring and index
 //! rewriting to [`crate::merge`]; a builtin never learns where it lands.
 
+pub mod may_leave;
 pub mod prebuilt;
 pub mod resources;
 pub mod shims;

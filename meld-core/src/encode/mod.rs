@@ -14,11 +14,11 @@ pub mod abi;
 pub mod dce;
 pub(crate) mod funcmap;
 
-use abi::{AbiExports, AbiRecord};
-use funcmap::{perr, reenc, FuncMap};
 use crate::graph::Graph;
 use crate::merge::Merged;
 use crate::{Error, Result};
+use abi::{AbiExports, AbiRecord};
+use funcmap::{perr, reenc, FuncMap};
 use std::collections::BTreeSet;
 use wasm_encoder::reencode::Reencode;
 use wasm_encoder::{
@@ -66,7 +66,8 @@ pub fn encode(
             .chain(record.exports.iter().map(|e| &e.options))
             .filter_map(|o| o.realloc_index),
     );
-    let (dce, removed) = crate::encode::dce::live_map(imported, m.code.len(), roots, |i| m.code.callees(i));
+    let (dce, removed) =
+        crate::encode::dce::live_map(imported, m.code.len(), roots, |i| m.code.callees(i));
     let new = |i: u32| {
         dce.get(i as usize).copied().flatten().ok_or_else(|| {
             Error::Internal(format!("function {i} named by the ABI record was removed"))

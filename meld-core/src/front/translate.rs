@@ -5,8 +5,8 @@
 //! The translator validates the component, inlines nested components and runs
 //! FACT, which adds the adapter modules to the list of static modules.
 
-use crate::graph::{self, Graph};
 use crate::front::precheck;
+use crate::graph::{self, Graph};
 use crate::{Error, Result};
 use wasmtime_environ::component::{ComponentTypesBuilder, Translator};
 use wasmtime_environ::wasmparser::{Validator, WasmFeatures};

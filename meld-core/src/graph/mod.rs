@@ -16,6 +16,7 @@
 //! intrinsics to [`crate::builtins`] (the graph only picks which to use).
 
 mod export_borrows;
+mod may_leave;
 mod resources;
 pub mod trivial_adapters;
 
@@ -183,7 +184,9 @@ pub(crate) fn build<'data>(
         .flatten()
         .map(|t| (t.key, t.mode))
         .collect();
+    let leaving = may_leave::leaving_instances(translation, modules);
     let mut b = Builder {
+        leaving,
         input,
         type_tables,
         exported,
@@ -216,6 +219,9 @@ pub(crate) fn build<'data>(
 
 struct Builder<'a, 'data, 'input> {
     t: &'a ComponentTranslation,
+    /// Component instances whose `may_leave` flag can be cleared
+    /// ([`may_leave::leaving_instances`]).
+    leaving: std::collections::BTreeSet<u32>,
     /// Per resource type table: how its handles are kept.
     type_tables: Vec<Option<TypeTable>>,
     /// Exported resources defined inside: key → (interface, resource name).
@@ -313,7 +319,8 @@ impl<'input> Builder<'_, '_, 'input> {
                 ));
             }
         }
-        self.exports()
+        self.exports()?;
+        self.host_windows()
     }
 
     fn instantiate(
@@ -468,9 +475,11 @@ impl<'input> Builder<'_, '_, 'input> {
                     ))
                 })?;
                 let (module, field) = self.import_name(import)?;
-                let abi = self.abi(&self.t.component.options[*options].clone())?;
+                let opts = self.t.component.options[*options].clone();
+                let abi = self.abi(&opts)?;
                 self.graph.host_funcs.push(HostFunc { module, field, abi });
-                Def::Host(self.graph.host_funcs.len() - 1)
+                let host = self.graph.host_funcs.len() - 1;
+                self.guarded_host(host, opts.instance, opts.core_type)?
             }
             Trampoline::Transcoder {
                 op,

@@ -4,8 +4,8 @@
 //! about equal code size, one per thread, and the two results are joined in
 //! node order: the output is the same either way.
 
-use crate::merge::bodies::Bodies;
 use crate::graph::{Graph, NodeKind};
+use crate::merge::bodies::Bodies;
 use crate::merge::{parse_err, reenc, NodeMaps, Remap};
 use crate::{Error, Result};
 use std::ops::Range;

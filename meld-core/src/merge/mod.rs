@@ -23,8 +23,8 @@ pub mod bulk_copy;
 mod code;
 mod fastcode;
 
-use crate::merge::bodies::Bodies;
 use crate::graph::{Def, Graph, ItemKind, Node};
+use crate::merge::bodies::Bodies;
 use crate::{Error, Result};
 use indexmap::IndexMap;
 use wasm_encoder::reencode::{self, Reencode};
