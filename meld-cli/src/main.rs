@@ -77,6 +77,43 @@ struct FuseArgs {
     /// Print statistics about the fusion to stderr.
     #[arg(long)]
     stats: bool,
+    /// Refuse a composition with more core instances than this once its
+    /// nested component instantiations are expanded (counted before
+    /// translation; wasmtime's default instance limit).
+    #[arg(long, value_name = "N", default_value_t = meld_core::Limits::default().instances)]
+    max_instances: u64,
+    /// Refuse a composition with more component instances than this once
+    /// expanded, the root included.
+    #[arg(long, value_name = "N", default_value_t = meld_core::Limits::default().component_instances)]
+    max_component_instances: u64,
+    /// Refuse a composition with more adapters (a function lifted by one
+    /// component instance and lowered by another) than this once expanded.
+    #[arg(long, value_name = "N", default_value_t = meld_core::Limits::default().adapters)]
+    max_adapters: u64,
+    /// Refuse a composition whose fused module is estimated (before
+    /// translation) or found (after) to be larger than this many bytes; a
+    /// `K`, `M` or `G` suffix (powers of 1024) is accepted. Default: 256M.
+    #[arg(long, value_name = "BYTES", value_parser = parse_size)]
+    max_output_size: Option<u64>,
+}
+
+/// `1234`, `64K`, `256M`, `1G` (powers of 1024; `KiB`, `MiB`, `GiB` too).
+fn parse_size(s: &str) -> std::result::Result<u64, String> {
+    let t = s.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (n, unit) = t.split_at(digits);
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size (e.g. 1048576, 64K, 256M, 1G)"))?;
+    let shift = match unit.trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 0,
+        "K" | "KB" | "KIB" => 10,
+        "M" | "MB" | "MIB" => 20,
+        "G" | "GB" | "GIB" => 30,
+        _ => return Err(format!("`{s}`: unknown unit (use K, M or G)")),
+    };
+    n.checked_mul(1 << shift)
+        .ok_or_else(|| format!("`{s}` is too large"))
 }
 
 /// The message of the last panic, on any thread.
@@ -184,6 +221,14 @@ fn fuse(args: FuseArgs) -> Result<()> {
         },
         component: args.component,
         opaque_reps: args.opaque_rep.clone(),
+        limits: meld_core::Limits {
+            instances: args.max_instances,
+            component_instances: args.max_component_instances,
+            adapters: args.max_adapters,
+            output_size: args
+                .max_output_size
+                .unwrap_or(meld_core::Limits::default().output_size),
+        },
         ..Default::default()
     };
     let refs: Vec<&[u8]> = inputs.iter().map(|b| b.as_slice()).collect();
@@ -201,6 +246,21 @@ fn fuse(args: FuseArgs) -> Result<()> {
     write_atomically(&args.output, &fused.wasm)?;
     if args.stats {
         let s = &fused.stats;
+        let x = &s.expansion;
+        eprintln!(
+            "expansion:           {} component instances, {} core instances of {} modules \
+             ({} bytes copied), {} adapters, {} memories, {} tables, {} functions, \
+             ~{} output bytes",
+            x.component_instances,
+            x.core_instances,
+            x.modules,
+            x.module_bytes,
+            x.adapters,
+            x.memories,
+            x.tables,
+            x.functions,
+            x.estimated_output_bytes()
+        );
         eprintln!("component instances: {}", s.component_instances);
         eprintln!(
             "resource types:      {} in tables, {} opaque, {} exported",

@@ -21,6 +21,16 @@ pub enum Error {
     /// A feature meld does not support yet.
     #[error("unsupported: {0}")]
     Unsupported(String),
+    /// The input asks for more than a limit allows: an expansion limit
+    /// ([`crate::Limits`], raised by the flag `remedy` names) or a limit of
+    /// the core-module format (see [`crate::limits`]).
+    #[error("limit exceeded: {what}: {count} (limit {limit}; {remedy})")]
+    Limit {
+        what: String,
+        count: u64,
+        limit: u64,
+        remedy: String,
+    },
     /// A bug in meld itself.
     #[error("internal error: {0}")]
     Internal(String),

@@ -10,14 +10,17 @@ pub mod front;
 pub mod graph;
 pub mod inspect;
 pub mod isolation;
+pub mod limits;
 pub mod merge;
 pub mod wrap;
 
 pub use encode::abi::AbiRecord;
 pub use error::Error;
+pub use front::precount::Expansion;
+pub use limits::Limits;
 
 use encode::abi;
-use front::{compose, precheck, translate, world};
+use front::{compose, precheck, precount, translate, world};
 use graph::trivial_adapters;
 
 /// Result alias used across the library.
@@ -64,6 +67,9 @@ pub struct FuseOptions {
     /// callees ([`trivial_adapters`]). Off by default; exists so benchmarks
     /// can measure the optimisation in the same run.
     pub keep_trivial_adapters: bool,
+    /// How much the input may expand to ([`Limits`]: instances, component
+    /// instances, output size), checked before translation.
+    pub limits: Limits,
 }
 
 impl FuseOptions {
@@ -116,6 +122,9 @@ pub struct Stats {
     pub exported_resources: u32,
     pub input_bytes: usize,
     pub output_bytes: usize,
+    /// What the composition expands to, counted before translation
+    /// ([`front::precount`]).
+    pub expansion: Expansion,
     /// Wall time per stage, in microseconds: translate, merge, world (on a
     /// second thread, concurrent with the others), encode (incl. dead-code
     /// pass and, without `--component`, validation), wrap (incl. validation
@@ -136,6 +145,13 @@ pub fn fuse(inputs: &[&[u8]], opts: &FuseOptions) -> Result<Fused> {
         [one] => std::borrow::Cow::Borrowed(*one),
         many => std::borrow::Cow::Owned(compose::compose(many)?),
     };
+    // Counted before anything expands the input: a refusal here costs one
+    // pass over the bytes. A core module or non-wasm is the precheck's to
+    // name.
+    if precheck::classify(&component)? == precheck::BinaryKind::CoreModule {
+        return Err(Error::CoreModuleInput);
+    }
+    let expansion = precount::check(&component, &opts.limits)?;
     // The WIT world is decoded on a second thread while the main one merges
     // (or translates, see `world_beside_translation`): both read the same
     // bytes, and neither waits for the other until encoding needs the world.
@@ -156,13 +172,20 @@ pub fn fuse(inputs: &[&[u8]], opts: &FuseOptions) -> Result<Fused> {
     let start = std::time::Instant::now();
     if opts.serial {
         let graph = translate::translate_with(&component, &opts.opaque_reps)?;
-        return fuse_after_translate(&component, opts, graph, start, || Ok(world_job()));
+        return fuse_after_translate(
+            &component,
+            opts,
+            expansion,
+            graph,
+            start,
+            || Ok(world_job()),
+        );
     }
     std::thread::scope(|scope| {
         if opts.world_beside_translation {
             let job = scope.spawn(world_job);
             let graph = translate::translate_with(&component, &opts.opaque_reps)?;
-            fuse_after_translate(&component, opts, graph, start, || join(job))
+            fuse_after_translate(&component, opts, expansion, graph, start, || join(job))
         } else {
             // The second thread is idle during translation: it runs the
             // precheck (a walk over the component level) meanwhile.
@@ -172,7 +195,7 @@ pub fn fuse(inputs: &[&[u8]], opts: &FuseOptions) -> Result<Fused> {
                 .map_err(|_| Error::Internal("the precheck panicked".into()))??;
             let graph = graph?;
             let job = scope.spawn(world_job);
-            fuse_after_translate(&component, opts, graph, start, || join(job))
+            fuse_after_translate(&component, opts, expansion, graph, start, || join(job))
         }
     })
 }
@@ -196,6 +219,7 @@ fn blame_input(component: &[u8], e: Error) -> Error {
 fn fuse_after_translate(
     component: &[u8],
     opts: &FuseOptions,
+    expansion: Expansion,
     mut graph: graph::Graph<'_>,
     mut clock: std::time::Instant,
     world_job: impl FnOnce() -> Result<(Result<Vec<u8>>, u64)>,
@@ -285,6 +309,7 @@ fn fuse_after_translate(
     } else {
         encoded.wasm
     };
+    opts.limits.check_output_size(wasm.len())?;
     stage_us[2] = world_us;
     stage_us[4] = lap();
     let stats = Stats {
@@ -309,6 +334,7 @@ fn fuse_after_translate(
         exported_resources: count_mode(&graph, builtins::resources::Mode::Exported),
         input_bytes: component.len(),
         output_bytes: wasm.len(),
+        expansion,
         stage_us,
     };
     Ok(Fused {

@@ -93,6 +93,20 @@ pub fn encode(
         (plan, rewrite)
     });
     let thunk_types: &[u32] = wrap.as_ref().map_or(&[], |(_, r)| &r.thunk_types);
+    // What the module will hold, against the format's limits: a refusal
+    // names the limit instead of failing validation below.
+    crate::limits::check_format(&crate::limits::OutputCounts {
+        functions: u64::from(imported) + u64::from(defined) + thunk_types.len() as u64,
+        imports: u64::from(imported),
+        exports: (record.exports.len() + extra.items.len()) as u64,
+        types: m.types.len() as u64,
+        memories: u64::from(m.counts.memories),
+        tables: u64::from(m.counts.tables),
+        globals: u64::from(m.counts.globals),
+        tags: u64::from(m.counts.tags),
+        element_segments: u64::from(m.counts.elements),
+        data_segments: u64::from(m.data_count),
+    })?;
     let map = match &wrap {
         None => dce,
         Some((_, r)) => with_import_rewrite(&dce, r, defined),

@@ -8,6 +8,9 @@
 //!
 //! - [`precheck`]: refuses non-wasm, core modules and features meld cannot
 //!   fuse yet, each with a named error (runs beside translation);
+//! - [`precount`]: what the composition expands to (instances, modules
+//!   copied, memories, tables, functions, output size), counted without
+//!   inlining and checked against [`crate::Limits`] before translation;
 //! - [`compose`]: several input components → one (wac-graph, by name);
 //! - [`translate`]: wasmtime-environ's `Translator` (validation, inlining,
 //!   FACT adapters);
@@ -19,6 +22,7 @@
 
 pub mod compose;
 pub mod precheck;
+pub mod precount;
 pub mod resource_names;
 pub mod translate;
 pub mod world;

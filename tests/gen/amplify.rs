@@ -1,0 +1,155 @@
+//! Amplifying compositions, written as WAT: component level `j` instantiates
+//! level `j - 1` `fan_out` times (nested instantiation), a leaf instantiates
+//! its core module `leaf_instances` times (repeated instantiation), and the
+//! leaf module can carry a large body (a big module copied once per
+//! instance). Shared by the limits tests (`tests/limits.rs`) and the bench
+//! (`meld-bench --amplify`). Small text, large expansion: the
+//! input is a few hundred bytes per level, its inlined form `fan_out^depth`
+//! leaves.
+
+/// One member of the family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Amplify {
+    /// Levels of nested components above the leaf.
+    pub depth: u32,
+    /// Instantiations of level `j - 1` inside level `j`.
+    pub fan_out: u32,
+    /// Core instances of the leaf module inside each leaf component.
+    pub leaf_instances: u32,
+    /// Extra `i32.const 0 i32.add` pairs in the leaf's function.
+    pub body_ops: u32,
+    /// A memory in the leaf module (one per leaf core instance when fused).
+    pub leaf_memory: bool,
+    /// No core code at all: components that only instantiate components
+    /// (work for the front end, nothing for the output).
+    pub hollow: bool,
+}
+
+impl Amplify {
+    /// The family: level `j` instantiates level `j - 1` twice.
+    pub fn doubling(depth: u32) -> Self {
+        Amplify {
+            depth,
+            fan_out: 2,
+            leaf_instances: 1,
+            body_ops: 0,
+            leaf_memory: false,
+            hollow: false,
+        }
+    }
+
+    /// Core instances of the composition's own modules once every nested
+    /// instantiation is expanded (saturating).
+    pub fn core_instances(&self) -> u64 {
+        if self.hollow {
+            return 0;
+        }
+        let leaves = (self.fan_out as u64).saturating_pow(self.depth);
+        let levels: u64 = (0..self.depth)
+            .map(|j| (self.fan_out as u64).saturating_pow(j))
+            .fold(0, u64::saturating_add);
+        leaves
+            .saturating_mul(self.leaf_instances as u64)
+            .saturating_add(levels)
+    }
+
+    /// Component instances once expanded (the root included).
+    pub fn component_instances(&self) -> u64 {
+        (0..=self.depth)
+            .map(|j| (self.fan_out as u64).saturating_pow(j))
+            .fold(0, u64::saturating_add)
+    }
+
+    /// What the root's `f` returns: each leaf instance gives 1, each level
+    /// sums its children.
+    pub fn expected(&self) -> u64 {
+        (self.fan_out as u64)
+            .saturating_pow(self.depth)
+            .saturating_mul(self.leaf_instances as u64)
+    }
+
+    /// The composition as WAT. Every level exports `f: func() -> u32`
+    /// (none in a hollow one).
+    pub fn wat(&self) -> String {
+        let mut text = self.leaf();
+        for _ in 0..self.depth {
+            text = self.level(&text);
+        }
+        text
+    }
+
+    fn leaf(&self) -> String {
+        if self.hollow {
+            return "(component)".into();
+        }
+        let mut s = String::from("(component\n  (core module $m\n");
+        if self.leaf_memory {
+            s.push_str("    (memory 1)\n");
+        }
+        s.push_str("    (func (export \"f\") (result i32) i32.const 1");
+        for _ in 0..self.body_ops {
+            s.push_str(" i32.const 0 i32.add");
+        }
+        s.push_str("))\n");
+        for i in 0..self.leaf_instances {
+            s.push_str(&format!("  (core instance $i{i} (instantiate $m))\n"));
+        }
+        s.push_str("  (core module $sum\n");
+        for i in 0..self.leaf_instances {
+            s.push_str(&format!(
+                "    (import \"i\" \"f{i}\" (func $f{i} (result i32)))\n"
+            ));
+        }
+        s.push_str(&sum_body(self.leaf_instances));
+        s.push_str("  (core instance $s (instantiate $sum (with \"i\" (instance\n");
+        for i in 0..self.leaf_instances {
+            s.push_str(&format!("    (export \"f{i}\" (func $i{i} \"f\"))\n"));
+        }
+        s.push_str("  ))))\n");
+        s.push_str("  (func (export \"f\") (result u32) (canon lift (core func $s \"f\")))\n)");
+        s
+    }
+
+    fn level(&self, inner: &str) -> String {
+        // `inner` is `(component …)`: name it `$c` where it is nested.
+        let body = inner.strip_prefix("(component").unwrap_or(inner);
+        let mut s = format!("(component\n  (component $c{body}\n");
+        for i in 0..self.fan_out {
+            s.push_str(&format!("  (instance $c{i} (instantiate $c))\n"));
+        }
+        if self.hollow {
+            s.push(')');
+            return s;
+        }
+        for i in 0..self.fan_out {
+            s.push_str(&format!(
+                "  (alias export $c{i} \"f\" (func $g{i}))\n  (core func $l{i} (canon lower (func $g{i})))\n"
+            ));
+        }
+        s.push_str("  (core module $sum\n");
+        for i in 0..self.fan_out {
+            s.push_str(&format!(
+                "    (import \"i\" \"f{i}\" (func $f{i} (result i32)))\n"
+            ));
+        }
+        s.push_str(&sum_body(self.fan_out));
+        s.push_str("  (core instance $s (instantiate $sum (with \"i\" (instance\n");
+        for i in 0..self.fan_out {
+            s.push_str(&format!("    (export \"f{i}\" (func $l{i}))\n"));
+        }
+        s.push_str("  ))))\n");
+        s.push_str("  (func (export \"f\") (result u32) (canon lift (core func $s \"f\")))\n)");
+        s
+    }
+}
+
+/// `(func (export "f") (result i32) …)` summing imports `$f0..$f{n-1}`,
+/// closing the module.
+fn sum_body(n: u32) -> String {
+    let mut s = String::from("    (func (export \"f\") (result i32) i32.const 0");
+    for i in 0..n {
+        s.push_str(&format!(" call $f{i} i32.add"));
+    }
+    s.push_str("))\n");
+    s
+}
