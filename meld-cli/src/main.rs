@@ -1,9 +1,10 @@
 //! `meld`: statically fuse a WebAssembly component composition into one core
 //! module.
 
+mod atomic;
+
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -192,6 +193,7 @@ fn looks_like_text(bytes: &[u8]) -> bool {
 
 fn fuse(args: FuseArgs) -> Result<()> {
     let start = Instant::now();
+    atomic::install_signal_cleanup();
     for input in &args.inputs {
         if same_file(input, &args.output) {
             bail!(
@@ -317,32 +319,6 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-/// Write `bytes` to a temporary file beside `path`, then rename it over
-/// `path`, so readers never see a partial file and a failure leaves any
-/// previous file untouched.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .with_context(|| format!("output path {} has no file name", path.display()))?;
-    let tmp = dir.join(format!(
-        ".{}.meld-tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| -> Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        Ok(())
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e).with_context(|| format!("cannot write {}", path.display()));
-    }
-    Ok(())
+    atomic::write(path, bytes)
 }

@@ -104,6 +104,11 @@ impl Limits {
     /// that no later stage can bring it under (memories and tables are
     /// never removed).
     pub fn check_expansion(&self, e: &Expansion) -> crate::Result<()> {
+        // The format's limits first: raising another limit would not help.
+        if e.memories > format::MEMORIES {
+            return Err(memories_error(e.memories));
+        }
+        check("tables in the fused module", e.tables, format::TABLES, None)?;
         check(
             "component instances after expanding nested instantiations",
             e.component_instances,
@@ -122,10 +127,6 @@ impl Limits {
             self.adapters,
             Some("--max-adapters"),
         )?;
-        if e.memories > format::MEMORIES {
-            return Err(memories_error(e.memories));
-        }
-        check("tables in the fused module", e.tables, format::TABLES, None)?;
         check(
             "estimated output size in bytes",
             e.estimated_output_bytes(),

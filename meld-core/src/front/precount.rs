@@ -80,7 +80,7 @@ pub fn check(bytes: &[u8], limits: &Limits) -> Result<Expansion> {
 }
 
 /// Count `bytes` (a component) without checking any limit beyond the
-/// evaluation budget (`limits.component_instances`).
+/// evaluation budget (`limits.component_instances`, at least 100 000).
 pub fn count(bytes: &[u8], limits: &Limits) -> Result<Expansion> {
     let tree = read(bytes)?;
     Evaluator::new(&tree, limits).run()
@@ -363,6 +363,11 @@ enum Value {
 
 const NO_FRAME: usize = usize::MAX;
 
+/// Evaluations the count may make even under a lower component-instance
+/// limit, so that a format limit (memories) can be reported first: raising
+/// that one would not help.
+const EVALUATION_BUDGET: u64 = 100_000;
+
 impl Value {
     /// A key identifying the value for memoisation (frames by arena index).
     fn key(&self, out: &mut Vec<u64>) {
@@ -402,6 +407,7 @@ struct Evaluator<'t> {
     /// One frame per evaluation not answered by the memo.
     frames: Vec<Frame>,
     budget: u64,
+    limit: u64,
     instantiated: Vec<bool>,
 }
 
@@ -411,7 +417,8 @@ impl<'t> Evaluator<'t> {
             tree,
             memo: BTreeMap::new(),
             frames: Vec::new(),
-            budget: limits.component_instances,
+            budget: limits.component_instances.max(EVALUATION_BUDGET),
+            limit: limits.component_instances,
             instantiated: vec![false; tree.modules.len()],
         }
     }
@@ -441,12 +448,13 @@ impl<'t> Evaluator<'t> {
         }
         // Every evaluation not answered by the memo is a distinct component
         // instance of the expansion, so their number is at most the count
-        // being limited: past it, the count is past it too.
+        // being limited: past the budget (at least that limit), the count
+        // is past the limit too, and counting stops.
         if self.frames.len() as u64 >= self.budget {
             return Err(limit_error(
-                "component instances",
+                "component instances after expanding nested instantiations (counting stopped)",
                 self.frames.len() as u64 + 1,
-                self.budget,
+                self.limit,
                 Some("--max-component-instances"),
             ));
         }
