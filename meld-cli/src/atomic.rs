@@ -44,7 +44,10 @@ pub fn install_signal_cleanup() {
     for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
         // SAFETY: the handler only calls async-signal-safe functions.
         unsafe {
-            libc::signal(sig, on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t);
+            libc::signal(
+                sig,
+                on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t,
+            );
         }
     }
 }
@@ -132,7 +135,13 @@ fn unnamed(dir: &Path, bytes: &[u8]) -> Result<Option<std::fs::File>> {
     use std::os::unix::io::FromRawFd;
     let c = CString::new(dir.as_os_str().as_bytes())?;
     // SAFETY: `c` is NUL-terminated; the descriptor is owned by the `File`.
-    let fd = unsafe { libc::open(c.as_ptr(), libc::O_TMPFILE | libc::O_WRONLY | libc::O_CLOEXEC, 0o666) };
+    let fd = unsafe {
+        libc::open(
+            c.as_ptr(),
+            libc::O_TMPFILE | libc::O_WRONLY | libc::O_CLOEXEC,
+            0o666,
+        )
+    };
     if fd < 0 {
         let e = std::io::Error::last_os_error();
         return match e.raw_os_error() {

@@ -48,16 +48,28 @@ impl Amplify {
         let levels: u64 = (0..self.depth)
             .map(|j| (self.fan_out as u64).saturating_pow(j))
             .fold(0, u64::saturating_add);
+        // Each leaf: its instances of the leaf module and one of `$sum`;
+        // each level above: one of `$sum`.
         leaves
-            .saturating_mul(self.leaf_instances as u64)
+            .saturating_mul(self.leaf_instances as u64 + 1)
             .saturating_add(levels)
     }
 
-    /// Component instances once expanded (the root included).
+    /// Component instances once expanded (the root included): every
+    /// level's, and a summing one inside each level above the leaves.
     pub fn component_instances(&self) -> u64 {
-        (0..=self.depth)
-            .map(|j| (self.fan_out as u64).saturating_pow(j))
-            .fold(0, u64::saturating_add)
+        let f = self.fan_out as u64;
+        let levels = (0..=self.depth)
+            .map(|j| f.saturating_pow(j))
+            .fold(0, u64::saturating_add);
+        let sums = if self.hollow {
+            0
+        } else {
+            (0..self.depth)
+                .map(|j| f.saturating_pow(j))
+                .fold(0, u64::saturating_add)
+        };
+        levels.saturating_add(sums)
     }
 
     /// What the root's `f` returns: each leaf instance gives 1, each level
@@ -110,10 +122,37 @@ impl Amplify {
         s
     }
 
+    /// Level `j`: `fan_out` instances of level `j - 1` and one of a summing
+    /// component that imports their `f`s. The sum lives in a sibling of the
+    /// children, not in their parent: a component instance may not call
+    /// into its own descendants ("cannot enter component instance").
     fn level(&self, inner: &str) -> String {
         // `inner` is `(component …)`: name it `$c` where it is nested.
         let body = inner.strip_prefix("(component").unwrap_or(inner);
         let mut s = format!("(component\n  (component $c{body}\n");
+        if !self.hollow {
+            s.push_str("  (component $s\n");
+            for i in 0..self.fan_out {
+                s.push_str(&format!(
+                    "    (import \"f{i}\" (func $g{i} (result u32)))\n    (core func $l{i} (canon lower (func $g{i})))\n"
+                ));
+            }
+            s.push_str("    (core module $sum\n");
+            for i in 0..self.fan_out {
+                s.push_str(&format!(
+                    "      (import \"i\" \"f{i}\" (func $f{i} (result i32)))\n"
+                ));
+            }
+            s.push_str(&sum_body(self.fan_out));
+            s.push_str("    (core instance $s (instantiate $sum (with \"i\" (instance\n");
+            for i in 0..self.fan_out {
+                s.push_str(&format!("      (export \"f{i}\" (func $l{i}))\n"));
+            }
+            s.push_str("    ))))\n");
+            s.push_str(
+                "    (func (export \"f\") (result u32) (canon lift (core func $s \"f\"))))\n",
+            );
+        }
         for i in 0..self.fan_out {
             s.push_str(&format!("  (instance $c{i} (instantiate $c))\n"));
         }
@@ -121,24 +160,11 @@ impl Amplify {
             s.push(')');
             return s;
         }
+        s.push_str("  (instance $sum (instantiate $s\n");
         for i in 0..self.fan_out {
-            s.push_str(&format!(
-                "  (alias export $c{i} \"f\" (func $g{i}))\n  (core func $l{i} (canon lower (func $g{i})))\n"
-            ));
+            s.push_str(&format!("    (with \"f{i}\" (func $c{i} \"f\"))\n"));
         }
-        s.push_str("  (core module $sum\n");
-        for i in 0..self.fan_out {
-            s.push_str(&format!(
-                "    (import \"i\" \"f{i}\" (func $f{i} (result i32)))\n"
-            ));
-        }
-        s.push_str(&sum_body(self.fan_out));
-        s.push_str("  (core instance $s (instantiate $sum (with \"i\" (instance\n");
-        for i in 0..self.fan_out {
-            s.push_str(&format!("    (export \"f{i}\" (func $l{i}))\n"));
-        }
-        s.push_str("  ))))\n");
-        s.push_str("  (func (export \"f\") (result u32) (canon lift (core func $s \"f\")))\n)");
+        s.push_str("  ))\n  (export \"f\" (func $sum \"f\"))\n)");
         s
     }
 }
