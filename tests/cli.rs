@@ -1,6 +1,10 @@
 //! The `meld` command line: successful runs, linking of separate files, and
 //! every class of bad input (exit code, one clear message, no output file).
 
+#[path = "gen/amplify.rs"]
+mod amplify;
+
+use amplify::Amplify;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -521,4 +525,226 @@ fn opaque_rep_drops_the_table_of_that_resource_only() {
         stderr.contains("resource types:      1 in tables, 1 opaque, 0 exported"),
         "{stderr}"
     );
+}
+
+/// Write a generated composition to `dir/name.wat`.
+fn write_wat(dir: &Path, name: &str, a: &Amplify) -> PathBuf {
+    let p = dir.join(format!("{name}.wat"));
+    std::fs::write(&p, a.wat()).unwrap();
+    p
+}
+
+#[test]
+fn refuses_exponential_nesting_naming_the_limit_the_count_and_the_flag() {
+    let dir = scratch("amplify");
+    let out = dir.join("o.wasm");
+    // Level j instantiates level j - 1 twice: 2^12 leaves from a few KB.
+    let a = Amplify::doubling(12);
+    let input = write_wat(&dir, "double12", &a);
+    let r = fuse(&[&input], &out, &[]);
+    assert_refused(&r, "--max-component-instances", &out);
+    let line = String::from_utf8_lossy(&r.stderr);
+    assert!(
+        line.contains("limit exceeded: component instances"),
+        "{line}"
+    );
+    assert!(
+        line.contains(&a.component_instances().to_string()),
+        "{line}"
+    );
+    assert!(line.contains("limit 1000"), "{line}");
+    // Raising the limits it hits leads to the next one: wasmtime's 10 000
+    // core instances.
+    let r = fuse(
+        &[&input],
+        &out,
+        &[
+            "--max-component-instances",
+            "100000",
+            "--max-adapters",
+            "100000",
+        ],
+    );
+    assert_refused(&r, "--max-instances", &out);
+    let line = String::from_utf8_lossy(&r.stderr);
+    assert!(line.contains(&a.core_instances().to_string()), "{line}");
+    assert!(line.contains("limit 10000"), "{line}");
+}
+
+#[test]
+fn limit_flags_raise_the_limits() {
+    let dir = scratch("raise");
+    let out = dir.join("o.wasm");
+    let a = Amplify::doubling(9);
+    let input = write_wat(&dir, "double9", &a);
+    assert_refused(
+        &fuse(&[&input], &out, &[]),
+        "--max-component-instances",
+        &out,
+    );
+    assert_refused(
+        &fuse(&[&input], &out, &["--max-component-instances", "2000"]),
+        "--max-adapters",
+        &out,
+    );
+    assert_refused(
+        &fuse(
+            &[&input],
+            &out,
+            &[
+                "--max-component-instances",
+                "2000",
+                "--max-adapters",
+                "2000",
+                "--max-instances",
+                "1000",
+            ],
+        ),
+        "--max-instances",
+        &out,
+    );
+    let r = fuse(
+        &[&input],
+        &out,
+        &[
+            "--max-component-instances",
+            "2000",
+            "--max-adapters",
+            "2000",
+            "--stats",
+        ],
+    );
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let stats = String::from_utf8_lossy(&r.stderr);
+    assert!(stats.contains("expansion:"), "{stats}");
+    assert_eq!(run_core_i32(&std::fs::read(&out).unwrap(), "f"), 512);
+}
+
+#[test]
+fn refuses_a_thousand_memories_as_a_limit_of_the_format() {
+    let dir = scratch("memories");
+    let out = dir.join("o.wasm");
+    // One component instantiated 1 000 times, each instance with a memory.
+    let a = Amplify {
+        depth: 1,
+        fan_out: 1000,
+        leaf_memory: true,
+        ..Amplify::doubling(0)
+    };
+    let input = write_wat(&dir, "memories", &a);
+    let r = fuse(&[&input], &out, &[]);
+    assert_refused(&r, "memories in the fused module: 1000 (limit 100", &out);
+    let line = String::from_utf8_lossy(&r.stderr);
+    assert!(line.contains("--memory shared"), "{line}");
+    assert!(!line.contains("internal error"), "{line}");
+}
+
+#[test]
+fn max_output_size_refuses_larger_outputs() {
+    let dir = scratch("outsize");
+    let out = dir.join("o.wasm");
+    let input = fixture("wat/string_utf8_to_utf16_len.wat");
+    assert_refused(
+        &fuse(&[&input], &out, &["--max-output-size", "1K"]),
+        "--max-output-size",
+        &out,
+    );
+    let r = fuse(&[&input], &out, &["--max-output-size", "1M"]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+}
+
+/// Names in `dir` (sorted).
+fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Start `meld fuse INPUT -o OUT` paused at `point` (the CLI's
+/// `MELD_TEST_PAUSE_AT` hook) and wait until it is there.
+fn spawn_paused(input: &Path, out: &Path, point: &str, marker: &Path) -> std::process::Child {
+    let _ = std::fs::remove_file(marker);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_meld"))
+        .arg("fuse")
+        .arg(input)
+        .arg("-o")
+        .arg(out)
+        .env(
+            "MELD_TEST_PAUSE_AT",
+            format!("{point}:{}", marker.display()),
+        )
+        .spawn()
+        .expect("meld runs");
+    for _ in 0..6000 {
+        if marker.exists() {
+            return child;
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("meld exited before pausing at {point}: {status}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let _ = child.kill();
+    panic!("meld did not pause at {point}");
+}
+
+#[test]
+fn a_killed_run_leaves_the_previous_output_and_no_temporary_file() {
+    let dir = scratch("killed");
+    let out_dir = dir.join("out");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let out = out_dir.join("o.wasm");
+    let marker = dir.join("paused");
+    let input = fixture("wat/string_utf8_to_utf16_len.wat");
+    let check = |how: &str| {
+        assert_eq!(std::fs::read(&out).unwrap(), b"previous", "{how}");
+        assert_eq!(listing(&out_dir), ["o.wasm"], "{how}: no temporary file");
+    };
+    std::fs::write(&out, b"previous").unwrap();
+
+    // SIGKILL once the new bytes are written, before the file has a name.
+    let mut child = spawn_paused(&input, &out, "write", &marker);
+    child.kill().unwrap();
+    assert!(!child.wait().unwrap().success());
+    check("SIGKILL while writing");
+
+    // SIGTERM just before the rename, the temporary name in place: the
+    // signal handler removes it.
+    let mut child = spawn_paused(&input, &out, "rename", &marker);
+    assert_eq!(listing(&out_dir).len(), 2, "the temporary name exists");
+    // SAFETY: sending a signal to our own child process.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    assert!(!child.wait().unwrap().success());
+    check("SIGTERM before the rename");
+
+    // SIGKILL midway through fusing a large input (about a second of work
+    // with the limits raised).
+    let big = write_wat(&dir, "double11", &Amplify::doubling(11));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_meld"))
+        .arg("fuse")
+        .arg(&big)
+        .arg("-o")
+        .arg(&out)
+        .args([
+            "--max-component-instances",
+            "100000",
+            "--max-adapters",
+            "100000",
+        ])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "meld finished before the kill: {status}");
+    check("SIGKILL while fusing");
+
+    // Uninterrupted, the same run replaces the output.
+    let r = fuse(&[&input], &out, &[]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert_eq!(run_core_i32(&std::fs::read(&out).unwrap(), "run"), 5);
+    assert_eq!(listing(&out_dir), ["o.wasm"]);
 }
