@@ -692,7 +692,7 @@ fn spawn_paused(input: &Path, out: &Path, point: &str, marker: &Path) -> std::pr
 }
 
 #[test]
-fn a_killed_run_leaves_the_previous_output_and_no_temporary_file() {
+fn ls_out_3_a_killed_run_leaves_the_previous_output_and_no_temporary_file() {
     let dir = scratch("killed");
     let out_dir = dir.join("out");
     std::fs::create_dir_all(&out_dir).unwrap();

@@ -89,7 +89,7 @@ fn run_f(wasm: &[u8]) -> i32 {
 }
 
 #[test]
-fn amplifying_compositions_fuse_within_bounds_or_are_refused_with_the_limit() {
+fn ls_limit_1_amplifying_compositions_fuse_within_bounds_or_are_refused() {
     let mut rng = Rng(0x6c69_6d69_7473_2d32);
     // A small output-size limit, so large bodies copied into many
     // instances reach it too; more component instances than adapters
@@ -212,11 +212,30 @@ fn the_pre_count_of_the_doubling_family_is_exact_at_any_depth() {
     }
 }
 
-/// 100 memories in the composition and the resource runtime's own: the
-/// pre-count passes (100), the merged module has 101; refused as the
-/// format's limit before encoding, not as invalid output.
+/// Format limits are limits, not internal errors: 1 000 memories are
+/// refused by the pre-count; 100 memories in the composition and the
+/// resource runtime's own pass the pre-count (100) but not the merged
+/// module (101), refused before encoding, not as invalid output.
 #[test]
-fn a_format_limit_found_after_merging_is_reported_as_a_limit() {
+fn ls_limit_2_format_limits_are_reported_as_limits() {
+    let a = Amplify {
+        depth: 1,
+        fan_out: 1000,
+        leaf_memory: true,
+        ..Amplify::doubling(0)
+    };
+    let bytes = wat::parse_str(a.wat()).unwrap();
+    match meld_core::fuse(&[&bytes], &Default::default()) {
+        Err(e @ Error::Limit { .. }) => {
+            let line = e.to_string();
+            assert!(
+                line.starts_with("limit exceeded: memories in the fused module: 1000 (limit 100;"),
+                "{line}"
+            );
+            assert!(line.contains("--memory shared"), "{line}");
+        }
+        other => panic!("1 000 memories: {:?}", other.map(|_| ())),
+    }
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../tests/fixtures/wat/resource_same_user_twice.wat");
     assert!(path.exists(), "missing fixture {}", path.display());
