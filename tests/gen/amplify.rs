@@ -3,9 +3,10 @@
 //! its core module `leaf_instances` times (repeated instantiation), and the
 //! leaf module can carry a large body (a big module copied once per
 //! instance). Shared by the limits tests (`tests/limits.rs`) and the bench
-//! (`meld-bench --amplify`). Small text, large expansion: the
+//! (`meld-bench --limits`). Small text, large expansion: the
 //! input is a few hundred bytes per level, its inlined form `fan_out^depth`
 //! leaves.
+#![allow(dead_code)]
 
 /// One member of the family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,6 +4,11 @@
 //!
 //! `cargo run --release -p meld-cli --bin meld-bench [-- ITERATIONS]`
 //!
+//! `meld-bench --limits [ITERATIONS]` measures the expansion limits instead
+//! (`meld-cli/src/bench_limits.rs`): the pre-count against reading and
+//! validating the input, and time and peak of the amplification family
+//! with the limits lifted (before) and at their defaults (after).
+//!
 //! Peak memory is measured by this binary's global allocator: the highest
 //! number of live heap bytes during one fusion, above what was
 //! live before it started; `tr/in` is the same for the front end alone
@@ -20,6 +25,9 @@
 //! summed size of every core module it is made of (the composition's modules
 //! as instantiated, FACT adapters, builtins): at most 1 means nothing was
 //! added beyond them.
+
+#[path = "../bench_limits.rs"]
+mod bench_limits;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::Path;
@@ -103,6 +111,14 @@ fn time_each<const N: usize>(iters: usize, jobs: [&dyn Fn(); N]) -> [Duration; N
 }
 
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some("--limits") {
+        let iters = std::env::args()
+            .nth(2)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(30);
+        bench_limits::run(iters, &|f| peak_bytes(f));
+        return;
+    }
     let iters: usize = std::env::args()
         .nth(1)
         .and_then(|s| s.parse().ok())
