@@ -298,3 +298,51 @@ fn small_amplifying_compositions_run_unfused_and_fused_alike() {
         assert_eq!(run_f(&out.wasm) as u64, a.expected(), "{a:?}");
     }
 }
+
+/// A component nesting `depth` empty components, each level instantiating
+/// the next once, as bytes (the text format stops at 100 parentheses).
+fn nested_binary(depth: usize) -> Vec<u8> {
+    fn leb(mut n: usize, out: &mut Vec<u8>) {
+        loop {
+            let b = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                out.push(b);
+                return;
+            }
+            out.push(b | 0x80);
+        }
+    }
+    let header = [0, b'a', b's', b'm', 0x0d, 0, 1, 0];
+    let mut c = header.to_vec();
+    for _ in 0..depth {
+        let inner = std::mem::replace(&mut c, header.to_vec());
+        // component section (4) holding the inner component
+        c.push(4);
+        leb(inner.len(), &mut c);
+        c.extend(inner);
+        // component instance section (5): one `instantiate 0` without args
+        c.extend([5, 4, 1, 0, 0, 0]);
+    }
+    c
+}
+
+/// The count recurses once per nested instantiation, as the translator
+/// does: a deep input is refused, not a stack overflow.
+#[test]
+fn deep_nesting_is_refused_before_the_stack_runs_out() {
+    let max = meld_core::front::precount::MAX_DEPTH as usize;
+    let ok = nested_binary(max);
+    let out = meld_core::fuse(&[&ok], &Default::default()).unwrap();
+    assert_eq!(out.stats.expansion.component_instances, max as u64 + 1);
+    for depth in [max + 1, 5_000] {
+        let bytes = nested_binary(depth);
+        match meld_core::fuse(&[&bytes], &Default::default()) {
+            Err(Error::Limit { what, limit, .. }) => {
+                assert!(what.starts_with("depth of nested"), "{what}");
+                assert_eq!(limit, max as u64);
+            }
+            other => panic!("depth {depth}: {:?}", other.map(|_| ())),
+        }
+    }
+}

@@ -125,8 +125,9 @@ impl Amplify {
 
     /// Level `j`: `fan_out` instances of level `j - 1` and one of a summing
     /// component that imports their `f`s. The sum lives in a sibling of the
-    /// children, not in their parent: a component instance may not call
-    /// into its own descendants ("cannot enter component instance").
+    /// children, not in their parent, so no call crosses into a descendant
+    /// (wasmtime 48 as published traps on those: "cannot enter component
+    /// instance").
     fn level(&self, inner: &str) -> String {
         // `inner` is `(component …)`: name it `$c` where it is nested.
         let body = inner.strip_prefix("(component").unwrap_or(inner);

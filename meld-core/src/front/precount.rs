@@ -363,6 +363,11 @@ enum Value {
 
 const NO_FRAME: usize = usize::MAX;
 
+/// Nested instantiations the count follows (it recurses once per level,
+/// as the translator does): deeper is refused before either runs out of
+/// stack. Real compositions nest a handful of levels.
+pub const MAX_DEPTH: u64 = 200;
+
 /// Evaluations the count may make even under a lower component-instance
 /// limit, so that a format limit (memories) can be reported first: raising
 /// that one would not help.
@@ -408,6 +413,7 @@ struct Evaluator<'t> {
     frames: Vec<Frame>,
     budget: u64,
     limit: u64,
+    depth: u64,
     instantiated: Vec<bool>,
 }
 
@@ -419,6 +425,7 @@ impl<'t> Evaluator<'t> {
             frames: Vec::new(),
             budget: limits.component_instances.max(EVALUATION_BUDGET),
             limit: limits.component_instances,
+            depth: 0,
             instantiated: vec![false; tree.modules.len()],
         }
     }
@@ -509,7 +516,18 @@ impl<'t> Evaluator<'t> {
                                 .iter()
                                 .map(|(n, k, i)| (n.clone(), lookup(frame, *k, *i)))
                                 .collect();
-                            let s = self.evaluate(id, captured, &resolved)?;
+                            self.depth += 1;
+                            if self.depth > MAX_DEPTH {
+                                return Err(Error::Limit {
+                                    what: "depth of nested component instantiations".into(),
+                                    count: self.depth,
+                                    limit: MAX_DEPTH,
+                                    remedy: "a fixed limit of meld".into(),
+                                });
+                            }
+                            let s = self.evaluate(id, captured, &resolved);
+                            self.depth -= 1;
+                            let s = s?;
                             counts.add(&s.counts);
                             Value::Instance(s.exports.clone())
                         }
