@@ -79,7 +79,7 @@ fn read_all(bytes: &[u8]) -> usize {
 pub fn run(iters: usize, peak_bytes: &dyn Fn(&dyn Fn()) -> usize) {
     println!("amplification family: level j instantiates level j-1 twice (limits lifted = before, default limits = after)");
     println!(
-        "{:>3} {:>7} {:>9} {:>9} {:>9} {:>11} {:>10} {:>11} {:>10} {:>9}  {}",
+        "{:>3} {:>7} {:>9} {:>9} {:>9} {:>11} {:>10} {:>11} {:>10} {:>9}  after",
         "k",
         "in B",
         "comp.inst",
@@ -90,7 +90,6 @@ pub fn run(iters: usize, peak_bytes: &dyn Fn(&dyn Fn()) -> usize) {
         "after ms",
         "after MiB",
         "count µs",
-        "after"
     );
     for k in 6..=12u32 {
         let a = amplify::Amplify::doubling(k);
