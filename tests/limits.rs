@@ -37,13 +37,20 @@ fn model(a: &Amplify) -> Model {
     let f = a.fan_out as u64;
     let leaves = f.saturating_pow(a.depth);
     // Each level above the leaves lowers each of its `fan_out` children's
-    // lifted `f`: one adapter per child instance.
+    // lifted `f`: one adapter per child instance; with `lift_lower`, one
+    // more per leaf instance.
     let adapters = if a.hollow {
         0
     } else {
-        (1..=a.depth)
+        let levels = (1..=a.depth)
             .map(|i| f.saturating_pow(i))
-            .fold(0, u64::saturating_add)
+            .fold(0, u64::saturating_add);
+        let leaf = if a.lift_lower {
+            leaves.saturating_mul(a.leaf_instances as u64)
+        } else {
+            0
+        };
+        levels.saturating_add(leaf)
     };
     Model {
         component_instances: a.component_instances(),
@@ -73,6 +80,7 @@ fn random_case(rng: &mut Rng) -> Amplify {
         },
         leaf_memory: rng.below(3) == 0,
         hollow: rng.below(6) == 0,
+        lift_lower: rng.below(4) == 0,
     }
 }
 
@@ -134,7 +142,7 @@ fn ls_limit_1_amplifying_compositions_fuse_within_bounds_or_are_refused() {
                     "{a:?}"
                 );
                 meld_core::encode::validate(&out.wasm).unwrap();
-                if !a.hollow && m.core_instances <= 300 {
+                if !a.hollow && !a.lift_lower && m.core_instances <= 300 {
                     ran += 1;
                     assert_eq!(run_f(&out.wasm) as u64, a.expected(), "case {case} {a:?}");
                 }
@@ -297,6 +305,31 @@ fn small_amplifying_compositions_run_unfused_and_fused_alike() {
         let out = meld_core::fuse(&[&bytes], &Default::default()).unwrap();
         assert_eq!(run_f(&out.wasm) as u64, a.expected(), "{a:?}");
     }
+    // Lifted and lowered again inside the leaf: calling it re-enters the
+    // leaf instance, a trap fused and unfused alike.
+    let a = Amplify {
+        depth: 1,
+        leaf_instances: 2,
+        lift_lower: true,
+        ..Amplify::doubling(0)
+    };
+    let bytes = wat::parse_str(a.wat()).unwrap();
+    let mut config = wasmtime::Config::new();
+    config.wasm_component_model(true);
+    let engine = wasmtime::Engine::new(&config).unwrap();
+    let component = wasmtime::component::Component::new(&engine, &bytes).unwrap();
+    let linker = wasmtime::component::Linker::<()>::new(&engine);
+    let mut store = wasmtime::Store::new(&engine, ());
+    let instance = linker.instantiate(&mut store, &component).unwrap();
+    let f = instance
+        .get_typed_func::<(), (u32,)>(&mut store, "f")
+        .unwrap();
+    assert!(f.call(&mut store, ()).is_err(), "unfused traps");
+    let out = meld_core::fuse(&[&bytes], &Default::default()).unwrap();
+    assert!(
+        std::panic::catch_unwind(|| run_f(&out.wasm)).is_err(),
+        "fused traps"
+    );
 }
 
 /// A component nesting `depth` empty components, each level instantiating

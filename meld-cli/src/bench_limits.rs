@@ -76,11 +76,14 @@ fn read_all(bytes: &[u8]) -> usize {
         .count()
 }
 
-pub fn run(iters: usize, peak_bytes: &dyn Fn(&dyn Fn()) -> usize) {
-    println!("amplification family: level j instantiates level j-1 twice (limits lifted = before, default limits = after)");
+fn family(
+    iters: usize,
+    peak_bytes: &dyn Fn(&dyn Fn()) -> usize,
+    members: &[(String, amplify::Amplify)],
+) {
     println!(
-        "{:>3} {:>7} {:>9} {:>9} {:>9} {:>11} {:>10} {:>11} {:>10} {:>9}  after",
-        "k",
+        "{:>5} {:>7} {:>9} {:>9} {:>9} {:>11} {:>10} {:>11} {:>10} {:>9}  after",
+        "",
         "in B",
         "comp.inst",
         "adapters",
@@ -91,16 +94,16 @@ pub fn run(iters: usize, peak_bytes: &dyn Fn(&dyn Fn()) -> usize) {
         "after MiB",
         "count µs",
     );
-    for k in 6..=12u32 {
-        let a = amplify::Amplify::doubling(k);
+    for (label, a) in members {
         let bytes = wat::parse_str(a.wat()).expect("the family assembles");
         let refs: [&[u8]; 1] = [&bytes];
         let defaults = meld_core::FuseOptions::default();
         let lifted = lifted();
         let out = meld_core::fuse(&refs, &lifted).expect("fuses with the limits lifted");
+        let c = meld_core::front::precount::count(&bytes, &defaults.limits).unwrap();
         // The largest members take seconds each: fewer rounds for them.
-        let before_iters = if k >= 11 { 1 } else { iters.min(5) };
-        let before = median_time(before_iters, &|| {
+        let heavy = c.adapters > 2_000;
+        let before = median_time(if heavy { 1 } else { iters.min(5) }, &|| {
             meld_core::fuse(&refs, &lifted).unwrap();
         });
         let before_peak = peak_bytes(&|| {
@@ -114,7 +117,7 @@ pub fn run(iters: usize, peak_bytes: &dyn Fn(&dyn Fn()) -> usize) {
                 format!("refused ({}", flag)
             }
         };
-        let after = median_time(if k >= 11 { iters } else { iters.min(5) }, &|| {
+        let after = median_time(if heavy { iters } else { iters.min(5) }, &|| {
             let _ = meld_core::fuse(&refs, &defaults);
         });
         let after_peak = peak_bytes(&|| {
@@ -123,10 +126,9 @@ pub fn run(iters: usize, peak_bytes: &dyn Fn(&dyn Fn()) -> usize) {
         let count = median_time(iters, &|| {
             meld_core::front::precount::count(&bytes, &defaults.limits).unwrap();
         });
-        let c = meld_core::front::precount::count(&bytes, &defaults.limits).unwrap();
         println!(
-            "{:>3} {:>7} {:>9} {:>9} {:>9} {:>11.1} {:>10} {:>11.2} {:>10} {:>9.1}  {}",
-            k,
+            "{:>5} {:>7} {:>9} {:>9} {:>9} {:>11.1} {:>10} {:>11.2} {:>10} {:>9.1}  {}",
+            label,
             bytes.len(),
             c.component_instances,
             c.adapters,
@@ -139,7 +141,32 @@ pub fn run(iters: usize, peak_bytes: &dyn Fn(&dyn Fn()) -> usize) {
             after_result
         );
     }
+}
 
+pub fn run(iters: usize, peak_bytes: &dyn Fn(&dyn Fn()) -> usize) {
+    println!("amplification family: level j instantiates level j-1 twice (limits lifted = before, default limits = after)");
+    let doubling: Vec<(String, amplify::Amplify)> = (6..=12u32)
+        .map(|k| (format!("k={k}"), amplify::Amplify::doubling(k)))
+        .collect();
+    family(iters, peak_bytes, &doubling);
+    println!();
+    println!("one component chaining 490 functions lifted and lowered again, instantiated K times");
+    let chained: Vec<(String, amplify::Amplify)> = [1u32, 2, 4]
+        .iter()
+        .map(|&k| {
+            (
+                format!("K={k}"),
+                amplify::Amplify {
+                    depth: 1,
+                    fan_out: k,
+                    leaf_instances: 490,
+                    lift_lower: true,
+                    ..amplify::Amplify::doubling(0)
+                },
+            )
+        })
+        .collect();
+    family(iters, peak_bytes, &chained);
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
     let mut files: Vec<_> = ["rust", "bench/debug"]
         .iter()

@@ -24,6 +24,12 @@ pub struct Amplify {
     /// No core code at all: components that only instantiate components
     /// (work for the front end, nothing for the output).
     pub hollow: bool,
+    /// Each leaf instance's `f` lifted and lowered again inside the leaf,
+    /// the next instance importing it (a chain) and the sum calling them
+    /// all: one adapter module per leaf instance, the shape whose
+    /// translation cost is quadratic. Calling it re-enters the leaf
+    /// instance, which traps fused and unfused alike.
+    pub lift_lower: bool,
 }
 
 impl Amplify {
@@ -36,6 +42,7 @@ impl Amplify {
             body_ops: 0,
             leaf_memory: false,
             hollow: false,
+            lift_lower: false,
         }
     }
 
@@ -104,8 +111,30 @@ impl Amplify {
             s.push_str(" i32.const 0 i32.add");
         }
         s.push_str("))\n");
+        if self.lift_lower {
+            s.push_str("  (core module $mc\n    (import \"i\" \"g\" (func $g (result i32)))\n");
+            if self.leaf_memory {
+                s.push_str("    (memory 1)\n");
+            }
+            s.push_str("    (func (export \"f\") (result i32) call $g i32.const 1 i32.add))\n");
+        }
         for i in 0..self.leaf_instances {
-            s.push_str(&format!("  (core instance $i{i} (instantiate $m))\n"));
+            if self.lift_lower && i > 0 {
+                // Chained: each instance imports the previous one's `f`,
+                // lifted and lowered, so FACT needs an adapter module
+                // between every two instances.
+                s.push_str(&format!(
+                    "  (core instance $i{i} (instantiate $mc (with \"i\" (instance (export \"g\" (func $L{}))))))\n",
+                    i - 1
+                ));
+            } else {
+                s.push_str(&format!("  (core instance $i{i} (instantiate $m))\n"));
+            }
+            if self.lift_lower {
+                s.push_str(&format!(
+                    "  (func $F{i} (result u32) (canon lift (core func $i{i} \"f\")))\n  (core func $L{i} (canon lower (func $F{i})))\n"
+                ));
+            }
         }
         s.push_str("  (core module $sum\n");
         for i in 0..self.leaf_instances {
@@ -116,7 +145,11 @@ impl Amplify {
         s.push_str(&sum_body(self.leaf_instances));
         s.push_str("  (core instance $s (instantiate $sum (with \"i\" (instance\n");
         for i in 0..self.leaf_instances {
-            s.push_str(&format!("    (export \"f{i}\" (func $i{i} \"f\"))\n"));
+            if self.lift_lower {
+                s.push_str(&format!("    (export \"f{i}\" (func $L{i}))\n"));
+            } else {
+                s.push_str(&format!("    (export \"f{i}\" (func $i{i} \"f\"))\n"));
+            }
         }
         s.push_str("  ))))\n");
         s.push_str("  (func (export \"f\") (result u32) (canon lift (core func $s \"f\")))\n)");
