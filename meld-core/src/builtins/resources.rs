@@ -96,14 +96,14 @@ pub struct TypeTable {
 
 impl TypeTable {
     pub(crate) fn packed(&self) -> u32 {
+        // Host and exported resources are kept in the tables too (the slot's
+        // rep is the embedder's handle, or the real rep): the glue sees
+        // them as table types.
         let mode = match self.mode {
-            Mode::Table if self.definer => 3,
-            Mode::Table => 0,
-            Mode::Host => 1,
+            Mode::Table | Mode::Exported if self.definer => 3,
+            Mode::Table | Mode::Host | Mode::Exported => 0,
             Mode::Opaque if self.definer => 6,
             Mode::Opaque => 2,
-            Mode::Exported if self.definer => 5,
-            Mode::Exported => 4,
         };
         mode | (self.instance << 3) | (self.key << 15)
     }

@@ -125,22 +125,6 @@ impl Builder<'_, '_, '_> {
         Ok(self.plain_host_func(module, format!("[resource-drop]{name}"), instance.as_u32()))
     }
 
-    pub(super) fn is_exported(&self, ty: TypeResourceTableIndex) -> bool {
-        matches!(self.type_tables.get(ty.as_u32() as usize), Some(Some(t)) if t.mode == Mode::Exported)
-    }
-
-    /// `[export]IFACE` `[resource-<op>]R`: the embedder's intrinsic for an
-    /// exported resource type.
-    pub(super) fn exported_intrinsic(
-        &mut self,
-        ty: TypeResourceTableIndex,
-        op: &str,
-        component: u32,
-    ) -> Result<Def> {
-        let key = self.type_table(ty)?.key;
-        self.exported_intrinsic_by_key(key, op, component)
-    }
-
     pub(super) fn exported_intrinsic_by_key(
         &mut self,
         key: u32,
@@ -245,12 +229,10 @@ impl Builder<'_, '_, '_> {
                     "lower_borrow",
                     "host_borrow",
                 ])?;
-                let keys: Vec<u32> = self.exported.keys().copied().collect();
-                let mut reps = Vec::new();
-                for key in &keys {
-                    let definer = self.definer_of(*key)?;
-                    reps.push(self.exported_intrinsic_by_key(*key, "rep", definer)?);
-                }
+                // Exported resources are kept in the tables like the others
+                // (see `boundary`), so no transfer needs the embedder's rep.
+                let keys: Vec<u32> = Vec::new();
+                let reps = Vec::new();
                 let info = self.push_node(
                     "meld:resource-glue-info".into(),
                     NodeKind::Builtin(Builtin::Generated),
