@@ -431,20 +431,6 @@ pub fn drop_shim(shim: &DropShim) -> String {
     s
 }
 
-/// Shim for `resource.drop` of a host (or exported) resource `res` in
-/// instance `table` when borrows of it are tracked: imports `rt.host_drop`
-/// and `host.drop`.
-pub fn host_drop_shim(table: u32, res: u32) -> String {
-    format!(
-        r#"(module
-  (import "rt" "host_drop" (func $hd (param i32 i32 i32) (result i32)))
-  (import "host" "drop" (func $host (param i32)))
-  (func (export "f") (param $h i32)
-    (if (i32.eqz (call $hd (i32.const {table}) (i32.const {res}) (local.get $h)))
-      (then (call $host (local.get $h))))))"#
-    )
-}
-
 /// WAT of the resource transfer glue (fixed; prebuilt): `transfer_own`,
 /// `transfer_borrow` (FACT's signature `(handle, src type table, dst type
 /// table) -> handle`). (FACT's `enter-sync-call` / `exit-sync-call` are the

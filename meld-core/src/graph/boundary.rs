@@ -21,8 +21,9 @@
 //!   a `borrow` parameter becomes the embedder handle it maps to (`rt.rep`),
 //!   an `own` result is inserted into the caller's table (`rt.new`).
 //!   Handles passed in memory (a list of borrows, parameters past 16 flat
-//!   values) are rewritten in place in the caller's memory: after the call
-//!   the caller's copy holds the embedder's handles, not its own.
+//!   values) are rewritten in place in the caller's memory for the call, and
+//!   the originals (kept on a save stack with its own memory, [`SAVE_WAT`])
+//!   are put back when the host returns.
 //! * a **lifted export** whose type mentions a host or exported resource:
 //!   parameters come in (host `own`: `rt.new`; host `borrow`: a borrow handle
 //!   for the call, `rt.lower_borrow` inside a call scope; exported `own`: the
@@ -224,6 +225,46 @@ pub(crate) fn core_sig(ctx: &Ctx, ty: TypeFuncIndex, lower: bool) -> (Vec<V>, Ve
     (params, results)
 }
 
+/// What a thunk does at a handle stored in memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Site {
+    /// Convert it in place.
+    Convert,
+    /// Push the original to the save stack, then convert it in place.
+    Save,
+    /// Put back the next saved original.
+    Restore,
+}
+
+/// WAT of the save stack (`meld:resource-save`, one per fused module when a
+/// host import takes handles in memory): the originals of the handles a
+/// thunk rewrites in the caller's memory, put back after the host call. Its
+/// memory is its own (no component's).
+pub(crate) const SAVE_WAT: &str = r#"(module
+  (memory 1)
+  (global $top (mut i32) (i32.const 0))
+  (global $rd (mut i32) (i32.const 0))
+  (func (export "push") (param $v i32)
+    (if (i32.gt_u (i32.add (global.get $top) (i32.const 4)) (i32.shl (memory.size) (i32.const 16)))
+      (then (if (i32.eq (memory.grow (i32.const 1)) (i32.const -1)) (then unreachable))))
+    (i32.store (global.get $top) (local.get $v))
+    (global.set $top (i32.add (global.get $top) (i32.const 4))))
+  (func (export "mark") (result i32) (global.get $top))
+  (func (export "rewind") (param i32) (global.set $rd (local.get 0)))
+  (func (export "next") (result i32)
+    (i32.load (global.get $rd))
+    (global.set $rd (i32.add (global.get $rd) (i32.const 4))))
+  (func (export "release") (param i32) (global.set $top (local.get 0))))"#;
+
+/// The save stack's exports a thunk imports, in import order, with types.
+pub(crate) const SAVE_IMPORTS: [(&str, &str); 5] = [
+    ("push", "(param i32)"),
+    ("mark", "(result i32)"),
+    ("rewind", "(param i32)"),
+    ("next", "(result i32)"),
+    ("release", "(param i32)"),
+];
+
 /// A flat position: a local and its core type.
 #[derive(Debug, Clone, Copy)]
 struct Slot {
@@ -244,6 +285,10 @@ struct Gen<'c, 'a> {
     nparams: u32,
     uses_memory: bool,
     uses_scope: bool,
+    /// What to do at handles in memory.
+    site: Site,
+    /// Some handle was saved ([`Site::Save`]).
+    saved: bool,
     body: String,
 }
 
@@ -332,6 +377,8 @@ impl Gen<'_, '_> {
         }
         let t = self.ctx.types;
         match ty {
+            // a flat handle is a local: nothing to put back
+            InterfaceType::Own(_) | InterfaceType::Borrow(_) if self.site == Site::Restore => {}
             InterfaceType::Own(_) | InterfaceType::Borrow(_) => {
                 if let Some(c) = self.conv(ty, dir)? {
                     let s = slots[0];
@@ -414,9 +461,19 @@ impl Gen<'_, '_> {
         match ty {
             InterfaceType::Own(_) | InterfaceType::Borrow(_) => {
                 if let Some(c) = self.conv(ty, dir)? {
+                    let load = format!("(i32.load offset={offset} (local.get {base}))");
+                    let value = match self.site {
+                        Site::Convert => format!("(call $c{c} {load})"),
+                        Site::Save => {
+                            self.saved = true;
+                            writeln!(self.body, "    (call $sv_push {load})").ok();
+                            format!("(call $c{c} {load})")
+                        }
+                        Site::Restore => "(call $sv_next)".to_string(),
+                    };
                     writeln!(
                         self.body,
-                        "    (i32.store offset={offset} (local.get {base}) (call $c{c} (i32.load offset={offset} (local.get {base}))))"
+                        "    (i32.store offset={offset} (local.get {base}) {value})"
                     )
                     .ok();
                 }
@@ -538,6 +595,9 @@ pub(crate) struct Thunk {
     pub runtime: Vec<&'static str>,
     pub memory: bool,
     pub xkeys: Vec<u32>,
+    /// It imports the save stack ([`SAVE_WAT`]: `sv.push`, `sv.mark`,
+    /// `sv.rewind`, `sv.next`, `sv.release`, after the `x.*` imports).
+    pub save: bool,
 }
 
 /// The thunk for function `ty` of `instance`: a host import (`lower`) or a
@@ -565,6 +625,10 @@ pub(crate) fn thunk(
         nparams: params.len() as u32,
         uses_memory: false,
         uses_scope: false,
+        // Handles a host import takes in memory are the caller's: saved
+        // and put back after the call.
+        site: if lower { Site::Save } else { Site::Convert },
+        saved: false,
         body: String::new(),
     };
     let (pdir, rdir) = if lower { (Dir::Out, Dir::In) } else { (Dir::In, Dir::Out) };
@@ -589,6 +653,27 @@ pub(crate) fn thunk(
     }
     let param_code = std::mem::take(&mut g.body);
     pre.push_str(&param_code);
+    // The same walk again after the call, putting the originals back.
+    let mut restore = String::new();
+    let mark = if g.saved {
+        let mark = g.local(V::I32);
+        g.site = Site::Restore;
+        if params_in_memory {
+            g.mem(&ptuple, 0, 0, pdir)?;
+        } else {
+            let slots: Vec<Slot> = flat_params
+                .iter()
+                .enumerate()
+                .map(|(i, v)| Slot { local: i as u32, ty: *v })
+                .collect();
+            g.flat_seq(&ptys, &slots, pdir)?;
+        }
+        restore = std::mem::take(&mut g.body);
+        g.site = Site::Convert;
+        Some(mark)
+    } else {
+        None
+    };
 
     // The call.
     let result_locals: Vec<u32> = results.iter().map(|v| g.local(*v)).collect();
@@ -615,6 +700,7 @@ pub(crate) fn thunk(
     }
     let result_code = std::mem::take(&mut g.body);
 
+    let saved = g.saved;
     let Gen {
         convs,
         xkeys,
@@ -676,6 +762,11 @@ pub(crate) fn thunk(
             writeln!(w, "  (import \"x\" \"sup{k}\" (global $xsup{k} (mut i32)))").ok();
         }
     }
+    if saved {
+        for (name, ty) in SAVE_IMPORTS {
+            writeln!(w, "  (import \"sv\" \"{name}\" (func $sv_{name} {ty}))").ok();
+        }
+    }
     writeln!(w, "  (import \"f\" \"f\" (func $f{}))", sig(&params, &results)).ok();
     for (i, c) in convs.iter().enumerate() {
         let body = match *c {
@@ -721,8 +812,16 @@ pub(crate) fn thunk(
     if uses_scope {
         w.push_str("    (call $rt_enter (i32.const 0) (i32.const 0) (i32.const 0))\n");
     }
+    if let Some(mark) = mark {
+        writeln!(w, "    (local.set {mark} (call $sv_mark))").ok();
+    }
     w.push_str(&pre);
     w.push_str(&call);
+    if let Some(mark) = mark {
+        writeln!(w, "    (call $sv_rewind (local.get {mark}))").ok();
+        w.push_str(&restore);
+        writeln!(w, "    (call $sv_release (local.get {mark}))").ok();
+    }
     if uses_scope {
         w.push_str("    (call $rt_exit)\n");
     }
@@ -736,6 +835,7 @@ pub(crate) fn thunk(
         runtime,
         memory: uses_memory,
         xkeys,
+        save: saved,
     })
 }
 
@@ -806,11 +906,35 @@ impl super::Builder<'_, '_, '_> {
                 });
             }
         }
+        if thunk.save {
+            let sv = match self.res_save {
+                Some(n) => n,
+                None => {
+                    let wasm = builtins::assemble("resource save stack", SAVE_WAT)?;
+                    let n = self.push_node(
+                        "meld:resource-save".into(),
+                        super::NodeKind::Builtin(Builtin::Generated),
+                        super::ModuleBytes::Owned(wasm),
+                        Vec::new(),
+                    );
+                    self.res_save = Some(n);
+                    n
+                }
+            };
+            for (name, _) in SAVE_IMPORTS {
+                let index = builtins::export_index(&self.graph.nodes[sv].wasm, name)?;
+                args.push(Def::Item {
+                    instance: sv,
+                    kind: ItemKind::Func,
+                    index,
+                });
+            }
+        }
         args.push(func);
         let wasm = builtins::assemble("boundary thunk", &thunk.wat)?;
         let n = self.push_node(
             format!("meld:boundary/{label}"),
-            super::NodeKind::Builtin(Builtin::Generated),
+            super::NodeKind::Builtin(Builtin::Boundary { instance }),
             super::ModuleBytes::Owned(wasm),
             args,
         );

@@ -120,6 +120,9 @@ pub struct HostFunc {
     /// Function name inside the interface.
     pub field: String,
     pub abi: AbiOptions,
+    /// Its type carries handles of host resources: only a boundary thunk
+    /// (which converts them through the caller's table) may call it.
+    pub handles: bool,
 }
 
 /// A lifted function exported by the composition.
@@ -187,6 +190,7 @@ pub(crate) fn build<'data>(
         dtor_wrappers: BTreeMap::new(),
         res_runtime: None,
         res_glue: None,
+        res_save: None,
         dtors: BTreeMap::new(),
         t: translation,
         types,
@@ -224,6 +228,8 @@ struct Builder<'a, 'data, 'input> {
     res_runtime: Option<(usize, BTreeMap<String, u32>)>,
     /// The resource glue node, once needed.
     res_glue: Option<usize>,
+    /// The boundary thunks' save stack node, once needed.
+    res_save: Option<usize>,
     /// Defined resource (ResourceIndex) → its destructor, once its definition is seen.
     dtors: BTreeMap<u32, Option<Def>>,
     types: &'a mut ComponentTypesBuilder,
@@ -471,13 +477,24 @@ impl<'input> Builder<'_, '_, 'input> {
                 let abi = self.abi(&opts)?;
                 let label = format!("c{}/{module}#{field}", abi.component);
                 let (instance, memory) = (abi.component, abi.memory);
-                self.graph.host_funcs.push(HostFunc { module, field, abi });
-                let host = self.graph.host_funcs.len() - 1;
-                let guarded = self.guarded_host(host, opts.instance, opts.core_type)?;
+                self.graph.host_funcs.push(HostFunc {
+                    module,
+                    field,
+                    abi,
+                    handles: false,
+                });
+                let h = self.graph.host_funcs.len() - 1;
+                let guarded = self.guarded_host(h, opts.instance, opts.core_type)?;
                 // Handles of host resources in the type: through the
-                // caller's table (see `boundary`).
-                self.boundary_thunk(&label, guarded, *lower_ty, instance, memory, true)?
-                    .unwrap_or(guarded)
+                // caller's table (see `boundary`); the thunk calls the
+                // may-leave guard, which calls the host.
+                match self.boundary_thunk(&label, guarded, *lower_ty, instance, memory, true)? {
+                    Some(thunk) => {
+                        self.graph.host_funcs[h].handles = true;
+                        thunk
+                    }
+                    None => guarded,
+                }
             }
             Trampoline::Transcoder {
                 op,

@@ -163,6 +163,7 @@ impl Builder<'_, '_, '_> {
                 post_return: None,
                 string_encoding: "utf8",
             },
+            handles: false,
         });
         Def::Host(self.graph.host_funcs.len() - 1)
     }
@@ -211,7 +212,6 @@ impl Builder<'_, '_, '_> {
             Builtin::ResNew { table, key, .. } => format!("meld:resource-new/c{table}/r{key}"),
             Builtin::ResRep { table, key, .. } => format!("meld:resource-rep/c{table}/r{key}"),
             Builtin::ResDrop(s) => format!("meld:resource-drop/c{}/r{}", s.table, s.key),
-            Builtin::HostDrop { table, res } => format!("meld:host-resource-drop/c{table}/r{res}"),
             other => format!("meld:{other:?}"),
         };
         self.builtin_item(builtin, label, args, ItemKind::Func, "f")
