@@ -346,7 +346,9 @@ fn core_module_keeps_host_handles_per_instance() {
     h.log();
     // b drops 2 again (freed): a trap inside the module, the host is not
     // called and a's handles are untouched
-    let e = h.call("b-drop", &[2]).expect_err("dropping a freed handle traps");
+    let e = h
+        .call("b-drop", &[2])
+        .expect_err("dropping a freed handle traps");
     assert!(e.contains("wasm backtrace"), "{e}");
     assert_eq!(h.log(), Vec::<String>::new());
     let t = h.store.data();
@@ -422,9 +424,11 @@ fn things_host(fused: &meld_core::Fused) -> (Store<Things>, wasmtime::Instance) 
     let iface = "test:h/api";
     let mut linker = Linker::<Things>::new(&engine);
     linker
-        .func_wrap(iface, "[constructor]thing", |mut cx: Caller<'_, Things>, v: u32| {
-            cx.data_mut().new_handle(v)
-        })
+        .func_wrap(
+            iface,
+            "[constructor]thing",
+            |mut cx: Caller<'_, Things>, v: u32| cx.data_mut().new_handle(v),
+        )
         .unwrap();
     let m = memory.clone();
     linker
@@ -436,7 +440,8 @@ fn things_host(fused: &meld_core::Fused) -> (Store<Things>, wasmtime::Instance) 
                 let hb = cx.data_mut().new_handle(b);
                 let mem = m(&mut cx);
                 mem.write(&mut cx, ret as usize, &ha.to_le_bytes()).unwrap();
-                mem.write(&mut cx, ret as usize + 4, &hb.to_le_bytes()).unwrap();
+                mem.write(&mut cx, ret as usize + 4, &hb.to_le_bytes())
+                    .unwrap();
             },
         )
         .unwrap();
@@ -453,7 +458,8 @@ fn things_host(fused: &meld_core::Fused) -> (Store<Things>, wasmtime::Instance) 
                     let h = cx.data_mut().new_handle(v);
                     let mem = m(&mut cx);
                     mem.write(&mut cx, ret as usize, &[1]).unwrap();
-                    mem.write(&mut cx, ret as usize + 4, &h.to_le_bytes()).unwrap();
+                    mem.write(&mut cx, ret as usize + 4, &h.to_le_bytes())
+                        .unwrap();
                 }
             },
         )
@@ -514,8 +520,16 @@ fn core_module_converts_handles_in_memory() {
     };
     // host handles 100 (5), 101 (6), 102 (7), 103 (8); the component's 1-4
     assert_eq!(call("make", &[5]), Ok(Some(1)));
-    assert_eq!(call("pair", &[6, 7]), Ok(Some(23)), "a tuple of owns through the return pointer");
-    assert_eq!(call("maybe", &[8]), Ok(Some(4)), "some(own) through the return pointer");
+    assert_eq!(
+        call("pair", &[6, 7]),
+        Ok(Some(23)),
+        "a tuple of owns through the return pointer"
+    );
+    assert_eq!(
+        call("maybe", &[8]),
+        Ok(Some(4)),
+        "some(own) through the return pointer"
+    );
     assert_eq!(call("maybe", &[0]), Ok(Some(0)));
     // list<borrow>: the host reads its own handles; the list is put back
     // (+1000) as the Canonical ABI leaves it
@@ -524,7 +538,6 @@ fn core_module_converts_handles_in_memory() {
     // a borrow of a dropped handle traps before the host is called
     let e = call("sum", &[2]).expect_err("handle 2 was dropped");
     assert!(e.contains("wasm backtrace"), "{e}");
-    drop(call);
     assert_eq!(
         store.data().log,
         ["sum [100, 101, 102, 103]", "drop 101"],

@@ -272,11 +272,20 @@ fn ls_iso_2_isolation_check_detects_a_wrong_map() {
 fn handle_fixtures() -> Vec<(String, Vec<u8>)> {
     let mut v = Vec::new();
     for p in all_wat_fixtures() {
-        if p.file_name().unwrap().to_str().unwrap().starts_with("resource_") {
+        if p.file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("resource_")
+        {
             v.push((p.display().to_string(), wat::parse_file(&p).unwrap()));
         }
     }
-    for name in ["host/pair.wat", "host/two_writers.wat", "exported/counters.wat"] {
+    for name in [
+        "host/pair.wat",
+        "host/two_writers.wat",
+        "exported/counters.wat",
+    ] {
         let p = root().join("tests/fixtures").join(name);
         v.push((name.to_string(), wat::parse_file(&p).unwrap()));
     }
@@ -292,11 +301,21 @@ fn ls_iso_3_components_reach_only_their_own_handle_tables() {
     let mut checked = 0;
     for (name, bytes) in handle_fixtures() {
         let report = meld_core::isolation::check(&bytes).unwrap();
-        assert!(report.violations.is_empty(), "{name}: {:?}", report.violations);
-        assert!(report.handle_imports > 0, "{name}: no resource intrinsic checked");
+        assert!(
+            report.violations.is_empty(),
+            "{name}: {:?}",
+            report.violations
+        );
+        assert!(
+            report.handle_imports > 0,
+            "{name}: no resource intrinsic checked"
+        );
         checked += report.handle_imports;
     }
-    assert!(checked > 50, "the check looked at {checked} handle imports only");
+    assert!(
+        checked > 50,
+        "the check looked at {checked} handle imports only"
+    );
 }
 
 #[test]
@@ -332,9 +351,11 @@ fn ls_iso_4_handle_check_detects_a_foreign_table() {
         .iter()
         .enumerate()
         .find_map(|(i, n)| match n.kind {
-            NodeKind::Builtin(Builtin::Boundary { .. }) => {
-                n.args.iter().find(|a| matches!(a, Def::Host(_))).map(|h| (i, *h))
-            }
+            NodeKind::Builtin(Builtin::Boundary { .. }) => n
+                .args
+                .iter()
+                .find(|a| matches!(a, Def::Host(_)))
+                .map(|h| (i, *h)),
             _ => None,
         })
         .expect("pair.wat has boundary thunks");
@@ -343,7 +364,9 @@ fn ls_iso_4_handle_check_detects_a_foreign_table() {
         .iter_mut()
         .find(|n| {
             matches!(n.kind, NodeKind::Component { .. })
-                && n.args.iter().any(|a| matches!(a, Def::Item { instance, .. } if *instance == thunk))
+                && n.args
+                    .iter()
+                    .any(|a| matches!(a, Def::Item { instance, .. } if *instance == thunk))
         })
         .expect("a component imports the thunk");
     for a in &mut user.args {

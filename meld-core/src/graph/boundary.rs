@@ -33,6 +33,7 @@
 //!   as a borrow handle), results go out (`own`: `rt.lift_own`, and for an
 //!   exported resource a fresh embedder handle `[resource-new]R(rep)`).
 
+use super::boundary_walk::{Gen, Site, Slot};
 use super::{Def, ItemKind};
 use crate::builtins::{self, resources::TypeTable, Builtin};
 use crate::{Error, Result};
@@ -72,7 +73,7 @@ impl V {
 
 /// Which way handles travel through a boundary thunk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Dir {
+pub(super) enum Dir {
     /// From the embedder into the instance.
     In,
     /// From the instance out to the embedder.
@@ -81,7 +82,7 @@ enum Dir {
 
 /// One conversion function of a thunk: `(param i32) (result i32)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Conv {
+pub(super) enum Conv {
     /// Host own in: `rt.new`.
     NewOwn { tt: u32 },
     /// Host borrow in: `rt.lower_borrow` (inside the thunk's call scope).
@@ -108,7 +109,10 @@ pub(crate) struct Ctx<'a> {
 impl Ctx<'_> {
     /// The key of resource table `tt` if its handles cross the boundary
     /// converted (host or exported resources).
-    fn boundary_key(&self, tt: wasmtime_environ::component::TypeResourceTableIndex) -> Option<u32> {
+    pub(super) fn boundary_key(
+        &self,
+        tt: wasmtime_environ::component::TypeResourceTableIndex,
+    ) -> Option<u32> {
         let TypeResourceTable::Concrete { ty, .. } = self.types[tt] else {
             return None;
         };
@@ -122,7 +126,9 @@ impl Ctx<'_> {
         match ty {
             InterfaceType::Own(tt) | InterfaceType::Borrow(tt) => self.boundary_key(*tt).is_some(),
             InterfaceType::Record(r) => t[*r].fields.iter().any(|f| self.has_handles(&f.ty)),
-            InterfaceType::Variant(v) => t[*v].cases.values().flatten().any(|c| self.has_handles(c)),
+            InterfaceType::Variant(v) => {
+                t[*v].cases.values().flatten().any(|c| self.has_handles(c))
+            }
             InterfaceType::List(l) => self.has_handles(&t[*l].element),
             InterfaceType::FixedLengthList(l) => self.has_handles(&t[*l].element),
             InterfaceType::Tuple(tu) => t[*tu].types.iter().any(|c| self.has_handles(c)),
@@ -140,11 +146,15 @@ impl Ctx<'_> {
     pub fn func_needs_thunk(&self, ty: TypeFuncIndex) -> bool {
         let f = &self.types[ty];
         let t = self.types;
-        t[f.params].types.iter().chain(t[f.results].types.iter()).any(|p| self.has_handles(p))
+        t[f.params]
+            .types
+            .iter()
+            .chain(t[f.results].types.iter())
+            .any(|p| self.has_handles(p))
     }
 
     /// The canonical ABI flattening of `ty`.
-    fn flatten(&self, ty: &InterfaceType, out: &mut Vec<V>) {
+    pub(super) fn flatten(&self, ty: &InterfaceType, out: &mut Vec<V>) {
         let t = self.types;
         match ty {
             InterfaceType::S64 | InterfaceType::U64 => out.push(V::I64),
@@ -225,17 +235,6 @@ pub(crate) fn core_sig(ctx: &Ctx, ty: TypeFuncIndex, lower: bool) -> (Vec<V>, Ve
     (params, results)
 }
 
-/// What a thunk does at a handle stored in memory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Site {
-    /// Convert it in place.
-    Convert,
-    /// Push the original to the save stack, then convert it in place.
-    Save,
-    /// Put back the next saved original.
-    Restore,
-}
-
 /// WAT of the save stack (`meld:resource-save`, one per fused module when a
 /// host import takes handles in memory): the originals of the handles a
 /// thunk rewrites in the caller's memory, put back after the host call. Its
@@ -264,328 +263,6 @@ pub(crate) const SAVE_IMPORTS: [(&str, &str); 5] = [
     ("next", "(result i32)"),
     ("release", "(param i32)"),
 ];
-
-/// A flat position: a local and its core type.
-#[derive(Debug, Clone, Copy)]
-struct Slot {
-    local: u32,
-    ty: V,
-}
-
-/// Generator of one boundary thunk.
-struct Gen<'c, 'a> {
-    ctx: &'c Ctx<'a>,
-    /// The component instance whose table the handles are in.
-    instance: u32,
-    convs: Vec<Conv>,
-    /// Exported resource keys the thunk imports `x.*<k>` for.
-    xkeys: Vec<u32>,
-    /// Extra locals (after the parameters).
-    locals: Vec<V>,
-    nparams: u32,
-    uses_memory: bool,
-    uses_scope: bool,
-    /// What to do at handles in memory.
-    site: Site,
-    /// Some handle was saved ([`Site::Save`]).
-    saved: bool,
-    body: String,
-}
-
-impl Gen<'_, '_> {
-    fn local(&mut self, v: V) -> u32 {
-        self.locals.push(v);
-        self.nparams + self.locals.len() as u32 - 1
-    }
-
-    fn xkey(&mut self, key: u32) -> usize {
-        match self.xkeys.iter().position(|k| *k == key) {
-            Some(i) => i,
-            None => {
-                self.xkeys.push(key);
-                self.xkeys.len() - 1
-            }
-        }
-    }
-
-    /// The conversion function (its index) for a handle of `ty` moving `dir`;
-    /// `None` when the value passes unchanged.
-    fn conv(&mut self, ty: &InterfaceType, dir: Dir) -> Result<Option<usize>> {
-        let (own, tt) = match ty {
-            InterfaceType::Own(tt) => (true, *tt),
-            InterfaceType::Borrow(tt) => (false, *tt),
-            _ => return Ok(None),
-        };
-        let Some(key) = self.ctx.boundary_key(tt) else {
-            return Ok(None);
-        };
-        let table = self
-            .ctx
-            .tables
-            .get(tt.as_u32() as usize)
-            .copied()
-            .flatten()
-            .ok_or_else(|| Error::Internal(format!("boundary: abstract resource table {tt:?}")))?;
-        if table.instance != self.instance {
-            return Err(Error::Internal(format!(
-                "boundary: resource table {tt:?} belongs to instance {}, not {}",
-                table.instance, self.instance
-            )));
-        }
-        let host = (self.ctx.host)(key);
-        let tt = tt.as_u32();
-        let conv = match (host, own, dir) {
-            (true, true, Dir::In) => Conv::NewOwn { tt },
-            (true, false, Dir::In) => {
-                self.uses_scope = true;
-                Conv::LowerBorrow { tt }
-            }
-            (true, true, Dir::Out) => Conv::LiftOwn { tt, x: None },
-            (true, false, Dir::Out) => Conv::Rep { tt },
-            (false, true, Dir::In) => Conv::XOwnIn {
-                tt,
-                x: self.xkey(key),
-            },
-            (false, false, Dir::In) if table.definer => return Ok(None),
-            (false, false, Dir::In) => {
-                self.uses_scope = true;
-                Conv::XBorrowIn { tt }
-            }
-            (false, true, Dir::Out) => Conv::LiftOwn {
-                tt,
-                x: Some(self.xkey(key)),
-            },
-            (false, false, Dir::Out) => {
-                return Err(Error::Internal(
-                    "boundary: a borrow of an exported resource handed to the host".into(),
-                ))
-            }
-        };
-        Ok(Some(match self.convs.iter().position(|c| *c == conv) {
-            Some(i) => i,
-            None => {
-                self.convs.push(conv);
-                self.convs.len() - 1
-            }
-        }))
-    }
-
-    /// Convert the handles of `ty` held in flat slots `slots`.
-    fn flat(&mut self, ty: &InterfaceType, slots: &[Slot], dir: Dir) -> Result<()> {
-        if !self.ctx.has_handles(ty) {
-            return Ok(());
-        }
-        let t = self.ctx.types;
-        match ty {
-            // a flat handle is a local: nothing to put back
-            InterfaceType::Own(_) | InterfaceType::Borrow(_) if self.site == Site::Restore => {}
-            InterfaceType::Own(_) | InterfaceType::Borrow(_) => {
-                if let Some(c) = self.conv(ty, dir)? {
-                    let s = slots[0];
-                    let get = read_i32(s);
-                    let conv = format!("(call $c{c} {get})");
-                    let put = match s.ty {
-                        V::I64 => format!("(i64.extend_i32_u {conv})"),
-                        _ => conv,
-                    };
-                    writeln!(self.body, "    (local.set {} {put})", s.local).ok();
-                }
-            }
-            InterfaceType::Record(r) => {
-                let tys: Vec<InterfaceType> = t[*r].fields.iter().map(|f| f.ty).collect();
-                self.flat_seq(&tys, slots, dir)?;
-            }
-            InterfaceType::Tuple(tu) => {
-                let tys = t[*tu].types.to_vec();
-                self.flat_seq(&tys, slots, dir)?;
-            }
-            InterfaceType::FixedLengthList(l) => {
-                let tys = vec![t[*l].element; t[*l].size as usize];
-                self.flat_seq(&tys, slots, dir)?;
-            }
-            InterfaceType::Variant(v) => {
-                let cases: Vec<Option<InterfaceType>> = t[*v].cases.values().copied().collect();
-                self.flat_cases(&cases, slots, dir)?;
-            }
-            InterfaceType::Option(o) => self.flat_cases(&[None, Some(t[*o].ty)], slots, dir)?,
-            InterfaceType::Result(r) => self.flat_cases(&[t[*r].ok, t[*r].err], slots, dir)?,
-            InterfaceType::List(l) => {
-                let ptr = self.local(V::I32);
-                let len = self.local(V::I32);
-                writeln!(
-                    self.body,
-                    "    (local.set {ptr} {})\n    (local.set {len} {})",
-                    read_i32(slots[0]),
-                    read_i32(slots[1])
-                )
-                .ok();
-                self.list_loop(&t[*l].element, ptr, len, dir)?;
-            }
-            _ => return Err(unsupported(ty)),
-        }
-        Ok(())
-    }
-
-    fn flat_seq(&mut self, tys: &[InterfaceType], slots: &[Slot], dir: Dir) -> Result<()> {
-        let mut at = 0;
-        for ty in tys {
-            let mut f = Vec::new();
-            self.ctx.flatten(ty, &mut f);
-            self.flat(ty, &slots[at..at + f.len()], dir)?;
-            at += f.len();
-        }
-        Ok(())
-    }
-
-    fn flat_cases(&mut self, cases: &[Option<InterfaceType>], slots: &[Slot], dir: Dir) -> Result<()> {
-        let disc = read_i32(slots[0]);
-        for (i, c) in cases.iter().enumerate() {
-            let Some(c) = c else { continue };
-            if !self.ctx.has_handles(c) {
-                continue;
-            }
-            writeln!(self.body, "    (if (i32.eq {disc} (i32.const {i})) (then").ok();
-            self.flat(c, &slots[1..], dir)?;
-            writeln!(self.body, "    ))").ok();
-        }
-        Ok(())
-    }
-
-    /// Convert the handles of `ty` stored at `local + offset` in memory.
-    fn mem(&mut self, ty: &InterfaceType, base: u32, offset: u32, dir: Dir) -> Result<()> {
-        if !self.ctx.has_handles(ty) {
-            return Ok(());
-        }
-        self.uses_memory = true;
-        let t = self.ctx.types;
-        match ty {
-            InterfaceType::Own(_) | InterfaceType::Borrow(_) => {
-                if let Some(c) = self.conv(ty, dir)? {
-                    let load = format!("(i32.load offset={offset} (local.get {base}))");
-                    let value = match self.site {
-                        Site::Convert => format!("(call $c{c} {load})"),
-                        Site::Save => {
-                            self.saved = true;
-                            writeln!(self.body, "    (call $sv_push {load})").ok();
-                            format!("(call $c{c} {load})")
-                        }
-                        Site::Restore => "(call $sv_next)".to_string(),
-                    };
-                    writeln!(
-                        self.body,
-                        "    (i32.store offset={offset} (local.get {base}) {value})"
-                    )
-                    .ok();
-                }
-            }
-            InterfaceType::Record(r) => {
-                let tys: Vec<InterfaceType> = t[*r].fields.iter().map(|f| f.ty).collect();
-                self.mem_seq(&tys, base, offset, dir)?;
-            }
-            InterfaceType::Tuple(tu) => {
-                let tys = t[*tu].types.to_vec();
-                self.mem_seq(&tys, base, offset, dir)?;
-            }
-            InterfaceType::FixedLengthList(l) => {
-                let tys = vec![t[*l].element; t[*l].size as usize];
-                self.mem_seq(&tys, base, offset, dir)?;
-            }
-            InterfaceType::Variant(v) => {
-                let cases: Vec<Option<InterfaceType>> = t[*v].cases.values().copied().collect();
-                self.mem_cases(&cases, &t[*v].info, base, offset, dir)?;
-            }
-            InterfaceType::Option(o) => {
-                self.mem_cases(&[None, Some(t[*o].ty)], &t[*o].info, base, offset, dir)?
-            }
-            InterfaceType::Result(r) => {
-                self.mem_cases(&[t[*r].ok, t[*r].err], &t[*r].info, base, offset, dir)?
-            }
-            InterfaceType::List(l) => {
-                let ptr = self.local(V::I32);
-                let len = self.local(V::I32);
-                writeln!(
-                    self.body,
-                    "    (local.set {ptr} (i32.load offset={offset} (local.get {base})))\n    (local.set {len} (i32.load offset={} (local.get {base})))",
-                    offset + 4
-                )
-                .ok();
-                self.list_loop(&t[*l].element, ptr, len, dir)?;
-            }
-            _ => return Err(unsupported(ty)),
-        }
-        Ok(())
-    }
-
-    fn mem_seq(&mut self, tys: &[InterfaceType], base: u32, offset: u32, dir: Dir) -> Result<()> {
-        let mut rel = 0u32;
-        for ty in tys {
-            let at = self.ctx.types.canonical_abi(ty).next_field32(&mut rel);
-            self.mem(ty, base, offset + at, dir)?;
-        }
-        Ok(())
-    }
-
-    fn mem_cases(
-        &mut self,
-        cases: &[Option<InterfaceType>],
-        info: &wasmtime_environ::component::VariantInfo,
-        base: u32,
-        offset: u32,
-        dir: Dir,
-    ) -> Result<()> {
-        let load = match u32::from(info.size) {
-            1 => "i32.load8_u",
-            2 => "i32.load16_u",
-            _ => "i32.load",
-        };
-        for (i, c) in cases.iter().enumerate() {
-            let Some(c) = c else { continue };
-            if !self.ctx.has_handles(c) {
-                continue;
-            }
-            writeln!(
-                self.body,
-                "    (if (i32.eq ({load} offset={offset} (local.get {base})) (i32.const {i})) (then"
-            )
-            .ok();
-            self.mem(c, base, offset + info.payload_offset32, dir)?;
-            writeln!(self.body, "    ))").ok();
-        }
-        Ok(())
-    }
-
-    /// Loop over `len` elements of `elem` from address `ptr` (both locals,
-    /// consumed).
-    fn list_loop(&mut self, elem: &InterfaceType, ptr: u32, len: u32, dir: Dir) -> Result<()> {
-        let size = self.ctx.types.canonical_abi(elem).size32;
-        self.uses_memory = true;
-        writeln!(
-            self.body,
-            "    (block (loop\n    (br_if 1 (i32.eqz (local.get {len})))"
-        )
-        .ok();
-        self.mem(elem, ptr, 0, dir)?;
-        writeln!(
-            self.body,
-            "    (local.set {ptr} (i32.add (local.get {ptr}) (i32.const {size})))\n    (local.set {len} (i32.sub (local.get {len}) (i32.const 1)))\n    (br 0)))"
-        )
-        .ok();
-        Ok(())
-    }
-}
-
-fn read_i32(s: Slot) -> String {
-    match s.ty {
-        V::I64 => format!("(i32.wrap_i64 (local.get {}))", s.local),
-        _ => format!("(local.get {})", s.local),
-    }
-}
-
-fn unsupported(ty: &InterfaceType) -> Error {
-    Error::Unsupported(format!(
-        "resources: a handle of a host or exported resource inside {ty:?} at the host boundary"
-    ))
-}
 
 /// A generated thunk: its WAT, the runtime exports it imports (in order,
 /// under `rt`), whether it imports the memory (`m.mem`, after them) and the
@@ -631,7 +308,11 @@ pub(crate) fn thunk(
         saved: false,
         body: String::new(),
     };
-    let (pdir, rdir) = if lower { (Dir::Out, Dir::In) } else { (Dir::In, Dir::Out) };
+    let (pdir, rdir) = if lower {
+        (Dir::Out, Dir::In)
+    } else {
+        (Dir::In, Dir::Out)
+    };
     let flat_params = ctx.flat(&ptys);
     let params_in_memory = flat_params.len() > MAX_FLAT_PARAMS;
     let flat_results = ctx.flat(&rtys);
@@ -647,7 +328,10 @@ pub(crate) fn thunk(
         let slots: Vec<Slot> = flat_params
             .iter()
             .enumerate()
-            .map(|(i, v)| Slot { local: i as u32, ty: *v })
+            .map(|(i, v)| Slot {
+                local: i as u32,
+                ty: *v,
+            })
             .collect();
         g.flat_seq(&ptys, &slots, pdir)?;
     }
@@ -664,7 +348,10 @@ pub(crate) fn thunk(
             let slots: Vec<Slot> = flat_params
                 .iter()
                 .enumerate()
-                .map(|(i, v)| Slot { local: i as u32, ty: *v })
+                .map(|(i, v)| Slot {
+                    local: i as u32,
+                    ty: *v,
+                })
                 .collect();
             g.flat_seq(&ptys, &slots, pdir)?;
         }
@@ -688,7 +375,11 @@ pub(crate) fn thunk(
 
     // Results, after the call.
     if results_in_memory {
-        let base = if lower { params.len() as u32 - 1 } else { result_locals[0] };
+        let base = if lower {
+            params.len() as u32 - 1
+        } else {
+            result_locals[0]
+        };
         g.mem(&rtuple, base, 0, rdir)?;
     } else {
         let slots: Vec<Slot> = flat_results
@@ -755,9 +446,21 @@ pub(crate) fn thunk(
         writeln!(w, "  (import \"m\" \"mem\" (memory 0))").ok();
     }
     for (k, key) in xkeys.iter().enumerate() {
-        writeln!(w, "  (import \"x\" \"new{k}\" (func $xnew{k} (param i32) (result i32)))").ok();
-        writeln!(w, "  (import \"x\" \"rep{k}\" (func $xrep{k} (param i32) (result i32)))").ok();
-        writeln!(w, "  (import \"x\" \"drop{k}\" (func $xdrop{k} (param i32)))").ok();
+        writeln!(
+            w,
+            "  (import \"x\" \"new{k}\" (func $xnew{k} (param i32) (result i32)))"
+        )
+        .ok();
+        writeln!(
+            w,
+            "  (import \"x\" \"rep{k}\" (func $xrep{k} (param i32) (result i32)))"
+        )
+        .ok();
+        writeln!(
+            w,
+            "  (import \"x\" \"drop{k}\" (func $xdrop{k} (param i32)))"
+        )
+        .ok();
         if suppress(*key) {
             writeln!(w, "  (import \"x\" \"sup{k}\" (global $xsup{k} (mut i32)))").ok();
         }
@@ -767,7 +470,12 @@ pub(crate) fn thunk(
             writeln!(w, "  (import \"sv\" \"{name}\" (func $sv_{name} {ty}))").ok();
         }
     }
-    writeln!(w, "  (import \"f\" \"f\" (func $f{}))", sig(&params, &results)).ok();
+    writeln!(
+        w,
+        "  (import \"f\" \"f\" (func $f{}))",
+        sig(&params, &results)
+    )
+    .ok();
     for (i, c) in convs.iter().enumerate() {
         let body = match *c {
             Conv::NewOwn { tt } => {
@@ -804,7 +512,7 @@ pub(crate) fn thunk(
         };
         writeln!(w, "  (func $c{i} (param i32) (result i32)\n    {body})").ok();
     }
-    write!(w, "  (func (export \"f\"){}\n", sig(&params, &results)).ok();
+    writeln!(w, "  (func (export \"f\"){}", sig(&params, &results)).ok();
     if !locals.is_empty() {
         let names: Vec<&str> = locals.iter().map(|v| v.name()).collect();
         writeln!(w, "    (local {})", names.join(" ")).ok();
@@ -884,7 +592,9 @@ impl super::Builder<'_, '_, '_> {
             if !ctx.func_needs_thunk(ty) {
                 return Ok(None);
             }
-            thunk(&ctx, ty, instance, lower, &|k| dtor_wrappers.contains_key(&k))?
+            thunk(&ctx, ty, instance, lower, &|k| {
+                dtor_wrappers.contains_key(&k)
+            })?
         };
         let mut args = self.runtime_args(&thunk.runtime)?;
         if thunk.memory {

@@ -158,8 +158,7 @@ impl Builder<'_, '_, '_> {
                 else {
                     continue;
                 };
-                let (params, results) =
-                    core_sig(&self.graph.nodes[node].wasm, index)?;
+                let (params, results) = core_sig(&self.graph.nodes[node].wasm, index)?;
                 let ci = RuntimeComponentInstanceIndex::from_u32(abi.component);
                 let flags = self.core_def(&CoreDef::InstanceFlags(ci))?;
                 let label = format!("meld:may-leave/c{}/{what}", abi.component);

@@ -16,6 +16,7 @@
 //! intrinsics to [`crate::builtins`] (the graph only picks which to use).
 
 mod boundary;
+mod boundary_walk;
 mod may_leave;
 mod resources;
 pub mod trivial_adapters;
