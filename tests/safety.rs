@@ -284,7 +284,9 @@ fn handle_fixtures() -> Vec<(String, Vec<u8>)> {
     for name in [
         "host/pair.wat",
         "host/two_writers.wat",
+        "host/memory_handles.wat",
         "exported/counters.wat",
+        "exported/pair.wat",
     ] {
         let p = root().join("tests/fixtures").join(name);
         v.push((name.to_string(), wat::parse_file(&p).unwrap()));

@@ -313,6 +313,20 @@ pub(crate) fn thunk(
     } else {
         (Dir::In, Dir::Out)
     };
+    // The walker's flattening must agree with wasmtime's wherever wasmtime
+    // computes one (up to 16 values).
+    for ty in ptys.iter().chain(&rtys) {
+        let mut f = Vec::new();
+        ctx.flatten(ty, &mut f);
+        if let Some(n) = t.canonical_abi(ty).flat_count {
+            if usize::from(n) != f.len() {
+                return Err(Error::Internal(format!(
+                    "boundary: {ty:?} flattens to {} values, wasmtime says {n}",
+                    f.len()
+                )));
+            }
+        }
+    }
     let flat_params = ctx.flat(&ptys);
     let params_in_memory = flat_params.len() > MAX_FLAT_PARAMS;
     let flat_results = ctx.flat(&rtys);
