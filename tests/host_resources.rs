@@ -557,3 +557,38 @@ fn memory_handles_wrap_with_the_same_world() {
         meld_core::front::world::wit_text(&input).unwrap()
     );
 }
+
+#[test]
+fn only_handles_a_host_import_takes_in_memory_are_saved() {
+    use meld_core::builtins::Builtin;
+    use meld_core::graph::NodeKind;
+    let bytes = fixture("memory_handles.wat");
+    let graph = meld_core::front::translate::translate(&bytes).unwrap();
+    let mut thunks = Vec::new();
+    let mut saving = Vec::new();
+    for n in &graph.nodes {
+        if !matches!(n.kind, NodeKind::Builtin(Builtin::Boundary { .. })) {
+            continue;
+        }
+        thunks.push(n.label.clone());
+        let imports_save = wasmparser::Parser::new(0)
+            .parse_all(&n.wasm)
+            .filter_map(|p| match p.unwrap() {
+                wasmparser::Payload::ImportSection(r) => Some(
+                    r.into_imports()
+                        .map(|i| i.unwrap().module.to_string())
+                        .collect::<Vec<_>>(),
+                ),
+                _ => None,
+            })
+            .flatten()
+            .any(|m| m == "sv");
+        if imports_save {
+            saving.push(n.label.clone());
+        }
+    }
+    // constructor (flat result), pair and maybe (results through the return
+    // pointer: the caller's to keep), sum (a list of borrows: put back)
+    assert_eq!(thunks.len(), 4, "{thunks:?}");
+    assert_eq!(saving, ["meld:boundary/c0/test:h/api#sum"]);
+}

@@ -370,11 +370,12 @@ pub(crate) fn thunk(
             g.flat_seq(&ptys, &slots, pdir)?;
         }
         restore = std::mem::take(&mut g.body);
-        g.site = Site::Convert;
         Some(mark)
     } else {
         None
     };
+    // Results are the caller's to keep: converted in place, nothing saved.
+    g.site = Site::Convert;
 
     // The call.
     let result_locals: Vec<u32> = results.iter().map(|v| g.local(*v)).collect();
@@ -405,7 +406,7 @@ pub(crate) fn thunk(
     }
     let result_code = std::mem::take(&mut g.body);
 
-    let saved = g.saved;
+    let saved = mark.is_some();
     let Gen {
         convs,
         xkeys,
