@@ -52,12 +52,14 @@
 //!                       then the scope
 //! ```
 //!
-//! Handles of resources the *host* defines (e.g. WASI streams) are not kept in
-//! these tables: they pass between fused components unchanged, because the
-//! host (or the wrapper component) keeps the only table for them. A borrow of
-//! such a handle handed to another fused component is recorded in the scope
-//! log as a *host borrow*, so that the receiver's `resource.drop` of it ends
-//! the borrow instead of dropping the lender's handle at the host.
+//! Handles of resources the *host* defines (e.g. WASI streams) and of
+//! resources the composition exports are kept in these tables too (a host
+//! handle's slot holds the embedder's handle as its rep); they cross to and
+//! from the embedder only through the graph's boundary thunks
+//! (`graph/boundary.rs`). Only `--opaque-rep` handles live outside the
+//! tables: a borrow of one handed to another fused component is recorded in
+//! the scope log as a *host borrow*, so that the receiver's `resource.drop`
+//! of it ends the borrow instead of running the destructor.
 
 /// Most component instances that can own a table.
 pub const MAX_TABLES: u32 = 4096;
@@ -69,14 +71,16 @@ pub const MAX_HANDLES: u32 = 1 << 20;
 pub enum Mode {
     /// Kept in the in-module table of the holding instance.
     Table,
-    /// A host resource: the handle passes through unchanged.
+    /// A host resource: kept in the tables, each slot's rep being the
+    /// embedder's handle; `resource.drop` of an own calls the host's
+    /// `[resource-drop]`.
     Host,
     /// `--opaque-rep`: the handle *is* the rep; no table.
     Opaque,
-    /// A resource the composition defines *and exports*: like a host
-    /// resource, every handle lives in the table of the fused module's
-    /// embedder (the wrapper component, or the core host), which the
-    /// definer reaches through `[export]IFACE` `[resource-new|rep|drop]R`.
+    /// A resource the composition defines *and exports*: kept in the tables
+    /// like [`Mode::Table`]; the embedder's table (the wrapper component's,
+    /// or the core host's, reached through `[export]IFACE`
+    /// `[resource-new|rep|drop]R`) only holds the handles the host holds.
     Exported,
 }
 
