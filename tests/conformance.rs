@@ -300,6 +300,14 @@ fn run_segment(engine: &wasmtime::Engine, script: &Script, seg: &Segment) -> Seg
 fn run_wast(engine: &wasmtime::Engine, name: &str, text: &str) -> Result<(), String> {
     let mut cx = WastContext::new(engine, Async::No, |_| {});
     cx.generate_dwarf(false);
+    // wasmtime-wast's host instance `host` (resource types `resource1`,
+    // `resource2` with a constructor and a counting destructor): what the
+    // host-resource segments import.
+    cx.register_spectest(&wasmtime_wast::SpectestConfig {
+        use_shared_memory: false,
+        suppress_prints: true,
+    })
+    .map_err(|e| format!("registering the spectest host: {e:?}"))?;
     cx.run_wast(name, text.as_bytes())
         .map_err(|e| format!("{e:?}").trim().replace('\n', "\n    "))
 }

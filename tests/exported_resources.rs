@@ -16,6 +16,10 @@
 //!    docs/resources.md).
 //!
 //! Every run must produce the values worked out by hand in [`EXPECTED`].
+//! `core_module_keeps_exported_handles_per_instance` fuses
+//! `tests/fixtures/exported/pair.wat` (two users of an exported resource) as
+//! a core module: each user numbers its handles from 1, a handle dropped
+//! twice traps inside, and only handles the host asked for reach its table.
 //! The core host follows the Canonical ABI the wrapped component would: the
 //! fused module's exports belong to the instance that defines `counter`, so a
 //! `borrow<counter>` argument is passed as the rep, an `own<counter>` as the
@@ -611,20 +615,110 @@ fn fused_core_module_with_a_host_table_matches_the_composition() {
     let got = scenario(&mut host);
     assert_eq!(got, unfused, "core module differs from unfused");
     check("core", &got);
-    // Nine counters were made, each through `[resource-new]` (counter(5),
-    // wrap(10), make-many(3), find(7), pair-sum's two, counter(1)), and all
-    // nine are gone again (finished, absorbed, dropped inside or dropped by
-    // the host), each destroyed through `[resource-drop]` or the host's drop.
-    // On top of those, each of the four `double` calls (a borrow handed to
-    // $helper, which does not define `counter`) gets a temporary handle from
-    // meld's export thunk, dropped again with the destructor suppressed: the
-    // `dropped` counts in the scenario show no extra destructor ran.
+    // Handles of `counter` live in meld's per-instance tables inside the
+    // module; the host's table only holds the ones the host was given. An
+    // embedder handle is made (`[resource-new]`) each time an own leaves to
+    // the host: counter(5), wrap(10), make-many(3) (three), find(7),
+    // counter(1) = 7 (find(0) returns none; pair-sum's two counters and the
+    // borrows `double` hands to $helper never leave the module). One is
+    // removed each time an own comes back: by the export thunk
+    // (`[resource-drop]` with the destructor suppressed) for absorb(c2),
+    // finish(c1), absorb(many[2]), finish(c3), and by the host for
+    // many[0], many[1], found = 7.
     let t = host.store.data();
-    assert_eq!(t.news, 9 + 4, "[resource-new] calls");
-    assert_eq!(t.drops, 9 + 4, "[resource-drop] of owned handles");
+    assert_eq!(t.news, 7, "[resource-new] calls");
+    assert_eq!(t.drops, 7, "[resource-drop] of owned handles");
     assert!(
         t.reps.iter().all(|r| r.is_none()),
         "handles left in the host table: {:?}",
         t.reps
     );
+}
+
+// ---------------------------------------------------------------------------
+// Handles of an exported resource held by two fused components
+// (tests/fixtures/exported/pair.wat): per instance, never in the host's table.
+
+#[test]
+fn core_module_keeps_exported_handles_per_instance() {
+    use wasmtime::{Caller, Linker, Module, Store};
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/exported/pair.wat");
+    let fused =
+        meld_core::fuse(&[&wat::parse_file(&p).unwrap()], &Default::default()).expect("fuse");
+    let engine = core_engine();
+    let module = Module::new(&engine, &fused.wasm).expect("fused module compiles");
+    let iface = "[export]test:res/iso";
+    // The host's table of reps, and its log of embedder calls.
+    type Host = (Table, Vec<String>);
+    let mut linker = Linker::<Host>::new(&engine);
+    linker
+        .func_wrap(
+            iface,
+            "[resource-new]resource1",
+            |mut cx: Caller<'_, Host>, rep: i32| -> i32 {
+                let h = cx.data_mut().0.insert(rep as u32);
+                cx.data_mut().1.push(format!("new {rep} -> {h}"));
+                h as i32
+            },
+        )
+        .unwrap();
+    linker
+        .func_wrap(
+            iface,
+            "[resource-rep]resource1",
+            |mut cx: Caller<'_, Host>, h: i32| -> wasmtime::Result<i32> {
+                cx.data_mut().1.push(format!("rep {h}"));
+                Ok(cx.data().0.rep(h as u32)? as i32)
+            },
+        )
+        .unwrap();
+    linker
+        .func_wrap(
+            iface,
+            "[resource-drop]resource1",
+            |mut cx: Caller<'_, Host>, h: i32| -> wasmtime::Result<()> {
+                cx.data_mut().1.push(format!("drop {h}"));
+                cx.data_mut().0.remove(h as u32).map(|_| ())
+            },
+        )
+        .unwrap();
+    linker.define_unknown_imports_as_traps(&module).unwrap();
+    let mut store = Store::new(&engine, (Table::default(), Vec::new()));
+    let instance = linker
+        .instantiate(&mut store, &module)
+        .expect("instantiates");
+    let mut call = |name: &str, args: &[i32]| -> Result<Option<i32>, String> {
+        let f = instance
+            .get_func(&mut store, name)
+            .unwrap_or_else(|| panic!("core export `{name}`"));
+        let args: Vec<wasmtime::Val> = args.iter().map(|a| wasmtime::Val::I32(*a)).collect();
+        let mut out = vec![wasmtime::Val::I32(0); f.ty(&store).results().len()];
+        f.call(&mut store, &args, &mut out)
+            .map_err(|e| format!("{e:?}"))?;
+        Ok(out.first().map(|v| v.unwrap_i32()))
+    };
+    // Each user numbers its handles from 1; none reaches the host's table.
+    assert_eq!(call("a-make", &[10]), Ok(Some(1)));
+    assert_eq!(call("b-make", &[20]), Ok(Some(1)));
+    assert_eq!(call("a-make", &[11]), Ok(Some(2)));
+    assert_eq!(call("a-simple", &[1, 10]), Ok(None));
+    assert_eq!(call("b-simple", &[1, 20]), Ok(None));
+    // An own the host asks for becomes the host's handle 1 (rep 7); a
+    // borrow of it comes back as the rep.
+    let ctor = "test:res/iso#[constructor]resource1";
+    assert_eq!(call(ctor, &[7]), Ok(Some(1)));
+    assert_eq!(
+        call("test:res/iso#[method]resource1.simple", &[7, 7]),
+        Ok(None)
+    );
+    // b drops its own handle 1 (rep 20): the destructor runs inside.
+    assert_eq!(call("b-drop", &[1]), Ok(None));
+    assert_eq!(call("drops", &[]), Ok(Some(1)));
+    assert_eq!(call("last-drop", &[]), Ok(Some(20)));
+    // b's handle 1 is gone: dropping it again traps inside the module.
+    let e = call("b-drop", &[1]).expect_err("b's handle 1 was dropped");
+    assert!(e.contains("wasm backtrace"), "{e}");
+    let (table, log) = store.data();
+    assert_eq!(log, &["new 7 -> 1"], "embedder calls");
+    assert_eq!(table.reps, [Some(7)], "the host's table");
 }

@@ -268,6 +268,122 @@ fn ls_iso_2_isolation_check_detects_a_wrong_map() {
     assert!(!report.violations.is_empty(), "tampered map not detected");
 }
 
+/// Compositions holding handles of table, host and exported resources.
+fn handle_fixtures() -> Vec<(String, Vec<u8>)> {
+    let mut v = Vec::new();
+    for p in all_wat_fixtures() {
+        if p.file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("resource_")
+        {
+            v.push((p.display().to_string(), wat::parse_file(&p).unwrap()));
+        }
+    }
+    for name in [
+        "host/pair.wat",
+        "host/two_writers.wat",
+        "host/memory_handles.wat",
+        "exported/counters.wat",
+        "exported/pair.wat",
+    ] {
+        let p = root().join("tests/fixtures").join(name);
+        v.push((name.to_string(), wat::parse_file(&p).unwrap()));
+    }
+    for name in ["res-streams.wasm", "res-chain3.wasm", "stdio.wasm"] {
+        let p = root().join("tests/fixtures/rust").join(name);
+        v.push((name.to_string(), std::fs::read(&p).unwrap()));
+    }
+    v
+}
+
+#[test]
+fn ls_iso_3_components_reach_only_their_own_handle_tables() {
+    let mut checked = 0;
+    for (name, bytes) in handle_fixtures() {
+        let report = meld_core::isolation::check(&bytes).unwrap();
+        assert!(
+            report.violations.is_empty(),
+            "{name}: {:?}",
+            report.violations
+        );
+        assert!(
+            report.handle_imports > 0,
+            "{name}: no resource intrinsic checked"
+        );
+        checked += report.handle_imports;
+    }
+    assert!(
+        checked > 50,
+        "the check looked at {checked} handle imports only"
+    );
+}
+
+#[test]
+fn ls_iso_4_handle_check_detects_a_foreign_table() {
+    use meld_core::builtins::Builtin;
+    use meld_core::graph::{Def, NodeKind};
+    let bytes = wat::parse_file(root().join("tests/fixtures/host/pair.wat")).unwrap();
+    let graph = meld_core::front::translate::translate(&bytes).unwrap();
+    let merged = meld_core::merge::merge(&graph).unwrap();
+    assert!(meld_core::isolation::check_merged(&graph, &merged)
+        .violations
+        .is_empty());
+    // A resource.drop shim imported by a component, moved to another
+    // instance's table.
+    let mut tampered = graph.clone();
+    let shim = tampered
+        .nodes
+        .iter()
+        .position(|n| matches!(n.kind, NodeKind::Builtin(Builtin::ResDrop(_))))
+        .expect("pair.wat drops handles");
+    let NodeKind::Builtin(Builtin::ResDrop(mut s)) = tampered.nodes[shim].kind.clone() else {
+        unreachable!()
+    };
+    s.table += 1;
+    tampered.nodes[shim].kind = NodeKind::Builtin(Builtin::ResDrop(s));
+    let report = meld_core::isolation::check_merged(&tampered, &merged);
+    assert!(!report.violations.is_empty(), "foreign table not detected");
+    // A component calling the host's constructor directly instead of
+    // through its boundary thunk.
+    let mut tampered = graph.clone();
+    let (thunk, host) = tampered
+        .nodes
+        .iter()
+        .enumerate()
+        .find_map(|(i, n)| match n.kind {
+            NodeKind::Builtin(Builtin::Boundary { .. }) => n
+                .args
+                .iter()
+                .find(|a| matches!(a, Def::Host(_)))
+                .map(|h| (i, *h)),
+            _ => None,
+        })
+        .expect("pair.wat has boundary thunks");
+    let user = tampered
+        .nodes
+        .iter_mut()
+        .find(|n| {
+            matches!(n.kind, NodeKind::Component { .. })
+                && n.args
+                    .iter()
+                    .any(|a| matches!(a, Def::Item { instance, .. } if *instance == thunk))
+        })
+        .expect("a component imports the thunk");
+    for a in &mut user.args {
+        if matches!(a, Def::Item { instance, .. } if *instance == thunk) {
+            *a = host;
+        }
+    }
+    let report = meld_core::isolation::check_merged(&tampered, &merged);
+    assert!(
+        report.violations.iter().any(|v| v.contains("directly")),
+        "bypassed boundary thunk not detected: {:?}",
+        report.violations
+    );
+}
+
 #[test]
 fn ls_det_1_fusing_twice_is_byte_identical() {
     for p in all_wat_fixtures() {

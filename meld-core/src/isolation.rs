@@ -1,4 +1,4 @@
-//! Memory and table isolation of a fused module.
+//! Memory, table and handle isolation of a fused module.
 //!
 //! In the composition, a component's core code can only reach the memories
 //! and tables of its own component instance; only adapters (and the builtins
@@ -6,8 +6,18 @@
 //! space, so this check proves the merge kept that property: every memory or
 //! table index that a component's code or data/element segments name in the
 //! fused module belongs to that component instance.
+//!
+//! Resource handles are capabilities, kept per component instance. The
+//! second half of the check proves that every resource intrinsic a
+//! component's code imports acts on its own instance's handle table: each
+//! `resource.new` / `resource.rep` / `resource.drop` shim and each boundary
+//! thunk it imports has that instance's table baked in, and it imports no
+//! embedder intrinsic (`[resource-new|rep|drop]`) and no host function
+//! carrying handles directly (those go through a boundary thunk of its own
+//! instance, which converts them through its table).
 
-use crate::graph::{Graph, NodeKind};
+use crate::builtins::Builtin;
+use crate::graph::{Def, Graph, NodeKind};
 use crate::merge::{self, Merged};
 use crate::Result;
 use std::collections::BTreeMap;
@@ -20,6 +30,9 @@ pub struct IsolationReport {
     pub nodes_checked: usize,
     /// Memory and table references checked.
     pub references: usize,
+    /// Resource intrinsics and host functions carrying handles, imported by
+    /// component code, checked.
+    pub handle_imports: usize,
     /// Human-readable violations; empty when isolation holds.
     pub violations: Vec<String>,
 }
@@ -185,6 +198,51 @@ pub fn check_merged(graph: &Graph, merged: &Merged) -> IsolationReport {
                 )),
             }
         }
+        handle_imports(graph, i, component, &mut report);
     }
     report
+}
+
+/// The handle-capability half: what node `i` (code of component instance
+/// `component`) imports for resource handles.
+fn handle_imports(graph: &Graph, i: usize, component: u32, report: &mut IsolationReport) {
+    let node = &graph.nodes[i];
+    for arg in &node.args {
+        let table = match *arg {
+            Def::Item { instance, .. } => match graph.nodes.get(instance).map(|n| &n.kind) {
+                Some(NodeKind::Builtin(
+                    Builtin::ResNew { table, .. } | Builtin::ResRep { table, .. },
+                )) => *table,
+                Some(NodeKind::Builtin(Builtin::ResDrop(s))) => s.table,
+                Some(NodeKind::Builtin(Builtin::Boundary { instance })) => *instance,
+                _ => continue,
+            },
+            Def::Host(h) => {
+                let Some(f) = graph.host_funcs.get(h) else {
+                    continue;
+                };
+                let intrinsic = ["[resource-new]", "[resource-rep]", "[resource-drop]"]
+                    .iter()
+                    .any(|p| f.field.starts_with(p));
+                if !intrinsic && !f.handles {
+                    continue;
+                }
+                report.handle_imports += 1;
+                report.violations.push(format!(
+                    "{} (component {component}) imports `{}` `{}` directly: its handles would \
+                     be the embedder's, shared by every instance",
+                    node.label, f.module, f.field
+                ));
+                continue;
+            }
+        };
+        report.handle_imports += 1;
+        if table != component {
+            report.violations.push(format!(
+                "{} (component {component}) imports a resource intrinsic of component \
+                 {table}'s handle table",
+                node.label
+            ));
+        }
+    }
 }

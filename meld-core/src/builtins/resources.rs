@@ -52,12 +52,14 @@
 //!                       then the scope
 //! ```
 //!
-//! Handles of resources the *host* defines (e.g. WASI streams) are not kept in
-//! these tables: they pass between fused components unchanged, because the
-//! host (or the wrapper component) keeps the only table for them. A borrow of
-//! such a handle handed to another fused component is recorded in the scope
-//! log as a *host borrow*, so that the receiver's `resource.drop` of it ends
-//! the borrow instead of dropping the lender's handle at the host.
+//! Handles of resources the *host* defines (e.g. WASI streams) and of
+//! resources the composition exports are kept in these tables too (a host
+//! handle's slot holds the embedder's handle as its rep); they cross to and
+//! from the embedder only through the graph's boundary thunks
+//! (`graph/boundary.rs`). Only `--opaque-rep` handles live outside the
+//! tables: a borrow of one handed to another fused component is recorded in
+//! the scope log as a *host borrow*, so that the receiver's `resource.drop`
+//! of it ends the borrow instead of running the destructor.
 
 /// Most component instances that can own a table.
 pub const MAX_TABLES: u32 = 4096;
@@ -69,14 +71,16 @@ pub const MAX_HANDLES: u32 = 1 << 20;
 pub enum Mode {
     /// Kept in the in-module table of the holding instance.
     Table,
-    /// A host resource: the handle passes through unchanged.
+    /// A host resource: kept in the tables, each slot's rep being the
+    /// embedder's handle; `resource.drop` of an own calls the host's
+    /// `[resource-drop]`.
     Host,
     /// `--opaque-rep`: the handle *is* the rep; no table.
     Opaque,
-    /// A resource the composition defines *and exports*: like a host
-    /// resource, every handle lives in the table of the fused module's
-    /// embedder (the wrapper component, or the core host), which the
-    /// definer reaches through `[export]IFACE` `[resource-new|rep|drop]R`.
+    /// A resource the composition defines *and exports*: kept in the tables
+    /// like [`Mode::Table`]; the embedder's table (the wrapper component's,
+    /// or the core host's, reached through `[export]IFACE`
+    /// `[resource-new|rep|drop]R`) only holds the handles the host holds.
     Exported,
 }
 
@@ -96,14 +100,14 @@ pub struct TypeTable {
 
 impl TypeTable {
     pub(crate) fn packed(&self) -> u32 {
+        // Host and exported resources are kept in the tables too (the slot's
+        // rep is the embedder's handle, or the real rep): the glue sees
+        // them as table types.
         let mode = match self.mode {
-            Mode::Table if self.definer => 3,
-            Mode::Table => 0,
-            Mode::Host => 1,
+            Mode::Table | Mode::Exported if self.definer => 3,
+            Mode::Table | Mode::Host | Mode::Exported => 0,
             Mode::Opaque if self.definer => 6,
             Mode::Opaque => 2,
-            Mode::Exported if self.definer => 5,
-            Mode::Exported => 4,
         };
         mode | (self.instance << 3) | (self.key << 15)
     }
@@ -429,20 +433,6 @@ pub fn drop_shim(shim: &DropShim) -> String {
     }
     s.push_str("    ))))");
     s
-}
-
-/// Shim for `resource.drop` of a host (or exported) resource `res` in
-/// instance `table` when borrows of it are tracked: imports `rt.host_drop`
-/// and `host.drop`.
-pub fn host_drop_shim(table: u32, res: u32) -> String {
-    format!(
-        r#"(module
-  (import "rt" "host_drop" (func $hd (param i32 i32 i32) (result i32)))
-  (import "host" "drop" (func $host (param i32)))
-  (func (export "f") (param $h i32)
-    (if (i32.eqz (call $hd (i32.const {table}) (i32.const {res}) (local.get $h)))
-      (then (call $host (local.get $h))))))"#
-    )
 }
 
 /// WAT of the resource transfer glue (fixed; prebuilt): `transfer_own`,

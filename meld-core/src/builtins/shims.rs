@@ -199,27 +199,6 @@ pub fn resource_drop(shim: &DropShim) -> Vec<u8> {
     b.finish()
 }
 
-/// `resource.drop` of a host (or exported) resource
-/// ([`super::resources::host_drop_shim`]).
-pub fn host_drop(table: u32, res: u32) -> Vec<u8> {
-    let mut b = Builder::default();
-    let hd = b.import_func("rt", "host_drop", &[I32, I32, I32], &[I32]);
-    let host = b.import_func("host", "drop", &[I32], &[]);
-    let mut f = Function::new([]);
-    f.instruction(&konst(table))
-        .instruction(&konst(res))
-        .instruction(&I::LocalGet(0))
-        .instruction(&I::Call(hd))
-        .instruction(&I::I32Eqz)
-        .instruction(&I::If(BlockType::Empty))
-        .instruction(&I::LocalGet(0))
-        .instruction(&I::Call(host))
-        .instruction(&I::End)
-        .instruction(&I::End);
-    b.func("f", None, &[I32], &[], f);
-    b.finish()
-}
-
 /// The per-composition glue info ([`super::resources::glue_info_wat`]).
 pub fn glue_info(tables: &[Option<TypeTable>], exported_keys: &[u32]) -> Vec<u8> {
     let mut b = Builder::default();
@@ -322,7 +301,6 @@ mod tests {
                 }
             }
         }
-        same(host_drop(2, 131071), &res::host_drop_shim(2, 131071));
     }
 
     #[test]

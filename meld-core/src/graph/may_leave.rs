@@ -158,8 +158,7 @@ impl Builder<'_, '_, '_> {
                 else {
                     continue;
                 };
-                let (params, results) =
-                    super::export_borrows::core_sig(&self.graph.nodes[node].wasm, index)?;
+                let (params, results) = core_sig(&self.graph.nodes[node].wasm, index)?;
                 let ci = RuntimeComponentInstanceIndex::from_u32(abi.component);
                 let flags = self.core_def(&CoreDef::InstanceFlags(ci))?;
                 let label = format!("meld:may-leave/c{}/{what}", abi.component);
@@ -179,4 +178,51 @@ impl Builder<'_, '_, '_> {
         }
         Ok(())
     }
+}
+
+/// Core parameter and result types (as WAT names) of function `index` of a
+/// module.
+fn core_sig(wasm: &[u8], index: u32) -> Result<(Vec<&'static str>, Vec<&'static str>)> {
+    let err = |e: wasmparser::BinaryReaderError| Error::Internal(format!("core_sig: {e}"));
+    let mut types = Vec::new();
+    let mut funcs = Vec::new();
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        match payload.map_err(err)? {
+            wasmparser::Payload::TypeSection(r) => {
+                for ty in r.into_iter_err_on_gc_types() {
+                    types.push(ty.map_err(err)?);
+                }
+            }
+            wasmparser::Payload::ImportSection(r) => {
+                for imp in r.into_imports() {
+                    if let wasmparser::TypeRef::Func(t) = imp.map_err(err)?.ty {
+                        funcs.push(t);
+                    }
+                }
+            }
+            wasmparser::Payload::FunctionSection(r) => {
+                for t in r {
+                    funcs.push(t.map_err(err)?);
+                }
+            }
+            _ => {}
+        }
+    }
+    let ty = funcs
+        .get(index as usize)
+        .and_then(|t| types.get(*t as usize))
+        .ok_or_else(|| Error::Internal(format!("core_sig: no function {index}")))?;
+    let name = |v: &wasmparser::ValType| match v {
+        wasmparser::ValType::I32 => Ok("i32"),
+        wasmparser::ValType::I64 => Ok("i64"),
+        wasmparser::ValType::F32 => Ok("f32"),
+        wasmparser::ValType::F64 => Ok("f64"),
+        other => Err(Error::Unsupported(format!(
+            "a may-leave window over core type {other:?}"
+        ))),
+    };
+    Ok((
+        ty.params().iter().map(name).collect::<Result<_>>()?,
+        ty.results().iter().map(name).collect::<Result<_>>()?,
+    ))
 }

@@ -15,7 +15,8 @@
 //! **Leaves** index rewriting to [`crate::merge`], and the bodies of the
 //! intrinsics to [`crate::builtins`] (the graph only picks which to use).
 
-mod export_borrows;
+mod boundary;
+mod boundary_walk;
 mod may_leave;
 mod resources;
 pub mod trivial_adapters;
@@ -120,6 +121,9 @@ pub struct HostFunc {
     /// Function name inside the interface.
     pub field: String,
     pub abi: AbiOptions,
+    /// Its type carries handles of host resources: only a boundary thunk
+    /// (which converts them through the caller's table) may call it.
+    pub handles: bool,
 }
 
 /// A lifted function exported by the composition.
@@ -173,12 +177,6 @@ pub(crate) fn build<'data>(
 ) -> Result<Graph<'data>> {
     let exported = exported_resources(translation, types);
     let type_tables = type_tables(translation, types, opaque, &exported)?;
-    let thunked = export_borrows::plan(translation, types.resources_mut_and_types().1, &exported)?;
-    let host_borrows = !thunked.is_empty()
-        || translation
-            .trampolines
-            .values()
-            .any(|t| matches!(t, Trampoline::ResourceTransferBorrow));
     let resource_modes = type_tables
         .iter()
         .flatten()
@@ -190,11 +188,10 @@ pub(crate) fn build<'data>(
         input,
         type_tables,
         exported,
-        thunked,
         dtor_wrappers: BTreeMap::new(),
-        host_borrows,
         res_runtime: None,
         res_glue: None,
+        res_save: None,
         dtors: BTreeMap::new(),
         t: translation,
         types,
@@ -226,16 +223,14 @@ struct Builder<'a, 'data, 'input> {
     type_tables: Vec<Option<TypeTable>>,
     /// Exported resources defined inside: key → (interface, resource name).
     exported: BTreeMap<u32, (String, String)>,
-    /// Exports that need a borrow thunk (see [`export_borrows`]).
-    thunked: BTreeMap<String, Vec<export_borrows::BorrowParam>>,
     /// Exported resource key → its destructor wrapper node.
     dtor_wrappers: BTreeMap<u32, usize>,
-    /// Some handle of a host resource may be lent to another fused component.
-    host_borrows: bool,
     /// The resource runtime node, once needed.
     res_runtime: Option<(usize, BTreeMap<String, u32>)>,
     /// The resource glue node, once needed.
     res_glue: Option<usize>,
+    /// The boundary thunks' save stack node, once needed.
+    res_save: Option<usize>,
     /// Defined resource (ResourceIndex) → its destructor, once its definition is seen.
     dtors: BTreeMap<u32, Option<Def>>,
     types: &'a mut ComponentTypesBuilder,
@@ -468,7 +463,11 @@ impl<'input> Builder<'_, '_, 'input> {
             return Ok(*d);
         }
         let def = match &self.t.trampolines[t] {
-            Trampoline::LowerImport { index, options, .. } => {
+            Trampoline::LowerImport {
+                index,
+                options,
+                lower_ty,
+            } => {
                 let import = *self.lowered.get(index).ok_or_else(|| {
                     Error::Invalid(format!(
                         "lowered import {index:?} used before it is defined"
@@ -477,9 +476,26 @@ impl<'input> Builder<'_, '_, 'input> {
                 let (module, field) = self.import_name(import)?;
                 let opts = self.t.component.options[*options].clone();
                 let abi = self.abi(&opts)?;
-                self.graph.host_funcs.push(HostFunc { module, field, abi });
-                let host = self.graph.host_funcs.len() - 1;
-                self.guarded_host(host, opts.instance, opts.core_type)?
+                let label = format!("c{}/{module}#{field}", abi.component);
+                let (instance, memory) = (abi.component, abi.memory);
+                self.graph.host_funcs.push(HostFunc {
+                    module,
+                    field,
+                    abi,
+                    handles: false,
+                });
+                let h = self.graph.host_funcs.len() - 1;
+                let guarded = self.guarded_host(h, opts.instance, opts.core_type)?;
+                // Handles of host resources in the type: through the
+                // caller's table (see `boundary`); the thunk calls the
+                // may-leave guard, which calls the host.
+                match self.boundary_thunk(&label, guarded, *lower_ty, instance, memory, true)? {
+                    Some(thunk) => {
+                        self.graph.host_funcs[h].handles = true;
+                        thunk
+                    }
+                    None => guarded,
+                }
             }
             Trampoline::Transcoder {
                 op,
@@ -511,12 +527,6 @@ impl<'input> Builder<'_, '_, 'input> {
                 ItemKind::Func,
                 "trap",
             )?,
-            Trampoline::ResourceNew { ty, instance } if self.is_exported(*ty) => {
-                self.exported_intrinsic(*ty, "new", instance.as_u32())?
-            }
-            Trampoline::ResourceRep { ty, instance } if self.is_exported(*ty) => {
-                self.exported_intrinsic(*ty, "rep", instance.as_u32())?
-            }
             Trampoline::ResourceNew { ty, .. } => {
                 let tt = self.type_table(*ty)?;
                 let args = self.runtime_args_unless_opaque(tt.mode, &["new"])?;
@@ -543,25 +553,22 @@ impl<'input> Builder<'_, '_, 'input> {
             }
             Trampoline::ResourceDrop { instance, ty } => {
                 let tt = self.type_table(*ty)?;
-                if matches!(tt.mode, Mode::Host | Mode::Exported) {
-                    let host = if tt.mode == Mode::Host {
-                        self.host_resource_drop(*instance, *ty)?
-                    } else {
-                        self.exported_intrinsic(*ty, "drop", instance.as_u32())?
-                    };
-                    if self.host_borrows {
-                        let mut args = self.runtime_args(&["host_drop"])?;
-                        args.push(host);
-                        self.shim(
-                            Builtin::HostDrop {
-                                table: tt.instance,
-                                res: tt.key,
-                            },
-                            args,
-                        )?
-                    } else {
-                        host
-                    }
+                if tt.mode == Mode::Host {
+                    // The slot's rep is the host's handle: dropping an own
+                    // calls the host's `[resource-drop]`.
+                    let mut args = self.runtime_args(&["drop"])?;
+                    args.push(self.host_resource_drop(*instance, *ty)?);
+                    self.shim(
+                        Builtin::ResDrop(DropShim {
+                            table: tt.instance,
+                            key: ty.as_u32(),
+                            res: tt.key,
+                            mode: tt.mode,
+                            check_leave: false,
+                            dtor: true,
+                        }),
+                        args,
+                    )?
                 } else {
                     let definer = self.definer_of(tt.key)?;
                     let dtor = self.dtors.get(&tt.key).cloned().ok_or_else(|| {
@@ -689,11 +696,15 @@ impl<'input> Builder<'_, '_, 'input> {
         let component = &self.t.component;
         for (name, export) in flat_exports(self.t) {
             match export {
-                Export::LiftedFunction { func, options, .. } => {
+                Export::LiftedFunction { ty, func, options } => {
                     let mut func = self.plain_def(func)?;
                     let abi = self.abi(&component.options[*options].clone())?;
-                    if let Some(borrows) = self.thunked.get(&name).cloned() {
-                        func = self.borrow_thunk(&name, func, &borrows, abi.component)?;
+                    // Handles of host and exported resources in the type:
+                    // through the callee's table (see `boundary`).
+                    if let Some(thunk) =
+                        self.boundary_thunk(&name, func, *ty, abi.component, abi.memory, false)?
+                    {
+                        func = thunk;
                     }
                     self.graph.exports.push(GraphExport { name, func, abi });
                 }

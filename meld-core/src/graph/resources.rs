@@ -125,22 +125,6 @@ impl Builder<'_, '_, '_> {
         Ok(self.plain_host_func(module, format!("[resource-drop]{name}"), instance.as_u32()))
     }
 
-    pub(super) fn is_exported(&self, ty: TypeResourceTableIndex) -> bool {
-        matches!(self.type_tables.get(ty.as_u32() as usize), Some(Some(t)) if t.mode == Mode::Exported)
-    }
-
-    /// `[export]IFACE` `[resource-<op>]R`: the embedder's intrinsic for an
-    /// exported resource type.
-    pub(super) fn exported_intrinsic(
-        &mut self,
-        ty: TypeResourceTableIndex,
-        op: &str,
-        component: u32,
-    ) -> Result<Def> {
-        let key = self.type_table(ty)?.key;
-        self.exported_intrinsic_by_key(key, op, component)
-    }
-
     pub(super) fn exported_intrinsic_by_key(
         &mut self,
         key: u32,
@@ -179,6 +163,7 @@ impl Builder<'_, '_, '_> {
                 post_return: None,
                 string_encoding: "utf8",
             },
+            handles: false,
         });
         Def::Host(self.graph.host_funcs.len() - 1)
     }
@@ -227,7 +212,6 @@ impl Builder<'_, '_, '_> {
             Builtin::ResNew { table, key, .. } => format!("meld:resource-new/c{table}/r{key}"),
             Builtin::ResRep { table, key, .. } => format!("meld:resource-rep/c{table}/r{key}"),
             Builtin::ResDrop(s) => format!("meld:resource-drop/c{}/r{}", s.table, s.key),
-            Builtin::HostDrop { table, res } => format!("meld:host-resource-drop/c{table}/r{res}"),
             other => format!("meld:{other:?}"),
         };
         self.builtin_item(builtin, label, args, ItemKind::Func, "f")
@@ -245,12 +229,10 @@ impl Builder<'_, '_, '_> {
                     "lower_borrow",
                     "host_borrow",
                 ])?;
-                let keys: Vec<u32> = self.exported.keys().copied().collect();
-                let mut reps = Vec::new();
-                for key in &keys {
-                    let definer = self.definer_of(*key)?;
-                    reps.push(self.exported_intrinsic_by_key(*key, "rep", definer)?);
-                }
+                // Exported resources are kept in the tables like the others
+                // (see `boundary`), so no transfer needs the embedder's rep.
+                let keys: Vec<u32> = Vec::new();
+                let reps = Vec::new();
                 let info = self.push_node(
                     "meld:resource-glue-info".into(),
                     NodeKind::Builtin(Builtin::Generated),
