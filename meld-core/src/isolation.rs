@@ -208,7 +208,18 @@ pub fn check_merged(graph: &Graph, merged: &Merged) -> IsolationReport {
 fn handle_imports(graph: &Graph, i: usize, component: u32, report: &mut IsolationReport) {
     let node = &graph.nodes[i];
     for arg in &node.args {
-        let table = match *arg {
+        // A may-leave guard stands in front of the function it wraps.
+        let mut arg = *arg;
+        while let Def::Item { instance, .. } = arg {
+            match graph.nodes.get(instance) {
+                Some(n) if n.kind == NodeKind::Builtin(Builtin::MayLeave) => match n.args.get(1) {
+                    Some(inner) => arg = *inner,
+                    None => break,
+                },
+                _ => break,
+            }
+        }
+        let table = match arg {
             Def::Item { instance, .. } => match graph.nodes.get(instance).map(|n| &n.kind) {
                 Some(NodeKind::Builtin(
                     Builtin::ResNew { table, .. } | Builtin::ResRep { table, .. },

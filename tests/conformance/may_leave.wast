@@ -82,3 +82,56 @@
 (assert_trap (invoke "give") "wasm trap")
 (component instance $c3 $C)
 (assert_trap (invoke "relay") "wasm trap")
+
+;; resource.new and resource.drop are calls out of the instance too
+;; (resource.rep is not): made from a realloc the host runs, they trap.
+;;   keep("ab") in mode 0 = 2 (the realloc only reads a rep: allowed)
+;;   keep("ab") in mode 1: the realloc calls resource.new  -> trap
+;;   keep("ab") in mode 2: the realloc calls resource.drop -> trap
+(component definition $R
+  (component $res
+    (type $t (resource (rep i32)))
+    (core func $new (canon resource.new $t))
+    (core func $drop (canon resource.drop $t))
+    (core func $rep (canon resource.rep $t))
+    (core module $m
+      (import "" "new" (func $new (param i32) (result i32)))
+      (import "" "drop" (func $drop (param i32)))
+      (import "" "rep" (func $rep (param i32) (result i32)))
+      (memory (export "mem") 1)
+      (global $bump (mut i32) (i32.const 1024))
+      ;; 0 = only read a rep, 1 = resource.new, 2 = resource.drop
+      (global $mode (mut i32) (i32.const 0))
+      (global $h (mut i32) (i32.const 0))
+      (func $alloc (param i32) (result i32)
+        (local $p i32)
+        (local.set $p (global.get $bump))
+        (global.set $bump (i32.add (global.get $bump) (local.get 0)))
+        (local.get $p))
+      (func (export "realloc") (param i32 i32 i32 i32) (result i32)
+        (if (i32.eq (global.get $mode) (i32.const 0))
+          (then (drop (call $rep (global.get $h)))))
+        (if (i32.eq (global.get $mode) (i32.const 1))
+          (then (drop (call $new (i32.const 7)))))
+        (if (i32.eq (global.get $mode) (i32.const 2))
+          (then (call $drop (global.get $h))))
+        (call $alloc (local.get 3)))
+      (func $init (global.set $h (call $new (i32.const 5))))
+      (start $init)
+      (func (export "keep") (param i32 i32) (result i32) (local.get 1))
+      (func (export "set-mode") (param i32) (global.set $mode (local.get 0))))
+    (core instance $i (instantiate $m (with "" (instance
+      (export "new" (func $new)) (export "drop" (func $drop)) (export "rep" (func $rep))))))
+    (func (export "set-mode") (param "m" u32) (canon lift (core func $i "set-mode")))
+    (func (export "keep") (param "s" string) (result u32)
+      (canon lift (core func $i "keep") (memory $i "mem") (realloc (func $i "realloc")))))
+  (instance $r (instantiate $res))
+  (export "set-mode" (func $r "set-mode"))
+  (export "keep" (func $r "keep")))
+(component instance $r1 $R)
+(assert_return (invoke "keep" (str.const "ab")) (u32.const 2))
+(invoke "set-mode" (u32.const 1))
+(assert_trap (invoke "keep" (str.const "ab")) "wasm trap")
+(component instance $r2 $R)
+(invoke "set-mode" (u32.const 2))
+(assert_trap (invoke "keep" (str.const "ab")) "wasm trap")

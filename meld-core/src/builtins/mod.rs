@@ -48,6 +48,9 @@ pub enum Builtin {
     /// The wrapper around an exported resource's destructor (imports the
     /// destructor; exports `dtor` and the `suppress` global).
     DtorWrapper,
+    /// A may-leave guard or window ([`may_leave`]): imports the instance's
+    /// flags global and the function it stands in front of (argument 1).
+    MayLeave,
     /// A module generated for one composition (the resource glue info),
     /// built by the graph.
     Generated,
@@ -81,7 +84,7 @@ impl Builtin {
             }
             Builtin::ResDrop(shim) => resources::drop_shim(shim),
             Builtin::DtorWrapper => resources::DTOR_WAT.to_string(),
-            Builtin::Generated | Builtin::Boundary { .. } => String::new(),
+            Builtin::Generated | Builtin::Boundary { .. } | Builtin::MayLeave => String::new(),
         }
     }
 }

@@ -83,7 +83,7 @@ impl Builder<'_, '_, '_> {
     fn generated(&mut self, label: String, wasm: Vec<u8>, args: Vec<Def>) -> Result<Def> {
         let n = self.push_node(
             label,
-            NodeKind::Builtin(Builtin::Generated),
+            NodeKind::Builtin(Builtin::MayLeave),
             ModuleBytes::Owned(Arc::new(wasm)),
             args,
         );
@@ -126,6 +126,28 @@ impl Builder<'_, '_, '_> {
             may_leave::guard(&params, &results),
             vec![flags, Def::Host(host)],
         )
+    }
+
+    /// A resource intrinsic `def` (`resource.new` or `resource.drop`, core
+    /// type `params -> results`) as `ci`'s code must call it: behind a
+    /// may-leave check when `ci`'s flag can be cleared (wasmtime checks it
+    /// for both; `resource.rep` is exempt).
+    pub(super) fn guarded_intrinsic(
+        &mut self,
+        def: Def,
+        ci: u32,
+        what: &str,
+        params: &[&str],
+        results: &[&str],
+    ) -> Result<Def> {
+        if !self.leaving.contains(&ci) {
+            return Ok(def);
+        }
+        let flags = self.core_def(&CoreDef::InstanceFlags(
+            RuntimeComponentInstanceIndex::from_u32(ci),
+        ))?;
+        let label = format!("meld:may-leave/c{ci}/{what}");
+        self.generated(label, may_leave::guard(params, results), vec![flags, def])
     }
 
     /// Put a [`may_leave::window`] in front of every `realloc` and

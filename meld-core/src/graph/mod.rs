@@ -407,6 +407,61 @@ impl<'input> Builder<'_, '_, 'input> {
         ))
     }
 
+    /// The `resource.drop` shim of type table `ty` for `instance`.
+    fn resource_drop(
+        &mut self,
+        instance: RuntimeComponentInstanceIndex,
+        ty: wasmtime_environ::component::TypeResourceTableIndex,
+    ) -> Result<Def> {
+        let tt = self.type_table(ty)?;
+        Ok(if tt.mode == Mode::Host {
+            // The slot's rep is the host's handle: dropping an own
+            // calls the host's `[resource-drop]`.
+            let mut args = self.runtime_args(&["drop"])?;
+            args.push(self.host_resource_drop(instance, ty)?);
+            self.shim(
+                Builtin::ResDrop(DropShim {
+                    table: tt.instance,
+                    key: ty.as_u32(),
+                    res: tt.key,
+                    mode: tt.mode,
+                    check_leave: false,
+                    dtor: true,
+                }),
+                args,
+            )?
+        } else {
+            let definer = self.definer_of(tt.key)?;
+            let dtor = self.dtors.get(&tt.key).cloned().ok_or_else(|| {
+                Error::Invalid("resource.drop of a resource not yet defined".into())
+            })?;
+            let check_leave = definer != tt.instance;
+            let mut args = if tt.mode == Mode::Opaque {
+                self.runtime_args(&["host_drop"])?
+            } else {
+                self.runtime_args(&["drop"])?
+            };
+            if check_leave {
+                let ci = RuntimeComponentInstanceIndex::from_u32(tt.instance);
+                args.push(self.core_def(&CoreDef::InstanceFlags(ci))?);
+            }
+            if let Some(d) = dtor {
+                args.push(d);
+            }
+            self.shim(
+                Builtin::ResDrop(DropShim {
+                    table: tt.instance,
+                    key: ty.as_u32(),
+                    res: tt.key,
+                    mode: tt.mode,
+                    check_leave,
+                    dtor: dtor.is_some(),
+                }),
+                args,
+            )?
+        })
+    }
+
     fn node_of(&self, instance: RuntimeInstanceIndex) -> Result<usize> {
         self.runtime_instances
             .get(instance.as_u32() as usize)
@@ -527,17 +582,19 @@ impl<'input> Builder<'_, '_, 'input> {
                 ItemKind::Func,
                 "trap",
             )?,
-            Trampoline::ResourceNew { ty, .. } => {
+            Trampoline::ResourceNew { ty, instance } => {
                 let tt = self.type_table(*ty)?;
                 let args = self.runtime_args_unless_opaque(tt.mode, &["new"])?;
-                self.shim(
+                let shim = self.shim(
                     Builtin::ResNew {
                         table: tt.instance,
                         key: ty.as_u32(),
                         mode: tt.mode,
                     },
                     args,
-                )?
+                )?;
+                let what = format!("resource.new/{}", ty.as_u32());
+                self.guarded_intrinsic(shim, instance.as_u32(), &what, &["i32"], &["i32"])?
             }
             Trampoline::ResourceRep { ty, .. } => {
                 let tt = self.type_table(*ty)?;
@@ -552,53 +609,9 @@ impl<'input> Builder<'_, '_, 'input> {
                 )?
             }
             Trampoline::ResourceDrop { instance, ty } => {
-                let tt = self.type_table(*ty)?;
-                if tt.mode == Mode::Host {
-                    // The slot's rep is the host's handle: dropping an own
-                    // calls the host's `[resource-drop]`.
-                    let mut args = self.runtime_args(&["drop"])?;
-                    args.push(self.host_resource_drop(*instance, *ty)?);
-                    self.shim(
-                        Builtin::ResDrop(DropShim {
-                            table: tt.instance,
-                            key: ty.as_u32(),
-                            res: tt.key,
-                            mode: tt.mode,
-                            check_leave: false,
-                            dtor: true,
-                        }),
-                        args,
-                    )?
-                } else {
-                    let definer = self.definer_of(tt.key)?;
-                    let dtor = self.dtors.get(&tt.key).cloned().ok_or_else(|| {
-                        Error::Invalid("resource.drop of a resource not yet defined".into())
-                    })?;
-                    let check_leave = definer != tt.instance;
-                    let mut args = if tt.mode == Mode::Opaque {
-                        self.runtime_args(&["host_drop"])?
-                    } else {
-                        self.runtime_args(&["drop"])?
-                    };
-                    if check_leave {
-                        let ci = RuntimeComponentInstanceIndex::from_u32(tt.instance);
-                        args.push(self.core_def(&CoreDef::InstanceFlags(ci))?);
-                    }
-                    if let Some(d) = dtor {
-                        args.push(d);
-                    }
-                    self.shim(
-                        Builtin::ResDrop(DropShim {
-                            table: tt.instance,
-                            key: ty.as_u32(),
-                            res: tt.key,
-                            mode: tt.mode,
-                            check_leave,
-                            dtor: dtor.is_some(),
-                        }),
-                        args,
-                    )?
-                }
+                let shim = self.resource_drop(*instance, *ty)?;
+                let what = format!("resource.drop/{}", ty.as_u32());
+                self.guarded_intrinsic(shim, instance.as_u32(), &what, &["i32"], &[])?
             }
             Trampoline::ResourceTransferOwn => self.glue_item("transfer_own")?,
             Trampoline::ResourceTransferBorrow => self.glue_item("transfer_borrow")?,
