@@ -19,6 +19,16 @@
 //! 3. that core module, run on wasmtime's core API and on wasmi, produces the
 //!    same value (compared as bits of the core result's width).
 //!
+//! A fixture whose core modules use a proposal wasmi 1 does not implement
+//! (exceptions) says so in a header line, with the reason:
+//!
+//! ```text
+//! ;; engines: no-wasmi (wasmi 1 does not implement the exception-handling proposal)
+//! ```
+//!
+//! It is then run on the other three engines only, and the skip is counted
+//! and printed with its reason (never silent).
+//!
 //! The test fails if the fixture directory is missing, holds fewer than
 //! `MIN_FIXTURES` fixtures, or a fixture has no expectation; otherwise it
 //! collects every mismatch and panics once with the full list.
@@ -60,6 +70,34 @@ struct Fixture {
     name: String,
     path: PathBuf,
     expects: Vec<Expectation>,
+    /// Why wasmi cannot run this fixture (`;; engines: no-wasmi (REASON)`).
+    no_wasmi: Option<String>,
+}
+
+/// The reason of a `;; engines: no-wasmi (REASON)` header line.
+fn no_wasmi_reason(name: &str, text: &str) -> Result<Option<String>, String> {
+    for line in text.lines() {
+        let Some(rest) = line.trim().strip_prefix(";;") else {
+            continue;
+        };
+        let Some(rest) = rest.trim_start().strip_prefix("engines:") else {
+            continue;
+        };
+        let reason = rest
+            .trim()
+            .strip_prefix("no-wasmi")
+            .map(str::trim)
+            .and_then(|r| r.strip_prefix('('))
+            .and_then(|r| r.strip_suffix(')'))
+            .filter(|r| !r.trim().is_empty());
+        return match reason {
+            Some(r) => Ok(Some(r.trim().to_string())),
+            None => Err(format!(
+                "{name}: malformed `;; engines:` line (want `no-wasmi (REASON)`)"
+            )),
+        };
+    }
+    Ok(None)
 }
 
 fn fixture_dir() -> PathBuf {
@@ -148,11 +186,14 @@ fn load_fixtures() -> Vec<Fixture> {
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
         let text = std::fs::read_to_string(&path)
             .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-        match parse_expectations(&name, &text) {
-            Ok(expects) => fixtures.push(Fixture {
+        match parse_expectations(&name, &text).and_then(|expects| {
+            no_wasmi_reason(&name, &text).map(|no_wasmi| (expects, no_wasmi))
+        }) {
+            Ok((expects, no_wasmi)) => fixtures.push(Fixture {
                 name,
                 path,
                 expects,
+                no_wasmi,
             }),
             Err(e) => errors.push(e),
         }
@@ -372,6 +413,7 @@ fn fuse_wat_fixtures() {
     let mut failures: Vec<String> = Vec::new();
     let mut checked = 0usize;
     let mut fixtures_run = 0usize;
+    let mut wasmi_skipped: Vec<String> = Vec::new();
 
     for fx in &fixtures {
         if let Some(f) = &filter {
@@ -480,7 +522,13 @@ fn fuse_wat_fixtures() {
 
         // 4. Run the fused module on wasmtime (core) and wasmi.
         let wt_module = wasmtime::Module::new(&core_wt, &fused);
-        let wi_module = wasmi::Module::new(&core_wi, &fused[..]);
+        let wi_module = match &fx.no_wasmi {
+            None => Some(wasmi::Module::new(&core_wi, &fused[..])),
+            Some(reason) => {
+                wasmi_skipped.push(format!("{} ({reason})", fx.name));
+                None
+            }
+        };
         for ex in &fx.expects {
             match &wt_module {
                 Ok(m) => match run_fused_wasmtime(&core_wt, m, &ex.export) {
@@ -501,7 +549,8 @@ fn fuse_wat_fixtures() {
                 ),
             }
             match &wi_module {
-                Ok(m) => match run_fused_wasmi(&core_wi, m, &ex.export) {
+                None => {}
+                Some(Ok(m)) => match run_fused_wasmi(&core_wi, m, &ex.export) {
                     Ok(got) if core_matches(got, ex.want) => {}
                     Ok(got) => fail(
                         &mut failures,
@@ -511,7 +560,7 @@ fn fuse_wat_fixtures() {
                     ),
                     Err(e) => fail(&mut failures, &ex.export, "fused/wasmi", e),
                 },
-                Err(e) => fail(
+                Some(Err(e)) => fail(
                     &mut failures,
                     &ex.export,
                     "fused/wasmi",
@@ -529,6 +578,13 @@ fn fuse_wat_fixtures() {
             ""
         }
     ));
+    if !wasmi_skipped.is_empty() {
+        loud(&format!(
+            "fuse_wat: {} fixture(s) not run on wasmi (3 engines only): {}\n",
+            wasmi_skipped.len(),
+            wasmi_skipped.join("; ")
+        ));
+    }
     if let Some(f) = &filter {
         loud(&format!(
             "fuse_wat: MELD_TEST_FILTER={f:?} is set; only matching fixtures ran\n"

@@ -12,18 +12,39 @@ use wasmtime_environ::component::{ComponentTypesBuilder, Translator};
 use wasmtime_environ::wasmparser::{Validator, WasmFeatures};
 use wasmtime_environ::{ScopeVec, Tunables};
 
-/// The core-wasm and component features meld accepts in its input.
+/// The core-wasm and component features meld accepts in its input, and
+/// validates its output with.
 ///
-/// Exceptions are left out on purpose: with them on, FACT wraps every adapter
-/// in a `try_table`, which core-only engines such as wasmi cannot run.
-pub(crate) fn features() -> WasmFeatures {
-    let mut f = WasmFeatures::default();
-    f.remove(WasmFeatures::EXCEPTIONS);
-    f.remove(WasmFeatures::LEGACY_EXCEPTIONS);
-    f.insert(WasmFeatures::COMPONENT_MODEL);
-    f.insert(WasmFeatures::MULTI_MEMORY);
-    f.insert(WasmFeatures::CM_FIXED_LENGTH_LISTS);
-    f
+/// The core proposals are the ones wasmtime 48 enables by default
+/// (`Config::features` in wasmtime's `config.rs`: `WASM3`, i.e. multi-value,
+/// reference types, bulk memory, SIMD, relaxed SIMD, tail calls,
+/// extended-const, function references, multi-memory, memory64, threads,
+/// exceptions and GC, plus the `GC_TYPES` pseudo-feature); the component ones
+/// are wasmtime's defaults plus the two value types meld fuses that wasmtime
+/// has behind a switch: fixed-length lists and maps (`CM_MAP`).
+///
+/// Some of these validate but are refused later with a named error: GC
+/// struct/array types and recursive type groups (the merge interns function
+/// types only), async and threads built-ins (the precheck).
+pub fn features() -> WasmFeatures {
+    WasmFeatures::WASM3
+        | WasmFeatures::GC_TYPES
+        | WasmFeatures::COMPONENT_MODEL
+        | WasmFeatures::CM_ASYNC
+        | WasmFeatures::CM_FIXED_LENGTH_LISTS
+        | WasmFeatures::CM_MAP
+}
+
+/// The features the translator runs with on the first try: [`features`]
+/// without exceptions. With exceptions on, FACT wraps every adapter body in
+/// a `try_table` whose `catch_all` traps (an exception must not cross a
+/// component boundary), which core-only engines without the proposal (wasmi)
+/// cannot run. So a composition is translated with exceptions only when it
+/// needs them: the first try is refused with `exceptions proposal not
+/// enabled` exactly when a core module declares or imports a tag or uses
+/// `exnref` in a signature, and without a tag nothing can be thrown.
+fn features_without_exceptions() -> WasmFeatures {
+    features() - WasmFeatures::EXCEPTIONS
 }
 
 /// Translate one component into meld's instance graph.
@@ -50,15 +71,29 @@ pub(crate) fn translate_prechecked<'a>(
     tunables.parse_wasm_debuginfo = false;
 
     let scope = ScopeVec::new();
-    let mut validator = Validator::new_with_features(features());
-    let mut types = ComponentTypesBuilder::new(&validator);
-
-    // wasmtime-environ asserts on some inputs it does not expect in this
-    // configuration; the precheck rejects the ones we know of, and this keeps
-    // any other from taking the process down.
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        Translator::new(&tunables, &mut validator, &mut types, &scope).translate(component)
-    }));
+    let mut with_exceptions = false;
+    let (mut types, result) = loop {
+        let wanted = if with_exceptions {
+            features()
+        } else {
+            features_without_exceptions()
+        };
+        let mut validator = Validator::new_with_features(wanted);
+        let mut types = ComponentTypesBuilder::new(&validator);
+        // wasmtime-environ asserts on some inputs it does not expect in this
+        // configuration; the precheck rejects the ones we know of, and this
+        // keeps any other from taking the process down.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            Translator::new(&tunables, &mut validator, &mut types, &scope).translate(component)
+        }));
+        let retry = !with_exceptions
+            && matches!(&result, Ok(Err(e))
+                if format!("{e:#}").contains("exceptions proposal not enabled"));
+        if !retry {
+            break (types, result);
+        }
+        with_exceptions = true;
+    };
     let (translation, modules) =
         match result {
             Ok(Ok(t)) => t,

@@ -93,6 +93,13 @@ pub struct Merged {
     /// Functions named outside any body: by element segments, table and
     /// global initialisers (roots of the dead-code pass, [`crate::encode::dce`]).
     pub roots: Vec<u32>,
+    /// The initialiser (bytes without the final `end`) of each defined
+    /// immutable global, by merged index; `None` for mutable ones. A
+    /// constant expression reading such a global gets the initialiser in its
+    /// place ([`Tracked`]): in the input the global may be an import, which
+    /// wasm 1 and 2 let constant expressions read, but merged it is defined
+    /// here, which only the GC proposal lets them read.
+    pub global_inits: Vec<Option<Vec<u8>>>,
 }
 
 /// How many items of each kind the merged module defines.
@@ -251,24 +258,47 @@ impl Reencode for Remap<'_> {
     }
 }
 
-/// [`Remap`] that also records every function index it maps (the functions
-/// an element segment or a global initialiser names).
+/// [`Remap`] for the items outside function bodies: it also records every
+/// function index it maps (the functions an element segment or a global
+/// initialiser names), and writes the initialiser of a defined immutable
+/// global in place of a `global.get` of it in a constant expression (see
+/// [`Merged::global_inits`]).
 struct Tracked<'a> {
     inner: Remap<'a>,
     calls: Vec<u32>,
+    inits: &'a [Option<Vec<u8>>],
 }
 
 impl<'a> Tracked<'a> {
-    fn new(maps: &'a NodeMaps) -> Self {
+    fn new(maps: &'a NodeMaps, inits: &'a [Option<Vec<u8>>]) -> Self {
         Tracked {
             inner: Remap { maps },
             calls: Vec::new(),
+            inits,
         }
     }
 }
 
 impl Reencode for Tracked<'_> {
     type Error = std::convert::Infallible;
+    fn const_expr(
+        &mut self,
+        e: wasmparser::ConstExpr,
+    ) -> Result<wasm_encoder::ConstExpr, RError> {
+        let mut ops = e.get_operators_reader();
+        let mut bytes = Vec::new();
+        while !ops.is_end_then_eof() {
+            let ins = self.parse_instruction(&mut ops)?;
+            if let wasm_encoder::Instruction::GlobalGet(g) = ins {
+                if let Some(Some(init)) = self.inits.get(g as usize) {
+                    bytes.extend_from_slice(init);
+                    continue;
+                }
+            }
+            wasm_encoder::Encode::encode(&ins, &mut bytes);
+        }
+        Ok(wasm_encoder::ConstExpr::raw(bytes))
+    }
     fn function_index(&mut self, i: u32) -> Result<u32, RError> {
         let f = self.inner.function_index(i)?;
         self.calls.push(f);
@@ -322,6 +352,15 @@ fn merge_node(
             Payload::TypeSection(reader) => {
                 for group in reader.into_iter() {
                     let group = group.map_err(parse_err)?;
+                    // Types of one recursion group are distinct from equal
+                    // types outside it; interning them one by one would
+                    // merge them, so a group of several is refused.
+                    if group.types().len() > 1 {
+                        return Err(Error::Unsupported(format!(
+                            "recursive type groups (GC proposal) in module {}",
+                            node.label
+                        )));
+                    }
                     for sub in group.into_types() {
                         let func =
                             match (&sub.composite_type.inner, sub.is_final, sub.supertype_idx) {
@@ -332,7 +371,7 @@ fn merge_node(
                                 }
                                 _ => {
                                     return Err(Error::Unsupported(format!(
-                                        "GC or non-function types in module {}",
+                                        "GC struct/array types or subtyping (GC proposal) in module {}",
                                         node.label
                                     )))
                                 }
@@ -407,7 +446,7 @@ fn merge_node(
                 for table in reader {
                     let table = table.map_err(parse_err)?;
                     // An initialiser may `ref.func` (a root, renumbered later).
-                    let mut r = Tracked::new(maps);
+                    let mut r = Tracked::new(maps, &m.global_inits);
                     reenc(r.parse_table(&mut m.tables, table))?;
                     m.roots.extend(r.calls);
                     maps.tables.push(m.counts.tables);
@@ -438,9 +477,17 @@ fn merge_node(
             Payload::GlobalSection(reader) => {
                 for g in reader {
                     let g = g.map_err(parse_err)?;
-                    let mut r = Tracked::new(maps);
-                    reenc(r.parse_global(&mut m.globals, g))?;
+                    let mut r = Tracked::new(maps, &m.global_inits);
+                    let ty = reenc(r.global_type(g.ty))?;
+                    let init = reenc(r.const_expr(g.init_expr))?;
                     m.roots.extend(r.calls);
+                    m.globals.global(ty, &init);
+                    m.global_inits.push((!g.ty.mutable).then(|| {
+                        let mut bytes = Vec::new();
+                        wasm_encoder::Encode::encode(&init, &mut bytes);
+                        bytes.pop(); // the final `end`
+                        bytes
+                    }));
                     maps.globals.push(m.counts.globals);
                     m.counts.globals += 1;
                 }
@@ -449,7 +496,7 @@ fn merge_node(
             Payload::ElementSection(reader) => {
                 for e in reader {
                     let e = e.map_err(parse_err)?;
-                    let mut r = Tracked::new(maps);
+                    let mut r = Tracked::new(maps, &m.global_inits);
                     reenc(r.parse_element(&mut m.elements, e))?;
                     m.roots.extend(r.calls);
                     m.counts.elements += 1;
@@ -459,7 +506,8 @@ fn merge_node(
             Payload::DataSection(reader) => {
                 for d in reader {
                     let d = d.map_err(parse_err)?;
-                    reenc(Remap { maps }.parse_data(&mut m.data, d))?;
+                    let mut r = Tracked::new(maps, &m.global_inits);
+                    reenc(r.parse_data(&mut m.data, d))?;
                     m.data_count += 1;
                 }
             }
