@@ -223,6 +223,7 @@ fn component_engine() -> wasmtime::Engine {
     config.wasm_component_model(true);
     config.wasm_multi_memory(true);
     config.wasm_component_model_fixed_length_lists(true);
+    config.wasm_component_model_map(true);
     wasmtime::Engine::new(&config).expect("component engine")
 }
 
