@@ -30,7 +30,9 @@ pub enum Builtin {
     /// One per component instance: a mutable i32 global holding the
     /// instance's `may_leave` flag (starts at 1), exported as item 0.
     Flags,
-    /// `trap(code: i32)`: FACT calls it before `unreachable`; it traps.
+    /// `trap(code: i32)`: FACT calls it before `unreachable`; it traps in a
+    /// function of its own per code, named with wasmtime's words
+    /// ([`trap_wat`], `docs/traps.md`).
     Trap,
     /// A string transcoder between two memories (imports: from, to).
     Transcode(TranscodeOp),
@@ -63,8 +65,65 @@ pub enum Builtin {
 const FLAGS_WAT: &str = r#"(module
   (global (export "flags") (mut i32) (i32.const 1)))"#;
 
-const TRAP_WAT: &str = r#"(module
-  (func (export "trap") (param i32) unreachable))"#;
+/// Every trap code wasmtime-environ defines (`Trap as u8`, FACT's argument
+/// to its trap intrinsic) with wasmtime's words for it (its `Display`
+/// without the `wasm trap: ` prefix), in code order. The codes run from 0
+/// without a gap.
+pub fn trap_reasons() -> Vec<(u8, String)> {
+    (0..=u8::MAX)
+        .map_while(|code| {
+            let trap = wasmtime_environ::Trap::from_u8(code)?;
+            let text = trap.to_string();
+            let reason = text.strip_prefix("wasm trap: ").unwrap_or(&text).to_string();
+            Some((code, reason))
+        })
+        .collect()
+}
+
+/// The name of the trap function for a code no trap has.
+pub const UNKNOWN_TRAP: &str = "unknown trap code";
+
+/// A WAT identifier made of `name` (quoted: the names have spaces).
+pub(crate) fn quoted_id(name: &str) -> String {
+    let mut s = String::from("$\"");
+    for c in name.chars() {
+        match c {
+            '"' => s.push_str("\\\""),
+            '\\' => s.push_str("\\\\"),
+            c => s.push(c),
+        }
+    }
+    s.push('"');
+    s
+}
+
+/// The trap builtin: `trap(code)` dispatches (`br_table`) to one function
+/// per reason, named with wasmtime's words, whose body is `unreachable`, so
+/// the innermost frame of any engine's backtrace says why the fused module
+/// trapped (the name section calls it `meld:trap:<reason>`). A code out of
+/// range lands in [`UNKNOWN_TRAP`].
+pub fn trap_wat() -> String {
+    let reasons = trap_reasons();
+    let mut s = String::from("(module\n");
+    for (_, reason) in &reasons {
+        s.push_str(&format!("  (func {} unreachable)\n", quoted_id(reason)));
+    }
+    s.push_str(&format!("  (func {} unreachable)\n", quoted_id(UNKNOWN_TRAP)));
+    s.push_str("  (func (export \"trap\") (param i32)\n    (block $unknown\n");
+    for (code, _) in reasons.iter().rev() {
+        s.push_str(&format!("    (block $c{code}\n"));
+    }
+    s.push_str("    (br_table");
+    for (code, _) in &reasons {
+        s.push_str(&format!(" $c{code}"));
+    }
+    s.push_str(" $unknown (local.get 0)))\n");
+    for (_, reason) in &reasons {
+        s.push_str(&format!("    (call {}) unreachable)\n", quoted_id(reason)));
+    }
+    s.push_str(&format!("    (call {}) unreachable))\n", quoted_id(UNKNOWN_TRAP)));
+    s
+}
 
 impl Builtin {
     /// The builtin's WAT source (for the composition-specific ones, the
@@ -72,7 +131,7 @@ impl Builtin {
     pub fn wat(&self) -> String {
         match self {
             Builtin::Flags => FLAGS_WAT.to_string(),
-            Builtin::Trap => TRAP_WAT.to_string(),
+            Builtin::Trap => trap_wat(),
             Builtin::Transcode(op) => op.module_wat(),
             Builtin::ResRuntime => resources::RUNTIME_WAT.to_string(),
             Builtin::ResGlue => resources::GLUE_WAT.to_string(),

@@ -30,7 +30,9 @@
 //!   defines the resource;
 //! * `exit-sync-call` traps if the callee still holds a borrow of its scope.
 //!
-//! Every misuse traps with `unreachable`.
+//! Every misuse traps with `unreachable` in a function of the runtime named
+//! with wasmtime's words for it (`unknown handle index`, `cannot remove owned
+//! resource while borrowed`, ...; docs/traps.md).
 //!
 //! Limits: at most [`MAX_TABLES`] component instances with tables, and at
 //! most [`MAX_HANDLES`] slots per table (the next allocation traps); slot
@@ -127,26 +129,41 @@ pub const RUNTIME_WAT: &str = r#"(module
   (global $lcap (mut i32) (i32.const 0))
   (global $ltop (mut i32) (i32.const 0))
 
+  ;; Every misuse traps in a function of its own, named with wasmtime's words
+  ;; for it (`meld:resources:<reason>` in the fused module's name section;
+  ;; docs/traps.md), so a backtrace says why.
+  (func $"unknown handle index" unreachable)
+  (func $"handle index used with the wrong type" unreachable)
+  (func $"cannot remove owned resource while borrowed" unreachable)
+  (func $"cannot lift own resource from a borrow" unreachable)
+  (func $"borrow handles still remain at the end of the call" unreachable)
+  (func $"cannot allocate another handle: index overflow" unreachable)
+  (func $"cannot allocate another handle: out of memory" unreachable)
+  (func $"too many component instances with handle tables" unreachable)
+  (func $"resource borrow outside any call" unreachable)
+
   ;; Bump allocation of `n` zeroed bytes (memory is never reused).
   (func $alloc (param $n i32) (result i32)
     (local $p i32) (local $end i32) (local $pages i32)
     (local.set $p (global.get $bump))
     (local.set $end (i32.add (local.get $p) (local.get $n)))
-    (if (i32.lt_u (local.get $end) (local.get $p)) (then unreachable))
+    (if (i32.lt_u (local.get $end) (local.get $p))
+      (then (call $"cannot allocate another handle: out of memory")))
     (local.set $pages
       (i32.add (i32.shr_u (local.get $end) (i32.const 16))
                (i32.ne (i32.and (local.get $end) (i32.const 0xffff)) (i32.const 0))))
     (if (i32.gt_u (local.get $pages) (memory.size))
       (then
         (if (i32.eq (memory.grow (i32.sub (local.get $pages) (memory.size))) (i32.const -1))
-          (then unreachable))))
+          (then (call $"cannot allocate another handle: out of memory")))))
     (global.set $bump (local.get $end))
     (local.get $p))
 
   ;; Header of instance `t`'s table, created on first use.
   (func $header (param $t i32) (result i32)
     (local $p i32)
-    (if (i32.ge_u (local.get $t) (i32.const 4096)) (then unreachable))
+    (if (i32.ge_u (local.get $t) (i32.const 4096))
+      (then (call $"too many component instances with handle tables")))
     (local.set $p (i32.load (i32.shl (local.get $t) (i32.const 2))))
     (if (i32.eqz (local.get $p))
       (then
@@ -168,9 +185,10 @@ pub const RUNTIME_WAT: &str = r#"(module
   (func $live (param $hd i32) (param $h i32) (param $key i32) (result i32)
     (local $s i32)
     (local.set $s (call $slot (local.get $hd) (local.get $h)))
-    (if (i32.eqz (local.get $s)) (then unreachable))
-    (if (i32.eqz (i32.load (local.get $s))) (then unreachable))
-    (if (i32.ne (i32.load offset=4 (local.get $s)) (local.get $key)) (then unreachable))
+    (if (i32.eqz (local.get $s)) (then (call $"unknown handle index")))
+    (if (i32.eqz (i32.load (local.get $s))) (then (call $"unknown handle index")))
+    (if (i32.ne (i32.load offset=4 (local.get $s)) (local.get $key))
+      (then (call $"handle index used with the wrong type")))
     (local.get $s))
 
   (func $insert (param $t i32) (param $kind i32) (param $key i32) (param $rep i32) (param $aux i32) (result i32)
@@ -183,7 +201,8 @@ pub const RUNTIME_WAT: &str = r#"(module
         (i32.store (local.get $hd) (i32.load offset=12 (local.get $s))))
       (else
         (local.set $h (i32.add (i32.load offset=4 (local.get $hd)) (i32.const 1)))
-        (if (i32.gt_u (local.get $h) (i32.const 0x100000)) (then unreachable))
+        (if (i32.gt_u (local.get $h) (i32.const 0x100000))
+          (then (call $"cannot allocate another handle: index overflow")))
         (i32.store offset=4 (local.get $hd) (local.get $h))
         (if (i32.eqz (i32.and (i32.sub (local.get $h) (i32.const 1)) (i32.const 1023)))
           (then
@@ -205,7 +224,7 @@ pub const RUNTIME_WAT: &str = r#"(module
 
   ;; Address of the innermost scope record; traps outside any call scope.
   (func $scope (result i32)
-    (if (i32.eqz (global.get $depth)) (then unreachable))
+    (if (i32.eqz (global.get $depth)) (then (call $"resource borrow outside any call")))
     (i32.add (global.get $scopes) (i32.shl (i32.sub (global.get $depth) (i32.const 1)) (i32.const 3))))
 
   (func $log_push (param $kind i32) (param $a i32) (param $b i32)
@@ -245,7 +264,8 @@ pub const RUNTIME_WAT: &str = r#"(module
     (local.set $rep (i32.load offset=8 (local.get $s)))
     (local.set $own (i32.eq (i32.load (local.get $s)) (i32.const 1)))
     (if (local.get $own)
-      (then (if (i32.load offset=12 (local.get $s)) (then unreachable)))
+      (then (if (i32.load offset=12 (local.get $s))
+        (then (call $"cannot remove owned resource while borrowed"))))
       (else (call $add_borrow (i32.load offset=12 (local.get $s)) (i32.const -1))))
     (call $free (local.get $hd) (local.get $s) (local.get $h))
     (local.get $own) (local.get $rep))
@@ -255,8 +275,10 @@ pub const RUNTIME_WAT: &str = r#"(module
     (local $hd i32) (local $s i32)
     (local.set $hd (call $header (local.get $t)))
     (local.set $s (call $live (local.get $hd) (local.get $h) (local.get $key)))
-    (if (i32.ne (i32.load (local.get $s)) (i32.const 1)) (then unreachable))
-    (if (i32.load offset=12 (local.get $s)) (then unreachable))
+    (if (i32.ne (i32.load (local.get $s)) (i32.const 1))
+      (then (call $"cannot lift own resource from a borrow")))
+    (if (i32.load offset=12 (local.get $s))
+      (then (call $"cannot remove owned resource while borrowed")))
     (i32.load offset=8 (local.get $s))
     (call $free (local.get $hd) (local.get $s) (local.get $h)))
 
@@ -327,7 +349,8 @@ pub const RUNTIME_WAT: &str = r#"(module
   (func (export "exit")
     (local $sc i32) (local $i i32) (local $p i32) (local $s i32)
     (local.set $sc (call $scope))
-    (if (i32.load (local.get $sc)) (then unreachable))
+    (if (i32.load (local.get $sc))
+      (then (call $"borrow handles still remain at the end of the call")))
     (local.set $i (i32.load offset=4 (local.get $sc)))
     (block $done
       (loop $next
@@ -412,6 +435,12 @@ pub fn drop_shim(shim: &DropShim) -> String {
     if dtor {
         s.push_str("  (import \"dtor\" \"dtor\" (func $dtor (param i32)))\n");
     }
+    if check_leave {
+        // The may-leave trap, in a function named with wasmtime's words.
+        s.push_str(
+            "  (func $\"cannot leave component instance\" (export \"trap\") unreachable)\n",
+        );
+    }
     s.push_str("  (func (export \"f\") (param $h i32) (local $own i32) (local $rep i32)\n");
     if mode == Mode::Opaque {
         // The handle is the rep; a handle lent to this instance ends its
@@ -426,7 +455,9 @@ pub fn drop_shim(shim: &DropShim) -> String {
     }
     s.push_str("    (if (local.get $own) (then\n");
     if check_leave {
-        s.push_str("      (if (i32.eqz (global.get $flags)) (then unreachable))\n");
+        s.push_str(
+            "      (if (i32.eqz (global.get $flags)) (then (call $\"cannot leave component instance\")))\n",
+        );
     }
     if dtor {
         s.push_str("      (call $dtor (local.get $rep))\n");

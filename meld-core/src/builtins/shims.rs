@@ -119,6 +119,9 @@ impl Builder {
     }
 }
 
+/// wasmtime's words for a call out of an instance that may not leave.
+const CANNOT_LEAVE: &str = "cannot leave component instance";
+
 fn konst(v: u32) -> I<'static> {
     I::I32Const(v as i32)
 }
@@ -163,6 +166,11 @@ pub fn resource_drop(shim: &DropShim) -> Vec<u8> {
         b.import_global("flags", "flags");
     }
     let dtor = dtor.then(|| b.import_func("dtor", "dtor", &[I32], &[]));
+    let leave_trap = check_leave.then(|| {
+        let mut t = Function::new([]);
+        t.instruction(&I::Unreachable).instruction(&I::End);
+        b.func("trap", Some(CANNOT_LEAVE), &[], &[], t)
+    });
     // Locals: 0 the handle, 1 own?, 2 the rep.
     let mut f = Function::new([(2, I32)]);
     if mode == Mode::Opaque {
@@ -184,11 +192,11 @@ pub fn resource_drop(shim: &DropShim) -> Vec<u8> {
     }
     f.instruction(&I::LocalGet(1))
         .instruction(&I::If(BlockType::Empty));
-    if check_leave {
+    if let Some(trap) = leave_trap {
         f.instruction(&I::GlobalGet(0))
             .instruction(&I::I32Eqz)
             .instruction(&I::If(BlockType::Empty))
-            .instruction(&I::Unreachable)
+            .instruction(&I::Call(trap))
             .instruction(&I::End);
     }
     if let Some(d) = dtor {
