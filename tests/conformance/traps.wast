@@ -4,14 +4,15 @@
 ;; ($impl -> $fwd), where a fused adapter has to catch it. Unfused, wasmtime
 ;; names the reason ("invalid `char` bit pattern", "invalid variant
 ;; discriminant", ...); in meld's fused module every adapter trap goes through
-;; the `meld:trap` builtin, an `unreachable`, so the reason is lost. Those
-;; assertions therefore check "wasm trap" (a trap raised by wasm code, not a
-;; host error), and each segment also has a call that must not trap, and the
-;; guest code itself never traps on purpose.
+;; the `meld:trap` builtin, which traps in a function of its own per reason,
+;; named with wasmtime's words (`meld:trap:invalid `char` bit pattern`), the
+;; innermost frame of the backtrace. The assertions check that reason, each
+;; segment also has a call that must not trap, and the guest code itself
+;; never traps on purpose.
 ;; A few segments put the bad value on the host boundary (the outer export),
-;; where wasmtime's host-side lifting checks it in both runs; its messages are
-;; not wasm traps, so "wasm trap" also tells that the inner boundary caught
-;; the value first.
+;; where wasmtime's host-side lifting checks it in both runs; its messages
+;; differ from the adapter's, so the reason also tells that the inner
+;; boundary caught the value first.
 ;;
 ;; A component instance that trapped may not be entered again, so a segment
 ;; with traps defines its component (`component definition $C`) and the script
@@ -44,11 +45,11 @@
   (export "bad" (func $fwd "bad")))
 (component instance $c1 $C)
 (assert_return (invoke "bad" (u32.const 0)) (char.const "a"))
-(assert_trap (invoke "bad" (u32.const 1)) "wasm trap")
+(assert_trap (invoke "bad" (u32.const 1)) "invalid `char` bit pattern")
 (component instance $c2 $C)
-(assert_trap (invoke "bad" (u32.const 2)) "wasm trap")
+(assert_trap (invoke "bad" (u32.const 2)) "invalid `char` bit pattern")
 (component instance $c3 $C)
-(assert_trap (invoke "bad" (u32.const 3)) "wasm trap")
+(assert_trap (invoke "bad" (u32.const 3)) "invalid `char` bit pattern")
 
 ;; Invalid `char` as a parameter: $fwd passes k + 0xD7FF to $impl as a char.
 ;;   k = 0 -> U+D7FF, fine; k = 1 -> 0xD800, trap; k = 0x10_2801 -> 0x110000, trap
@@ -73,9 +74,9 @@
 (component instance $c1 $C)
 (assert_return (invoke "go" (u32.const 0)) (u32.const 0xd7ff))
 (assert_return (invoke "go" (u32.const 0x801)) (u32.const 0xe000))
-(assert_trap (invoke "go" (u32.const 1)) "wasm trap")
+(assert_trap (invoke "go" (u32.const 1)) "invalid `char` bit pattern")
 (component instance $c2 $C)
-(assert_trap (invoke "go" (u32.const 0x102801)) "wasm trap")
+(assert_trap (invoke "go" (u32.const 0x102801)) "invalid `char` bit pattern")
 
 ;; Invalid `char` on the host boundary: one component, no inner boundary.
 (component definition $C
@@ -126,9 +127,9 @@
 (assert_return (invoke "get" (u32.const 0)) (variant.const "a" (u8.const 7)))
 (assert_return (invoke "get" (u32.const 1)) (variant.const "b" (u32.const 7)))
 (assert_return (invoke "get" (u32.const 2)) (variant.const "c"))
-(assert_trap (invoke "get" (u32.const 3)) "wasm trap")
+(assert_trap (invoke "get" (u32.const 3)) "invalid variant discriminant")
 (component instance $c2 $C)
-(assert_trap (invoke "get" (u32.const 255)) "wasm trap")
+(assert_trap (invoke "get" (u32.const 255)) "invalid variant discriminant")
 
 ;; Bad variant discriminant on the host boundary.
 (component definition $C
@@ -190,11 +191,11 @@
 (component instance $c1 $C)
 (assert_return (invoke "flat" (u32.const 2)) (enum.const "z"))
 (assert_return (invoke "mem" (u32.const 0)) (tuple.const (enum.const "y") (enum.const "x")))
-(assert_trap (invoke "flat" (u32.const 3)) "wasm trap")
+(assert_trap (invoke "flat" (u32.const 3)) "invalid variant discriminant")
 (component instance $c2 $C)
-(assert_trap (invoke "flat" (u32.const 0x100)) "wasm trap")
+(assert_trap (invoke "flat" (u32.const 0x100)) "invalid variant discriminant")
 (component instance $c3 $C)
-(assert_trap (invoke "mem" (u32.const 3)) "wasm trap")
+(assert_trap (invoke "mem" (u32.const 3)) "invalid variant discriminant")
 (component instance $c4 $C)
 (assert_return (invoke "mem" (u32.const 0x102)) (tuple.const (enum.const "y") (enum.const "z")))
 
@@ -254,10 +255,10 @@
 (component instance $c1 $C)
 (assert_return (invoke "opt" (u32.const 0)) (option.none))
 (assert_return (invoke "opt" (u32.const 1)) (option.some (u32.const 5)))
-(assert_trap (invoke "opt" (u32.const 2)) "wasm trap")
+(assert_trap (invoke "opt" (u32.const 2)) "invalid variant discriminant")
 (component instance $c2 $C)
 (assert_return (invoke "res" (u32.const 0)) (result.ok (u8.const 6)))
-(assert_trap (invoke "res" (u32.const 2)) "wasm trap")
+(assert_trap (invoke "res" (u32.const 2)) "invalid variant discriminant")
 
 ;; Out-of-bounds and unaligned lists and strings returned by a guest.
 ;;   list(k): list<u32> at (ptr, len) = k=0: (256, 2) holding [7, 9];
@@ -328,16 +329,16 @@
   (export "str" (func $fwd "str")))
 (component instance $c1 $C)
 (assert_return (invoke "list" (u32.const 0)) (list.const (u32.const 7) (u32.const 9)))
-(assert_trap (invoke "list" (u32.const 1)) "wasm trap")
+(assert_trap (invoke "list" (u32.const 1)) "list content out-of-bounds")
 (component instance $c2 $C)
-(assert_trap (invoke "list" (u32.const 2)) "wasm trap")
+(assert_trap (invoke "list" (u32.const 2)) "list content out-of-bounds")
 (component instance $c3 $C)
-(assert_trap (invoke "list" (u32.const 3)) "wasm trap")
+(assert_trap (invoke "list" (u32.const 3)) "unaligned pointer")
 (component instance $c4 $C)
 (assert_return (invoke "str" (u32.const 0)) (str.const "abc"))
-(assert_trap (invoke "str" (u32.const 1)) "wasm trap")
+(assert_trap (invoke "str" (u32.const 1)) "string content out-of-bounds")
 (component instance $c5 $C)
-(assert_trap (invoke "str" (u32.const 2)) "wasm trap")
+(assert_trap (invoke "str" (u32.const 2)) "string content out-of-bounds")
 
 ;; Out-of-bounds return pointer: the adapter reads the (ptr, len) pair from
 ;; where the callee says it is, which is past the callee's memory.
@@ -380,9 +381,9 @@
 ;; a zeroed pair at 64 is the empty string
 (component instance $c1 $C)
 (assert_return (invoke "s" (u32.const 64)) (str.const ""))
-(assert_trap (invoke "s" (u32.const 0xfffc)) "wasm trap")
+(assert_trap (invoke "s" (u32.const 0xfffc)) "out of bounds memory access")
 (component instance $c2 $C)
-(assert_trap (invoke "s" (u32.const 0x7ffffff8)) "wasm trap")
+(assert_trap (invoke "s" (u32.const 0x7ffffff8)) "out of bounds memory access")
 
 ;; A trap inside the callee propagates through the adapter: div(a, b) = a / b
 ;; traps on b = 0 in $impl's own code.
@@ -484,12 +485,12 @@
   (export "llen" (func $fwd "llen")))
 (component instance $c1 $C)
 (assert_return (invoke "slen" (str.const "hello") (u32.const 0)) (u32.const 5))
-(assert_trap (invoke "slen" (str.const "hello") (u32.const 0xfffe)) "wasm trap")
+(assert_trap (invoke "slen" (str.const "hello") (u32.const 0xfffe)) "string content out-of-bounds")
 (component instance $c2 $C)
 (assert_return (invoke "slen" (str.const "hello") (u32.const 0xfffb)) (u32.const 5))
 (assert_return (invoke "llen" (list.const (u32.const 1) (u32.const 2)) (u32.const 0)) (u32.const 2))
-(assert_trap (invoke "llen" (list.const (u32.const 1) (u32.const 2)) (u32.const 0xfffc)) "wasm trap")
+(assert_trap (invoke "llen" (list.const (u32.const 1) (u32.const 2)) (u32.const 0xfffc)) "list content out-of-bounds")
 (component instance $c3 $C)
-(assert_trap (invoke "llen" (list.const (u32.const 1) (u32.const 2)) (u32.const 0x102)) "wasm trap")
+(assert_trap (invoke "llen" (list.const (u32.const 1) (u32.const 2)) (u32.const 0x102)) "unaligned pointer")
 (component instance $c4 $C)
 (assert_return (invoke "llen" (list.const (u32.const 1) (u32.const 2)) (u32.const 0xfff8)) (u32.const 2))

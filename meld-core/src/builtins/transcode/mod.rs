@@ -13,7 +13,8 @@
 //!   for these checks (and panics on misalignment), so they never fire for
 //!   adapter-driven calls.
 //! * Invalid UTF-8 / UTF-16 traps with `unreachable`, exactly where the
-//!   libcall returns an error. Only the result values and the trap/no-trap
+//!   libcall returns an error. Every trap is in a function named with its
+//!   reason (`invalid utf8 encoding`, ..., see `TRAPS`). Only the result values and the trap/no-trap
 //!   outcome are guaranteed to match; destination bytes written before a
 //!   trap may differ from wasmtime (the instance is dead after a trap anyway).
 //! * Conditions on which the libcall panics (destination of
@@ -118,7 +119,8 @@ impl TranscodeOp {
     /// and exports exactly one function, `transcode`, with the signature of
     /// `Transcoder::ty` (i32 everywhere), transcoding from memory 0 (source)
     /// to memory 1 (destination). No other imports, no memory/table/global
-    /// definitions; traps are `unreachable`. The two memories may be the
+    /// definitions; traps are `unreachable`, each in a function named with
+    /// its reason ([`TRAPS`]). The two memories may be the
     /// same memory at runtime.
     pub fn module_wat(&self) -> String {
         let (body, helpers) = self.body();
@@ -128,6 +130,7 @@ impl TranscodeOp {
         wat.push_str("\n(module\n");
         wat.push_str("  (import \"meld\" \"from\" (memory 0))\n");
         wat.push_str("  (import \"meld\" \"to\" (memory 0))\n");
+        wat.push_str(TRAPS);
         for h in HELPERS {
             if helpers.contains(&h.0) {
                 wat.push_str(h.1);
@@ -173,6 +176,19 @@ impl TranscodeOp {
     }
 }
 
+/// The traps, one function each named with wasmtime's words (its transcoding
+/// libcalls' errors; the bounds and alignment checks' words are FACT's), so
+/// a backtrace says why (`meld:transcode/<op>:<reason>` in the fused module;
+/// docs/traps.md). In every transcoder; the dead-code pass drops the ones a
+/// fused module never calls.
+const TRAPS: &str = r#"
+  (func $"string content out-of-bounds" unreachable)
+  (func $"unaligned pointer" unreachable)
+  (func $"invalid utf8 encoding" unreachable)
+  (func $"invalid utf16 encoding" unreachable)
+  (func $"transcode destination too small" unreachable)
+"#;
+
 /// Shared helper functions, included on demand (name, text).
 const HELPERS: &[(&str, &str)] = &[
     ("in_from", IN_FROM),
@@ -191,7 +207,7 @@ const IN_FROM: &str = r#"
   (func $in_from (param $ptr i32) (param $bytes i64)
     (if (i64.gt_u (i64.add (i64.extend_i32_u (local.get $ptr)) (local.get $bytes))
                   (i64.shl (i64.extend_i32_u (memory.size 0)) (i64.const 16)))
-      (then unreachable)))
+      (then (call $"string content out-of-bounds"))))
 "#;
 
 /// Trap unless `[ptr, ptr + bytes)` lies inside memory 1.
@@ -199,13 +215,13 @@ const IN_TO: &str = r#"
   (func $in_to (param $ptr i32) (param $bytes i64)
     (if (i64.gt_u (i64.add (i64.extend_i32_u (local.get $ptr)) (local.get $bytes))
                   (i64.shl (i64.extend_i32_u (memory.size 1)) (i64.const 16)))
-      (then unreachable)))
+      (then (call $"string content out-of-bounds"))))
 "#;
 
 /// Trap unless `ptr` is 2-aligned (wasmtime asserts this for u16 pointers).
 const ALIGN2: &str = r#"
   (func $align2 (param $ptr i32)
-    (if (i32.and (local.get $ptr) (i32.const 1)) (then unreachable)))
+    (if (i32.and (local.get $ptr) (i32.const 1)) (then (call $"unaligned pointer"))))
 "#;
 
 /// Decode one scalar value of strict UTF-8 (the rules of
@@ -219,7 +235,7 @@ const DEC8: &str = r#"
     (local.set $b (i32.load8_u 0 (local.get $p)))
     (if (i32.lt_u (local.get $b) (i32.const 0x80))
       (then (return (local.get $b) (i32.const 1))))
-    (if (i32.lt_u (local.get $b) (i32.const 0xC2)) (then unreachable))
+    (if (i32.lt_u (local.get $b) (i32.const 0xC2)) (then (call $"invalid utf8 encoding")))
     (if (i32.lt_u (local.get $b) (i32.const 0xE0))
       (then
         (local.set $n (i32.const 2))
@@ -232,24 +248,24 @@ const DEC8: &str = r#"
             (local.set $cp (i32.and (local.get $b) (i32.const 0x0F)))
             (local.set $min (i32.const 0x800)))
           (else
-            (if (i32.ge_u (local.get $b) (i32.const 0xF5)) (then unreachable))
+            (if (i32.ge_u (local.get $b) (i32.const 0xF5)) (then (call $"invalid utf8 encoding")))
             (local.set $n (i32.const 4))
             (local.set $cp (i32.and (local.get $b) (i32.const 0x07)))
             (local.set $min (i32.const 0x10000))))))
-    (if (i32.gt_u (local.get $n) (local.get $rem)) (then unreachable))
+    (if (i32.gt_u (local.get $n) (local.get $rem)) (then (call $"invalid utf8 encoding")))
     (local.set $k (i32.const 1))
     (loop $cont
       (local.set $b (i32.load8_u 0 (i32.add (local.get $p) (local.get $k))))
       (if (i32.ne (i32.and (local.get $b) (i32.const 0xC0)) (i32.const 0x80))
-        (then unreachable))
+        (then (call $"invalid utf8 encoding")))
       (local.set $cp (i32.or (i32.shl (local.get $cp) (i32.const 6))
                              (i32.and (local.get $b) (i32.const 0x3F))))
       (local.set $k (i32.add (local.get $k) (i32.const 1)))
       (br_if $cont (i32.lt_u (local.get $k) (local.get $n))))
-    (if (i32.lt_u (local.get $cp) (local.get $min)) (then unreachable))
+    (if (i32.lt_u (local.get $cp) (local.get $min)) (then (call $"invalid utf8 encoding")))
     (if (i32.lt_u (i32.sub (local.get $cp) (i32.const 0xD800)) (i32.const 0x800))
-      (then unreachable))
-    (if (i32.gt_u (local.get $cp) (i32.const 0x10FFFF)) (then unreachable))
+      (then (call $"invalid utf8 encoding")))
+    (if (i32.gt_u (local.get $cp) (i32.const 0x10FFFF)) (then (call $"invalid utf8 encoding")))
     (local.get $cp)
     (local.get $n))
 "#;
@@ -263,11 +279,11 @@ const DEC16: &str = r#"
     (local.set $u (i32.load16_u 0 (local.get $p)))
     (if (i32.ge_u (i32.sub (local.get $u) (i32.const 0xD800)) (i32.const 0x800))
       (then (return (local.get $u) (i32.const 1))))
-    (if (i32.ge_u (local.get $u) (i32.const 0xDC00)) (then unreachable))
-    (if (i32.lt_u (local.get $rem) (i32.const 2)) (then unreachable))
+    (if (i32.ge_u (local.get $u) (i32.const 0xDC00)) (then (call $"invalid utf16 encoding")))
+    (if (i32.lt_u (local.get $rem) (i32.const 2)) (then (call $"invalid utf16 encoding")))
     (local.set $v (i32.load16_u 0 offset=2 (local.get $p)))
     (if (i32.ge_u (i32.sub (local.get $v) (i32.const 0xDC00)) (i32.const 0x400))
-      (then unreachable))
+      (then (call $"invalid utf16 encoding")))
     (i32.add (i32.const 0x10000)
       (i32.or (i32.shl (i32.sub (local.get $u) (i32.const 0xD800)) (i32.const 10))
               (i32.sub (local.get $v) (i32.const 0xDC00))))
@@ -526,7 +542,7 @@ const UTF16_TO_COMPACT_UTF16: &str = r#"
       (i64.shl (i64.extend_i32_u (local.get $src_len)) (i64.const 1)))
     (call $in_to (local.get $dst)
       (i64.shl (i64.extend_i32_u (local.get $dst_len)) (i64.const 1)))
-    (if (i32.gt_u (local.get $latin1) (local.get $dst_len)) (then unreachable))
+    (if (i32.gt_u (local.get $latin1) (local.get $dst_len)) (then (call $"transcode destination too small")))
     (call $inflate (local.get $dst) (local.get $latin1))
     (local.set $out (i32.add (local.get $dst) (i32.shl (local.get $latin1) (i32.const 1))))
     (local.set $room (i32.sub (local.get $dst_len) (local.get $latin1)))
@@ -540,7 +556,7 @@ const UTF16_TO_COMPACT_UTF16: &str = r#"
         (drop)
         ;; wasmtime panics when the character does not fit
         (if (i32.lt_u (i32.sub (local.get $room) (local.get $i)) (local.get $n))
-          (then unreachable))
+          (then (call $"transcode destination too small")))
         (i32.store16 1 (i32.add (local.get $out) (local.get $at))
           (i32.load16_u 0 (i32.add (local.get $src) (local.get $at))))
         (if (i32.eq (local.get $n) (i32.const 2))
@@ -635,7 +651,7 @@ const UTF8_TO_COMPACT_UTF16: &str = r#"
     (call $in_from (local.get $src) (i64.extend_i32_u (local.get $src_len)))
     (call $in_to (local.get $dst)
       (i64.shl (i64.extend_i32_u (local.get $dst_len)) (i64.const 1)))
-    (if (i32.gt_u (local.get $latin1) (local.get $dst_len)) (then unreachable))
+    (if (i32.gt_u (local.get $latin1) (local.get $dst_len)) (then (call $"transcode destination too small")))
     (call $inflate (local.get $dst) (local.get $latin1))
     (local.set $out (i32.add (local.get $dst) (i32.shl (local.get $latin1) (i32.const 1))))
     (local.set $room (i32.sub (local.get $dst_len) (local.get $latin1)))
