@@ -12,7 +12,11 @@
 //! Each names a top-level export (a kebab-case component name, which is also
 //! the fused module's core export name) of type `(func (result T))` with `T`
 //! one of `u32`, `s32`, `u64`, `s64`, `bool`; the value is an integer
-//! (`true`/`false` for bool) or `trap`. The harness checks that
+//! (`true`/`false` for bool) or `trap`, optionally followed by wasmtime's
+//! reason (`= trap invalid `char` bit pattern`), which the unfused error and
+//! the fused module's backtraces on wasmtime (core and wrapped) must then
+//! contain: the fused module traps in a function named with the reason
+//! (docs/traps.md). The harness checks that
 //!
 //! 1. the composition itself (wasmtime's component runtime) produces the value,
 //! 2. `meld_core::fuse` turns it into a core module that validates, and
@@ -64,6 +68,23 @@ impl fmt::Display for Outcome {
 struct Expectation {
     export: String,
     want: Outcome,
+    /// `= trap REASON`: wasmtime's words for why, which the unfused error
+    /// and the fused module's backtrace (its trap function's name) must
+    /// both contain (wasmi's errors have no backtrace: trap only).
+    reason: Option<String>,
+}
+
+thread_local! {
+    /// The `{:?}` of the last trap a wasmtime run saw (message and backtrace).
+    static LAST_TRAP: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+fn last_trap() -> String {
+    LAST_TRAP.with(|t| t.borrow().clone())
+}
+
+fn set_last_trap(e: &wasmtime::Error) {
+    LAST_TRAP.with(|t| *t.borrow_mut() = format!("{e:?}"));
 }
 
 struct Fixture {
@@ -132,6 +153,10 @@ fn parse_expectations(name: &str, text: &str) -> Result<Vec<Expectation>, String
                 lineno + 1
             ));
         }
+        let (value, reason) = match value.strip_prefix("trap ") {
+            Some(reason) => ("trap", Some(reason.trim().to_string())),
+            None => (value, None),
+        };
         let want =
             match value {
                 "trap" => Outcome::Trap,
@@ -157,12 +182,22 @@ fn parse_expectations(name: &str, text: &str) -> Result<Vec<Expectation>, String
         out.push(Expectation {
             export: export.to_string(),
             want,
+            reason,
         });
     }
     if out.is_empty() {
         return Err(format!("{name}: no `;; expect: NAME = VALUE` line"));
     }
     Ok(out)
+}
+
+/// For an expectation `= trap REASON`: an error unless the last trap's
+/// message or backtrace contains the reason.
+fn reason_missing(ex: &Expectation) -> Option<String> {
+    let reason = ex.reason.as_ref()?;
+    let got = last_trap();
+    (!got.contains(reason.as_str()))
+        .then(|| format!("trapped, but not naming `{reason}`: {got}"))
 }
 
 fn load_fixtures() -> Vec<Fixture> {
@@ -258,6 +293,7 @@ fn run_unfused(
     match func.call(&mut store, &[], &mut results) {
         Ok(()) => Ok(Outcome::Value(val_to_i128(&results[0])?)),
         Err(e) => {
+            set_last_trap(&e);
             if std::env::var_os("MELD_TEST_VERBOSE").is_some() {
                 eprintln!("  (unfused `{export}` trapped: {})", describe(&e));
             }
@@ -334,6 +370,7 @@ fn run_fused_wasmtime(
             (t, v) => Err(format!("core export `{export}` returned {v:?} of type {t}")),
         },
         Err(e) => {
+            set_last_trap(&e);
             if std::env::var_os("MELD_TEST_VERBOSE").is_some() {
                 eprintln!("  (fused/wasmtime `{export}` trapped: {})", describe(&e));
             }
@@ -440,7 +477,11 @@ fn fuse_wat_fixtures() {
             Ok(component) => {
                 for ex in &fx.expects {
                     match run_unfused(&comp_engine, &component, &ex.export) {
-                        Ok(got) if got == ex.want => {}
+                        Ok(got) if got == ex.want => {
+                            if let Some(e) = reason_missing(ex) {
+                                fail(&mut failures, &ex.export, "unfused", e)
+                            }
+                        }
                         Ok(got) => fail(
                             &mut failures,
                             &ex.export,
@@ -507,7 +548,11 @@ fn fuse_wat_fixtures() {
             Ok(component) => {
                 for ex in &fx.expects {
                     match run_unfused(&comp_engine, &component, &ex.export) {
-                        Ok(got) if got == ex.want => {}
+                        Ok(got) if got == ex.want => {
+                            if let Some(e) = reason_missing(ex) {
+                                fail(&mut failures, &ex.export, "wrapped", e)
+                            }
+                        }
                         Ok(got) => fail(
                             &mut failures,
                             &ex.export,
@@ -533,7 +578,11 @@ fn fuse_wat_fixtures() {
         for ex in &fx.expects {
             match &wt_module {
                 Ok(m) => match run_fused_wasmtime(&core_wt, m, &ex.export) {
-                    Ok(got) if core_matches(got, ex.want) => {}
+                    Ok(got) if core_matches(got, ex.want) => {
+                        if let Some(e) = reason_missing(ex) {
+                            fail(&mut failures, &ex.export, "fused/wasmtime", e)
+                        }
+                    }
                     Ok(got) => fail(
                         &mut failures,
                         &ex.export,
@@ -578,6 +627,17 @@ fn fuse_wat_fixtures() {
         } else {
             ""
         }
+    ));
+    let traps: Vec<&Expectation> = fixtures
+        .iter()
+        .filter(|fx| filter.as_ref().is_none_or(|f| fx.name.contains(f.as_str())))
+        .flat_map(|fx| &fx.expects)
+        .filter(|ex| ex.want == Outcome::Trap)
+        .collect();
+    let named = traps.iter().filter(|ex| ex.reason.is_some()).count();
+    loud(&format!(
+        "fuse_wat: {named} trap expectations compare the reason (unfused, fused core and wrapped on wasmtime), {} accept any trap\n",
+        traps.len() - named
     ));
     if !wasmi_skipped.is_empty() {
         loud(&format!(

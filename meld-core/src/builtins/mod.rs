@@ -193,3 +193,57 @@ pub fn export_indices(wasm: &[u8]) -> BTreeMap<String, u32> {
     }
     out
 }
+
+#[cfg(test)]
+mod trap_tests {
+    use super::*;
+
+    /// `trap(code)` traps in the function named with the code's reason
+    /// (the innermost frame of wasmtime's backtrace), for every code and
+    /// for a code out of range.
+    #[test]
+    fn every_trap_code_traps_in_its_named_function() {
+        let wasm = prebuilt::bytes(Builtin::Trap).expect("trap builtin is prebuilt");
+        let engine = wasmtime::Engine::default();
+        let module = wasmtime::Module::new(&engine, wasm).unwrap();
+        let mut store = wasmtime::Store::new(&engine, ());
+        let instance = wasmtime::Instance::new(&mut store, &module, &[]).unwrap();
+        let trap = instance
+            .get_typed_func::<i32, ()>(&mut store, "trap")
+            .unwrap();
+        let mut cases = trap_reasons();
+        assert!(cases.len() > 40, "wasmtime has more trap codes than {}", cases.len());
+        let first = cases.len() as u8;
+        cases.push((first, UNKNOWN_TRAP.to_string()));
+        cases.push((255, UNKNOWN_TRAP.to_string()));
+        for (code, reason) in cases {
+            let e = trap.call(&mut store, code as i32).unwrap_err();
+            let bt = e
+                .downcast_ref::<wasmtime::WasmBacktrace>()
+                .unwrap_or_else(|| panic!("code {code}: no backtrace in {e:?}"));
+            let name = bt.frames()[0].func_name();
+            assert_eq!(name, Some(reason.as_str()), "code {code}");
+            assert_eq!(bt.frames()[1].func_name(), None, "code {code}: the dispatcher");
+        }
+    }
+
+    /// docs/traps.md lists every code with its reason.
+    #[test]
+    fn trap_codes_are_documented() {
+        let doc = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/traps.md"),
+        )
+        .expect("docs/traps.md");
+        let missing: Vec<String> = trap_reasons()
+            .into_iter()
+            .map(|(code, reason)| format!("| {code} | {reason} |"))
+            .filter(|row| !doc.contains(row.as_str()))
+            .collect();
+        if std::env::var_os("MELD_PRINT_TRAP_TABLE").is_some() {
+            for (code, reason) in trap_reasons() {
+                println!("| {code} | {reason} |");
+            }
+        }
+        assert!(missing.is_empty(), "docs/traps.md lacks the rows:\n{}", missing.join("\n"));
+    }
+}
