@@ -5,7 +5,8 @@
 //! directive and runs up to the next one, so it holds that component and the
 //! `invoke` / `assert_return` / `assert_trap` / `component instance` ...
 //! directives that use it. Each segment is run twice on wasmtime through
-//! `wasmtime-wast`, with the component model and multi-memory enabled:
+//! `wasmtime-wast`, with the component model, multi-memory, fixed-length
+//! lists and maps enabled:
 //!
 //! 1. as written;
 //! 2. with every top-level component replaced by `meld_core::fuse(..,
@@ -288,6 +289,7 @@ fn engine() -> wasmtime::Engine {
     config.wasm_component_model(true);
     config.wasm_multi_memory(true);
     config.wasm_component_model_fixed_length_lists(true);
+    config.wasm_component_model_map(true);
     config.cranelift_opt_level(wasmtime::OptLevel::None);
     wasmtime::Engine::new(&config).expect("wasmtime engine")
 }
