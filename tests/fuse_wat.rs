@@ -823,3 +823,41 @@ fn table_initialiser_functions_survive_and_are_renumbered() {
         assert!(core_matches(got, want), "{} fused: {got}", e.export);
     }
 }
+
+/// Core proposals the merge cannot carry yet are refused by name: GC
+/// struct/array types and recursive type groups (the merge interns function
+/// types one by one). Both validate (wasmtime enables GC by default).
+#[test]
+fn gc_types_are_refused_by_name() {
+    let component = |module: &str| {
+        wat::parse_str(format!(
+            r#"(component
+                 (core module $m {module}
+                   (func (export "f") (result i32) (i32.const 1)))
+                 (core instance $i (instantiate $m))
+                 (func (export "f") (result u32) (canon lift (core func $i "f"))))"#
+        ))
+        .expect("fixture assembles")
+    };
+    let cases = [
+        ("(type $s (struct (field i32)))", "GC struct/array types"),
+        (
+            "(rec (type $a (func (param (ref null $b)))) (type $b (func (param (ref null $a)))))",
+            "recursive type groups",
+        ),
+    ];
+    for (types, want) in cases {
+        let bytes = component(types);
+        let engine = component_engine();
+        wasmtime::component::Component::new(&engine, &bytes)
+            .unwrap_or_else(|e| panic!("wasmtime should accept {types}: {e:?}"));
+        match meld_core::fuse(&[&bytes], &meld_core::FuseOptions::default()) {
+            Ok(_) => panic!("{types}: fused, want a refusal naming `{want}`"),
+            Err(e) => {
+                let msg = e.to_string();
+                assert!(msg.contains(want), "{types}: refusal `{msg}` does not name `{want}`");
+                assert!(matches!(e, meld_core::Error::Unsupported(_)), "{types}: {e:?}");
+            }
+        }
+    }
+}
