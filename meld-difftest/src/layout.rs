@@ -69,7 +69,7 @@ pub fn alignment(types: &Types, id: TyId) -> u32 {
         Ty::U16 | Ty::S16 => 2,
         Ty::U32 | Ty::S32 | Ty::F32 | Ty::Char => 4,
         Ty::U64 | Ty::S64 | Ty::F64 => 8,
-        Ty::String | Ty::List(_) => 4,
+        Ty::String | Ty::List(_) | Ty::Map(_) => 4,
         Ty::Record(fs) | Ty::Tuple(fs) => {
             fs.iter().map(|f| alignment(types, *f)).max().unwrap_or(1)
         }
@@ -87,7 +87,7 @@ pub fn size(types: &Types, id: TyId) -> u32 {
         Ty::U16 | Ty::S16 => 2,
         Ty::U32 | Ty::S32 | Ty::F32 | Ty::Char => 4,
         Ty::U64 | Ty::S64 | Ty::F64 => 8,
-        Ty::String | Ty::List(_) => 8,
+        Ty::String | Ty::List(_) | Ty::Map(_) => 8,
         Ty::Record(fs) | Ty::Tuple(fs) => {
             let mut s = 0;
             for f in fs {
@@ -147,7 +147,7 @@ pub fn flatten(types: &Types, id: TyId) -> Vec<CoreTy> {
         Ty::U64 | Ty::S64 => vec![I64],
         Ty::F32 => vec![F32],
         Ty::F64 => vec![F64],
-        Ty::String | Ty::List(_) => vec![I32, I32],
+        Ty::String | Ty::List(_) | Ty::Map(_) => vec![I32, I32],
         Ty::Record(fs) | Ty::Tuple(fs) => fs.iter().flat_map(|f| flatten(types, *f)).collect(),
         Ty::Flags(_) => vec![I32],
         _ => {

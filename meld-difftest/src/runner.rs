@@ -54,6 +54,7 @@ impl Engines {
         let mut c = wasmtime::Config::new();
         c.wasm_multi_memory(true);
         c.wasm_component_model(true);
+        c.wasm_component_model_map(true);
         c.cranelift_opt_level(wasmtime::OptLevel::None);
         c.consume_fuel(true);
         let mut k = wasmtime::Config::new();

@@ -22,6 +22,10 @@ pub enum Ty {
     Char,
     String,
     List(TyId),
+    /// `map<K, V>`: the id is its entry, a `Tuple([K, V])`; in the canonical
+    /// ABI a map is `list<tuple<K, V>>`, which is how every stage but the
+    /// type's text treats it.
+    Map(TyId),
     /// Fields are named `f0`, `f1`, ...
     Record(Vec<TyId>),
     Tuple(Vec<TyId>),
@@ -94,7 +98,7 @@ impl Types {
     /// The children of a node, in order.
     pub fn children(&self, id: TyId) -> Vec<TyId> {
         match self.get(id) {
-            Ty::List(e) | Ty::Option(e) => vec![*e],
+            Ty::List(e) | Ty::Map(e) | Ty::Option(e) => vec![*e],
             Ty::Record(fs) | Ty::Tuple(fs) => fs.clone(),
             Ty::Variant(cs) => cs.iter().flatten().copied().collect(),
             Ty::Result(a, b) => a.iter().chain(b.iter()).copied().collect(),
@@ -138,7 +142,7 @@ impl Types {
 
     /// Whether a string or list occurs anywhere in the type.
     pub fn has_pointers(&self, id: TyId) -> bool {
-        matches!(self.get(id), Ty::String | Ty::List(_))
+        matches!(self.get(id), Ty::String | Ty::List(_) | Ty::Map(_))
             || self.children(id).into_iter().any(|c| self.has_pointers(c))
     }
 
@@ -165,6 +169,7 @@ impl Types {
             Ty::Char => "char".into(),
             Ty::String => "string".into(),
             Ty::List(e) => format!("list<{}>", self.display(*e)),
+            Ty::Map(e) => format!("map<{}>", list(&self.children(*e))),
             Ty::Record(fs) => format!("record{{{}}}", list(fs)),
             Ty::Tuple(fs) => format!("tuple<{}>", list(fs)),
             Ty::Variant(cs) => {
@@ -234,6 +239,20 @@ impl FuncSig {
 
 // ---------------------------------------------------------------------------
 // Generator.
+
+/// The primitive key types of a generated `map<K, V>` (besides `string`).
+const MAP_KEYS: [Ty; 10] = [
+    Ty::Bool,
+    Ty::U8,
+    Ty::S8,
+    Ty::U16,
+    Ty::S16,
+    Ty::U32,
+    Ty::S32,
+    Ty::U64,
+    Ty::S64,
+    Ty::Char,
+];
 
 const PRIMITIVES: [Ty; 13] = [
     Ty::Bool,
@@ -315,6 +334,19 @@ fn gen_fresh_type(rng: &mut Rng, types: &mut Types, depth: u32) -> TyId {
     }
     let d = depth - 1;
     match rng.weighted(&[5, 4, 3, 4, 3, 3]) {
+        0 if rng.percent(30) => {
+            // map<K, V>: keys are what WIT allows as map keys (integers,
+            // bool, char, string), values anything.
+            let k = if rng.percent(30) {
+                Ty::String
+            } else {
+                rng.pick(&MAP_KEYS).clone()
+            };
+            let k = types.add(k);
+            let v = gen_type(rng, types, d);
+            let entry = types.add(Ty::Tuple(vec![k, v]));
+            types.add(Ty::Map(entry))
+        }
         0 => {
             let e = gen_type(rng, types, d);
             types.add(Ty::List(e))

@@ -207,7 +207,7 @@ pub fn gen_value(rng: &mut Rng, types: &Types, id: TyId, budget: &mut Budget) ->
         Ty::F64 => Val::F64(gen_f64(rng)),
         Ty::Char => Val::Char(gen_char(rng)),
         Ty::String => Val::Str(gen_string(rng, budget)),
-        Ty::List(e) => {
+        Ty::List(e) | Ty::Map(e) => {
             let n = if types.get(*e).is_primitive() && budget.take_big(rng) {
                 rng.range(1000, 12000)
             } else if budget.left <= 0 {
@@ -290,7 +290,7 @@ pub fn words(types: &Types, id: TyId, val: &Val, enc: Encoding, out: &mut Vec<u6
             out.push(units.len() as u64);
             out.extend(units);
         }
-        (Ty::List(e), Val::Seq(items)) => {
+        (Ty::List(e) | Ty::Map(e), Val::Seq(items)) => {
             out.push(items.len() as u64);
             for it in items {
                 words(types, *e, it, enc, out);
@@ -510,7 +510,7 @@ impl<'a> Lowerer<'a> {
                 self.img.write(addr, &ptr.to_le_bytes());
                 self.img.write(addr + 4, &len.to_le_bytes());
             }
-            (Ty::List(e), Val::Seq(items)) => {
+            (Ty::List(e) | Ty::Map(e), Val::Seq(items)) => {
                 let (ptr, len) = self.list(*e, items);
                 self.img.write(addr, &ptr.to_le_bytes());
                 self.img.write(addr + 4, &len.to_le_bytes());
@@ -618,7 +618,7 @@ impl<'a> Lowerer<'a> {
                 out.push((I32, ptr as u64));
                 out.push((I32, len as u64));
             }
-            (Ty::List(e), Val::Seq(items)) => {
+            (Ty::List(e) | Ty::Map(e), Val::Seq(items)) => {
                 let (ptr, len) = self.list(*e, items);
                 out.push((I32, ptr as u64));
                 out.push((I32, len as u64));

@@ -210,7 +210,7 @@ pub(super) fn memory_walkers(types: &Types, ids: &[TyId], enc: Encoding) -> Stri
                 "(call {str_fn} (i32.load (local.get $p)) (i32.load offset=4 (local.get $p)))"
             )
             .unwrap(),
-            Ty::List(e) => {
+            Ty::List(e) | Ty::Map(e) => {
                 write!(
                     body,
                     "(call {} (i32.load (local.get $p)) (i32.load offset=4 (local.get $p)))",
@@ -340,7 +340,7 @@ pub(super) fn flat_walk(
             let v = next_slot(slots, pos, flat[0], out);
             write!(out, "\n      (call $hw {})", prim_word(t, &v)).unwrap();
         }
-        Ty::String | Ty::List(_) => {
+        Ty::String | Ty::List(_) | Ty::Map(_) => {
             let ptr = next_slot(slots, pos, CoreTy::I32, out);
             let len = next_slot(slots, pos, CoreTy::I32, out);
             let f = if matches!(ty, Ty::String) {

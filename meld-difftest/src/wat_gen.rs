@@ -249,6 +249,11 @@ fn ty_ref(types: &Types, names: &HashMap<TyId, String>, id: TyId) -> String {
         Ty::Char => "char".into(),
         Ty::String => "string".into(),
         Ty::List(e) => format!("(list {})", r(*e)),
+        // The entry tuple's two fields are the key and the value.
+        Ty::Map(e) => {
+            let kv: Vec<String> = types.children(*e).into_iter().map(r).collect();
+            format!("(map {})", kv.join(" "))
+        }
         Ty::Tuple(fs) => {
             let fs: Vec<String> = fs.iter().map(|f| r(*f)).collect();
             format!("(tuple {})", fs.join(" "))
