@@ -77,11 +77,11 @@
 (component instance $c1 $C)
 (assert_return (invoke "ping") (u32.const 9))
 (assert_return (invoke "calm" (str.const "abc")) (u32.const 3))
-(assert_trap (invoke "take" (str.const "abc")) "wasm trap")
+(assert_trap (invoke "take" (str.const "abc")) "cannot leave component instance")
 (component instance $c2 $C)
-(assert_trap (invoke "give") "wasm trap")
+(assert_trap (invoke "give") "cannot leave component instance")
 (component instance $c3 $C)
-(assert_trap (invoke "relay") "wasm trap")
+(assert_trap (invoke "relay") "cannot leave component instance")
 
 ;; resource.new and resource.drop are calls out of the instance too
 ;; (resource.rep is not): made from a realloc the host runs, they trap.
@@ -131,7 +131,7 @@
 (component instance $r1 $R)
 (assert_return (invoke "keep" (str.const "ab")) (u32.const 2))
 (invoke "set-mode" (u32.const 1))
-(assert_trap (invoke "keep" (str.const "ab")) "wasm trap")
+(assert_trap (invoke "keep" (str.const "ab")) "cannot leave component instance")
 (component instance $r2 $R)
 (invoke "set-mode" (u32.const 2))
-(assert_trap (invoke "keep" (str.const "ab")) "wasm trap")
+(assert_trap (invoke "keep" (str.const "ab")) "cannot leave component instance")
