@@ -2,8 +2,9 @@
 ;; an export's string parameter) or post-return, and while an adapter runs a
 ;; callee's realloc, the component may not call out of its instance; the
 ;; call traps with "cannot leave component instance". Outside those windows
-;; the same call is fine. (Traps are matched as "wasm trap", as in traps.wast:
-;; unfused the reason is "cannot leave component instance".)
+;; the same call is fine. (The trap assertions name that reason: unfused it is
+;; wasmtime's message, fused the name of the trap function in the backtrace,
+;; as in traps.wast.)
 ;;   ping()         = 9 ($other's function, called directly)
 ;;   take("abc")    : the host calls $leaky's realloc, which calls out -> trap
 ;;   give()         : $leaky's post-return calls out                   -> trap
