@@ -234,4 +234,29 @@ mod tests {
         let e = t.add(Ty::Enum(257));
         assert_eq!(size(&t, e), 2);
     }
+
+    /// A map is laid out as a list of its entry tuples; the map fixture
+    /// `map<u32, u64>` has 16-byte entries aligned to 8 (key @0, value @8).
+    #[test]
+    fn maps_are_lists_of_entry_tuples() {
+        let mut t = Types::default();
+        let k = t.add(Ty::U32);
+        let v = t.add(Ty::U64);
+        let entry = t.add(Ty::Tuple(vec![k, v]));
+        let m = t.add(Ty::Map(entry));
+        assert_eq!(size(&t, m), 8);
+        assert_eq!(alignment(&t, m), 4);
+        assert_eq!(flatten(&t, m), vec![CoreTy::I32, CoreTy::I32]);
+        assert_eq!((size(&t, entry), alignment(&t, entry)), (16, 8));
+        assert_eq!(t.display(m), "map<u32, u64>");
+    }
+
+    /// The generator makes maps, and their compositions say `(map K V)`.
+    #[test]
+    fn generated_cases_have_maps() {
+        let with_maps = (0..200)
+            .filter(|i| crate::case::Case::generate(1, *i).to_wat().contains("(map "))
+            .count();
+        assert!(with_maps > 5, "{with_maps} of 200 cases have a map");
+    }
 }
