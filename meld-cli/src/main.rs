@@ -1,19 +1,40 @@
 //! `meld`: statically fuse a WebAssembly component composition into one core
 //! module.
+//!
+//! Exit codes: 0 success; 1 bad or unsupported input, an I/O failure, or a
+//! failed `meld verify`; 2 a usage error; 3 an internal error (a bug in
+//! meld). Every failure is one `error:` line on stderr.
 
 mod atomic;
+mod io;
+mod stats;
+mod verify;
 
-use anyhow::{bail, Context, Result};
-use clap::{Parser, Subcommand, ValueEnum};
+use anyhow::{Context, Result};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use io::{is_stdio, shown, Input};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
+/// `meld --version`: the crate version and the commit it was built from.
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("MELD_COMMIT"),
+    ")"
+);
+
+/// Exit code of an internal error.
+const INTERNAL: u8 = 3;
+
 #[derive(Parser)]
 #[command(
     name = "meld",
-    version,
-    about = "Fuse a WebAssembly component composition into one core module"
+    version = VERSION,
+    about = "Fuse a WebAssembly component composition into one core module",
+    after_help = "Exit codes: 0 ok; 1 bad or unsupported input, or a failed verification; \
+                  2 usage; 3 internal error."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -27,13 +48,24 @@ enum Command {
     Fuse(FuseArgs),
     /// Show what a composition (or a fused module) is made of: component
     /// instances, core modules, adapters, builtins, how imports are
-    /// satisfied, host imports, exports and the WIT world.
+    /// satisfied, host imports, exports, the WIT world and the provenance
+    /// record.
     Inspect(InspectArgs),
+    /// Fuse INPUT... again and check that OUTPUT is byte-for-byte what that
+    /// gives (exit 0), or say in one line why not (exit 1).
+    Verify(VerifyArgs),
+    /// Print a shell completion script (e.g. `meld completions bash >
+    /// /etc/bash_completion.d/meld`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(clap::Args)]
 struct InspectArgs {
-    /// A component, or a core module written by `meld fuse`.
+    /// A component, or a core module written by `meld fuse`; `-` reads
+    /// standard input.
     input: PathBuf,
     /// Print JSON instead of text.
     #[arg(long)]
@@ -50,21 +82,12 @@ enum MemoryArg {
     Auto,
 }
 
+/// The options that decide what `meld fuse` writes (shared with `verify`).
 #[derive(clap::Args)]
-struct FuseArgs {
-    /// Input component(s).
-    #[arg(required = true)]
-    inputs: Vec<PathBuf>,
-    /// Output file.
-    #[arg(short, long)]
-    output: PathBuf,
+struct OutputOptions {
     /// Memory layout of the fused module.
     #[arg(long, value_enum, default_value = "multi")]
     memory: MemoryArg,
-    /// Also write the ABI record (memory, realloc, post-return, string
-    /// encoding of every host import and export) as JSON to this file.
-    #[arg(long, value_name = "FILE")]
-    emit_import_map: Option<PathBuf>,
     /// Wrap the fused module back into a component with the same WIT world as
     /// the input composition.
     #[arg(long)]
@@ -75,9 +98,16 @@ struct FuseArgs {
     /// up meld's handle checks for that type (see docs/resources.md).
     #[arg(long = "opaque-rep", value_name = "IFACE.RESOURCE")]
     opaque_rep: Vec<String>,
-    /// Print statistics about the fusion to stderr.
+    /// Leave out the `meld:provenance` section (meld version, options,
+    /// SHA-256 and size of each input; docs/provenance.md).
     #[arg(long)]
-    stats: bool,
+    no_provenance: bool,
+}
+
+/// How far a composition may expand before meld refuses it (shared with
+/// `verify`; they refuse, they do not change the output).
+#[derive(clap::Args)]
+struct LimitArgs {
     /// Refuse a composition with more core instances than this once its
     /// nested component instantiations are expanded (counted before
     /// translation; wasmtime's default instance limit).
@@ -117,10 +147,56 @@ fn parse_size(s: &str) -> std::result::Result<u64, String> {
         .ok_or_else(|| format!("`{s}` is too large"))
 }
 
+#[derive(clap::Args)]
+struct FuseArgs {
+    /// Input component(s); `-` reads standard input.
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// Output file; `-` writes to standard output (binary only when that is
+    /// not a terminal).
+    #[arg(short, long)]
+    output: PathBuf,
+    /// Write the WebAssembly text format (also chosen by an output path
+    /// ending in `.wat`).
+    #[arg(short = 't', long = "wat")]
+    wat: bool,
+    #[command(flatten)]
+    options: OutputOptions,
+    #[command(flatten)]
+    limits: LimitArgs,
+    /// Also write the ABI record (memory, realloc, post-return, string
+    /// encoding of every host import and export) as JSON to this file
+    /// (`-`: standard output).
+    #[arg(long, value_name = "FILE")]
+    emit_import_map: Option<PathBuf>,
+    /// Print statistics about the fusion to stderr.
+    #[arg(long)]
+    stats: bool,
+    /// The form of `--stats` (implies it): `text` for people, `json` (one
+    /// line, docs/stats.md) for scripts.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    stats_format: Option<stats::StatsFormat>,
+}
+
+#[derive(clap::Args)]
+struct VerifyArgs {
+    /// The artefact to check (a file written by `meld fuse`; `-` reads
+    /// standard input).
+    output: PathBuf,
+    /// The inputs it should have been fused from, in the same order.
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    options: OutputOptions,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
 /// The message of the last panic, on any thread.
 static LAST_PANIC: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
 
 fn main() -> ExitCode {
+    // Usage errors exit with 2, `--help`/`--version` with 0 (clap).
     let cli = Cli::parse();
     // Every failure is one `error:` line. The library turns the panics it
     // catches (from its dependencies) into errors, so the default hook's
@@ -140,15 +216,21 @@ fn main() -> ExitCode {
             *last = Some(format!("{msg}{at}"));
         }
     }));
-    let result = std::panic::catch_unwind(|| match cli.command {
-        Command::Fuse(args) => fuse(args),
-        Command::Inspect(args) => inspect(args),
+    let result = std::panic::catch_unwind(|| {
+        fault_injection()?;
+        match cli.command {
+            Command::Fuse(args) => fuse(args),
+            Command::Inspect(args) => inspect(args),
+            Command::Verify(args) => verify(args),
+            Command::Completions { shell } => completions(shell),
+        }
     });
     match result {
         Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) if e.chain().any(|c| c.is::<io::StdoutClosed>()) => ExitCode::SUCCESS,
         Ok(Err(e)) => {
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            ExitCode::from(exit_code(&e))
         }
         Err(_) => {
             let what = LAST_PANIC
@@ -157,168 +239,196 @@ fn main() -> ExitCode {
                 .and_then(|mut l| l.take())
                 .unwrap_or_default();
             eprintln!("error: internal error: meld panicked: {what}");
-            ExitCode::FAILURE
+            ExitCode::from(INTERNAL)
         }
     }
 }
 
-/// Read an input file; WebAssembly text (`.wat`) is assembled first.
-fn read_input(path: &Path) -> Result<Vec<u8>> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    if bytes.starts_with(b"\0asm") || !looks_like_text(&bytes) {
-        return Ok(bytes);
+/// 2 for a usage error, 3 for a bug in meld, 1 for anything else.
+fn exit_code(e: &anyhow::Error) -> u8 {
+    if e.chain().any(|c| c.is::<io::Usage>()) {
+        return 2;
     }
-    wat::parse_bytes(&bytes)
-        .map(|b| b.into_owned())
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "{}: invalid WebAssembly text: {}",
-                path.display(),
-                e.to_string().replace('\n', " ")
-            )
-        })
-}
-
-/// True when `bytes` are UTF-8 whose first non-blank character opens an
-/// s-expression or a comment, as WebAssembly text does.
-fn looks_like_text(bytes: &[u8]) -> bool {
-    match std::str::from_utf8(bytes) {
-        Ok(s) => {
-            let t = s.trim_start();
-            t.starts_with('(') || t.starts_with(";;")
-        }
-        Err(_) => false,
+    let internal = e.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<meld_core::Error>(),
+            Some(meld_core::Error::Internal(_) | meld_core::Error::OutputInvalid(_))
+        )
+    });
+    if internal {
+        INTERNAL
+    } else {
+        1
     }
 }
 
-fn fuse(args: FuseArgs) -> Result<()> {
-    let start = Instant::now();
-    atomic::install_signal_cleanup();
-    for input in &args.inputs {
-        if same_file(input, &args.output) {
-            bail!(
-                "the output path {} is also an input; refusing to overwrite it",
-                args.output.display()
-            );
-        }
+/// `MELD_FAULT=panic|internal` makes meld fail as a bug would, so the tests
+/// can check how internal errors are reported (exit code 3, one line).
+fn fault_injection() -> Result<()> {
+    match std::env::var("MELD_FAULT").as_deref() {
+        Ok("panic") => panic!("fault injected by MELD_FAULT"),
+        Ok("internal") => Err(meld_core::Error::Internal("fault injected by MELD_FAULT".into()).into()),
+        _ => Ok(()),
     }
+}
+
+/// Read and check the inputs, and make the library options (with the
+/// provenance record unless `--no-provenance`).
+fn prepare(
+    paths: &[PathBuf],
+    o: &OutputOptions,
+    limits: &LimitArgs,
+) -> Result<(Vec<Input>, meld_core::FuseOptions)> {
+    io::check_one_stdin(paths)?;
     let mut inputs = Vec::new();
-    for path in &args.inputs {
-        let bytes = read_input(path)?;
-        if let Err(e) = meld_core::front::precheck::classify(&bytes).and_then(|k| match k {
+    for path in paths {
+        let input = io::read_input(path)?;
+        if let Err(e) = meld_core::front::precheck::classify(&input.binary).and_then(|k| match k {
             meld_core::front::precheck::BinaryKind::CoreModule => {
                 Err(meld_core::Error::CoreModuleInput)
             }
             meld_core::front::precheck::BinaryKind::Component => Ok(()),
         }) {
-            bail!("{}: {e}", path.display());
+            anyhow::bail!("{}: {e}", shown(path));
         }
-        inputs.push(bytes);
+        inputs.push(input);
     }
     let opts = meld_core::FuseOptions {
-        memory: match args.memory {
+        memory: match o.memory {
             MemoryArg::Multi => meld_core::MemoryMode::Multi,
             MemoryArg::Shared => meld_core::MemoryMode::Shared,
             MemoryArg::Auto => meld_core::MemoryMode::Auto,
         },
-        component: args.component,
-        opaque_reps: args.opaque_rep.clone(),
+        component: o.component,
+        opaque_reps: o.opaque_rep.clone(),
         limits: meld_core::Limits {
-            instances: args.max_instances,
-            component_instances: args.max_component_instances,
-            adapters: args.max_adapters,
-            output_size: args
+            instances: limits.max_instances,
+            component_instances: limits.max_component_instances,
+            adapters: limits.max_adapters,
+            output_size: limits
                 .max_output_size
                 .unwrap_or(meld_core::Limits::default().output_size),
         },
+        provenance: (!o.no_provenance).then(|| {
+            inputs
+                .iter()
+                .map(|i| meld_core::provenance::InputDigest::of(&i.raw))
+                .collect()
+        }),
         ..Default::default()
     };
-    let refs: Vec<&[u8]> = inputs.iter().map(|b| b.as_slice()).collect();
-    let fused = meld_core::fuse(&refs, &opts).with_context(|| {
-        let names: Vec<String> = args
-            .inputs
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect();
+    Ok((inputs, opts))
+}
+
+fn run_fuse(
+    paths: &[PathBuf],
+    inputs: &[Input],
+    opts: &meld_core::FuseOptions,
+) -> Result<meld_core::Fused> {
+    let refs: Vec<&[u8]> = inputs.iter().map(|i| i.binary.as_slice()).collect();
+    meld_core::fuse(&refs, opts).with_context(|| {
+        let names: Vec<String> = paths.iter().map(|p| shown(p)).collect();
         format!("cannot fuse {}", names.join(", "))
-    })?;
-    if let Some(map) = &args.emit_import_map {
-        write_atomically(map, fused.abi.to_json().as_bytes())?;
+    })
+}
+
+fn fuse(args: FuseArgs) -> Result<()> {
+    let start = Instant::now();
+    atomic::install_signal_cleanup();
+    let text = args.wat || args.output.extension().is_some_and(|e| e == "wat");
+    // Everything that can be refused without fusing is refused first.
+    let stdout_users = [Some(&args.output), args.emit_import_map.as_ref()]
+        .into_iter()
+        .flatten()
+        .filter(|p| is_stdio(p))
+        .count();
+    if stdout_users > 1 {
+        return Err(io::usage(
+            "only one of -o and --emit-import-map can be `-` (standard output)",
+        ));
     }
-    write_atomically(&args.output, &fused.wasm)?;
-    if args.stats {
-        let s = &fused.stats;
-        let x = &s.expansion;
-        eprintln!(
-            "expansion:           {} component instances, {} core instances of {} modules \
-             ({} bytes copied), {} adapters, {} memories, {} tables, {} functions, \
-             ~{} output bytes",
-            x.component_instances,
-            x.core_instances,
-            x.modules,
-            x.module_bytes,
-            x.adapters,
-            x.memories,
-            x.tables,
-            x.functions,
-            x.estimated_output_bytes()
-        );
-        eprintln!("component instances: {}", s.component_instances);
-        eprintln!(
-            "resource types:      {} in tables, {} opaque, {} exported",
-            s.table_resources, s.opaque_resources, s.exported_resources
-        );
-        eprintln!(
-            "core modules:        {} ({} adapter, {} builtin)",
-            s.modules, s.adapter_modules, s.builtins
-        );
-        eprintln!(
-            "functions:           {} ({} unreachable removed)",
-            s.functions, s.removed_functions
-        );
-        eprintln!("bulk list copies:    {}", s.bulk_copies);
-        eprintln!(
-            "trivial adapters:    {} ({} bypassed: direct calls)",
-            s.trivial_adapters, s.direct_calls
-        );
-        eprintln!("memories:            {}", s.memories);
-        eprintln!("host imports:        {}", s.host_imports);
-        eprintln!("exports:             {}", s.exports);
-        eprintln!("input bytes:         {}", s.input_bytes);
-        eprintln!("output bytes:        {}", s.output_bytes);
-        let t = s.stage_us;
-        eprintln!(
-            "stages (µs):         translate {} merge {} world {} encode {} wrap {}",
-            t[0], t[1], t[2], t[3], t[4]
-        );
-        eprintln!("time:                {:.2?}", start.elapsed());
+    if is_stdio(&args.output) && !text {
+        io::refuse_binary_to_terminal("a binary WebAssembly module")?;
+    }
+    for input in &args.inputs {
+        for out in [Some(&args.output), args.emit_import_map.as_ref()].into_iter().flatten() {
+            if !is_stdio(out) && io::same_file(input, out) {
+                anyhow::bail!(
+                    "the output path {} is also an input; refusing to overwrite it",
+                    out.display()
+                );
+            }
+        }
+    }
+    let (inputs, opts) = prepare(&args.inputs, &args.options, &args.limits)?;
+    let fused = run_fuse(&args.inputs, &inputs, &opts)?;
+    drop(inputs);
+    let bytes = if text {
+        wasmprinter::print_bytes(&fused.wasm)
+            .map_err(|e| {
+                meld_core::Error::Internal(format!("cannot print the output as text: {e}"))
+            })?
+            .into_bytes()
+    } else {
+        fused.wasm
+    };
+    if let Some(map) = &args.emit_import_map {
+        io::write_output(map, fused.abi.to_json().as_bytes())?;
+    }
+    io::write_output(&args.output, &bytes)?;
+    if args.stats || args.stats_format.is_some() {
+        let format = args.stats_format.unwrap_or(stats::StatsFormat::Text);
+        eprint!("{}", stats::render(&fused.stats, start.elapsed(), format));
     }
     Ok(())
 }
 
 fn inspect(args: InspectArgs) -> Result<()> {
-    let bytes = read_input(&args.input)?;
-    let report = meld_core::inspect::inspect(&bytes)
-        .with_context(|| format!("cannot inspect {}", args.input.display()))?;
-    if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).context("cannot serialise the report")?
-        );
+    let input = io::read_input(&args.input)?;
+    let report = meld_core::inspect::inspect(&input.binary)
+        .with_context(|| format!("cannot inspect {}", shown(&args.input)))?;
+    let text = if args.json {
+        let mut s = serde_json::to_string_pretty(&report).context("cannot serialise the report")?;
+        s.push('\n');
+        s
     } else {
-        print!("{report}");
-    }
-    Ok(())
+        report.to_string()
+    };
+    io::to_stdout(text.as_bytes())
 }
 
-/// True when `a` and `b` name the same existing file.
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => false,
+fn verify(args: VerifyArgs) -> Result<()> {
+    io::check_one_stdin(args.inputs.iter().chain([&args.output]))?;
+    let output = read_artefact(&args.output)?;
+    let (inputs, opts) = prepare(&args.inputs, &args.options, &args.limits)?;
+    let fresh = run_fuse(&args.inputs, &inputs, &opts)?;
+    let names: Vec<String> = args.inputs.iter().map(|p| shown(p)).collect();
+    if let Some(reason) = verify::mismatch(&output, &fresh.wasm, &names) {
+        anyhow::bail!(
+            "{} does not match a fusion of the inputs: {reason}",
+            shown(&args.output)
+        );
     }
+    let digest = meld_core::provenance::InputDigest::of(&output);
+    io::to_stdout(
+        format!(
+            "verified: {} is the fusion of the inputs ({digest})\n",
+            shown(&args.output)
+        )
+        .as_bytes(),
+    )
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    atomic::write(path, bytes)
+/// The artefact `meld verify` checks, read as it is (no text assembly).
+fn read_artefact(path: &Path) -> Result<Vec<u8>> {
+    if is_stdio(path) {
+        return io::read_input(path).map(|i| i.raw);
+    }
+    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+fn completions(shell: clap_complete::Shell) -> Result<()> {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "meld", &mut script);
+    io::to_stdout(&script)
 }

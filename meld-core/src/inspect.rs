@@ -33,6 +33,8 @@ pub struct Report {
     pub nodes: Vec<NodeReport>,
     pub abi: Option<abi::AbiRecord>,
     pub wit: Option<String>,
+    /// The `meld:provenance` record of a meld output that has one.
+    pub provenance: Option<crate::provenance::Provenance>,
 }
 
 fn describe(graph: &Graph, def: Def) -> String {
@@ -63,7 +65,15 @@ fn import_names(wasm: &[u8]) -> Vec<String> {
 
 /// Inspect a component or a fused core module.
 pub fn inspect(bytes: &[u8]) -> Result<Report> {
-    match classify(bytes)? {
+    let kind = classify(bytes)?;
+    let provenance = crate::provenance::read(bytes)?;
+    let mut report = inspect_kind(bytes, kind)?;
+    report.provenance = provenance;
+    Ok(report)
+}
+
+fn inspect_kind(bytes: &[u8], kind: BinaryKind) -> Result<Report> {
+    match kind {
         BinaryKind::Component => {
             let graph = crate::front::translate::translate(bytes)?;
             let merged = merge::merge(&graph)?;
@@ -105,6 +115,7 @@ pub fn inspect(bytes: &[u8]) -> Result<Report> {
                 nodes,
                 abi: Some(record),
                 wit: crate::front::world::wit_text(bytes).ok(),
+                provenance: None,
             })
         }
         BinaryKind::CoreModule => {
@@ -135,6 +146,7 @@ pub fn inspect(bytes: &[u8]) -> Result<Report> {
                 nodes: Vec::new(),
                 abi: Some(abi),
                 wit,
+                provenance: None,
             })
         }
     }
@@ -185,6 +197,9 @@ impl fmt::Display for Report {
         }
         if let Some(w) = &self.wit {
             writeln!(f, "\nworld:\n{w}")?;
+        }
+        if let Some(p) = &self.provenance {
+            writeln!(f, "\nprovenance ({}):\n{p}", crate::provenance::SECTION)?;
         }
         Ok(())
     }

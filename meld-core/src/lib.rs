@@ -12,6 +12,7 @@ pub mod inspect;
 pub mod isolation;
 pub mod limits;
 pub mod merge;
+pub mod provenance;
 pub mod wrap;
 
 pub use encode::abi::AbiRecord;
@@ -70,6 +71,12 @@ pub struct FuseOptions {
     /// How much the input may expand to ([`Limits`]: instances, component
     /// instances, output size), checked before translation.
     pub limits: Limits,
+    /// Append a `meld:provenance` section ([`provenance`]) recording the
+    /// meld version, the options that change the output and these digests,
+    /// one per input in order (`meld` hashes the files it read). `None`
+    /// (the default) leaves it out. Appended last, so nothing else in the
+    /// output changes; with `component` it goes in the component.
+    pub provenance: Option<Vec<provenance::InputDigest>>,
 }
 
 impl FuseOptions {
@@ -135,6 +142,27 @@ pub struct Stats {
 /// Fuse one composed component (or several components linked by name) into a
 /// single core module.
 pub fn fuse(inputs: &[&[u8]], opts: &FuseOptions) -> Result<Fused> {
+    let record = match &opts.provenance {
+        Some(digests) if digests.len() != inputs.len() => {
+            return Err(Error::BadOption(format!(
+                "provenance: {} input digest(s) for {} input(s)",
+                digests.len(),
+                inputs.len()
+            )))
+        }
+        Some(digests) => Some(provenance::Provenance::new(opts, digests.clone())),
+        None => None,
+    };
+    let mut fused = fuse_unrecorded(inputs, opts)?;
+    if let Some(record) = record {
+        fused.wasm.extend_from_slice(&provenance::section(&record));
+        fused.stats.output_bytes = fused.wasm.len();
+    }
+    Ok(fused)
+}
+
+/// [`fuse`] without the provenance section.
+fn fuse_unrecorded(inputs: &[&[u8]], opts: &FuseOptions) -> Result<Fused> {
     if opts.memory == MemoryMode::Shared {
         return Err(Error::Unsupported(
             "`--memory shared` (a single-memory output) is not supported yet; use `multi`".into(),
