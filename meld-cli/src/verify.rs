@@ -11,10 +11,12 @@ pub fn mismatch(output: &[u8], fresh: &[u8], inputs: &[String]) -> Option<String
     if output == fresh {
         return None;
     }
-    let recorded = provenance::read(output).ok().flatten();
-    let now = provenance::read(fresh).ok().flatten();
-    if let Some(reason) = provenance_reason(recorded.as_ref(), now.as_ref(), inputs) {
-        return Some(format!("provenance differs: {reason}"));
+    // An artefact that does not parse (e.g. truncated) has no record to
+    // compare: its bytes are.
+    if let (Ok(recorded), Ok(now)) = (provenance::read(output), provenance::read(fresh)) {
+        if let Some(reason) = provenance_reason(recorded.as_ref(), now.as_ref(), inputs) {
+            return Some(format!("provenance differs: {reason}"));
+        }
     }
     let at = output
         .iter()
