@@ -60,6 +60,7 @@ if ! cmp -s "$bin_a" "$bin_b"; then
   exit 1
 fi
 cp "$bin_a" "$out/meld"
+rm -rf "$b"   # the second build only served the comparison
 echo "reproducible: two builds are byte-identical" >&2
 "$out/meld" --version
 if command -v file >/dev/null; then file "$out/meld" | sed "s|^$out/||"; fi

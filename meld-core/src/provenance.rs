@@ -284,3 +284,85 @@ pub fn read(bytes: &[u8]) -> Result<Option<Provenance>> {
     }
     Ok(found)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture() -> Vec<u8> {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/wat/string_utf8_to_utf16_len.wat"
+        );
+        wat::parse_file(path).unwrap()
+    }
+
+    #[test]
+    fn the_section_is_appended_last_and_changes_nothing_else() {
+        let input = fixture();
+        for component in [false, true] {
+            let bare = FuseOptions {
+                component,
+                ..Default::default()
+            };
+            let recorded = FuseOptions {
+                provenance: Some(vec![InputDigest::of(b"as read")]),
+                ..bare.clone()
+            };
+            let a = crate::fuse(&[&input], &bare).unwrap();
+            let b = crate::fuse(&[&input], &recorded).unwrap();
+            let c = crate::fuse(&[&input], &recorded).unwrap();
+            assert_eq!(b.wasm, c.wasm, "deterministic");
+            assert!(b.wasm.starts_with(&a.wasm));
+            assert_eq!(b.stats.output_bytes, b.wasm.len());
+            let record = read(&b.wasm).unwrap().expect("a record");
+            assert_eq!(&b.wasm[a.wasm.len()..], section(&record));
+            assert_eq!(record.inputs, vec![InputDigest::of(b"as read")]);
+            assert_eq!(record.options.component, component);
+            assert_eq!(read(&a.wasm).unwrap(), None);
+        }
+    }
+
+    #[test]
+    fn one_digest_per_input() {
+        let input = fixture();
+        let opts = FuseOptions {
+            provenance: Some(vec![]),
+            ..Default::default()
+        };
+        let e = crate::fuse(&[&input], &opts).unwrap_err();
+        assert!(matches!(e, Error::BadOption(_)), "{e}");
+    }
+
+    #[test]
+    fn differences_name_inputs_before_options_before_the_version() {
+        let opts = FuseOptions::default();
+        let a = Provenance::new(&opts, vec![InputDigest::of(b"a"), InputDigest::of(b"b")]);
+        assert_eq!(a.difference(&a.clone()), None);
+        let mut b = Provenance::new(
+            &FuseOptions::wrapped(),
+            vec![InputDigest::of(b"a"), InputDigest::of(b"c")],
+        );
+        b.meld = "9.9.9".into();
+        assert!(matches!(
+            a.difference(&b),
+            Some(Difference::Input { index: 1, .. })
+        ));
+        b.inputs = a.inputs.clone();
+        assert_eq!(
+            a.difference(&b).unwrap().to_string(),
+            "option --component: recorded false, given true"
+        );
+        b.options = a.options.clone();
+        assert_eq!(
+            a.difference(&b).unwrap().to_string(),
+            format!("made by meld {}, this is meld 9.9.9", env!("CARGO_PKG_VERSION"))
+        );
+        // The order of --opaque-rep does not matter.
+        let x = RecordedOptions::of(&FuseOptions {
+            opaque_reps: vec!["b".into(), "a".into(), "b".into()],
+            ..Default::default()
+        });
+        assert_eq!(x.opaque_rep, vec!["a".to_string(), "b".into()]);
+    }
+}
