@@ -412,8 +412,10 @@ fn verify(args: VerifyArgs) -> Result<()> {
     let digest = meld_core::provenance::InputDigest::of(&output);
     io::to_stdout(
         format!(
-            "verified: {} is the fusion of the inputs ({digest})\n",
-            shown(&args.output)
+            "verified: {} is the fusion of the inputs (sha256 {}, {} bytes)\n",
+            shown(&args.output),
+            digest.sha256,
+            digest.size
         )
         .as_bytes(),
     )
