@@ -32,15 +32,17 @@ fn main() {
         println!("cargo:rustc-env=MELD_COMMIT=unknown");
         return;
     };
-    let dirty = git(&["status", "--porcelain", "--untracked-files=no"])
-        .is_some_and(|s| !s.is_empty());
+    let dirty =
+        git(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
     let suffix = if dirty { "-dirty" } else { "" };
     println!("cargo:rustc-env=MELD_COMMIT={commit}{suffix}");
     // Run again when HEAD moves (checkout, commit) or the sources change
     // (which may make the tree dirty or clean).
     for (flag, file) in [("--git-dir", "HEAD"), ("--git-dir", "index")] {
         if let Some(dir) = git(&["rev-parse", flag]) {
-            let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(dir).join(file);
+            let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join(dir)
+                .join(file);
             rerun_if_changed(&path);
         }
     }
@@ -51,7 +53,13 @@ fn main() {
             rerun_if_changed(&base.join("packed-refs"));
         }
     }
-    for dir in ["src", "../meld-core/src", "../Cargo.toml", "../Cargo.lock", "Cargo.toml"] {
+    for dir in [
+        "src",
+        "../meld-core/src",
+        "../Cargo.toml",
+        "../Cargo.lock",
+        "Cargo.toml",
+    ] {
         println!("cargo:rerun-if-changed={dir}");
     }
 }

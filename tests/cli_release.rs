@@ -157,7 +157,12 @@ fn stdin_to_stdout_through_real_pipes() {
     // `-o -` never makes a file named `-`.
     let r = Command::new(MELD)
         .current_dir(&dir)
-        .args(["fuse".as_ref(), small().as_os_str(), "-o".as_ref(), "-".as_ref()])
+        .args([
+            "fuse".as_ref(),
+            small().as_os_str(),
+            "-o".as_ref(),
+            "-".as_ref(),
+        ])
         .stdout(Stdio::piped())
         .output()
         .unwrap();
@@ -210,11 +215,20 @@ fn pty() -> (std::fs::File, std::fs::File) {
 fn binary_to_a_terminal_is_refused_but_text_is_printed() {
     let (mut controller, terminal) = pty();
     let r = Command::new(MELD)
-        .args(["fuse".as_ref(), small().as_os_str(), "-o".as_ref(), "-".as_ref()])
+        .args([
+            "fuse".as_ref(),
+            small().as_os_str(),
+            "-o".as_ref(),
+            "-".as_ref(),
+        ])
         .stdout(terminal.try_clone().unwrap())
         .output()
         .unwrap();
-    failed(&r, 2, "refusing to write a binary WebAssembly module to a terminal");
+    failed(
+        &r,
+        2,
+        "refusing to write a binary WebAssembly module to a terminal",
+    );
     assert!(stderr(&r).contains("-t"), "the hint names -t");
     // With -t the text goes to the terminal.
     let reader = std::thread::spawn(move || {
@@ -233,7 +247,13 @@ fn binary_to_a_terminal_is_refused_but_text_is_printed() {
         seen
     });
     let r = Command::new(MELD)
-        .args(["fuse".as_ref(), small().as_os_str(), "-o".as_ref(), "-".as_ref(), "-t".as_ref()])
+        .args([
+            "fuse".as_ref(),
+            small().as_os_str(),
+            "-o".as_ref(),
+            "-".as_ref(),
+            "-t".as_ref(),
+        ])
         .stdout(terminal)
         .output()
         .unwrap();
@@ -272,10 +292,20 @@ fn text_output_parses_back_to_the_same_module() {
             c.retain(|(n, _)| n != "name");
             c
         };
-        assert!(customs(&back) == customs(&binary), "{args:?}: custom sections");
+        assert!(
+            customs(&back) == customs(&binary),
+            "{args:?}: custom sections"
+        );
     }
     // Through stdout as well, with --component.
-    let r = meld(&["fuse".as_ref(), small().as_os_str(), "-o".as_ref(), "-".as_ref(), "-t".as_ref(), "--component".as_ref()]);
+    let r = meld(&[
+        "fuse".as_ref(),
+        small().as_os_str(),
+        "-o".as_ref(),
+        "-".as_ref(),
+        "-t".as_ref(),
+        "--component".as_ref(),
+    ]);
     ok(&r);
     let text = String::from_utf8(r.stdout).unwrap();
     assert!(text.starts_with("(component"), "{}", &text[..40]);
@@ -290,7 +320,14 @@ fn text_output_parses_back_to_the_same_module() {
 fn stats_json_parses_and_matches_the_text() {
     let dir = scratch("stats");
     let out = dir.join("o.wasm");
-    let r = meld(&["fuse".as_ref(), fixture("rust/res-chain3.wasm").as_os_str(), "-o".as_ref(), out.as_os_str(), "--stats-format".as_ref(), "json".as_ref()]);
+    let r = meld(&[
+        "fuse".as_ref(),
+        fixture("rust/res-chain3.wasm").as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+        "--stats-format".as_ref(),
+        "json".as_ref(),
+    ]);
     ok(&r);
     let lines: Vec<&str> = std::str::from_utf8(&r.stderr).unwrap().lines().collect();
     assert_eq!(lines.len(), 1, "one line of JSON: {lines:?}");
@@ -327,8 +364,12 @@ fn stats_json_parses_and_matches_the_text() {
     // The text form (the default, also `--stats-format text`) has the same figures.
     for args in [&["--stats"][..], &["--stats-format", "text"]] {
         let input = fixture("rust/res-chain3.wasm");
-        let mut all: Vec<&std::ffi::OsStr> =
-            vec!["fuse".as_ref(), input.as_os_str(), "-o".as_ref(), out.as_os_str()];
+        let mut all: Vec<&std::ffi::OsStr> = vec![
+            "fuse".as_ref(),
+            input.as_os_str(),
+            "-o".as_ref(),
+            out.as_os_str(),
+        ];
         all.extend(args.iter().map(std::ffi::OsStr::new));
         let r = meld(&all);
         ok(&r);
@@ -340,7 +381,14 @@ fn stats_json_parses_and_matches_the_text() {
         assert!(text.contains(&want), "{want} in {text}");
         assert!(text.contains(&format!("memories:            {}", json["memories"])));
     }
-    let r = meld(&["fuse".as_ref(), small().as_os_str(), "-o".as_ref(), out.as_os_str(), "--stats-format".as_ref(), "yaml".as_ref()]);
+    let r = meld(&[
+        "fuse".as_ref(),
+        small().as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+        "--stats-format".as_ref(),
+        "yaml".as_ref(),
+    ]);
     assert_eq!(r.status.code(), Some(2), "{}", stderr(&r));
 }
 
@@ -366,13 +414,19 @@ fn provenance_records_meld_options_and_inputs_and_nothing_else_changes() {
     // Without the section, the output is the same but for that one section,
     // which is the last.
     let bare = fuse_to_file(&[&app, &lib], &dir.join("bare.wasm"), &["--no-provenance"]);
-    assert!(top_level_customs(&bare).iter().all(|(n, _)| n != "meld:provenance"));
+    assert!(top_level_customs(&bare)
+        .iter()
+        .all(|(n, _)| n != "meld:provenance"));
     assert!(a.starts_with(&bare));
     let customs = top_level_customs(&a[..]);
     assert_eq!(customs.last().unwrap().0, "meld:provenance");
     let mut tail = b"\0asm\x01\0\0\0".to_vec();
     tail.extend_from_slice(&a[bare.len()..]);
-    assert_eq!(top_level_customs(&tail).len(), 1, "exactly one section appended");
+    assert_eq!(
+        top_level_customs(&tail).len(),
+        1,
+        "exactly one section appended"
+    );
     assert_eq!(run(&a), run(&bare));
 
     // Each input and each option changes the record.
@@ -393,7 +447,11 @@ fn provenance_records_meld_options_and_inputs_and_nothing_else_changes() {
     let single = fuse_to_file(&[&small()], &dir.join("one.wasm"), &[]);
     let p1 = provenance(&single);
     for (args, key, value) in [
-        (&["--memory", "auto"][..], "memory", serde_json::json!("auto")),
+        (
+            &["--memory", "auto"][..],
+            "memory",
+            serde_json::json!("auto"),
+        ),
         (&["--component"][..], "component", serde_json::json!(true)),
     ] {
         let o = fuse_to_file(&[&small()], &dir.join("opt.wasm"), args);
@@ -421,8 +479,15 @@ fn provenance_of_a_wrapped_component_is_in_the_component_and_inspect_shows_it() 
     let dir = scratch("prov-component");
     let input = fixture("host/host_strings.wat");
     let c = fuse_to_file(&[&input], &dir.join("c.wasm"), &["--component"]);
-    let bare = fuse_to_file(&[&input], &dir.join("b.wasm"), &["--component", "--no-provenance"]);
-    assert!(c.starts_with(&bare), "only a section appended to the component");
+    let bare = fuse_to_file(
+        &[&input],
+        &dir.join("b.wasm"),
+        &["--component", "--no-provenance"],
+    );
+    assert!(
+        c.starts_with(&bare),
+        "only a section appended to the component"
+    );
     assert_eq!(provenance(&c)["options"]["component"], true);
     // The core module inside has none.
     let mut nested = 0;
@@ -441,12 +506,18 @@ fn provenance_of_a_wrapped_component_is_in_the_component_and_inspect_shows_it() 
     }
     assert!(nested > 0, "the fused module's own sections are there");
     let digest = sha256_hex(&std::fs::read(&input).unwrap());
-    for out in [dir.join("c.wasm"), fuse_to_file_path(&input, &dir.join("core.wasm"))] {
+    for out in [
+        dir.join("c.wasm"),
+        fuse_to_file_path(&input, &dir.join("core.wasm")),
+    ] {
         let r = meld(&["inspect".as_ref(), out.as_os_str()]);
         ok(&r);
         let text = String::from_utf8(r.stdout).unwrap();
         assert!(text.contains("provenance (meld:provenance):"), "{text}");
-        assert!(text.contains(&format!("input 1: sha256 {digest}")), "{text}");
+        assert!(
+            text.contains(&format!("input 1: sha256 {digest}")),
+            "{text}"
+        );
         let r = meld(&["inspect".as_ref(), out.as_os_str(), "--json".as_ref()]);
         ok(&r);
         let json: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
@@ -482,7 +553,11 @@ fn verify_passes_for_the_same_inputs_and_options() {
     let line = String::from_utf8(r.stdout).unwrap();
     assert!(line.starts_with("verified: "), "{line}");
     assert!(line.contains(&sha256_hex(&std::fs::read(&out).unwrap())));
-    for args in [&["--component"][..], &["--no-provenance"], &["--component", "--no-provenance"]] {
+    for args in [
+        &["--component"][..],
+        &["--no-provenance"],
+        &["--component", "--no-provenance"],
+    ] {
         let o = dir.join("x.wasm");
         fuse_to_file(&[&app, &lib], &o, args);
         ok(&verify(&o, &[&app, &lib], args));
@@ -503,7 +578,10 @@ fn verify_fails_naming_the_input_or_option_that_differs() {
     failed(
         &verify(&out, &[&lib, &app], &[]),
         1,
-        &format!("provenance differs: input 1 ({}): recorded sha256", lib.display()),
+        &format!(
+            "provenance differs: input 1 ({}): recorded sha256",
+            lib.display()
+        ),
     );
     failed(
         &verify(&out, &[&app], &[]),
@@ -580,7 +658,11 @@ fn verify_fails_naming_the_offset_and_section_of_changed_bytes() {
         );
     }
     // Not a file at all.
-    failed(&verify(&dir.join("missing.wasm"), &[&input], &[]), 1, "cannot read");
+    failed(
+        &verify(&dir.join("missing.wasm"), &[&input], &[]),
+        1,
+        "cannot read",
+    );
 }
 
 #[test]
@@ -590,7 +672,14 @@ fn completions_for_bash_zsh_and_fish() {
         ok(&r);
         let script = String::from_utf8(r.stdout).unwrap();
         assert!(script.len() > 500, "{shell}: {script}");
-        for word in ["meld", "fuse", "verify", "inspect", "stats-format", "no-provenance"] {
+        for word in [
+            "meld",
+            "fuse",
+            "verify",
+            "inspect",
+            "stats-format",
+            "no-provenance",
+        ] {
             assert!(script.contains(word), "{shell} script names {word}");
         }
     }
@@ -660,13 +749,26 @@ fn exit_codes_are_0_1_2_and_3() {
     let s = small();
     let s = s.to_str().unwrap();
     // 0: success, help and version.
-    for args in [&["fuse", s, "-o", o][..], &["--help"], &["--version"], &["fuse", "--help"]] {
+    for args in [
+        &["fuse", s, "-o", o][..],
+        &["--help"],
+        &["--version"],
+        &["fuse", "--help"],
+    ] {
         assert_eq!(meld(args).status.code(), Some(0), "{args:?}");
     }
     // 1: bad or unsupported input, failed verification.
-    failed(&meld(&["fuse", "/nonexistent.wasm", "-o", o]), 1, "cannot read");
+    failed(
+        &meld(&["fuse", "/nonexistent.wasm", "-o", o]),
+        1,
+        "cannot read",
+    );
     let stream = fixture("bad/stream.wat");
-    failed(&meld(&["fuse", stream.to_str().unwrap(), "-o", o]), 1, "unsupported");
+    failed(
+        &meld(&["fuse", stream.to_str().unwrap(), "-o", o]),
+        1,
+        "unsupported",
+    );
     failed(&meld(&["verify", o, s, "--component"]), 1, "does not match");
     // 2: usage.
     for args in [
@@ -681,12 +783,23 @@ fn exit_codes_are_0_1_2_and_3() {
         assert_eq!(r.status.code(), Some(2), "{args:?}: {}", stderr(&r));
         assert!(!stderr(&r).contains("panicked"));
     }
-    failed(&meld(&["fuse", s, "-o", "-", "--emit-import-map", "-"]), 2, "only one of");
-    failed(&meld_piped(&["verify", "-", "-"], b""), 2, "can be given only once");
+    failed(
+        &meld(&["fuse", s, "-o", "-", "--emit-import-map", "-"]),
+        2,
+        "only one of",
+    );
+    failed(
+        &meld_piped(&["verify", "-", "-"], b""),
+        2,
+        "can be given only once",
+    );
     // 3: internal errors, a returned one and a panic, one line each.
     for (fault, needle) in [
         ("internal", "error: internal error: fault injected"),
-        ("panic", "error: internal error: meld panicked: fault injected"),
+        (
+            "panic",
+            "error: internal error: meld panicked: fault injected",
+        ),
     ] {
         let r = Command::new(MELD)
             .args(["fuse", s, "-o", o])

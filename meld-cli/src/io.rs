@@ -84,13 +84,15 @@ pub fn read_input(path: &Path) -> Result<Input> {
             raw,
         });
     }
-    let binary = wat::parse_bytes(&raw).map(|b| b.into_owned()).map_err(|e| {
-        anyhow::anyhow!(
-            "{}: invalid WebAssembly text: {}",
-            shown(path),
-            e.to_string().replace('\n', " ")
-        )
-    })?;
+    let binary = wat::parse_bytes(&raw)
+        .map(|b| b.into_owned())
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "{}: invalid WebAssembly text: {}",
+                shown(path),
+                e.to_string().replace('\n', " ")
+            )
+        })?;
     Ok(Input { raw, binary })
 }
 

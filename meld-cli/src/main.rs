@@ -267,7 +267,9 @@ fn exit_code(e: &anyhow::Error) -> u8 {
 fn fault_injection() -> Result<()> {
     match std::env::var("MELD_FAULT").as_deref() {
         Ok("panic") => panic!("fault injected by MELD_FAULT"),
-        Ok("internal") => Err(meld_core::Error::Internal("fault injected by MELD_FAULT".into()).into()),
+        Ok("internal") => {
+            Err(meld_core::Error::Internal("fault injected by MELD_FAULT".into()).into())
+        }
         _ => Ok(()),
     }
 }
@@ -351,7 +353,10 @@ fn fuse(args: FuseArgs) -> Result<()> {
         io::refuse_binary_to_terminal("a binary WebAssembly module")?;
     }
     for input in &args.inputs {
-        for out in [Some(&args.output), args.emit_import_map.as_ref()].into_iter().flatten() {
+        for out in [Some(&args.output), args.emit_import_map.as_ref()]
+            .into_iter()
+            .flatten()
+        {
             if !is_stdio(out) && io::same_file(input, out) {
                 anyhow::bail!(
                     "the output path {} is also an input; refusing to overwrite it",

@@ -88,7 +88,10 @@ fn walk(bytes: &[u8], at: usize) -> Option<String> {
         let end = body.checked_add(size as usize)?;
         if at < end {
             if at < body {
-                return Some(format!("the header of {}", name(component, id, &bytes[body..])));
+                return Some(format!(
+                    "the header of {}",
+                    name(component, id, &bytes[body..])
+                ));
             }
             let inner = &bytes[body..end.min(bytes.len())];
             return Some(match (component, id) {
@@ -121,8 +124,20 @@ fn name(component: bool, id: u8, body: &[u8]) -> String {
         };
     }
     const MODULE: [&str; 14] = [
-        "custom", "type", "import", "function", "table", "memory", "global", "export", "start",
-        "element", "code", "data", "datacount", "tag",
+        "custom",
+        "type",
+        "import",
+        "function",
+        "table",
+        "memory",
+        "global",
+        "export",
+        "start",
+        "element",
+        "code",
+        "data",
+        "datacount",
+        "tag",
     ];
     const COMPONENT: [&str; 13] = [
         "custom",
@@ -164,8 +179,8 @@ mod tests {
 
     #[test]
     fn locates_sections_of_modules_and_nested_modules() {
-        let module = wat::parse_str(r#"(module (func (export "f") (result i32) i32.const 7))"#)
-            .unwrap();
+        let module =
+            wat::parse_str(r#"(module (func (export "f") (result i32) i32.const 7))"#).unwrap();
         assert_eq!(locate(&module, 3), "the header");
         // The last byte is the code section's `end`.
         assert_eq!(locate(&module, module.len() - 1), "section code");

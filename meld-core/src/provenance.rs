@@ -123,9 +123,18 @@ pub struct Provenance {
 /// The first way two records differ.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Difference {
-    Version { recorded: u32, now: u32 },
-    Meld { recorded: String, now: String },
-    InputCount { recorded: usize, now: usize },
+    Version {
+        recorded: u32,
+        now: u32,
+    },
+    Meld {
+        recorded: String,
+        now: String,
+    },
+    InputCount {
+        recorded: usize,
+        now: usize,
+    },
     /// Input `index` (from 0).
     Input {
         index: usize,
@@ -155,11 +164,7 @@ impl fmt::Display for Difference {
                 index,
                 recorded,
                 now,
-            } => write!(
-                f,
-                "input {}: recorded {recorded}, given {now}",
-                index + 1
-            ),
+            } => write!(f, "input {}: recorded {recorded}, given {now}", index + 1),
             Difference::Option {
                 name,
                 recorded,
@@ -271,9 +276,8 @@ pub fn read(bytes: &[u8]) -> Result<Option<Provenance>> {
     for payload in wasmparser::Parser::new(0).parse_all(bytes) {
         match payload.map_err(|e| Error::Invalid(e.to_string()))? {
             wasmparser::Payload::CustomSection(c) if depth == 0 && c.name() == SECTION => {
-                let record = serde_json::from_slice(c.data()).map_err(|e| {
-                    Error::Invalid(format!("malformed `{SECTION}` section: {e}"))
-                })?;
+                let record = serde_json::from_slice(c.data())
+                    .map_err(|e| Error::Invalid(format!("malformed `{SECTION}` section: {e}")))?;
                 found = Some(record);
             }
             wasmparser::Payload::ModuleSection { .. }
@@ -356,7 +360,10 @@ mod tests {
         b.options = a.options.clone();
         assert_eq!(
             a.difference(&b).unwrap().to_string(),
-            format!("made by meld {}, this is meld 9.9.9", env!("CARGO_PKG_VERSION"))
+            format!(
+                "made by meld {}, this is meld 9.9.9",
+                env!("CARGO_PKG_VERSION")
+            )
         );
         // The order of --opaque-rep does not matter.
         let x = RecordedOptions::of(&FuseOptions {
