@@ -358,6 +358,23 @@ fn stats_json_parses_and_matches_the_text() {
     ] {
         assert!(json[key].is_u64(), "{key} in {json}");
     }
+    for key in [
+        "component_instances",
+        "core_instances",
+        "modules",
+        "module_bytes",
+        "adapters",
+        "memories",
+        "tables",
+        "functions",
+        "estimated_output_bytes",
+    ] {
+        assert!(json["expansion"][key].is_u64(), "expansion.{key}");
+    }
+    assert_eq!(
+        json["expansion"]["component_instances"],
+        json["component_instances"]
+    );
     for key in ["total", "adapter", "builtin"] {
         assert!(json["core_modules"][key].is_u64(), "core_modules.{key}");
     }
