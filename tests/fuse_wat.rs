@@ -196,8 +196,7 @@ fn parse_expectations(name: &str, text: &str) -> Result<Vec<Expectation>, String
 fn reason_missing(ex: &Expectation) -> Option<String> {
     let reason = ex.reason.as_ref()?;
     let got = last_trap();
-    (!got.contains(reason.as_str()))
-        .then(|| format!("trapped, but not naming `{reason}`: {got}"))
+    (!got.contains(reason.as_str())).then(|| format!("trapped, but not naming `{reason}`: {got}"))
 }
 
 fn load_fixtures() -> Vec<Fixture> {
@@ -221,9 +220,9 @@ fn load_fixtures() -> Vec<Fixture> {
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
         let text = std::fs::read_to_string(&path)
             .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-        match parse_expectations(&name, &text).and_then(|expects| {
-            no_wasmi_reason(&name, &text).map(|no_wasmi| (expects, no_wasmi))
-        }) {
+        match parse_expectations(&name, &text)
+            .and_then(|expects| no_wasmi_reason(&name, &text).map(|no_wasmi| (expects, no_wasmi)))
+        {
             Ok((expects, no_wasmi)) => fixtures.push(Fixture {
                 name,
                 path,
@@ -855,8 +854,14 @@ fn gc_types_are_refused_by_name() {
             Ok(_) => panic!("{types}: fused, want a refusal naming `{want}`"),
             Err(e) => {
                 let msg = e.to_string();
-                assert!(msg.contains(want), "{types}: refusal `{msg}` does not name `{want}`");
-                assert!(matches!(e, meld_core::Error::Unsupported(_)), "{types}: {e:?}");
+                assert!(
+                    msg.contains(want),
+                    "{types}: refusal `{msg}` does not name `{want}`"
+                );
+                assert!(
+                    matches!(e, meld_core::Error::Unsupported(_)),
+                    "{types}: {e:?}"
+                );
             }
         }
     }

@@ -255,7 +255,11 @@ mod tests {
     #[test]
     fn generated_cases_have_maps() {
         let with_maps = (0..200)
-            .filter(|i| crate::case::Case::generate(1, *i).to_wat().contains("(map "))
+            .filter(|i| {
+                crate::case::Case::generate(1, *i)
+                    .to_wat()
+                    .contains("(map ")
+            })
             .count();
         assert!(with_maps > 5, "{with_maps} of 200 cases have a map");
     }

@@ -74,7 +74,10 @@ pub fn trap_reasons() -> Vec<(u8, String)> {
         .map_while(|code| {
             let trap = wasmtime_environ::Trap::from_u8(code)?;
             let text = trap.to_string();
-            let reason = text.strip_prefix("wasm trap: ").unwrap_or(&text).to_string();
+            let reason = text
+                .strip_prefix("wasm trap: ")
+                .unwrap_or(&text)
+                .to_string();
             Some((code, reason))
         })
         .collect()
@@ -108,7 +111,10 @@ pub fn trap_wat() -> String {
     for (_, reason) in &reasons {
         s.push_str(&format!("  (func {} unreachable)\n", quoted_id(reason)));
     }
-    s.push_str(&format!("  (func {} unreachable)\n", quoted_id(UNKNOWN_TRAP)));
+    s.push_str(&format!(
+        "  (func {} unreachable)\n",
+        quoted_id(UNKNOWN_TRAP)
+    ));
     s.push_str("  (func (export \"trap\") (param i32)\n    (block $unknown\n");
     for (code, _) in reasons.iter().rev() {
         s.push_str(&format!("    (block $c{code}\n"));
@@ -121,7 +127,10 @@ pub fn trap_wat() -> String {
     for (_, reason) in &reasons {
         s.push_str(&format!("    (call {}) unreachable)\n", quoted_id(reason)));
     }
-    s.push_str(&format!("    (call {}) unreachable))\n", quoted_id(UNKNOWN_TRAP)));
+    s.push_str(&format!(
+        "    (call {}) unreachable))\n",
+        quoted_id(UNKNOWN_TRAP)
+    ));
     s
 }
 
@@ -212,7 +221,11 @@ mod trap_tests {
             .get_typed_func::<i32, ()>(&mut store, "trap")
             .unwrap();
         let mut cases = trap_reasons();
-        assert!(cases.len() > 40, "wasmtime has more trap codes than {}", cases.len());
+        assert!(
+            cases.len() > 40,
+            "wasmtime has more trap codes than {}",
+            cases.len()
+        );
         let first = cases.len() as u8;
         cases.push((first, UNKNOWN_TRAP.to_string()));
         cases.push((255, UNKNOWN_TRAP.to_string()));
@@ -223,7 +236,11 @@ mod trap_tests {
                 .unwrap_or_else(|| panic!("code {code}: no backtrace in {e:?}"));
             let name = bt.frames()[0].func_name();
             assert_eq!(name, Some(reason.as_str()), "code {code}");
-            assert_eq!(bt.frames()[1].func_name(), None, "code {code}: the dispatcher");
+            assert_eq!(
+                bt.frames()[1].func_name(),
+                None,
+                "code {code}: the dispatcher"
+            );
         }
     }
 
@@ -244,6 +261,10 @@ mod trap_tests {
                 println!("| {code} | {reason} |");
             }
         }
-        assert!(missing.is_empty(), "docs/traps.md lacks the rows:\n{}", missing.join("\n"));
+        assert!(
+            missing.is_empty(),
+            "docs/traps.md lacks the rows:\n{}",
+            missing.join("\n")
+        );
     }
 }

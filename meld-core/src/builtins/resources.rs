@@ -437,9 +437,7 @@ pub fn drop_shim(shim: &DropShim) -> String {
     }
     if check_leave {
         // The may-leave trap, in a function named with wasmtime's words.
-        s.push_str(
-            "  (func $\"cannot leave component instance\" (export \"trap\") unreachable)\n",
-        );
+        s.push_str("  (func $\"cannot leave component instance\" (export \"trap\") unreachable)\n");
     }
     s.push_str("  (func (export \"f\") (param $h i32) (local $own i32) (local $rep i32)\n");
     if mode == Mode::Opaque {

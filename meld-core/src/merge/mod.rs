@@ -281,10 +281,7 @@ impl<'a> Tracked<'a> {
 
 impl Reencode for Tracked<'_> {
     type Error = std::convert::Infallible;
-    fn const_expr(
-        &mut self,
-        e: wasmparser::ConstExpr,
-    ) -> Result<wasm_encoder::ConstExpr, RError> {
+    fn const_expr(&mut self, e: wasmparser::ConstExpr) -> Result<wasm_encoder::ConstExpr, RError> {
         let mut ops = e.get_operators_reader();
         let mut bytes = Vec::new();
         while !ops.is_end_then_eof() {
@@ -369,12 +366,10 @@ fn merge_node(
                                 {
                                     f.clone()
                                 }
-                                _ => {
-                                    return Err(Error::Unsupported(format!(
-                                        "GC struct/array types or subtyping (GC proposal) in module {}",
-                                        node.label
-                                    )))
-                                }
+                                _ => return Err(Error::Unsupported(format!(
+                                    "GC struct/array types or subtyping (GC proposal) in module {}",
+                                    node.label
+                                ))),
                             };
                         let mut r = Remap { maps };
                         let params = func
