@@ -60,6 +60,20 @@ enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Wrap a core module written by `meld fuse` (possibly optimised since,
+    /// e.g. by wasm-opt) into a component, with the world and ABI recorded in
+    /// its own custom sections, as `meld fuse --component` would.
+    Wrap(WrapArgs),
+}
+
+#[derive(clap::Args)]
+struct WrapArgs {
+    /// A core module written by `meld fuse` (or a tool that kept its custom
+    /// sections and import/export names).
+    input: PathBuf,
+    /// Output component.
+    #[arg(short, long)]
+    output: PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -223,6 +237,7 @@ fn main() -> ExitCode {
             Command::Inspect(args) => inspect(args),
             Command::Verify(args) => verify(args),
             Command::Completions { shell } => completions(shell),
+            Command::Wrap(args) => wrap(args),
         }
     });
     match result {
@@ -386,6 +401,22 @@ fn fuse(args: FuseArgs) -> Result<()> {
         eprint!("{}", stats::render(&fused.stats, start.elapsed(), format));
     }
     Ok(())
+}
+
+fn wrap(args: WrapArgs) -> Result<()> {
+    if !is_stdio(&args.output) && io::same_file(&args.input, &args.output) {
+        anyhow::bail!(
+            "the output path {} is also the input; refusing to overwrite it",
+            args.output.display()
+        );
+    }
+    let input = io::read_input(&args.input)?;
+    let component = meld_core::wrap::given::wrap_module(&input.binary, true)
+        .with_context(|| shown(&args.input))?;
+    if is_stdio(&args.output) {
+        io::refuse_binary_to_terminal("a component")?;
+    }
+    io::write_output(&args.output, &component)
 }
 
 fn inspect(args: InspectArgs) -> Result<()> {

@@ -31,6 +31,10 @@ pub enum Error {
         limit: u64,
         remedy: String,
     },
+    /// `meld wrap`: the core module cannot be wrapped (not what `meld fuse`
+    /// wrote, or transformed beyond what its `meld:abi` record describes).
+    #[error("cannot wrap: {0}")]
+    Wrap(String),
     /// A bug in meld itself.
     #[error("internal error: {0}")]
     Internal(String),

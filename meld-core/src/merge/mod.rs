@@ -366,10 +366,12 @@ fn merge_node(
                                 {
                                     f.clone()
                                 }
-                                _ => return Err(Error::Unsupported(format!(
+                                _ => {
+                                    return Err(Error::Unsupported(format!(
                                     "GC struct/array types or subtyping (GC proposal) in module {}",
                                     node.label
-                                ))),
+                                )))
+                                }
                             };
                         let mut r = Remap { maps };
                         let params = func

@@ -22,6 +22,7 @@
 //! component's bytes. **Leaves** the module's contents alone, apart from
 //! the import plan ([`indirect`]) that encoding carries out for it.
 
+pub mod given;
 pub mod indirect;
 pub mod start;
 
@@ -55,19 +56,15 @@ fn perr(e: wasmparser::BinaryReaderError) -> Error {
 /// by encoding without the wrapper's import rewrite) into a component with
 /// the world `world` describes (a `component-type` payload,
 /// [`crate::front::world::section_payload`] of the composition). The result is
-/// validated, function bodies on two threads when `parallel`. (Fusing with
-/// `--component` does the import rewrite while encoding and calls
-/// [`prepare`] and [`Prepared::finish`] itself.)
+/// validated, function bodies on two threads when `parallel`. The record's
+/// indices must be `fused`'s own ([`given::wrap_module`] resolves them by
+/// name for a module read back from a file); the import plan is carried out
+/// on the module ([`given::apply`]). (Fusing with `--component` does the
+/// import rewrite while encoding and calls [`prepare`] and
+/// [`Prepared::finish`] itself.)
 pub fn wrap(fused: &[u8], world: &[u8], record: &AbiRecord, parallel: bool) -> Result<Vec<u8>> {
-    let plan = indirect::plan(record);
-    if !plan.indirect.is_empty() || !plan.alias.is_empty() {
-        return Err(Error::Unsupported(
-            "wrapping a module whose host imports repeat needs the import rewrite of \
-             fusing with `--component`"
-                .into(),
-        ));
-    }
-    prepare(fused.to_vec(), plan, &[])?.finish(world, record, parallel)
+    let (module, plan, thunk_types) = given::apply(fused, record)?;
+    prepare(module, plan, &thunk_types)?.finish(world, record, parallel)
 }
 
 /// The part of wrapping that needs no world, done while the world may
