@@ -44,6 +44,9 @@
 //! - `MELD_TEST_VERBOSE=1` prints the reason of every trap.
 //! - `MELD_TEST_DUMP=1` writes each fused module to the temp directory.
 
+#[path = "support/binaryen.rs"]
+mod binaryen;
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -541,6 +544,17 @@ fn fuse_wat_fixtures() {
                 if want != got {
                     return Err(format!("wrapped world differs:\n{got}\nwant:\n{want}"));
                 }
+                // `meld wrap` of the core module is the same component.
+                let rewrapped = meld_core::wrap::given::wrap_module(&fused, false)
+                    .map_err(|e| format!("meld wrap of the core module failed: {e}"))?;
+                if rewrapped != f.wasm {
+                    return Err(format!(
+                        "meld wrap of the core module ({} bytes) differs from fuse \
+                         --component ({} bytes)",
+                        rewrapped.len(),
+                        f.wasm.len()
+                    ));
+                }
                 wasmtime::component::Component::new(&comp_engine, &f.wasm)
                     .map_err(|e| format!("wrapped component does not compile: {e:?}"))
             }) {
@@ -657,6 +671,98 @@ fn fuse_wat_fixtures() {
     if !failures.is_empty() {
         panic!(
             "{} failure(s) in fuse_wat fixtures:\n  {}",
+            failures.len(),
+            failures.join("\n  ")
+        );
+    }
+}
+
+/// Every fixture fused, optimised by binaryen (`wasm-opt -O3 --all-features
+/// --skip-pass=duplicate-import-elimination`, all in one node process) and
+/// wrapped again with `meld wrap` ([`meld_core::wrap::given::wrap_module`]):
+/// same world, same results as the composition (the header expectations,
+/// which `fuse_wat_fixtures` checks against the unfused composition).
+#[test]
+fn fuse_wat_optimised_and_wrapped() {
+    let fixtures = load_fixtures();
+    let filter = std::env::var("MELD_TEST_FILTER").ok();
+    let dir = binaryen::scratch("wat");
+    let mut failures: Vec<String> = Vec::new();
+    let mut jobs = Vec::new();
+    let mut pairs = Vec::new();
+    for fx in &fixtures {
+        if filter.as_deref().is_some_and(|f| !fx.name.contains(f)) {
+            continue;
+        }
+        let bytes = wat::parse_file(&fx.path).expect("fixture parses");
+        let fused = match meld_core::fuse(&[&bytes], &meld_core::FuseOptions::default()) {
+            Ok(f) => f.wasm,
+            Err(e) => {
+                failures.push(format!("{}: fuse failed: {e}", fx.name));
+                continue;
+            }
+        };
+        let input = dir.join(format!("{}.wasm", fx.name));
+        let output = dir.join(format!("{}.opt.wasm", fx.name));
+        std::fs::write(&input, &fused).expect("write fused module");
+        pairs.push((input, output.clone()));
+        jobs.push((fx, bytes, fused.len(), output));
+    }
+    binaryen::optimise_all(&pairs);
+    let engine = component_engine();
+    let (mut before, mut after, mut checked) = (0usize, 0usize, 0usize);
+    for (fx, bytes, fused_len, output) in &jobs {
+        let optimised = std::fs::read(output).expect("read optimised module");
+        before += fused_len;
+        after += optimised.len();
+        let wrapped = match meld_core::wrap::given::wrap_module(&optimised, false) {
+            Ok(w) => w,
+            Err(e) => {
+                failures.push(format!("{}: meld wrap failed: {e}", fx.name));
+                continue;
+            }
+        };
+        let want = meld_core::front::world::wit_text(bytes).expect("world of the fixture");
+        match meld_core::front::world::wit_text(&wrapped) {
+            Ok(got) if got == want => {}
+            Ok(got) => failures.push(format!("{}: world differs:\n{got}\nwant:\n{want}", fx.name)),
+            Err(e) => failures.push(format!("{}: no world: {e}", fx.name)),
+        }
+        let component = match wasmtime::component::Component::new(&engine, &wrapped) {
+            Ok(c) => c,
+            Err(e) => {
+                failures.push(format!("{}: wrapped component does not compile: {e:?}", fx.name));
+                continue;
+            }
+        };
+        for ex in &fx.expects {
+            checked += 1;
+            match run_unfused(&engine, &component, &ex.export) {
+                Ok(got) if got == ex.want => {}
+                Ok(got) => failures.push(format!(
+                    "{}: `{}` [optimised+wrapped]: got {got}, want {}",
+                    fx.name, ex.export, ex.want
+                )),
+                Err(e) => failures.push(format!(
+                    "{}: `{}` [optimised+wrapped]: {e}",
+                    fx.name, ex.export
+                )),
+            }
+        }
+    }
+    loud(&format!(
+        "fuse_wat_optimised_and_wrapped: {} fixtures, {checked} expectations; core modules \
+         {before} -> {after} bytes after wasm-opt ({:.3})\n",
+        jobs.len(),
+        after as f64 / before.max(1) as f64
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    if filter.is_none() {
+        assert!(jobs.len() >= MIN_FIXTURES, "only {} fixtures fused", jobs.len());
+    }
+    if !failures.is_empty() {
+        panic!(
+            "{} failure(s) through fuse -> wasm-opt -> meld wrap:\n  {}",
             failures.len(),
             failures.join("\n  ")
         );
