@@ -35,6 +35,9 @@
 //! - `MELD_TEST_VERBOSE=1` prints both runs' output and every error in full.
 //! - `MELD_TEST_DUMP=1` writes each fused component to the temp directory.
 
+#[path = "support/binaryen.rs"]
+mod binaryen;
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -437,5 +440,184 @@ fn rust_fixtures() {
             failures.len(),
             failures.join("\n  ")
         );
+    }
+}
+
+/// Fixtures whose optimised module `meld wrap` must refuse: wasm-opt removes
+/// as unused one of the two `output-stream.check-write` imports (each guest
+/// lowers it with its own memory), and which guest's is left cannot be told.
+const AMBIGUOUS_AFTER_WASM_OPT: &[&str] = &["exit-code"];
+
+/// Every fixture (and its `--opaque-rep` variant) fused to a core module,
+/// optimised by binaryen (`wasm-opt -O3 --all-features
+/// --skip-pass=duplicate-import-elimination`, one node process for all),
+/// wrapped with `meld wrap` and run: it must behave as the composition.
+/// One fixture also goes through binaryen's `wasm-opt` command line: with
+/// the documented flags it wraps and runs; with plain `-O3`, which merges
+/// the two guests' `output-stream.write` imports (each with its own
+/// memory), `meld wrap` refuses it.
+#[test]
+fn rust_fixtures_optimised_and_wrapped() {
+    let dir = fixture_dir();
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("fixture directory {} is missing: {e}", dir.display()))
+        .map(|e| e.expect("read_dir entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
+        .collect();
+    paths.sort();
+    let filter = std::env::var("MELD_TEST_FILTER").ok();
+    let scratch = binaryen::scratch("rust");
+    let engine = engine();
+    let mut failures = Vec::new();
+    let mut jobs = Vec::new();
+    let mut pairs = Vec::new();
+    for path in &paths {
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        if filter.as_deref().is_some_and(|f| !name.contains(f)) {
+            continue;
+        }
+        let expect = std::fs::read_to_string(path.with_extension("expect"))
+            .map_err(|e| e.to_string())
+            .and_then(|t| parse_expect(&t))
+            .unwrap_or_else(|e| panic!("{name}: .expect: {e}"));
+        let bytes = std::fs::read(path).expect("read fixture");
+        let mut variants = vec![("optimised".to_string(), meld_core::FuseOptions::default())];
+        if !expect.opaque_reps.is_empty() {
+            let mut opts = meld_core::FuseOptions::default();
+            opts.opaque_reps = expect.opaque_reps.clone();
+            variants.push(("optimised --opaque-rep".to_string(), opts));
+        }
+        for (k, (label, opts)) in variants.into_iter().enumerate() {
+            match meld_core::fuse(&[&bytes], &opts) {
+                Ok(f) => {
+                    let input = scratch.join(format!("{name}-{k}.wasm"));
+                    let output = scratch.join(format!("{name}-{k}.opt.wasm"));
+                    std::fs::write(&input, &f.wasm).expect("write fused module");
+                    pairs.push((input, output.clone()));
+                    jobs.push((name.clone(), label, f.wasm.len(), output, bytes.clone()));
+                }
+                Err(e) => failures.push(format!("{name}: {label}: fuse failed: {e}")),
+            }
+        }
+    }
+    binaryen::optimise_all(&pairs);
+    let (mut before, mut after) = (0usize, 0usize);
+    let mut passed = 0;
+    let mut refused = Vec::new();
+    for (name, label, fused_len, output, bytes) in &jobs {
+        let optimised = std::fs::read(output).expect("read optimised module");
+        before += fused_len;
+        after += optimised.len();
+        if AMBIGUOUS_AFTER_WASM_OPT.contains(&name.as_str()) {
+            // wasm-opt dropped one of two imports of a name that the guests
+            // lower with different memories: which one is left cannot be
+            // told, so `meld wrap` must refuse (docs/optimise.md).
+            match meld_core::wrap::given::wrap_module(&optimised, false) {
+                Err(e) if e.to_string().contains("merged or dropped") => {
+                    refused.push(name.clone())
+                }
+                Err(e) => failures.push(format!("{name}: {label}: unexpected refusal: {e}")),
+                Ok(_) => failures.push(format!(
+                    "{name}: {label}: wrapped although listed in AMBIGUOUS_AFTER_WASM_OPT \
+                     (remove it from the list)"
+                )),
+            }
+            continue;
+        }
+        if wrap_and_compare(&engine, name, label, &optimised, bytes, &mut failures) {
+            passed += 1;
+        }
+    }
+    if !refused.is_empty() {
+        eprintln!(
+            "rust_fixtures_optimised_and_wrapped: refused as expected (a repeated import \
+             dropped by wasm-opt): {refused:?}"
+        );
+    }
+    println!(
+        "rust_fixtures_optimised_and_wrapped: {} runs, {passed} passed; core modules \
+         {before} -> {after} bytes after wasm-opt ({:.3})",
+        jobs.len(),
+        after as f64 / before.max(1) as f64
+    );
+    eprintln!(
+        "rust_fixtures_optimised_and_wrapped: {} runs, {passed} passed; core modules \
+         {before} -> {after} bytes after wasm-opt ({:.3})",
+        jobs.len(),
+        after as f64 / before.max(1) as f64
+    );
+
+    // binaryen's command line, on one fixture.
+    if filter.as_deref().is_none_or(|f| "stdio".contains(f)) {
+        let bytes = std::fs::read(dir.join("stdio.wasm")).expect("read stdio.wasm");
+        let fused = meld_core::fuse(&[&bytes], &meld_core::FuseOptions::default())
+            .expect("fuse stdio")
+            .wasm;
+        let input = scratch.join("stdio-cli.wasm");
+        std::fs::write(&input, &fused).expect("write fused module");
+        let documented = scratch.join("stdio-cli.opt.wasm");
+        binaryen::wasm_opt_cli(&input, &documented, binaryen::FLAGS);
+        let optimised = std::fs::read(&documented).expect("read optimised module");
+        wrap_and_compare(&engine, "stdio", "wasm-opt CLI", &optimised, &bytes, &mut failures);
+        let plain = scratch.join("stdio-cli.o3.wasm");
+        binaryen::wasm_opt_cli(&input, &plain, &["-O3", "--all-features"]);
+        let merged = std::fs::read(&plain).expect("read optimised module");
+        match meld_core::wrap::given::wrap_module(&merged, false) {
+            Ok(_) => failures.push(
+                "stdio: plain `wasm-opt -O3` merged imports with different memories, and \
+                 meld wrap accepted the module"
+                    .to_string(),
+            ),
+            Err(e) => {
+                let msg = e.to_string();
+                if !msg.contains("duplicate-import-elimination") || !msg.contains("merged") {
+                    failures.push(format!("stdio: plain -O3: unexpected refusal: {msg}"));
+                }
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    if filter.is_none() {
+        assert!(jobs.len() >= MIN_FIXTURES, "only {} runs", jobs.len());
+    }
+    if !failures.is_empty() {
+        panic!(
+            "{} failure(s) through fuse -> wasm-opt -> meld wrap:\n  {}",
+            failures.len(),
+            failures.join("\n  ")
+        );
+    }
+}
+
+/// Wrap `optimised` with `meld wrap`, run it and compare it with the
+/// composition `original` run unfused.
+fn wrap_and_compare(
+    engine: &Engine,
+    name: &str,
+    label: &str,
+    optimised: &[u8],
+    original: &[u8],
+    failures: &mut Vec<String>,
+) -> bool {
+    let wrapped = match meld_core::wrap::given::wrap_module(optimised, false) {
+        Ok(w) => w,
+        Err(e) => {
+            failures.push(format!("{name}: {label}: meld wrap failed: {e}"));
+            return false;
+        }
+    };
+    let unfused = match run(engine, original) {
+        Ok(r) => r,
+        Err(e) => {
+            failures.push(format!("{name}: unfused run failed: {e}"));
+            return false;
+        }
+    };
+    match run(engine, &wrapped) {
+        Ok(r) => compare(&format!("{name} ({label})"), &unfused, &r, failures),
+        Err(e) => {
+            failures.push(format!("{name}: {label}: run failed: {e}"));
+            false
+        }
     }
 }
