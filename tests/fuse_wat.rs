@@ -731,7 +731,10 @@ fn fuse_wat_optimised_and_wrapped() {
         let component = match wasmtime::component::Component::new(&engine, &wrapped) {
             Ok(c) => c,
             Err(e) => {
-                failures.push(format!("{}: wrapped component does not compile: {e:?}", fx.name));
+                failures.push(format!(
+                    "{}: wrapped component does not compile: {e:?}",
+                    fx.name
+                ));
                 continue;
             }
         };
@@ -758,7 +761,11 @@ fn fuse_wat_optimised_and_wrapped() {
     ));
     let _ = std::fs::remove_dir_all(&dir);
     if filter.is_none() {
-        assert!(jobs.len() >= MIN_FIXTURES, "only {} fixtures fused", jobs.len());
+        assert!(
+            jobs.len() >= MIN_FIXTURES,
+            "only {} fixtures fused",
+            jobs.len()
+        );
     }
     if !failures.is_empty() {
         panic!(

@@ -513,9 +513,7 @@ fn rust_fixtures_optimised_and_wrapped() {
             // lower with different memories: which one is left cannot be
             // told, so `meld wrap` must refuse (docs/optimise.md).
             match meld_core::wrap::given::wrap_module(&optimised, false) {
-                Err(e) if e.to_string().contains("merged or dropped") => {
-                    refused.push(name.clone())
-                }
+                Err(e) if e.to_string().contains("merged or dropped") => refused.push(name.clone()),
                 Err(e) => failures.push(format!("{name}: {label}: unexpected refusal: {e}")),
                 Ok(_) => failures.push(format!(
                     "{name}: {label}: wrapped although listed in AMBIGUOUS_AFTER_WASM_OPT \
@@ -558,7 +556,14 @@ fn rust_fixtures_optimised_and_wrapped() {
         let documented = scratch.join("stdio-cli.opt.wasm");
         binaryen::wasm_opt_cli(&input, &documented, binaryen::FLAGS);
         let optimised = std::fs::read(&documented).expect("read optimised module");
-        wrap_and_compare(&engine, "stdio", "wasm-opt CLI", &optimised, &bytes, &mut failures);
+        wrap_and_compare(
+            &engine,
+            "stdio",
+            "wasm-opt CLI",
+            &optimised,
+            &bytes,
+            &mut failures,
+        );
         let plain = scratch.join("stdio-cli.o3.wasm");
         binaryen::wasm_opt_cli(&input, &plain, &["-O3", "--all-features"]);
         let merged = std::fs::read(&plain).expect("read optimised module");

@@ -39,7 +39,12 @@ fn fuse(input: &Path, out: &Path, extra: &[&str]) {
 }
 
 fn wrap(input: &Path, out: &Path) -> Output {
-    meld(&["wrap".as_ref(), input.as_os_str(), "-o".as_ref(), out.as_os_str()])
+    meld(&[
+        "wrap".as_ref(),
+        input.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+    ])
 }
 
 fn assert_refused(out: &Output, needle: &str, output_path: &Path) {
@@ -48,7 +53,10 @@ fn assert_refused(out: &Output, needle: &str, output_path: &Path) {
     let lines: Vec<&str> = stderr.lines().collect();
     assert_eq!(lines.len(), 1, "exactly one line on stderr, got: {stderr}");
     assert!(lines[0].starts_with("error: "), "error line: {stderr}");
-    assert!(lines[0].contains(needle), "should mention `{needle}`: {stderr}");
+    assert!(
+        lines[0].contains(needle),
+        "should mention `{needle}`: {stderr}"
+    );
     assert!(!stderr.contains("panicked"), "no panic: {stderr}");
     assert!(out.stdout.is_empty(), "nothing on stdout");
     assert!(!output_path.exists(), "no output file may be created");
@@ -125,7 +133,10 @@ fn retarget_export(module: &[u8], name: &str, to: &str) -> Vec<u8> {
 }
 
 fn leb_len_at(bytes: &[u8], at: usize) -> usize {
-    bytes[at..].iter().position(|b| b & 0x80 == 0).map_or(1, |p| p + 1)
+    bytes[at..]
+        .iter()
+        .position(|b| b & 0x80 == 0)
+        .map_or(1, |p| p + 1)
 }
 
 #[test]
@@ -198,7 +209,11 @@ fn refuses_an_import_the_abi_does_not_list() {
     let dir = scratch("unknown-import");
     let core = core_of(&dir, "rust/stdio.wasm");
     let bad = dir.join("bad.wasm");
-    std::fs::write(&bad, replace_first(&core, b"\x0aget-stdout", b"\x0aget-stdoux")).unwrap();
+    std::fs::write(
+        &bad,
+        replace_first(&core, b"\x0aget-stdout", b"\x0aget-stdoux"),
+    )
+    .unwrap();
     let out = dir.join("out.wasm");
     assert_refused(
         &wrap(&bad, &out),
@@ -227,7 +242,10 @@ fn refuses_a_changed_signature() {
         .iter()
         .find(|n| n.starts_with("cabi_realloc"))
         .expect("a realloc export");
-    let export = exports.iter().find(|n| !n.starts_with("cabi_")).expect("an export");
+    let export = exports
+        .iter()
+        .find(|n| !n.starts_with("cabi_"))
+        .expect("an export");
     let bad = dir.join("bad.wasm");
     std::fs::write(&bad, retarget_export(&core, export, realloc)).unwrap();
     let out = dir.join("out.wasm");
@@ -255,7 +273,11 @@ fn refuses_what_is_not_a_fused_core_module() {
     assert_refused(&wrap(&cut, &out), "cannot wrap", &out);
     // A core module meld did not write.
     let plain = dir.join("plain.wasm");
-    std::fs::write(&plain, wat::parse_str("(module (func (export \"f\")))").unwrap()).unwrap();
+    std::fs::write(
+        &plain,
+        wat::parse_str("(module (func (export \"f\")))").unwrap(),
+    )
+    .unwrap();
     assert_refused(&wrap(&plain, &out), "no `meld:abi` section", &out);
     // The output over the input.
     let core_path = dir.join("core.wasm");

@@ -29,6 +29,15 @@
 //! means the pass made calls faster). Both fusions run in the same process,
 //! interleaved per composition, so the ratio is measured in one run.
 //!
+//! With `MELD_CALLBENCH_WASM_OPT=1` set, each core module is also optimised
+//! by binaryen as docs/optimise.md describes (`wasm-opt -O3 --all-features
+//! --skip-pass=duplicate-import-elimination`, through binaryen's JS API in
+//! one node process; binaryen from `MELD_BINARYEN` or `target/binaryen`, see
+//! `.ci/run`), wrapped again with `meld wrap` and run on wasmtime's component
+//! and core APIs; four more columns show the optimised times and
+//! `before / after` for the wrapped and the core form (> 1 means wasm-opt
+//! made calls faster), all measured in the same run.
+//!
 //! This is an example target (not `[[bench]]`) so that `cargo test` compiles
 //! it with the same dependency features as the tests; it is never run by them.
 
@@ -164,6 +173,48 @@ impl Cell {
     }
 }
 
+/// Every composition's core module optimised by binaryen, by name (see the
+/// module comment); the fusion's error when there is none.
+fn optimise_all(paths: &[PathBuf]) -> std::collections::BTreeMap<String, Result<Vec<u8>, String>> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let binaryen = std::env::var_os("MELD_BINARYEN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target/binaryen/node_modules/binaryen"));
+    let tmp = std::env::temp_dir().join(format!("meld-callbench-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).expect("scratch folder");
+    let mut out = std::collections::BTreeMap::new();
+    let mut cmd = std::process::Command::new("node");
+    cmd.arg(root.join("tests/tools/wasm-opt-batch.mjs"))
+        .arg(binaryen.join("index.js"));
+    let mut names = Vec::new();
+    for path in paths {
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let bytes = wat::parse_file(path).expect("fixture assembles");
+        match meld_core::fuse(&[&bytes], &Default::default()) {
+            Ok(f) => {
+                let i = tmp.join(format!("{name}.wasm"));
+                std::fs::write(&i, &f.wasm).expect("write core module");
+                cmd.arg(&i).arg(tmp.join(format!("{name}.opt.wasm")));
+                names.push(name);
+            }
+            Err(e) => {
+                out.insert(name, Err(e.to_string()));
+            }
+        }
+    }
+    let status = cmd.status().expect("run node");
+    assert!(
+        status.success(),
+        "binaryen failed (install it: `npm install --prefix target/binaryen binaryen@132.0.0`)"
+    );
+    for name in names {
+        let bytes = std::fs::read(tmp.join(format!("{name}.opt.wasm"))).expect("optimised");
+        out.insert(name, Ok(bytes));
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+    out
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let target = Duration::from_millis(args.next().and_then(|s| s.parse().ok()).unwrap_or(20));
@@ -187,6 +238,9 @@ fn main() {
     let mut notes: Vec<String> = Vec::new();
     let mut failed = false;
     let baseline = std::env::var_os("MELD_CALLBENCH_BASELINE").is_some();
+    let optimised = std::env::var_os("MELD_CALLBENCH_WASM_OPT")
+        .is_some()
+        .then(|| optimise_all(&paths));
 
     print!(
         "{:<28} {:>12} {:>12} {:>12} {:>12} {:>9} {:>9}",
@@ -196,6 +250,12 @@ fn main() {
         print!(
             " {:>12} {:>12} {:>10} {:>11}",
             "core-keep", "wasmi-keep", "core k/opt", "wasmi k/opt"
+        );
+    }
+    if optimised.is_some() {
+        print!(
+            " {:>12} {:>12} {:>10} {:>10}",
+            "wrapped-opt", "core-opt", "wrap b/a", "core b/a"
         );
     }
     println!();
@@ -254,6 +314,21 @@ fn main() {
                 },
             ));
         }
+        let first_opt = columns.len();
+        if let Some(opt) = &optimised {
+            let (w, c) = match opt.get(&name) {
+                Some(Ok(m)) => (
+                    meld_core::wrap::given::wrap_module(m, true)
+                        .map_err(|e| format!("meld wrap: {e}"))
+                        .and_then(|w| component_runner(&comp, &w))
+                        .map(Some),
+                    core_runner(&core, m).map(Some),
+                ),
+                _ => (Ok(None), Ok(None)),
+            };
+            columns.push(("wrapped-opt", w));
+            columns.push(("core-opt", c));
+        }
         for (column, runner) in columns {
             let cell = match runner {
                 Ok(None) => Cell::Unsupported,
@@ -310,6 +385,20 @@ fn main() {
                 cells[5].show(),
                 before_after(4, 2),
                 before_after(5, 3)
+            );
+        }
+        if optimised.is_some() {
+            let before_after =
+                |before: usize, after: usize| match (cells[before].ns(), cells[after].ns()) {
+                    (Some(b), Some(a)) => format!("{:.2}x", b / a),
+                    _ => "-".into(),
+                };
+            print!(
+                " {:>12} {:>12} {:>10} {:>10}",
+                cells[first_opt].show(),
+                cells[first_opt + 1].show(),
+                before_after(1, first_opt),
+                before_after(2, first_opt + 1)
             );
         }
         println!();

@@ -77,7 +77,10 @@ pub fn optimise_all(pairs: &[(PathBuf, PathBuf)]) {
         return;
     }
     let index = package().join("index.js");
-    let script = workspace().join("tests").join("tools").join("wasm-opt-batch.mjs");
+    let script = workspace()
+        .join("tests")
+        .join("tools")
+        .join("wasm-opt-batch.mjs");
     let mut cmd = Command::new("node");
     cmd.arg(&script).arg(&index);
     for (i, o) in pairs {
