@@ -45,6 +45,9 @@
 //! to `dir`; `MELD_CONFORMANCE_VERBOSE=1` prints meld's refusal of segments
 //! marked unsupported.
 
+#[path = "support/binaryen.rs"]
+mod binaryen;
+
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -281,6 +284,100 @@ fn conformance() {
             let _ = writeln!(msg, "- {f}\n");
         }
         panic!("{msg}");
+    }
+}
+
+/// Every segment's component (those meld fuses) fused to a core module,
+/// optimised by binaryen (docs/optimise.md flags, one node process for all),
+/// wrapped with `meld wrap` and put in place of the component: the script
+/// must pass as written.
+#[test]
+fn conformance_optimised_and_wrapped() {
+    let dir = conformance_dir();
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("conformance scripts dir {} missing: {e}", dir.display()))
+        .map(|e| e.expect("read_dir entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "wast"))
+        .collect();
+    paths.sort();
+    let filter = std::env::var("MELD_CONFORMANCE_FILTER").ok();
+    let scratch = binaryen::scratch("conformance");
+    let mut failures = Vec::new();
+    let mut jobs = Vec::new();
+    let mut pairs = Vec::new();
+    let mut scripts = Vec::new();
+    for path in &paths {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let source = std::fs::read_to_string(path).expect("read script");
+        let segments = split(&name, &source).unwrap_or_else(|e| panic!("{name}: {e}"));
+        scripts.push(Script {
+            name,
+            source,
+            segments,
+        });
+    }
+    for (si, script) in scripts.iter().enumerate() {
+        for (gi, seg) in script.segments.iter().enumerate() {
+            if filter
+                .as_ref()
+                .is_some_and(|f| !seg.label.contains(f.as_str()))
+            {
+                continue;
+            }
+            let Ok(fused) = meld_core::fuse(&[&seg.component.bytes], &Default::default()) else {
+                // Refusals are `conformance`'s to check.
+                continue;
+            };
+            let input = scratch.join(format!("{si}-{gi}.wasm"));
+            let output = scratch.join(format!("{si}-{gi}.opt.wasm"));
+            std::fs::write(&input, &fused.wasm).expect("write fused module");
+            pairs.push((input, output.clone()));
+            jobs.push((si, gi, output));
+        }
+    }
+    binaryen::optimise_all(&pairs);
+    let engine = engine();
+    let mut passed = 0;
+    for (si, gi, output) in &jobs {
+        let script = &scripts[*si];
+        let seg = &script.segments[*gi];
+        let optimised = std::fs::read(output).expect("read optimised module");
+        let wrapped = match meld_core::wrap::given::wrap_module(&optimised, false) {
+            Ok(w) => w,
+            Err(e) => {
+                failures.push(format!("{}: meld wrap failed: {e}", seg.label));
+                continue;
+            }
+        };
+        let text = blank_outside(&script.source, seg.range.clone());
+        let c = &seg.component;
+        let replaced = format!(
+            "{}{}{}",
+            &text[..c.range.start],
+            binary_component(c, &wrapped, &text[c.range.clone()]),
+            &text[c.range.end..]
+        );
+        match run_wast(&engine, &script.name, &replaced) {
+            Ok(()) => passed += 1,
+            Err(e) => failures.push(format!("{} (optimised+wrapped): {e}", seg.label)),
+        }
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    let _ = writeln!(
+        std::io::stderr(),
+        "conformance_optimised_and_wrapped: {} segments through wasm-opt and meld wrap, \
+         {passed} passed",
+        jobs.len()
+    );
+    if filter.is_none() && jobs.len() < MIN_SEGMENTS {
+        failures.push(format!("only {} segments fused", jobs.len()));
+    }
+    if !failures.is_empty() {
+        panic!(
+            "{} failure(s):\n- {}",
+            failures.len(),
+            failures.join("\n- ")
+        );
     }
 }
 

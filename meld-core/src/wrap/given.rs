@@ -137,8 +137,10 @@ pub fn wrap_module(core: &[u8], parallel: bool) -> Result<Vec<u8>> {
             crate::front::world::SECTION
         ))
     })?;
-    crate::encode::validate_with(core, parallel)
-        .map_err(|e| werr(format!("the module does not validate: {e}")))?;
+    crate::encode::validate_with(core, parallel).map_err(|e| match e {
+        Error::OutputInvalid(m) => werr(format!("the module does not validate: {m}")),
+        other => other,
+    })?;
     let resolved = resolve(record, &info)?;
     let (module, plan, thunk_types) = apply(core, &resolved)?;
     super::prepare(module, plan, &thunk_types)?
@@ -378,14 +380,13 @@ pub fn apply(core: &[u8], record: &AbiRecord) -> Result<(Vec<u8>, Plan, Vec<u32>
             done_code = true;
         }
         match &payload {
-            Payload::ImportSection(r) => {
+            Payload::ImportSection(_) => {
                 let mut s = wasm_encoder::ImportSection::new();
                 for (j, (m, f, t)) in info.imports.iter().enumerate() {
                     if !gone.contains(&(j as u32)) {
                         s.import(m, f, EntityType::Function(*t));
                     }
                 }
-                let _ = r;
                 out.section(&s);
             }
             Payload::FunctionSection(r) => {
