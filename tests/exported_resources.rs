@@ -26,6 +26,9 @@
 //! handle (which then belongs to the module), and a returned `own<counter>` is
 //! a handle in the host's table.
 
+#[path = "support/binaryen.rs"]
+mod binaryen;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -543,6 +546,30 @@ fn unfused_composition_matches_the_hand_worked_values() {
     let engine = component_engine();
     let mut host = ComponentHost::new(&engine, &fixture());
     check("unfused", &scenario(&mut host));
+}
+
+/// Fused to a core module, optimised by binaryen (docs/optimise.md flags)
+/// and wrapped with `meld wrap`: the host sees the composition's results.
+#[test]
+fn optimised_and_wrapped_matches_the_composition() {
+    let engine = component_engine();
+    let input = fixture();
+    let unfused = scenario(&mut ComponentHost::new(&engine, &input));
+    let fused = meld_core::fuse(&[&input], &Default::default()).expect("fuse");
+    let dir = binaryen::scratch("exported");
+    let (i, o) = (dir.join("core.wasm"), dir.join("core.opt.wasm"));
+    std::fs::write(&i, &fused.wasm).unwrap();
+    binaryen::optimise_all(&[(i, o.clone())]);
+    let optimised = std::fs::read(&o).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let wrapped = meld_core::wrap::given::wrap_module(&optimised, false).expect("meld wrap");
+    assert_eq!(
+        meld_core::front::world::wit_text(&wrapped).unwrap(),
+        meld_core::front::world::wit_text(&input).unwrap(),
+    );
+    let got = scenario(&mut ComponentHost::new(&engine, &wrapped));
+    assert_eq!(got, unfused, "optimised+wrapped differs from unfused");
+    check("optimised+wrapped", &got);
 }
 
 #[test]
