@@ -301,7 +301,11 @@ fn a_realloc_that_calls_a_host_import_traps_unfused_fused_and_wrapped() {
 #[test]
 fn optimised_and_wrapped_host_imports_agree_with_the_compositions() {
     let engine = engine();
-    let names = ["host_strings.wat", "start_calls_host.wat", "realloc_calls_host.wat"];
+    let names = [
+        "host_strings.wat",
+        "start_calls_host.wat",
+        "realloc_calls_host.wat",
+    ];
     let dir = binaryen::scratch("host");
     let mut pairs = Vec::new();
     for n in names {
@@ -321,7 +325,11 @@ fn optimised_and_wrapped_host_imports_agree_with_the_compositions() {
     let _ = std::fs::remove_dir_all(&dir);
     for (n, w) in names.iter().zip(&wrapped).take(2) {
         let input = fixture(n);
-        assert_eq!(run_component(&engine, w), run_component(&engine, &input), "{n}");
+        assert_eq!(
+            run_component(&engine, w),
+            run_component(&engine, &input),
+            "{n}"
+        );
         assert_eq!(
             meld_core::front::world::wit_text(w).unwrap(),
             meld_core::front::world::wit_text(&input).unwrap()

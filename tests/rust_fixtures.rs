@@ -483,8 +483,10 @@ fn rust_fixtures_optimised_and_wrapped() {
         let bytes = std::fs::read(path).expect("read fixture");
         let mut variants = vec![("optimised".to_string(), meld_core::FuseOptions::default())];
         if !expect.opaque_reps.is_empty() {
-            let mut opts = meld_core::FuseOptions::default();
-            opts.opaque_reps = expect.opaque_reps.clone();
+            let opts = meld_core::FuseOptions {
+                opaque_reps: expect.opaque_reps.clone(),
+                ..Default::default()
+            };
             variants.push(("optimised --opaque-rep".to_string(), opts));
         }
         for (k, (label, opts)) in variants.into_iter().enumerate() {

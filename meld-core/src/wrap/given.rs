@@ -59,12 +59,10 @@ fn read(core: &[u8]) -> Result<Info> {
     };
     for payload in Parser::new(0).parse_all(core) {
         match payload.map_err(|e| werr(format!("cannot parse the module: {e}")))? {
-            Payload::Version { encoding, .. } => {
-                if encoding != wasmparser::Encoding::Module {
-                    return Err(werr(
-                        "this is a component; `meld wrap` takes the core module `meld fuse` writes",
-                    ));
-                }
+            Payload::Version { encoding, .. } if encoding != wasmparser::Encoding::Module => {
+                return Err(werr(
+                    "this is a component; `meld wrap` takes the core module `meld fuse` writes",
+                ));
             }
             Payload::ImportSection(r) => {
                 for imp in r.into_imports() {

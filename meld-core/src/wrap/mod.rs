@@ -20,7 +20,9 @@
 //! **Takes** the fused module (from [`crate::encode`]), its ABI record and
 //! the WIT world payload (from [`crate::front::world`]). **Hands on** the
 //! component's bytes. **Leaves** the module's contents alone, apart from
-//! the import plan ([`indirect`]) that encoding carries out for it.
+//! the import plan ([`indirect`]) that encoding carries out for it (or
+//! [`given::apply`], for a module read back from its bytes: `meld wrap`,
+//! [`given::wrap_module`], which resolves the `meld:abi` record by name).
 
 pub mod given;
 pub mod indirect;
