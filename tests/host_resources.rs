@@ -14,6 +14,9 @@
 //!
 //! Expected values are worked out by hand from the fixtures.
 
+#[path = "support/binaryen.rs"]
+mod binaryen;
+
 use std::path::Path;
 
 use wasmtime::component::{Component, Linker, ResourceTable, Val};
@@ -591,4 +594,49 @@ fn only_handles_a_host_import_takes_in_memory_are_saved() {
     // pointer: the caller's to keep), sum (a list of borrows: put back)
     assert_eq!(thunks.len(), 4, "{thunks:?}");
     assert_eq!(saving, ["meld:boundary/c0/test:h/api#sum"]);
+}
+
+/// The host-resource fixtures fused to core modules, optimised by binaryen
+/// (docs/optimise.md flags) and wrapped with `meld wrap`: the two writers
+/// keep their own streams, a stream dropped by another instance still
+/// traps, and the memory-handle fixture keeps its world.
+#[test]
+fn optimised_and_wrapped_host_resources_agree_with_the_compositions() {
+    let engine = engine();
+    let names = ["two_writers.wat", "memory_handles.wat"];
+    let dir = binaryen::scratch("host-resources");
+    let mut pairs = Vec::new();
+    for n in names {
+        let fused = meld_core::fuse(&[&fixture(n)], &Default::default()).expect("fuse");
+        let i = dir.join(format!("{n}.wasm"));
+        std::fs::write(&i, &fused.wasm).unwrap();
+        pairs.push((i, dir.join(format!("{n}.opt.wasm"))));
+    }
+    binaryen::optimise_all(&pairs);
+    let wrapped: Vec<Vec<u8>> = pairs
+        .iter()
+        .map(|(_, o)| {
+            let optimised = std::fs::read(o).unwrap();
+            meld_core::wrap::given::wrap_module(&optimised, false).expect("meld wrap")
+        })
+        .collect();
+    let _ = std::fs::remove_dir_all(&dir);
+    let run = run_wasi(&engine, &wrapped[0], WRITERS);
+    assert_eq!(run.trap, None);
+    assert_eq!(run.results, WRITERS_RESULTS);
+    assert_eq!(run.stdout, WRITERS_STDOUT);
+    let run = run_wasi(&engine, &wrapped[0], STEAL);
+    assert!(
+        run.trap.is_some(),
+        "a stream dropped by another instance traps"
+    );
+    assert_eq!(run.results, [Some(1), None]);
+    assert_eq!(run.stdout, "a: hello\n");
+    for (n, w) in names.iter().zip(&wrapped) {
+        assert_eq!(
+            meld_core::front::world::wit_text(w).unwrap(),
+            meld_core::front::world::wit_text(&fixture(n)).unwrap(),
+            "{n}"
+        );
+    }
 }
