@@ -492,6 +492,25 @@ fn rust_fixtures_optimised_and_wrapped() {
         for (k, (label, opts)) in variants.into_iter().enumerate() {
             match meld_core::fuse(&[&bytes], &opts) {
                 Ok(f) => {
+                    // `meld wrap` of the core module is `fuse --component`.
+                    let comp = meld_core::FuseOptions {
+                        component: true,
+                        ..opts.clone()
+                    };
+                    match (
+                        meld_core::wrap::given::wrap_module(&f.wasm, false),
+                        meld_core::fuse(&[&bytes], &comp),
+                    ) {
+                        (Ok(w), Ok(c)) if w == c.wasm => {}
+                        (Ok(_), Ok(_)) => failures.push(format!(
+                            "{name}: {label}: meld wrap differs from fuse --component"
+                        )),
+                        (w, c) => failures.push(format!(
+                            "{name}: {label}: meld wrap {:?} / fuse --component {:?}",
+                            w.err(),
+                            c.err()
+                        )),
+                    }
                     let input = scratch.join(format!("{name}-{k}.wasm"));
                     let output = scratch.join(format!("{name}-{k}.opt.wasm"));
                     std::fs::write(&input, &f.wasm).expect("write fused module");
