@@ -5,8 +5,10 @@
 //! binaryen comes from the npm registry (package `binaryen`, pinned to
 //! [`VERSION`]) and runs on `node`. `.ci/run` installs it into
 //! `target/binaryen`; `MELD_BINARYEN` may name another install (the
-//! package's folder, `.../node_modules/binaryen`). Without it these tests
-//! FAIL, saying how to install it: they never skip.
+//! package's folder, `.../node_modules/binaryen`). When neither is there the
+//! tests install it with npm themselves (so the README's test command works
+//! on a fresh machine with node); if that fails they FAIL, saying how to
+//! install it: they never skip.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -34,15 +36,46 @@ fn install_hint() -> String {
     )
 }
 
+/// Installs the pinned binaryen into `target/binaryen` with npm when it is
+/// not there yet, so that `cargo test --release --workspace` works on a fresh
+/// machine that has node and npm (once per test process; a failed install
+/// leaves the error to [`package`]).
+fn ensure_default_install(dir: &Path) {
+    static ONCE: std::sync::Mutex<bool> = std::sync::Mutex::new(false);
+    let mut tried = ONCE.lock().unwrap_or_else(|e| e.into_inner());
+    let pinned = |d: &Path| {
+        std::fs::read_to_string(d.join("package.json"))
+            .is_ok_and(|t| t.contains(&format!("\"version\": \"{VERSION}\"")))
+    };
+    if *tried || pinned(dir) {
+        return;
+    }
+    *tried = true;
+    let prefix = workspace().join("target").join("binaryen");
+    eprintln!("binaryen {VERSION} not found: installing it into {}", prefix.display());
+    let status = Command::new("npm")
+        .args(["install", "--no-audit", "--no-fund", "--prefix"])
+        .arg(&prefix)
+        .arg(format!("binaryen@{VERSION}"))
+        .status();
+    if !matches!(status, Ok(s) if s.success()) {
+        eprintln!("npm install of binaryen {VERSION} failed: {status:?}");
+    }
+}
+
 /// The binaryen package's folder; panics (the test fails) when there is none.
 pub fn package() -> PathBuf {
     let dir = match std::env::var_os("MELD_BINARYEN") {
         Some(d) => PathBuf::from(d),
-        None => workspace()
-            .join("target")
-            .join("binaryen")
-            .join("node_modules")
-            .join("binaryen"),
+        None => {
+            let dir = workspace()
+                .join("target")
+                .join("binaryen")
+                .join("node_modules")
+                .join("binaryen");
+            ensure_default_install(&dir);
+            dir
+        }
     };
     let manifest = dir.join("package.json");
     let text = std::fs::read_to_string(&manifest).unwrap_or_else(|e| {
