@@ -52,7 +52,10 @@ fn ensure_default_install(dir: &Path) {
     }
     *tried = true;
     let prefix = workspace().join("target").join("binaryen");
-    eprintln!("binaryen {VERSION} not found: installing it into {}", prefix.display());
+    eprintln!(
+        "binaryen {VERSION} not found: installing it into {}",
+        prefix.display()
+    );
     let status = Command::new("npm")
         .args(["install", "--no-audit", "--no-fund", "--prefix"])
         .arg(&prefix)
