@@ -306,23 +306,8 @@ fn optimised_and_wrapped_host_imports_agree_with_the_compositions() {
         "start_calls_host.wat",
         "realloc_calls_host.wat",
     ];
-    let dir = binaryen::scratch("host");
-    let mut pairs = Vec::new();
-    for n in names {
-        let fused = meld_core::fuse(&[&fixture(n)], &Default::default()).expect("fuse");
-        let i = dir.join(format!("{n}.wasm"));
-        std::fs::write(&i, &fused.wasm).unwrap();
-        pairs.push((i, dir.join(format!("{n}.opt.wasm"))));
-    }
-    binaryen::optimise_all(&pairs);
-    let wrapped: Vec<Vec<u8>> = pairs
-        .iter()
-        .map(|(_, o)| {
-            let optimised = std::fs::read(o).unwrap();
-            meld_core::wrap::given::wrap_module(&optimised, false).expect("meld wrap")
-        })
-        .collect();
-    let _ = std::fs::remove_dir_all(&dir);
+    let inputs: Vec<Vec<u8>> = names.iter().map(|n| fixture(n)).collect();
+    let wrapped = binaryen::fuse_optimise_wrap("host", &inputs);
     for (n, w) in names.iter().zip(&wrapped).take(2) {
         let input = fixture(n);
         assert_eq!(

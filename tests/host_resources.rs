@@ -604,23 +604,8 @@ fn only_handles_a_host_import_takes_in_memory_are_saved() {
 fn optimised_and_wrapped_host_resources_agree_with_the_compositions() {
     let engine = engine();
     let names = ["two_writers.wat", "memory_handles.wat"];
-    let dir = binaryen::scratch("host-resources");
-    let mut pairs = Vec::new();
-    for n in names {
-        let fused = meld_core::fuse(&[&fixture(n)], &Default::default()).expect("fuse");
-        let i = dir.join(format!("{n}.wasm"));
-        std::fs::write(&i, &fused.wasm).unwrap();
-        pairs.push((i, dir.join(format!("{n}.opt.wasm"))));
-    }
-    binaryen::optimise_all(&pairs);
-    let wrapped: Vec<Vec<u8>> = pairs
-        .iter()
-        .map(|(_, o)| {
-            let optimised = std::fs::read(o).unwrap();
-            meld_core::wrap::given::wrap_module(&optimised, false).expect("meld wrap")
-        })
-        .collect();
-    let _ = std::fs::remove_dir_all(&dir);
+    let inputs: Vec<Vec<u8>> = names.iter().map(|n| fixture(n)).collect();
+    let wrapped = binaryen::fuse_optimise_wrap("host-resources", &inputs);
     let run = run_wasi(&engine, &wrapped[0], WRITERS);
     assert_eq!(run.trap, None);
     assert_eq!(run.results, WRITERS_RESULTS);

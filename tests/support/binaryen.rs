@@ -155,3 +155,26 @@ pub fn scratch(tag: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).expect("create scratch folder");
     dir
 }
+
+/// Each composition fused to a core module, optimised with [`FLAGS`] (one
+/// node process for all) and wrapped again with `meld wrap`, in order.
+pub fn fuse_optimise_wrap(tag: &str, compositions: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    let dir = scratch(tag);
+    let mut pairs = Vec::new();
+    for (k, c) in compositions.iter().enumerate() {
+        let fused = meld_core::fuse(&[c], &Default::default()).expect("fuse");
+        let i = dir.join(format!("{k}.wasm"));
+        std::fs::write(&i, &fused.wasm).unwrap();
+        pairs.push((i, dir.join(format!("{k}.opt.wasm"))));
+    }
+    optimise_all(&pairs);
+    let wrapped = pairs
+        .iter()
+        .map(|(_, o)| {
+            let optimised = std::fs::read(o).unwrap();
+            meld_core::wrap::given::wrap_module(&optimised, false).expect("meld wrap")
+        })
+        .collect();
+    let _ = std::fs::remove_dir_all(&dir);
+    wrapped
+}
