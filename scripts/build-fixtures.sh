@@ -124,12 +124,52 @@ wac compose "$GUESTS/compositions/variants.wac" \
     --dep "meld-test:variants-driver=$DBG/variants-driver.wasm" -o "$DEBUG_OUT/variants.wasm"
 echo "  bench/debug/variants.wasm  $(wc -c <"$DEBUG_OUT/variants.wasm") bytes"
 
+# The debug-info fixtures (tests/fixtures/rust-debug/): compositions of the same
+# guests built with full DWARF, for the tests that follow source lines through
+# fusion. `fixture-debug` is the release build with DWARF kept; `fixture-debug-o0`
+# is the same unoptimised (guests/Cargo.toml). The .expect files are hand-written.
+RUST_DEBUG="$ROOT/tests/fixtures/rust-debug"
+RDBG_OUT="$RUST_DEBUG"
+[ "$check" = 1 ] && RDBG_OUT="$WORK/rust-debug"
+mkdir -p "$RDBG_OUT"
+for profile in fixture-debug fixture-debug-o0; do
+    (cd "$GUESTS" && cargo build --profile "$profile" --locked --target "$TARGET" \
+        -p fragile-lib -p fragile-driver \
+        -p checksum-lib -p encoder-lib -p chain-driver \
+        -p counter-lib -p counter-driver)
+done
+# compose_debug NAME COMPOSITION PROFILE PKG=FILE...
+compose_debug() {
+    local name="$1" composition="$2" profile="$3"; shift 3
+    local args=() dep
+    for dep in "$@"; do
+        args+=(--dep "meld-test:${dep%%=*}=$CARGO_TARGET_DIR/$TARGET/$profile/${dep#*=}")
+    done
+    wac compose "$GUESTS/compositions/$composition.wac" "${args[@]}" -o "$RDBG_OUT/$name.wasm"
+    echo "  rust-debug/$name.wasm  $(wc -c <"$RDBG_OUT/$name.wasm") bytes"
+}
+compose_debug trap trap fixture-debug \
+    fragile-lib=fragile_lib.wasm fragile-driver=fragile-driver.wasm
+compose_debug chain3 chain3 fixture-debug \
+    checksum-lib=checksum_lib.wasm encoder-lib=encoder_lib.wasm chain-driver=chain-driver.wasm
+compose_debug two-instances two-instances fixture-debug \
+    counter-lib=counter_lib.wasm counter-driver=counter-driver.wasm
+compose_debug trap-o0 trap fixture-debug-o0 \
+    fragile-lib=fragile_lib.wasm fragile-driver=fragile-driver.wasm
+
 if [ "$check" = 1 ]; then
     status=0
     if ! cmp -s "$DEBUG_OUT/variants.wasm" "$ROOT/tests/fixtures/bench/debug/variants.wasm"; then
         echo "DIFFERS: tests/fixtures/bench/debug/variants.wasm" >&2
         status=1
     fi
+    for f in "$RDBG_OUT"/*.wasm; do
+        cmp -s "$f" "$RUST_DEBUG/$(basename "$f")" \
+            || { echo "DIFFERS: tests/fixtures/rust-debug/$(basename "$f")" >&2; status=1; }
+    done
+    for f in "$RUST_DEBUG"/*.wasm; do
+        [ -e "$RDBG_OUT/$(basename "$f")" ] || { echo "STALE: $f" >&2; status=1; }
+    done
     for f in "$OUT"/*.wasm; do
         name="$(basename "$f")"
         if ! cmp -s "$f" "$FIXTURES/$name"; then
@@ -144,3 +184,4 @@ if [ "$check" = 1 ]; then
     exit "$status"
 fi
 echo "total: $(cat "$OUT"/*.wasm | wc -c) bytes in $(ls "$OUT"/*.wasm | wc -l) fixtures"
+echo "rust-debug: $(cat "$RDBG_OUT"/*.wasm | wc -c) bytes in $(ls "$RDBG_OUT"/*.wasm | wc -l) fixtures"
