@@ -355,7 +355,104 @@ fn fuse_and_compare(
 
 #[test]
 fn rust_fixtures() {
-    let dir = fixture_dir();
+    run_fixture_dir(&fixture_dir(), MIN_FIXTURES);
+}
+
+/// The debug-info fixtures (`tests/fixtures/rust-debug/`: compositions of the
+/// same guests built with full DWARF, one of them unoptimised) behave as their
+/// `.expect` says, unfused and fused.
+#[test]
+fn rust_debug_fixtures() {
+    run_fixture_dir(&debug_fixture_dir(), DEBUG_FIXTURES.len());
+}
+
+fn debug_fixture_dir() -> PathBuf {
+    fixture_dir().join("..").join("rust-debug")
+}
+
+/// Every debug fixture and how many of its core modules are guests built with
+/// DWARF (wit-component's adapter and shim modules have none).
+const DEBUG_FIXTURES: &[(&str, usize)] = &[
+    ("chain3", 3),
+    ("trap", 2),
+    ("trap-o0", 2),
+    ("two-instances", 2),
+];
+
+/// The DWARF survives the toolchain: in each debug fixture, exactly the
+/// expected number of embedded core modules carry `.debug_info`, `.debug_line`,
+/// `.debug_abbrev` and `.debug_str`, and the directory holds no other fixture.
+#[test]
+fn rust_debug_fixtures_carry_dwarf() {
+    let dir = debug_fixture_dir();
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("fixture directory {} is missing: {e}", dir.display()))
+        .map(|e| e.expect("read_dir entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let listed: Vec<&str> = DEBUG_FIXTURES.iter().map(|(n, _)| *n).collect();
+    assert_eq!(
+        names, listed,
+        "tests/fixtures/rust-debug/ vs DEBUG_FIXTURES"
+    );
+    for (name, guests) in DEBUG_FIXTURES {
+        let bytes = std::fs::read(dir.join(format!("{name}.wasm"))).expect("read fixture");
+        let modules = core_module_custom_sections(&bytes);
+        let with_dwarf = modules
+            .iter()
+            .filter(|sections| {
+                [".debug_info", ".debug_line", ".debug_abbrev", ".debug_str"]
+                    .iter()
+                    .all(|s| sections.iter().any(|x| x == s))
+            })
+            .count();
+        assert_eq!(
+            with_dwarf,
+            *guests,
+            "{name}: core modules with DWARF (of {})",
+            modules.len()
+        );
+    }
+}
+
+/// The custom section names of every core module embedded in a component,
+/// at any depth, in order.
+fn core_module_custom_sections(bytes: &[u8]) -> Vec<Vec<String>> {
+    use wasmparser::{Encoding, Parser, Payload};
+    let mut modules = Vec::new();
+    // One entry per open module or component: the index into `modules` of a
+    // core module, `None` for a component.
+    let mut open: Vec<Option<usize>> = Vec::new();
+    for payload in Parser::new(0).parse_all(bytes) {
+        match payload.expect("parse fixture") {
+            Payload::Version { encoding, .. } => {
+                if encoding == Encoding::Module {
+                    modules.push(Vec::new());
+                    open.push(Some(modules.len() - 1));
+                } else {
+                    open.push(None);
+                }
+            }
+            Payload::CustomSection(c) => {
+                if let Some(Some(m)) = open.last() {
+                    modules[*m].push(c.name().to_string());
+                }
+            }
+            Payload::End(_) => {
+                open.pop();
+            }
+            _ => {}
+        }
+    }
+    modules
+}
+
+/// Runs every fixture in `dir` unfused and fused (and with `--opaque-rep`
+/// where its `.expect` asks) and compares; fails below `min` fixtures.
+fn run_fixture_dir(dir: &Path, min: usize) {
+    let dir = dir.to_path_buf();
     let entries = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("fixture directory {} is missing: {e}", dir.display()));
     let mut paths: Vec<PathBuf> = entries
@@ -364,8 +461,8 @@ fn rust_fixtures() {
         .collect();
     paths.sort();
     assert!(
-        paths.len() >= MIN_FIXTURES,
-        "only {} fixtures in {} (want at least {MIN_FIXTURES}); run scripts/build-fixtures.sh",
+        paths.len() >= min,
+        "only {} fixtures in {} (want at least {min}); run scripts/build-fixtures.sh",
         paths.len(),
         dir.display()
     );
@@ -432,8 +529,8 @@ fn rust_fixtures() {
         total > 0,
         "MELD_TEST_FILTER={filter:?} matches no fixture: nothing was tested"
     );
-    println!("rust_fixtures: {total} compositions, {passed} passed");
-    eprintln!("rust_fixtures: {total} compositions, {passed} passed");
+    println!("{}: {total} compositions, {passed} passed", dir.display());
+    eprintln!("{}: {total} compositions, {passed} passed", dir.display());
     if !failures.is_empty() {
         panic!(
             "{} failure(s) in {total} compositions:\n  {}",
