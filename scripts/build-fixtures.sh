@@ -110,6 +110,8 @@ wac compose "$GUESTS/compositions/cell-ops-reexport.wac" \
 compose res-import-export cells-lib=cells_lib.wasm \
                    cell-ops-reexport="$WORK/cell-ops-reexport.wasm" cells-driver=cells-driver.wasm
 compose res-streams sink-lib=sink_lib.wasm sink-driver=sink-driver.wasm
+# map<K, V> (WIT package guests/wit-maps, so the other guests' WIT is untouched).
+compose maps      maps-lib=maps_lib.wasm         maps-driver=maps-driver.wasm
 
 # The debug-info benchmark input (meld-bench's largest fixture): the variants
 # composition built with DWARF kept (guests' `debuginfo` profile).

@@ -48,7 +48,7 @@ use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxView, WasiView};
 
 /// Fewer fixtures than this means something went missing: fail.
-const MIN_FIXTURES: usize = 19;
+const MIN_FIXTURES: usize = 20;
 
 /// Captured output is capped; a guest writing more traps (and fails the test).
 const PIPE_CAPACITY: usize = 1 << 20;
@@ -297,6 +297,8 @@ fn engine() -> Engine {
     config.wasm_component_model(true);
     // A fused module keeps one memory per component instance.
     config.wasm_multi_memory(true);
+    // `maps` passes `map<K, V>` between its components.
+    config.wasm_component_model_map(true);
     Engine::new(&config).expect("wasmtime engine")
 }
 
