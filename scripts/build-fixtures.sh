@@ -61,7 +61,7 @@ else
 fi
 
 # compose NAME PKG=FILE...   (FILE relative to the guests' release directory,
-# or absolute)
+# or absolute; compositions/$WAC_FILE.wac instead of NAME.wac if WAC_FILE is set)
 compose() {
     local name="$1"; shift
     local args=()
@@ -72,7 +72,7 @@ compose() {
         case "$file" in /*) ;; *) file="$BIN/$file" ;; esac
         args+=(--dep "meld-test:$pkg=$file")
     done
-    wac compose "$GUESTS/compositions/$name.wac" "${args[@]}" -o "$WORK/$name.wasm"
+    wac compose "$GUESTS/compositions/${WAC_FILE:-$name}.wac" "${args[@]}" -o "$WORK/$name.wasm"
     cp "$WORK/$name.wasm" "$OUT/$name.wasm"
     echo "  $name.wasm  $(wc -c <"$OUT/$name.wasm") bytes"
 }
@@ -112,6 +112,49 @@ compose res-import-export cells-lib=cells_lib.wasm \
 compose res-streams sink-lib=sink_lib.wasm sink-driver=sink-driver.wasm
 # map<K, V> (WIT package guests/wit-maps, so the other guests' WIT is untouched).
 compose maps      maps-lib=maps_lib.wasm         maps-driver=maps-driver.wasm
+
+# --- C guests: map<K, V> through wit-bindgen's C bindings ---------------------
+# Debian's clang, lld and wasi-libc (LLVM 14, wasm32-wasi: WASI preview 1), the
+# bindings from wit-bindgen-cli (the Rust guests' wit-bindgen version), linked
+# into components by the Rust toolchain's wasm-component-ld (wasm-ld plus
+# wit-component with its built-in preview-1 adapter). Both C components are
+# reactors: the library, and the driver, which exports wasi:cli/run itself
+# (guests/maps-c-driver/wit/world.wit says why).
+WIT_BINDGEN_VERSION=0.61.1
+CLANG_RT="$(clang -print-resource-dir 2>/dev/null || true)/lib/wasi/libclang_rt.builtins-wasm32.a"
+if ! command -v wasm-ld-14 >/dev/null 2>&1 || [ ! -e /usr/lib/wasm32-wasi/libc.a ] \
+    || [ ! -e "$CLANG_RT" ]; then
+    apt-get install -y clang lld wasi-libc libclang-rt-dev-wasm32
+    CLANG_RT="$(clang -print-resource-dir)/lib/wasi/libclang_rt.builtins-wasm32.a"
+fi
+if ! wit-bindgen --version 2>/dev/null | grep -qx "wit-bindgen-cli $WIT_BINDGEN_VERSION"; then
+    cargo install --locked wit-bindgen-cli --version "$WIT_BINDGEN_VERSION"
+fi
+COMPONENT_LD="$(rustc --print sysroot)/lib/rustlib/$(rustc -vV | sed -n 's/^host: //p')/bin/wasm-component-ld"
+
+# build_c NAME WIT_DIR WORLD SOURCE: bindings for WORLD, SOURCE compiled with
+# them, linked into the component $WORK/c-NAME/NAME.wasm (a reactor).
+build_c() {
+    local name="$1" wit="$2" world="$3" source="$4"
+    local dir="$WORK/c-$name" base="${3//-/_}"
+    mkdir -p "$dir"
+    wit-bindgen c "$wit" --world "$world" --out-dir "$dir" >/dev/null
+    local cflags=(--target=wasm32-wasi --sysroot=/usr -O2 -Wall -Wextra -Werror
+        "-ffile-prefix-map=$GUESTS=/guests" "-ffile-prefix-map=$WORK=/build" -I "$dir")
+    clang "${cflags[@]}" -c "$dir/$base.c" -o "$dir/bindings.o"
+    clang "${cflags[@]}" -c "$source" -o "$dir/main.o"
+    "$COMPONENT_LD" --wasm-ld-path "$(command -v wasm-ld-14)" --wasi-adapter reactor \
+        -m wasm32 --entry _initialize --strip-debug -L/usr/lib/wasm32-wasi \
+        /usr/lib/wasm32-wasi/crt1-reactor.o "$dir/main.o" "$dir/bindings.o" \
+        "$dir/${base}_component_type.o" -lc "$CLANG_RT" -o "$dir/$name.wasm"
+}
+build_c maps-c-lib "$GUESTS/wit-maps" maps-lib "$GUESTS/maps-c-lib/maps.c"
+build_c maps-c-driver "$GUESTS/maps-c-driver/wit" maps-c-driver "$GUESTS/maps-c-driver/main.c"
+# The Rust driver calling the C library, and the C driver calling the Rust library.
+WAC_FILE=maps compose maps-c-lib \
+    maps-lib="$WORK/c-maps-c-lib/maps-c-lib.wasm" maps-driver=maps-driver.wasm
+WAC_FILE=maps compose maps-c-driver \
+    maps-lib=maps_lib.wasm maps-driver="$WORK/c-maps-c-driver/maps-c-driver.wasm"
 
 # The debug-info benchmark input (meld-bench's largest fixture): the variants
 # composition built with DWARF kept (guests' `debuginfo` profile).
