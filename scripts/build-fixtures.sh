@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Rebuilds tests/fixtures/rust/*.wasm from the Rust guests in guests/.
+# Rebuilds tests/fixtures/rust/*.wasm from the guests in guests/ (Rust, and two in C).
 #
-# Installs what it needs (the wasm32-wasip2 target, a pinned wac-cli), builds every
+# Installs what it needs (the wasm32-wasip2 target, a pinned wac-cli, for the C
+# guests clang/lld/wasi-libc and wit-bindgen-cli), builds every
 # guest crate in release for wasm32-wasip2, composes each composition with
 # `wac compose` (guests/compositions/<name>.wac) and copies the result to
 # tests/fixtures/rust/<name>.wasm. Re-running it reproduces the committed files
 # byte for byte with the same toolchain (rustc, wit-bindgen from guests/Cargo.lock,
-# wac). The hand-written tests/fixtures/rust/<name>.expect files are not touched.
+# wac; for the two C guests Debian bookworm's clang/lld 14.0.6 and wasi-libc
+# 0.0~git20220510, wit-bindgen-cli 0.61.1). It also writes the debug-info fixtures
+# (tests/fixtures/rust-debug/, tests/fixtures/bench/debug/). The hand-written
+# .expect files are not touched.
 #
 # Usage: scripts/build-fixtures.sh [--check]
 #   --check  build into a temporary directory and compare with the committed files
@@ -124,6 +128,7 @@ WIT_BINDGEN_VERSION=0.61.1
 CLANG_RT="$(clang -print-resource-dir 2>/dev/null || true)/lib/wasi/libclang_rt.builtins-wasm32.a"
 if ! command -v wasm-ld-14 >/dev/null 2>&1 || [ ! -e /usr/lib/wasm32-wasi/libc.a ] \
     || [ ! -e "$CLANG_RT" ]; then
+    apt-get update -q
     apt-get install -y clang lld wasi-libc libclang-rt-dev-wasm32
     CLANG_RT="$(clang -print-resource-dir)/lib/wasi/libclang_rt.builtins-wasm32.a"
 fi

@@ -443,7 +443,7 @@ mod tests {
     fn fixtures() -> Vec<(String, Vec<u8>)> {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
         let mut out = Vec::new();
-        for dir in ["rust", "bench/debug", "wat", "bench"] {
+        for dir in ["rust", "rust-debug", "bench/debug", "wat", "bench"] {
             let mut paths: Vec<_> = std::fs::read_dir(root.join(dir))
                 .unwrap_or_else(|e| panic!("fixture dir {dir}: {e}"))
                 .map(|e| e.unwrap().path())
