@@ -25,6 +25,10 @@
 //! the exact expected stderr
 //! ```
 //!
+//! `tests/fixtures/rust-debug/` holds compositions of the same guests built with
+//! full DWARF (one unoptimised); `rust_debug_fixtures` runs them the same way and
+//! `rust_debug_fixtures_carry_dwarf` checks that their guest modules keep it.
+//!
 //! The test fails if the directory is missing, holds fewer than `MIN_FIXTURES`
 //! fixtures, or a fixture has no `.expect`; otherwise it collects every mismatch and
 //! panics once with the full list.
