@@ -428,7 +428,7 @@ fn refuses_an_output_path_inside_a_file() {
 }
 
 #[test]
-fn a_world_that_is_not_wit_fuses_but_is_not_wrapped() {
+fn a_world_that_is_not_wit_is_wrapped_from_its_component_type() {
     let dir = scratch("typeexport");
     let input = fixture("bad/type_export.wat");
     let out = dir.join("core.wasm");
@@ -437,11 +437,40 @@ fn a_world_that_is_not_wit_fuses_but_is_not_wrapped() {
     assert_eq!(run_core_i32(&std::fs::read(&out).unwrap(), "run"), 9);
     let out2 = dir.join("comp.wasm");
     let r = fuse(&[&input], &out2, &["--component"]);
-    assert_refused(
-        &r,
-        "component export `r` was not a function or instance",
-        &out2,
-    );
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    // The same behaviour, and the type still exported as `r`.
+    let wrapped = std::fs::read(&out2).unwrap();
+    let engine = {
+        let mut c = wasmtime::Config::new();
+        c.wasm_component_model(true);
+        c.wasm_multi_memory(true);
+        wasmtime::Engine::new(&c).unwrap()
+    };
+    let component = wasmtime::component::Component::new(&engine, &wrapped).unwrap();
+    let mut store = wasmtime::Store::new(&engine, ());
+    let inst = wasmtime::component::Linker::<()>::new(&engine)
+        .instantiate(&mut store, &component)
+        .unwrap();
+    let run = inst
+        .get_typed_func::<(), (u32,)>(&mut store, "run")
+        .unwrap();
+    assert_eq!(run.call(&mut store, ()).unwrap(), (9,));
+    let ty = component.component_type();
+    let exports: Vec<String> = ty.exports(&engine).map(|(n, _)| n.to_string()).collect();
+    assert_eq!(exports, ["r", "run"]);
+    assert!(matches!(
+        ty.get_export(&engine, "r").map(|e| e.ty),
+        Some(wasmtime::component::types::ComponentItem::Type(_))
+    ));
+    // `meld wrap` of the core module wraps it too.
+    let out3 = dir.join("rewrapped.wasm");
+    let r = meld(&[
+        "wrap".as_ref(),
+        out.as_os_str(),
+        "-o".as_ref(),
+        out3.as_os_str(),
+    ]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
 }
 
 #[test]

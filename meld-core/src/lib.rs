@@ -250,7 +250,7 @@ fn fuse_after_translate(
     expansion: Expansion,
     mut graph: graph::Graph<'_>,
     mut clock: std::time::Instant,
-    world_job: impl FnOnce() -> Result<(Result<Vec<u8>>, u64)>,
+    world_job: impl FnOnce() -> Result<(Result<world::Payload>, u64)>,
 ) -> Result<Fused> {
     let mut stage_us = [0u64; 5];
     let mut lap = || {
@@ -289,7 +289,7 @@ fn fuse_after_translate(
     // everything else is laid out.
     let mut world_us = 0;
     let mut world_job = Some(world_job);
-    let mut world = || -> Result<Option<Vec<u8>>> {
+    let mut world = || -> Result<Option<world::Payload>> {
         let job = world_job
             .take()
             .ok_or_else(|| Error::Internal("the world was asked for twice".into()))?;

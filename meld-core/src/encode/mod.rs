@@ -41,7 +41,7 @@ pub fn encode(
     mut m: Merged,
     record: &mut AbiRecord,
     extra: &AbiExports,
-    component_type: impl FnOnce() -> Result<Option<Vec<u8>>>,
+    component_type: impl FnOnce() -> Result<Option<crate::front::world::Payload>>,
     parallel: bool,
     wrapping: bool,
 ) -> Result<Encoded> {
@@ -251,8 +251,8 @@ pub fn encode(
     // decoding (on the other thread) meanwhile. Its framing is checked here.
     if let Some(ct) = component_type()? {
         let at = bytes.len();
-        append_custom(&mut bytes, crate::front::world::SECTION, &ct);
-        check_custom_section(&bytes[at..], crate::front::world::SECTION)?;
+        append_custom(&mut bytes, ct.section(), ct.data());
+        check_custom_section(&bytes[at..], ct.section())?;
     }
     Ok(Encoded {
         wasm: bytes,

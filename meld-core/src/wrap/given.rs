@@ -45,7 +45,7 @@ struct Info {
     memories: u32,
     exports: Vec<(String, ExternalKind, u32)>,
     record: Option<AbiRecord>,
-    world: Option<Vec<u8>>,
+    world: Option<crate::front::world::Payload>,
 }
 
 fn read(core: &[u8]) -> Result<Info> {
@@ -108,7 +108,10 @@ fn read(core: &[u8]) -> Result<Info> {
                 info.record = Some(record);
             }
             Payload::CustomSection(c) if c.name() == crate::front::world::SECTION => {
-                info.world = Some(c.data().to_vec());
+                info.world = Some(crate::front::world::Payload::Wit(c.data().to_vec()));
+            }
+            Payload::CustomSection(c) if c.name() == super::shell::SECTION => {
+                info.world = Some(crate::front::world::Payload::Types(c.data().to_vec()));
             }
             _ => {}
         }
@@ -128,11 +131,12 @@ pub fn wrap_module(core: &[u8], parallel: bool) -> Result<Vec<u8>> {
             abi::SECTION
         ))
     })?;
-    let world = info.world.as_deref().ok_or_else(|| {
+    let world = info.world.as_ref().ok_or_else(|| {
         werr(format!(
-            "the module has no `{}` section (the composition's WIT world); keep custom \
-             sections when transforming it",
-            crate::front::world::SECTION
+            "the module has no `{}` section (the composition's WIT world) nor a `{}` \
+             section (its component type); keep custom sections when transforming it",
+            crate::front::world::SECTION,
+            super::shell::SECTION
         ))
     })?;
     crate::encode::validate_with(core, parallel).map_err(|e| match e {

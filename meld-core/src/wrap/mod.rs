@@ -26,9 +26,12 @@
 
 pub mod given;
 pub mod indirect;
+pub mod shell;
 pub mod start;
+mod types;
 
 use crate::encode::abi::{AbiRecord, Options};
+use crate::front::world::Payload as World;
 use crate::{Error, Result};
 use std::collections::BTreeMap;
 use wasm_encoder::{
@@ -64,7 +67,7 @@ fn perr(e: wasmparser::BinaryReaderError) -> Error {
 /// on the module ([`given::apply`]). (Fusing with `--component` does the
 /// import rewrite while encoding and calls [`prepare`] and
 /// [`Prepared::finish`] itself.)
-pub fn wrap(fused: &[u8], world: &[u8], record: &AbiRecord, parallel: bool) -> Result<Vec<u8>> {
+pub fn wrap(fused: &[u8], world: &World, record: &AbiRecord, parallel: bool) -> Result<Vec<u8>> {
     let (module, plan, thunk_types) = given::apply(fused, record)?;
     prepare(module, plan, &thunk_types)?.finish(world, record, parallel)
 }
@@ -112,30 +115,36 @@ pub fn prepare(fused: Vec<u8>, plan: indirect::Plan, thunk_types: &[u32]) -> Res
 impl Prepared {
     /// Append the world section to the fused module, last, where encoding
     /// puts it for a core module.
-    pub fn with_world_section(mut self, world: &[u8]) -> Self {
-        push_custom(&mut self.fused, crate::front::world::SECTION, world);
+    pub fn with_world_section(mut self, world: &World) -> Self {
+        push_custom(&mut self.fused, world.section(), world.data());
         self
     }
 
-    /// Wrap with the world `world` describes (a `component-type` payload).
-    pub fn finish(self, world: &[u8], record: &AbiRecord, parallel: bool) -> Result<Vec<u8>> {
+    /// Wrap with the world `world` describes (a `component-type` payload
+    /// of a WIT world, or the composition's component type).
+    pub fn finish(self, world: &World, record: &AbiRecord, parallel: bool) -> Result<Vec<u8>> {
         let Prepared {
             plan,
             fused,
             sigs,
             mut skeleton,
         } = self;
-        // What `wit_component::embed_component_metadata` appends, from the
-        // payload already encoded.
-        push_custom(&mut skeleton, "component-type", world);
         // The shell is not validated on its own: the component made from
         // it is, in full, below.
-        let shell = wit_component::ComponentEncoder::default()
-            .validate(false)
-            .module(&skeleton)
-            .map_err(wc_err)?
-            .encode()
-            .map_err(wc_err)?;
+        let shell = match world {
+            World::Wit(world) => {
+                // What `wit_component::embed_component_metadata` appends,
+                // from the payload already encoded.
+                push_custom(&mut skeleton, "component-type", world);
+                wit_component::ComponentEncoder::default()
+                    .validate(false)
+                    .module(&skeleton)
+                    .map_err(wc_err)?
+                    .encode()
+                    .map_err(wc_err)?
+            }
+            World::Types(carrier) => shell::build(carrier, &skeleton, record)?,
+        };
         let repeats: Vec<(indirect::Indirect, wasmparser::FuncType)> = plan
             .indirect
             .into_iter()
