@@ -41,6 +41,9 @@
 
 #[path = "support/binaryen.rs"]
 mod binaryen;
+#[path = "support/type_export.rs"]
+mod type_export;
+use type_export::with_top_level_type_export;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -525,6 +528,19 @@ fn run_fixture_dir(dir: &Path, min: usize) {
                 ok &=
                     fuse_and_compare(&engine, &name, label, &bytes, opts, &unfused, &mut failures);
             }
+            // The same composition with a type exported at the top level,
+            // which no WIT world holds: wrapped from its component type.
+            let typed = with_top_level_type_export(&bytes);
+            let label = "fused from its component type";
+            ok &= fuse_and_compare(
+                &engine,
+                &name,
+                label,
+                &typed,
+                &meld_core::FuseOptions::wrapped(),
+                &unfused,
+                &mut failures,
+            );
         }
         if ok {
             passed += 1;

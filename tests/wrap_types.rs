@@ -8,6 +8,9 @@
 //! with the same name and kind, and (resources apart, which are fresh per
 //! component) mutually subtypes of the original's.
 
+#[path = "support/type_export.rs"]
+mod type_export;
+
 use std::path::PathBuf;
 use wasmparser::component_types::ComponentEntityType;
 use wasmtime::component::{Component, Linker, Resource, ResourceAny, ResourceType, Val};
@@ -371,4 +374,27 @@ fn instance_with_type_only_exports() {
         vec![format!("{:?}", r[0]), show(call(store, inst, "run", &[]))]
     });
     assert_eq!(log, ["U32(42)", "4"]);
+}
+
+/// Every real-toolchain composition (tests/fixtures/rust), with a type
+/// exported at the top level: `meld wrap` of its core module gives the
+/// `--component` output, and the wrapper has the composition's imports and
+/// exports. (tests/rust_fixtures.rs runs them.)
+#[test]
+fn rust_fixtures_with_a_type_export() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/rust");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
+        .collect();
+    paths.sort();
+    assert!(paths.len() >= 19, "fixtures missing in {}", dir.display());
+    for p in &paths {
+        let typed = type_export::with_top_level_type_export(&std::fs::read(p).unwrap());
+        let (core, wrapped) = fuse(&typed);
+        let rewrapped = meld_core::wrap::given::wrap_module(&core, false).unwrap();
+        assert!(rewrapped == wrapped, "{}: meld wrap differs", p.display());
+        same_interface(&typed, &wrapped);
+    }
 }
