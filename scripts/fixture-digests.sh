@@ -16,7 +16,7 @@ trap 'rm -rf "$tmp"' EXIT
 for f in tests/fixtures/wat/*.wat tests/fixtures/bench/*.wat tests/fixtures/bench/debug/*.wasm \
          tests/fixtures/rust/*.wasm tests/fixtures/exported/*.wat tests/fixtures/host/*.wat \
          tests/fixtures/resources/*.wat tests/fixtures/funcref/*.wat \
-         tests/fixtures/difftest-regressions/*.wat; do
+         tests/fixtures/difftest-regressions/*.wat tests/fixtures/types/*.wat; do
   [ -e "$f" ] || continue
   for mode in core component; do
     flag=""; [ "$mode" = component ] && flag="--component"
