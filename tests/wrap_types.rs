@@ -304,7 +304,7 @@ fn value_types() {
     let log = check("value_types.wat", &|store, inst| {
         let point = Val::Record(vec![("x".into(), Val::U32(3)), ("y".into(), Val::U32(4))]);
         vec![
-            show(call(store, inst, "point-sum", &[point.clone()])),
+            show(call(store, inst, "point-sum", std::slice::from_ref(&point))),
             show(call(store, inst, "color-id", &[Val::Enum("blue".into())])),
             show(call(
                 store,
@@ -328,10 +328,25 @@ fn resource_without_interface() {
     let log = check("resource.wat", &|store, inst| {
         let mut log = Vec::new();
         let c = call(store, inst, "[constructor]cell", &[Val::U32(7)]).unwrap();
-        log.push(show(call(store, inst, "[method]cell.get", &[c.clone()])));
+        log.push(show(call(
+            store,
+            inst,
+            "[method]cell.get",
+            std::slice::from_ref(&c),
+        )));
         let t = call(store, inst, "twice", &[Val::U32(21)]).unwrap();
-        log.push(show(call(store, inst, "[method]cell.get", &[t.clone()])));
-        log.push(show(call(store, inst, "[static]cell.take", &[c.clone()])));
+        log.push(show(call(
+            store,
+            inst,
+            "[method]cell.get",
+            std::slice::from_ref(&t),
+        )));
+        log.push(show(call(
+            store,
+            inst,
+            "[static]cell.take",
+            std::slice::from_ref(&c),
+        )));
         log.push(show(call(store, inst, "drops", &[])));
         let Val::Resource(r) = t else {
             panic!("not a resource")
@@ -363,7 +378,7 @@ fn instance_with_type_only_exports() {
         let double = inst
             .get_export_index(&mut *store, Some(&calc), "double")
             .unwrap();
-        let f = inst.get_func(&mut *store, &double).unwrap();
+        let f = inst.get_func(&mut *store, double).unwrap();
         let mut r = [Val::U32(0)];
         f.call(
             &mut *store,
