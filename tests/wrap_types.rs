@@ -259,6 +259,24 @@ fn describe(t: wasmparser::types::TypesRef<'_>, e: &ComponentEntityType) -> Stri
                 .collect::<Vec<_>>()
                 .join("; ")
         ),
+        ComponentEntityType::Module(m) => {
+            let entity = |e: &wasmparser::types::EntityType| match e {
+                wasmparser::types::EntityType::Func(f) => format!("func {}", t[*f]),
+                other => format!("{other:?}"),
+            };
+            let m = &t[*m];
+            format!(
+                "module{{imports: {:?}; exports: {:?}}}",
+                m.imports
+                    .iter()
+                    .map(|((a, b), e)| format!("{a}.{b}: {}", entity(e)))
+                    .collect::<Vec<_>>(),
+                m.exports
+                    .iter()
+                    .map(|(n, e)| format!("{n}: {}", entity(e)))
+                    .collect::<Vec<_>>()
+            )
+        }
         other => format!("{other:?}"),
     }
 }
@@ -412,4 +430,21 @@ fn rust_fixtures_with_a_type_export() {
         assert!(rewrapped == wrapped, "{}: meld wrap differs", p.display());
         same_interface(&typed, &wrapped);
     }
+}
+
+#[test]
+fn core_module_export() {
+    let log = check("module_export.wat", &|store, inst| {
+        let module = inst.get_module(&mut *store, "util").expect("module `util`");
+        let exports: Vec<String> = module.exports().map(|e| e.name().to_string()).collect();
+        let mut core = Store::new(store.engine(), ());
+        let i = wasmtime::Instance::new(&mut core, &module, &[]).unwrap();
+        let triple = i.get_typed_func::<i32, i32>(&mut core, "triple").unwrap();
+        vec![
+            exports.join(","),
+            triple.call(&mut core, 5).unwrap().to_string(),
+            show(call(store, inst, "run", &[])),
+        ]
+    });
+    assert_eq!(log, ["triple,mem,g", "15", "42"]);
 }

@@ -731,9 +731,19 @@ impl<'input> Builder<'_, '_, 'input> {
                 // Exported resource types were classified up front (see
                 // `resources::exported_resources`); other types need nothing.
                 Export::Type(_) => {}
+                // A core module the composition exports at the top level is
+                // no code of the fused module: its bytes travel in the
+                // `meld:component-type` section and the wrapper exports them
+                // (`wrap::shell`).
+                Export::ModuleStatic { .. } if !name.contains('#') => {}
                 Export::ModuleStatic { .. } | Export::ModuleImport { .. } => {
                     return Err(Error::Unsupported(format!(
-                        "export `{name}` is a core module"
+                        "export `{name}` is a core module {}",
+                        if name.contains('#') {
+                            "inside an exported instance"
+                        } else {
+                            "the composition imports"
+                        }
                     )))
                 }
             }

@@ -507,6 +507,8 @@ impl<'a> Rewriter<'a> {
                         match e.map_err(perr)?.kind {
                             ComponentExternalKind::Func => self.comp_funcs.push(None),
                             ComponentExternalKind::Instance => self.comp_instances.push(None),
+                            // An export adds to its index space.
+                            ComponentExternalKind::Module => self.modules += 1,
                             _ => {}
                         }
                     }

@@ -24,12 +24,16 @@
 //! 5. the fix-up module filling the shim table (lowerings, destructors);
 //! 6. every export in order: functions lifted, types exported (binding
 //!    the exported index, so later functions name it), instances built from
-//!    their lifted functions and types.
+//!    their lifted functions and types, core modules copied.
 //!
-//! Refused (`--component` only; the core module is written): core modules,
-//! components and values among the composition's imports or exports, an
-//! instance inside an exported instance, async function types, futures
-//! and streams.
+//! A core module exported at the top level travels as bytes in the carrier
+//! (after the type, exported under its name) and is exported again by the
+//! shell.
+//!
+//! Refused (`--component` only; the core module is written): imported core
+//! modules, components and values, a core module exported but not defined
+//! at the top level, anything but functions and types inside an exported
+//! instance, async function types, futures and streams.
 
 use super::types::{unsupported, Copier, Decls, Extern};
 use crate::encode::abi::AbiRecord;
@@ -50,28 +54,76 @@ fn perr(e: wasmparser::BinaryReaderError) -> Error {
     Error::Internal(format!("wrapping: cannot parse: {e}"))
 }
 
-/// Names of the top-level imports and exports of `component`, in order.
-fn top_names(component: &[u8]) -> Result<(Vec<String>, Vec<String>)> {
-    let (mut imports, mut exports) = (Vec::new(), Vec::new());
+/// The top level of a component: import and export names in order, and the
+/// bytes of every core module it exports (by export name).
+struct Top<'a> {
+    imports: Vec<String>,
+    exports: Vec<String>,
+    modules: Vec<(String, &'a [u8])>,
+}
+
+fn top(component: &[u8]) -> Result<Top<'_>> {
+    let mut t = Top {
+        imports: Vec::new(),
+        exports: Vec::new(),
+        modules: Vec::new(),
+    };
+    // The core module index space: a module's bytes when it is defined here.
+    let mut modules: Vec<Option<&[u8]>> = Vec::new();
     let mut depth = 0u32;
     for payload in Parser::new(0).parse_all(component) {
         match payload.map_err(perr)? {
-            Payload::ModuleSection { .. } | Payload::ComponentSection { .. } => depth += 1,
+            Payload::ModuleSection {
+                unchecked_range, ..
+            } => {
+                if depth == 0 {
+                    modules.push(Some(&component[unchecked_range]));
+                }
+                depth += 1;
+            }
+            Payload::ComponentSection { .. } => depth += 1,
             Payload::End(_) => depth = depth.saturating_sub(1),
             Payload::ComponentImportSection(r) if depth == 0 => {
                 for i in r {
-                    imports.push(i.map_err(perr)?.name.name.to_string());
+                    let i = i.map_err(perr)?;
+                    if matches!(i.ty, wasmparser::ComponentTypeRef::Module(_)) {
+                        modules.push(None);
+                    }
+                    t.imports.push(i.name.name.to_string());
+                }
+            }
+            Payload::ComponentAliasSection(r) if depth == 0 => {
+                for a in r {
+                    if let wasmparser::ComponentAlias::InstanceExport {
+                        kind: wasmparser::ComponentExternalKind::Module,
+                        ..
+                    } = a.map_err(perr)?
+                    {
+                        modules.push(None);
+                    }
                 }
             }
             Payload::ComponentExportSection(r) if depth == 0 => {
                 for e in r {
-                    exports.push(e.map_err(perr)?.name.name.to_string());
+                    let e = e.map_err(perr)?;
+                    let name = e.name.name.to_string();
+                    if e.kind == wasmparser::ComponentExternalKind::Module {
+                        let bytes = modules.get(e.index as usize).copied().flatten();
+                        let bytes = bytes.ok_or_else(|| {
+                            unsupported(format!(
+                                "export `{name}` is a core module not defined at the top level"
+                            ))
+                        })?;
+                        modules.push(Some(bytes));
+                        t.modules.push((name.clone(), bytes));
+                    }
+                    t.exports.push(name);
                 }
             }
             _ => {}
         }
     }
-    Ok((imports, exports))
+    Ok(t)
 }
 
 fn features() -> wasmparser::WasmFeatures {
@@ -85,10 +137,10 @@ pub fn carrier(component: &[u8]) -> Result<Vec<u8>> {
     let types = Validator::new_with_features(features())
         .validate_all(component)
         .map_err(|e| Error::Invalid(e.to_string()))?;
-    let (imports, exports) = top_names(component)?;
+    let t = top(component)?;
     let tr = types.as_ref();
     let mut c = Copier::component_type(tr);
-    for (names, kind) in [(&imports, Extern::Import), (&exports, Extern::Export)] {
+    for (names, kind) in [(&t.imports, Extern::Import), (&t.exports, Extern::Export)] {
         for n in names {
             let item = match kind {
                 Extern::Import => tr.component_item_for_import(n),
@@ -105,6 +157,18 @@ pub fn carrier(component: &[u8]) -> Result<Vec<u8>> {
     ts.component(&ct);
     let mut out = Component::new();
     out.section(&ts);
+    // Exported core modules travel as they are, exported under their names.
+    if !t.modules.is_empty() {
+        let mut es = ComponentExportSection::new();
+        for (k, (name, bytes)) in t.modules.iter().enumerate() {
+            out.section(&wasm_encoder::RawSection {
+                id: wasm_encoder::ComponentSectionId::CoreModule as u8,
+                data: bytes,
+            });
+            es.export(name, ComponentExportKind::Module, k as u32, None);
+        }
+        out.section(&es);
+    }
     Ok(out.finish())
 }
 
@@ -177,6 +241,7 @@ pub fn build(carrier: &[u8], skeleton: &[u8], record: &AbiRecord) -> Result<Vec<
         )));
     }
     let ct = &tr[tr.component_type_at(0)];
+    let carried = top(carrier)?.modules;
     let sk = read_skeleton(skeleton)?;
     let mut out = Component::new();
     let mut c = Copier::top(tr);
@@ -271,8 +336,13 @@ pub fn build(carrier: &[u8], skeleton: &[u8], record: &AbiRecord) -> Result<Vec<
         }
         Ok::<_, Error>(())
     };
+    // In the graph's order (`flat_exports`): the top level, then the
+    // exported instances' contents; a resource exported twice is named by
+    // its first export.
     for (name, item) in &ct.exports {
         note(&mut c, "$root", name, &item.ty)?;
+    }
+    for (name, item) in &ct.exports {
         if let ComponentEntityType::Instance(i) = &item.ty {
             for (e, it) in &tr[*i].exports {
                 note(&mut c, name, e, &it.ty)?;
@@ -438,6 +508,7 @@ pub fn build(carrier: &[u8], skeleton: &[u8], record: &AbiRecord) -> Result<Vec<
         out.section(&aliases);
         out.section(&wasm_encoder::ModuleSection(&fixup_module(&shims)?));
         let fixup = modules;
+        modules += 1;
         let mut inst = InstanceSection::new();
         let mut items: Vec<(String, ExportKind, u32)> =
             vec![(SHIM_TABLE.to_string(), ExportKind::Table, 0)];
@@ -545,9 +616,27 @@ pub fn build(carrier: &[u8], skeleton: &[u8], record: &AbiRecord) -> Result<Vec<
                 out.section(&es);
                 n.instances += 2;
             }
+            ComponentEntityType::Module(_) => {
+                let bytes = carried
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, b)| *b)
+                    .ok_or_else(|| {
+                        Error::Wrap(format!(
+                            "the `{SECTION}` section lacks exported module `{name}`"
+                        ))
+                    })?;
+                out.section(&wasm_encoder::RawSection {
+                    id: wasm_encoder::ComponentSectionId::CoreModule as u8,
+                    data: bytes,
+                });
+                es.export(name, ComponentExportKind::Module, modules, None);
+                out.section(&es);
+                modules += 2;
+            }
             _ => {
                 return Err(unsupported(format!(
-                    "export `{name}` is a core module, component or value"
+                    "export `{name}` is a component or value"
                 )))
             }
         }

@@ -419,8 +419,21 @@ impl<'t> Copier<'t> {
                 }
                 return Ok(());
             }
-            ComponentEntityType::Module(_) => {
-                return Err(unsupported(format!("`{name}` is a core module")))
+            ComponentEntityType::Module(m) => {
+                let mt = module_type(self.types, *m)?;
+                match &mut self.cur().decls {
+                    Decls::Component(t) => {
+                        t.core_type().module(&mt);
+                        ComponentTypeRef::Module(t.core_type_count() - 1)
+                    }
+                    Decls::Instance(t) => {
+                        t.core_type().module(&mt);
+                        ComponentTypeRef::Module(t.core_type_count() - 1)
+                    }
+                    Decls::Top(_) => {
+                        return Err(Error::Internal("wrap: module type at the top level".into()))
+                    }
+                }
             }
             ComponentEntityType::Component(_) => {
                 return Err(unsupported(format!("`{name}` is a component")))
@@ -451,6 +464,67 @@ impl<'t> Copier<'t> {
         }
         Ok(())
     }
+}
+
+/// A core module type: its imports and exports, function types defined
+/// inside it.
+fn module_type(
+    types: TypesRef<'_>,
+    id: wasmparser::component_types::ComponentCoreModuleTypeId,
+) -> Result<wasm_encoder::ModuleType> {
+    use wasm_encoder::reencode::Reencode;
+    let mut r = wasm_encoder::reencode::RoundtripReencoder;
+    let mut mt = wasm_encoder::ModuleType::new();
+    let mut entity = |mt: &mut wasm_encoder::ModuleType,
+                      e: &wasmparser::types::EntityType|
+     -> Result<wasm_encoder::EntityType> {
+        let err = |e: wasm_encoder::reencode::Error| Error::Internal(format!("wrap: {e}"));
+        Ok(match e {
+            wasmparser::types::EntityType::Func(f)
+            | wasmparser::types::EntityType::FuncExact(f) => {
+                let wasmparser::CompositeInnerType::Func(ft) = &types[*f].composite_type.inner
+                else {
+                    return Err(unsupported("a GC type in an exported core module's type"));
+                };
+                let params = ft
+                    .params()
+                    .iter()
+                    .map(|v| r.val_type(*v))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(err)?;
+                let results = ft
+                    .results()
+                    .iter()
+                    .map(|v| r.val_type(*v))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(err)?;
+                mt.ty().function(params, results);
+                wasm_encoder::EntityType::Function(mt.type_count() - 1)
+            }
+            wasmparser::types::EntityType::Table(t) => {
+                wasm_encoder::EntityType::Table(r.table_type(*t).map_err(err)?)
+            }
+            wasmparser::types::EntityType::Memory(m) => {
+                wasm_encoder::EntityType::Memory(r.memory_type(*m).map_err(err)?)
+            }
+            wasmparser::types::EntityType::Global(g) => {
+                wasm_encoder::EntityType::Global(r.global_type(*g).map_err(err)?)
+            }
+            wasmparser::types::EntityType::Tag(_) => {
+                return Err(unsupported("a tag in an exported core module's type"))
+            }
+        })
+    };
+    let m = &types[id];
+    for ((module, name), e) in &m.imports {
+        let e = entity(&mut mt, e)?;
+        mt.import(module, name, e);
+    }
+    for (name, e) in &m.exports {
+        let e = entity(&mut mt, e)?;
+        mt.export(name, e);
+    }
+    Ok(mt)
 }
 
 fn prim(p: Prim) -> EPrim {
