@@ -63,7 +63,8 @@
 ;; makes two cells, reads one through a borrow, moves one into `take`
 ;; (dropped there: destructor), drops the other itself, and returns
 ;; 100 * drops + the values read (7 + 5 + 42 = 54); `misuse` drops a
-;; handle it has already moved.
+;; handle it has already moved. $def's instance is also exported whole as
+;; the interface `test:res/cells` (the resource under two names).
 (component
   (component $def
     (core module $dm
@@ -97,6 +98,8 @@
     (func (export "drops") (result u32) (canon lift (core func $i "drops"))))
   (instance $d (instantiate $def))
   (alias export $d "cell" (type $cell))
+  ;; The same resource also inside an interface, exported first.
+  (export "test:res/cells" (instance $d))
   (export $cx "cell" (type $cell))
   (export "[constructor]cell" (func $d "[constructor]cell") (func (param "v" u32) (result (own $cx))))
   (export "[method]cell.get" (func $d "[method]cell.get") (func (param "self" (borrow $cx)) (result u32)))

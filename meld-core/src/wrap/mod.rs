@@ -24,6 +24,7 @@
 //! [`given::apply`], for a module read back from its bytes: `meld wrap`,
 //! [`given::wrap_module`], which resolves the `meld:abi` record by name).
 
+mod exports;
 pub mod given;
 pub mod indirect;
 pub mod shell;

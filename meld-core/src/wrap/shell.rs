@@ -330,7 +330,13 @@ pub fn build(carrier: &[u8], skeleton: &[u8], record: &AbiRecord) -> Result<Vec<
             ..
         } = ty
         {
-            if c.lookup(*r)?.is_none() && !defined.iter().any(|d| d.2 == *r) {
+            let same = |d: &ComponentAnyTypeId| match (d, r) {
+                (ComponentAnyTypeId::Resource(a), ComponentAnyTypeId::Resource(b)) => {
+                    a.resource() == b.resource()
+                }
+                _ => false,
+            };
+            if c.lookup(*r)?.is_none() && !defined.iter().any(|d| same(&d.2)) {
                 defined.push((iface.to_string(), name.to_string(), *r));
             }
         }
@@ -393,6 +399,7 @@ pub fn build(carrier: &[u8], skeleton: &[u8], record: &AbiRecord) -> Result<Vec<
         data: skeleton,
     });
     let mut modules = 1;
+    let mut components = 0;
     let mut shim_funcs = Vec::new();
     let mut shim_instance = None;
     if !shims.is_empty() {
@@ -586,20 +593,14 @@ pub fn build(carrier: &[u8], skeleton: &[u8], record: &AbiRecord) -> Result<Vec<
                 c.bind_new(Some(*created));
             }
             ComponentEntityType::Instance(i) => {
-                let mut items: Vec<(String, ComponentExportKind, u32)> = Vec::new();
+                let mut items: Vec<u32> = Vec::new();
                 for (e, it) in &tr[*i].exports {
                     match &it.ty {
                         ComponentEntityType::Func(f) => {
-                            let func = lift(&mut out, &mut c, &mut n, &format!("{name}#{e}"), *f)?;
-                            items.push((e.clone(), ComponentExportKind::Func, func));
+                            items.push(lift(&mut out, &mut c, &mut n, &format!("{name}#{e}"), *f)?);
                         }
-                        ComponentEntityType::Type {
-                            referenced,
-                            created,
-                        } => {
-                            let idx = type_of(&mut c, name, e, *referenced)?;
-                            c.bind(*created, idx);
-                            items.push((e.clone(), ComponentExportKind::Type, idx));
+                        ComponentEntityType::Type { referenced, .. } => {
+                            items.push(type_of(&mut c, name, e, *referenced)?);
                         }
                         _ => {
                             return Err(unsupported(format!(
@@ -608,13 +609,35 @@ pub fn build(carrier: &[u8], skeleton: &[u8], record: &AbiRecord) -> Result<Vec<
                         }
                     }
                 }
+                let (shim, args) = super::exports::instance_shim(tr, *i, &items, &c)?;
                 flush(&mut out, &mut c);
+                out.section(&wasm_encoder::NestedComponentSection(&shim));
                 let mut is = ComponentInstanceSection::new();
-                is.export_items(items.iter().map(|(e, k, i)| (e.as_str(), *k, *i)));
+                is.instantiate(
+                    components,
+                    args.iter().map(|(a, k, i)| (a.as_str(), *k, *i)),
+                );
+                components += 1;
                 out.section(&is);
                 es.export(name, ComponentExportKind::Instance, n.instances, None);
                 out.section(&es);
                 n.instances += 2;
+                // The instance's types, for what follows (a function using
+                // them names them through the exported instance).
+                let mut aliases = ComponentAliasSection::new();
+                for (e, it) in &tr[*i].exports {
+                    if let ComponentEntityType::Type { created, .. } = it.ty {
+                        aliases.alias(Alias::InstanceExport {
+                            instance: n.instances - 1,
+                            kind: ComponentExportKind::Type,
+                            name: e,
+                        });
+                        c.bind_new(Some(created));
+                    }
+                }
+                if !aliases.is_empty() {
+                    out.section(&aliases);
+                }
             }
             ComponentEntityType::Module(_) => {
                 let bytes = carried

@@ -42,6 +42,9 @@ pub(super) enum Decls {
 pub(super) struct Scope {
     pub decls: Decls,
     map: HashMap<ComponentAnyTypeId, u32>,
+    /// The ids bound by the caller (imports, exports, aliases), as opposed
+    /// to types the copier defined from their structure.
+    named: HashMap<ComponentAnyTypeId, u32>,
     types: u32,
     instances: u32,
 }
@@ -51,6 +54,7 @@ impl Scope {
         Scope {
             decls,
             map: HashMap::new(),
+            named: HashMap::new(),
             types: 0,
             instances: 0,
         }
@@ -101,6 +105,14 @@ impl<'t> Copier<'t> {
         }
     }
 
+    /// A copier for a component's top level whose first `types` type
+    /// indices are taken already.
+    pub fn top_at(types: TypesRef<'t>, count: u32) -> Self {
+        let mut c = Copier::top(types);
+        c.scopes[0].types = count;
+        c
+    }
+
     /// A copier whose outermost scope is a component type declaration.
     pub fn component_type(types: TypesRef<'t>) -> Self {
         Copier {
@@ -126,6 +138,7 @@ impl<'t> Copier<'t> {
         s.types += 1;
         if let Some(id) = id {
             s.map.insert(id, idx);
+            s.named.insert(id, idx);
         }
         idx
     }
@@ -133,6 +146,23 @@ impl<'t> Copier<'t> {
     /// Give `id` the existing index `idx` in the current scope.
     pub fn bind(&mut self, id: ComponentAnyTypeId, idx: u32) {
         self.cur().map.insert(id, idx);
+        self.cur().named.insert(id, idx);
+    }
+
+    /// The index the caller bound to `id` (or to the same resource) in the
+    /// outermost scope.
+    pub fn named(&self, id: ComponentAnyTypeId) -> Option<u32> {
+        let named = &self.scopes[0].named;
+        named.get(&id).copied().or_else(|| match id {
+            ComponentAnyTypeId::Resource(r) => named
+                .iter()
+                .filter_map(|(k, v)| match k {
+                    ComponentAnyTypeId::Resource(x) if x.resource() == r.resource() => Some(*v),
+                    _ => None,
+                })
+                .min(),
+            _ => None,
+        })
     }
 
     /// The pending top-level type section, if it holds anything.
