@@ -21,6 +21,9 @@ use wasmparser::component_types::{
 };
 use wasmparser::types::TypesRef;
 
+/// An instantiation argument: name, kind, index in the shell.
+pub(super) type Arg = (String, ComponentExportKind, u32);
+
 /// The component naming exported instance `it` and its instantiation
 /// arguments (name, kind, index in the shell). `items[k]` is the shell's
 /// index of the instance's `k`-th export (a lifted function or a type);
@@ -30,7 +33,7 @@ pub(super) fn instance_shim(
     it: ComponentInstanceTypeId,
     items: &[u32],
     outer: &Copier<'_>,
-) -> Result<(Component, Vec<(String, ComponentExportKind, u32)>)> {
+) -> Result<(Component, Vec<Arg>)> {
     let exports = &tr[it].exports;
     // The instance's own types.
     let mut own: Vec<ComponentAnyTypeId> = Vec::new();
@@ -66,7 +69,7 @@ pub(super) fn instance_shim(
     }
 
     let mut comp = Component::new();
-    let mut args: Vec<(String, ComponentExportKind, u32)> = Vec::new();
+    let mut args: Vec<Arg> = Vec::new();
     let mut c1 = Copier::top(tr);
     let flush = |comp: &mut Component, c: &mut Copier<'_>| {
         if let Some(s) = c.flush() {
