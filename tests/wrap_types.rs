@@ -125,6 +125,8 @@ fn show(v: Result<Val, String>) -> String {
 fn same_interface(a: &[u8], b: &[u8]) {
     let mut f = wasmparser::WasmFeatures::default();
     f.insert(wasmparser::WasmFeatures::COMPONENT_MODEL);
+    f.insert(wasmparser::WasmFeatures::CM_MAP);
+    f.insert(wasmparser::WasmFeatures::CM_FIXED_LENGTH_LISTS);
     let ta = wasmparser::Validator::new_with_features(f)
         .validate_all(a)
         .unwrap();
@@ -223,6 +225,12 @@ fn describe(t: wasmparser::types::TypesRef<'_>, e: &ComponentEntityType) -> Stri
             D::Enum(f) => format!("enum{f:?}"),
             D::Option { ty, .. } => format!("option<{}>", val(t, ty)),
             D::Result { ok, err, .. } => format!("result<{}, {}>", opt(t, ok), opt(t, err)),
+            D::Map { key, value, .. } => format!("map<{}, {}>", val(t, key), val(t, value)),
+            D::FixedLengthList {
+                element, length, ..
+            } => {
+                format!("list<{}, {length}>", val(t, element))
+            }
             D::Own(_) => "own<resource>".into(),
             D::Borrow(_) => "borrow<resource>".into(),
             other => format!("{other:?}"),

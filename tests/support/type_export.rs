@@ -7,6 +7,8 @@
 pub fn with_top_level_type_export(bytes: &[u8]) -> Vec<u8> {
     let mut features = wasmparser::WasmFeatures::default();
     features.insert(wasmparser::WasmFeatures::COMPONENT_MODEL);
+    features.insert(wasmparser::WasmFeatures::CM_MAP);
+    features.insert(wasmparser::WasmFeatures::CM_FIXED_LENGTH_LISTS);
     let types = wasmparser::Validator::new_with_features(features)
         .validate_all(bytes)
         .expect("fixture validates");
