@@ -96,6 +96,16 @@ enum MemoryArg {
     Auto,
 }
 
+/// What `--debug` does with the inputs' DWARF debug info.
+#[derive(Clone, Copy, ValueEnum)]
+enum DebugArg {
+    /// Relocate every component's DWARF into the output (when the inputs
+    /// have any; docs/debug-info.md).
+    Keep,
+    /// Leave it out.
+    Strip,
+}
+
 /// The options that decide what `meld fuse` writes (shared with `verify`).
 #[derive(clap::Args)]
 struct OutputOptions {
@@ -112,6 +122,11 @@ struct OutputOptions {
     /// up meld's handle checks for that type (see docs/resources.md).
     #[arg(long = "opaque-rep", value_name = "IFACE.RESOURCE")]
     opaque_rep: Vec<String>,
+    /// DWARF debug info of the inputs: relocated into the output (`keep`)
+    /// or left out (`strip`). Inputs without it give the same output either
+    /// way.
+    #[arg(long, value_enum, default_value = "keep")]
+    debug: DebugArg,
     /// Leave out the `meld:provenance` section (meld version, options,
     /// SHA-256 and size of each input; docs/provenance.md).
     #[arg(long)]
@@ -318,6 +333,10 @@ fn prepare(
         },
         component: o.component,
         opaque_reps: o.opaque_rep.clone(),
+        debug: match o.debug {
+            DebugArg::Keep => meld_core::DebugInfo::Keep,
+            DebugArg::Strip => meld_core::DebugInfo::Strip,
+        },
         limits: meld_core::Limits {
             instances: limits.max_instances,
             component_instances: limits.max_component_instances,

@@ -4,6 +4,7 @@
 //! `compose` → `translate` → `graph` → `merge` (+ `builtins`) → `encode` → `wrap`.
 
 pub mod builtins;
+pub mod debug;
 pub mod encode;
 mod error;
 pub mod front;
@@ -15,6 +16,7 @@ pub mod merge;
 pub mod provenance;
 pub mod wrap;
 
+pub use debug::DebugInfo;
 pub use encode::abi::AbiRecord;
 pub use error::Error;
 pub use front::precount::Expansion;
@@ -77,6 +79,10 @@ pub struct FuseOptions {
     /// (the default) leaves it out. Appended last, so nothing else in the
     /// output changes; with `component` it goes in the component.
     pub provenance: Option<Vec<provenance::InputDigest>>,
+    /// `--debug`: relocate the input modules' DWARF into the output
+    /// ([`DebugInfo::Keep`], the default; nothing changes for inputs without
+    /// DWARF) or leave it out ([`DebugInfo::Strip`]). See [`debug`].
+    pub debug: DebugInfo,
 }
 
 impl FuseOptions {
@@ -266,8 +272,13 @@ fn fuse_after_translate(
     stage_us[0] = lap();
     // By default the world is being decoded on the second core right now,
     // so merging stays on this one (two threads would only contend).
-    let merged = merge::merge_with(&graph, !opts.serial && opts.world_beside_translation)?;
-    graph.release_module_bytes();
+    let merged = merge::merge_with(
+        &graph,
+        !opts.serial && opts.world_beside_translation,
+        opts.debug == debug::DebugInfo::Keep,
+    )?;
+    let keep: Vec<usize> = merged.debug.iter().map(|d| d.node).collect();
+    graph.release_module_bytes(&keep);
     stage_us[1] = lap();
     let (mut record, mut extra) = abi::record(&graph, &merged)?;
     let (counts, bulk_copies) = (merged.counts, merged.bulk_copies);

@@ -66,6 +66,18 @@ pub struct RecordedOptions {
     pub opaque_rep: Vec<String>,
     /// [`FuseOptions::keep_trivial_adapters`] (library only).
     pub keep_trivial_adapters: bool,
+    /// `--debug`: `keep` (the default, not written, so records made before
+    /// the option existed read the same) or `strip`.
+    #[serde(default = "debug_keep", skip_serializing_if = "is_debug_keep")]
+    pub debug: String,
+}
+
+fn debug_keep() -> String {
+    "keep".into()
+}
+
+fn is_debug_keep(s: &str) -> bool {
+    s == "keep"
 }
 
 impl RecordedOptions {
@@ -84,11 +96,15 @@ impl RecordedOptions {
             component: opts.component,
             opaque_rep,
             keep_trivial_adapters: opts.keep_trivial_adapters,
+            debug: match opts.debug {
+                crate::DebugInfo::Keep => debug_keep(),
+                crate::DebugInfo::Strip => "strip".into(),
+            },
         }
     }
 
     /// Each option as (name, value), in a fixed order.
-    pub fn fields(&self) -> [(&'static str, String); 4] {
+    pub fn fields(&self) -> [(&'static str, String); 5] {
         [
             ("--memory", self.memory.clone()),
             ("--component", self.component.to_string()),
@@ -104,6 +120,7 @@ impl RecordedOptions {
                 "keep_trivial_adapters",
                 self.keep_trivial_adapters.to_string(),
             ),
+            ("--debug", self.debug.clone()),
         ]
     }
 }

@@ -234,6 +234,11 @@ pub fn encode(
     names.functions(&funcs);
     names.append_to(&mut tail);
     append_custom(&mut tail, abi::SECTION, record.to_compact_json().as_bytes());
+    if !m.debug.is_empty() {
+        for (name, data) in dwarf_sections(graph, &m, imported, &map)? {
+            append_custom(&mut tail, name, &data);
+        }
+    }
     let code_len = m.code.section_len(imported, &map);
 
     let mut bytes = Vec::with_capacity(head.len() + code_len + tail.len() + WORLD_ROOM);
@@ -259,6 +264,34 @@ pub fn encode(
         removed_functions: removed,
         wrap_plan: wrap.map(|(plan, r)| (plan, r.thunk_types)),
     })
+}
+
+/// The inputs' DWARF, relocated to where the bodies are written
+/// ([`crate::debug`]).
+fn dwarf_sections(
+    graph: &Graph,
+    m: &Merged,
+    imported: u32,
+    map: &[Option<u32>],
+) -> Result<Vec<(&'static str, Vec<u8>)>> {
+    let mut wanted = vec![false; m.code.len()];
+    for b in m.debug.iter().flat_map(|n| &n.bodies) {
+        wanted[b.body as usize] = true;
+    }
+    let placements = m.code.placements(imported, map, |i| wanted[i]);
+    let sources: Vec<crate::debug::convert::Source> = m
+        .debug
+        .iter()
+        .map(|n| {
+            let node = &graph.nodes[n.node];
+            crate::debug::convert::Source {
+                label: &node.label,
+                sections: crate::debug::sections(&node.wasm),
+                map: crate::debug::addr::AddressMap::new(&n.bodies, &placements),
+            }
+        })
+        .collect();
+    crate::debug::convert::relocate(&sources)
 }
 
 /// `dce` (merged index → index after dead-code removal) followed by the

@@ -154,11 +154,14 @@ pub struct Graph<'a> {
 }
 
 impl Graph<'_> {
-    /// Drop every node's owned module bytes: once merged they are not
-    /// needed.
-    pub fn release_module_bytes(&mut self) {
-        for n in &mut self.nodes {
-            n.wasm = ModuleBytes::Owned(Arc::default());
+    /// Drop every node's owned module bytes but those of the nodes `keep`
+    /// lists (whose DWARF is still to be relocated, [`crate::debug`]): once
+    /// merged they are not needed.
+    pub fn release_module_bytes(&mut self, keep: &[usize]) {
+        for (i, n) in self.nodes.iter_mut().enumerate() {
+            if !keep.contains(&i) {
+                n.wasm = ModuleBytes::Owned(Arc::default());
+            }
         }
     }
 }

@@ -152,6 +152,59 @@ impl Bodies {
         }
     }
 
+    /// The contents (locals and code) of body `i` as merged.
+    pub fn body(&self, i: usize) -> &[u8] {
+        &self.bytes[self.bounds(i).0]
+    }
+
+    /// Where [`Bodies::write_section`] puts each body (same `imported` and
+    /// `map`), by body index: `None` for a body not kept, else its
+    /// contents' start (from the start of the section's contents, where the
+    /// body count is), its length and the (merged offset, written offset)
+    /// breaks its renumbered function indices make. Only the bodies `want`
+    /// says are given breaks.
+    pub fn placements(
+        &self,
+        imported: u32,
+        map: &[Option<u32>],
+        want: impl Fn(usize) -> bool,
+    ) -> Vec<Option<crate::debug::Placement>> {
+        let new = |f: u32| map.get(f as usize).copied().flatten().unwrap_or(u32::MAX);
+        let (count, _) = self.section_size(imported, &new);
+        let mut at = leb_len(count);
+        let mut out = Vec::with_capacity(self.len());
+        for i in 0..self.len() {
+            if new(imported + i as u32) == u32::MAX {
+                out.push(None);
+                continue;
+            }
+            let len = self.new_len(i, &new);
+            at += leb_len(len as u32);
+            let mut shifts = Vec::new();
+            if want(i) {
+                let (bytes, sites) = self.bounds(i);
+                let mut delta = 0i64;
+                for s in &self.sites[sites] {
+                    let at = s.at as usize;
+                    let old = leb_at(&self.bytes, at);
+                    let grow = leb_len(new(s.callee)) as i64 - old as i64;
+                    if grow != 0 {
+                        delta += grow;
+                        let after = (at + old - bytes.start) as i64;
+                        shifts.push((after as u32, (after + delta) as u32));
+                    }
+                }
+            }
+            out.push(Some(crate::debug::Placement {
+                start: at as u32,
+                len: len as u32,
+                shifts,
+            }));
+            at += len;
+        }
+        out
+    }
+
     /// Bytes [`Bodies::write_section`] writes.
     pub fn section_len(&self, imported: u32, map: &[Option<u32>]) -> usize {
         let new = |f: u32| map.get(f as usize).copied().flatten().unwrap_or(u32::MAX);

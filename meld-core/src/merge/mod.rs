@@ -100,6 +100,10 @@ pub struct Merged {
     /// wasm 1 and 2 let constant expressions read, but merged it is defined
     /// here, which only the GC proposal lets them read.
     pub global_inits: Vec<Option<Vec<u8>>>,
+    /// With DWARF kept ([`merge_with`]'s `debug`): for each node whose
+    /// module carries DWARF, where each of its bodies went
+    /// ([`crate::debug`]). Empty otherwise.
+    pub debug: Vec<crate::debug::NodeDebug>,
 }
 
 /// How many items of each kind the merged module defines.
@@ -143,11 +147,12 @@ impl Merged {
 /// Merge every node of `graph` into one module (function bodies on two
 /// threads when there is enough code).
 pub fn merge(graph: &Graph) -> Result<Merged> {
-    merge_with(graph, true)
+    merge_with(graph, true, false)
 }
 
-/// [`merge`], optionally all on the calling thread.
-pub fn merge_with(graph: &Graph, parallel: bool) -> Result<Merged> {
+/// [`merge`], optionally all on the calling thread; with `debug`, the moves
+/// of the bodies of modules carrying DWARF are recorded ([`Merged::debug`]).
+pub fn merge_with(graph: &Graph, parallel: bool, debug: bool) -> Result<Merged> {
     let host = graph.host_funcs.len() as u32;
     let mut m = Merged {
         host_types: vec![u32::MAX; graph.host_funcs.len()],
@@ -161,22 +166,26 @@ pub fn merge_with(graph: &Graph, parallel: bool) -> Result<Merged> {
     // Every section but the code first: that fixes every index map, after
     // which the bodies of different nodes can be re-encoded independently.
     let mut code = Vec::with_capacity(graph.nodes.len());
+    let mut with_dwarf = Vec::with_capacity(graph.nodes.len());
     for node in &graph.nodes {
         let mut maps = NodeMaps {
             data_base: m.data_count,
             elem_base: m.counts.elements,
             ..NodeMaps::default()
         };
-        let (start, range) = merge_node(&mut m, &mut maps, node)?;
+        let (start, range, dwarf) = merge_node(&mut m, &mut maps, node)?;
         maps.data_len = m.data_count - maps.data_base;
         maps.elem_len = m.counts.elements - maps.elem_base;
         starts.extend(start);
         code.push(range);
         m.maps.push(maps);
+        with_dwarf.push(debug && dwarf);
     }
-    let (bodies, bulk_copies) = crate::merge::code::merge_code(graph, &m.maps, &code, parallel)?;
+    let (bodies, bulk_copies, moves) =
+        crate::merge::code::merge_code(graph, &m.maps, &code, &with_dwarf, parallel)?;
     m.code = bodies;
     m.bulk_copies = bulk_copies;
+    m.debug = moves;
     if let Some(h) = m.host_types.iter().position(|t| *t == u32::MAX) {
         let f = &graph.host_funcs[h];
         return Err(Error::Unsupported(format!(
@@ -333,12 +342,14 @@ pub(crate) fn parse_err(e: wasmparser::BinaryReaderError) -> Error {
 }
 
 /// Copy every section of one node but its code into `m`; returns its start
-/// function, if any, and where its code section is.
+/// function, if any, where its code section is, and whether it carries
+/// DWARF (a `.debug_info` section).
 fn merge_node(
     m: &mut Merged,
     maps: &mut NodeMaps,
     node: &Node,
-) -> Result<(Option<u32>, Option<std::ops::Range<usize>>)> {
+) -> Result<(Option<u32>, Option<std::ops::Range<usize>>, bool)> {
+    let mut dwarf = false;
     let mut code = None;
     let mut start = None;
     let mut import_no = 0usize;
@@ -509,6 +520,7 @@ fn merge_node(
                 }
             }
             Payload::CustomSection(c) => {
+                dwarf |= c.name() == ".debug_info";
                 if let wasmparser::KnownCustom::Name(names) = c.as_known() {
                     collect_func_names(names, &mut local_names);
                 }
@@ -541,7 +553,7 @@ fn merge_node(
             None => m.func_names.push(index, format_args!("{label}:f{local}")),
         }
     }
-    Ok((start, code))
+    Ok((start, code, dwarf))
 }
 
 fn collect_func_names<'a>(names: wasmparser::NameSectionReader<'a>, out: &mut Vec<(u32, &'a str)>) {
