@@ -19,6 +19,10 @@ pub struct Source<'a> {
     pub label: &'a str,
     pub sections: Vec<(&'a str, &'a [u8])>,
     pub map: AddressMap<'a>,
+    /// The module's global indices → the fused module's (for
+    /// `DW_OP_WASM_location` naming a global, e.g. the stack pointer in
+    /// every frame base).
+    pub globals: &'a [u32],
 }
 
 /// The merged DWARF sections (name, contents), in gimli's writing order,
@@ -44,7 +48,7 @@ pub fn relocate(sources: &[Source<'_>]) -> Result<Vec<(&'static str, Vec<u8>)>> 
         .map_err(|e| bad(&e))?;
         let mut convert = out.convert(&dwarf).map_err(|e| bad(&e))?;
         while let Some((mut unit, root)) = convert.read_unit().map_err(|e| bad(&e))? {
-            convert_unit(&mut unit, root, &src.map).map_err(|e| bad(&e))?;
+            convert_unit(&mut unit, root, src).map_err(|e| bad(&e))?;
             unit.write(&mut sections).map_err(|e| bad(&e))?;
         }
     }
@@ -94,8 +98,9 @@ impl From<read::Error> for Fail {
 fn convert_unit<'b, 'd>(
     unit: &mut ConvertUnit<'b, R<'d>>,
     root: ConvertUnitEntry<'b, R<'d>>,
-    map: &AddressMap<'_>,
+    src: &Source<'_>,
 ) -> std::result::Result<(), Fail> {
+    let map = &src.map;
     if let Some(mut program) = unit.read_line_program(None, None)? {
         while let Some(seq) = program.read_sequence()? {
             // Rows before any `DW_LNE_set_address` have no address.
@@ -107,8 +112,10 @@ fn convert_unit<'b, 'd>(
             // One new sequence per body the rows are in (bodies stay in
             // order, but dropped ones leave gaps).
             let mut open: Option<(usize, u64)> = None;
+            let mut last = 0u64;
             let close = |program: &mut write::ConvertLineProgram<'_, R<'d>>,
-                         open: Option<(usize, u64)>| {
+                         open: Option<(usize, u64)>,
+                         last: u64| {
                 if let Some((body, seq_start)) = open {
                     let body_end = if end <= map.old_end(body) {
                         map.map_in(body, end)
@@ -116,7 +123,7 @@ fn convert_unit<'b, 'd>(
                         map.end_of(body)
                     };
                     let e = body_end.unwrap_or(seq_start).max(seq_start);
-                    program.end_sequence(e - seq_start);
+                    program.end_sequence((e - seq_start).max(last));
                 }
             };
             for mut row in seq.rows {
@@ -126,28 +133,31 @@ fn convert_unit<'b, 'd>(
                     continue;
                 };
                 if open.map(|(b, _)| b) != Some(body) {
-                    close(&mut program, open);
+                    close(&mut program, open, last);
+                    last = 0;
                     program.begin_sequence(Some(Address::Constant(new)));
                     open = Some((body, new));
                 }
                 let seq_start = open.map_or(new, |(_, s)| s);
-                row.address_offset = new.saturating_sub(seq_start);
+                // Rows stay in address order (see `offsets::map`).
+                row.address_offset = new.saturating_sub(seq_start).max(last);
+                last = row.address_offset;
                 program.generate_row(row);
             }
-            close(&mut program, open);
+            close(&mut program, open, last);
         }
         let (program, files) = program.program();
         unit.set_line_program(program, files);
     }
     let root_id = unit.unit.root();
-    convert_attributes(unit, root_id, &root, map)?;
+    convert_attributes(unit, root_id, &root, src)?;
     let mut entry = root;
     while let Some(id) = unit.read_entry(&mut entry)? {
         if id.is_none() {
             continue;
         }
         let id = unit.add_entry(id, &entry);
-        convert_attributes(unit, id, &entry, map)?;
+        convert_attributes(unit, id, &entry, src)?;
     }
     Ok(())
 }
@@ -156,8 +166,9 @@ fn convert_attributes<'b, 'd>(
     unit: &mut ConvertUnit<'b, R<'d>>,
     id: UnitEntryId,
     entry: &ConvertUnitEntry<'b, R<'d>>,
-    map: &AddressMap<'_>,
+    src: &Source<'_>,
 ) -> std::result::Result<(), Fail> {
+    let map = &src.map;
     let ru = entry.read_unit;
     let addr_of = |name| -> std::result::Result<Option<u64>, Fail> {
         match entry.attrs.iter().find(|a| a.name() == name) {
@@ -182,7 +193,10 @@ fn convert_attributes<'b, 'd>(
         (Some(l), Some(h)) => Some(map.range(l, h)),
         _ => None,
     };
-    // Any other address: translated, or the tombstone.
+    // An address attribute is a code address: translated, or the
+    // tombstone. `DW_OP_addr` in an expression is a linear-memory address,
+    // which fusion does not move.
+    let same = |a: u64| Some(Address::Constant(a));
     let convert_address = |a: u64| {
         Some(Address::Constant(if a == 0 {
             0
@@ -228,6 +242,19 @@ fn convert_attributes<'b, 'd>(
                 }
                 None => unit.convert_attribute_value(ru, attr, &convert_address)?,
             },
+            _ if matches!(
+                attr.value(),
+                read::AttributeValue::Addr(_) | read::AttributeValue::DebugAddrIndex(_)
+            ) =>
+            {
+                unit.convert_attribute_value(ru, attr, &convert_address)?
+            }
+            _ if matches!(attr.value(), read::AttributeValue::Exprloc(_)) => {
+                let read::AttributeValue::Exprloc(e) = attr.value() else {
+                    unreachable!()
+                };
+                AttributeValue::Exprloc(expression(unit, ru, e, src.globals)?)
+            }
             _ => match ru.attr_locations_offset(attr.value())? {
                 Some(offset) => {
                     let mut list = vec![Location::BaseAddress {
@@ -241,7 +268,7 @@ fn convert_attributes<'b, 'd>(
                         if pieces.is_empty() {
                             continue;
                         }
-                        let data = unit.convert_expression(ru, l.data, &convert_address)?;
+                        let data = expression(unit, ru, l.data, src.globals)?;
                         for (b, e) in &pieces {
                             list.push(Location::StartEnd {
                                 begin: Address::Constant(*b),
@@ -252,10 +279,105 @@ fn convert_attributes<'b, 'd>(
                     }
                     AttributeValue::LocationListRef(unit.unit.locations.add(LocationList(list)))
                 }
-                None => unit.convert_attribute_value(ru, attr, &convert_address)?,
+                None => unit.convert_attribute_value(ru, attr, &same)?,
             },
         };
         unit.unit.get_mut(id).set(name, value);
     }
     Ok(())
+}
+
+/// Convert a DWARF expression, with the global index of every
+/// `DW_OP_WASM_location 0x01|0x03 N` mapped through `globals` (a
+/// `0x01` index keeps its encoded length where it fits, so branch offsets
+/// in the expression stay right).
+fn expression<'b, 'd>(
+    unit: &mut ConvertUnit<'b, R<'d>>,
+    ru: read::UnitRef<'_, R<'d>>,
+    expr: read::Expression<R<'d>>,
+    globals: &[u32],
+) -> std::result::Result<write::Expression, Fail> {
+    let same = |a: u64| Some(Address::Constant(a));
+    let bytes = expr.0.slice();
+    let mut out = Vec::new();
+    let mut last = 0;
+    let mut ops = expr.clone().operations(ru.encoding());
+    // Operations naming other DWARF entries or tables need gimli's
+    // conversion, which only takes expressions of the input.
+    let mut refs = false;
+    loop {
+        let start = ops.offset_from(&expr);
+        let Some(op) = ops.next()? else { break };
+        use read::Operation as O;
+        let index = match op {
+            O::WasmGlobal { index } => index,
+            O::Call { .. }
+            | O::TypedLiteral { .. }
+            | O::Convert { .. }
+            | O::Reinterpret { .. }
+            | O::RegisterOffset { .. }
+            | O::Deref { .. }
+            | O::ParameterRef { .. }
+            | O::ImplicitPointer { .. }
+            | O::EntryValue { .. }
+            | O::AddressIndex { .. }
+            | O::ConstantIndex { .. } => {
+                refs = true;
+                continue;
+            }
+            _ => continue,
+        };
+        let end = ops.offset_from(&expr);
+        let Some(&new) = globals.get(index as usize) else {
+            continue;
+        };
+        if new == index || end < start + 2 {
+            continue;
+        }
+        out.extend_from_slice(&bytes[last..start]);
+        let kind = bytes[start + 1];
+        out.extend_from_slice(&[bytes[start], kind]);
+        if kind == 0x03 {
+            out.extend_from_slice(&new.to_le_bytes());
+        } else {
+            uleb_at_least(&mut out, new, end - start - 2);
+        }
+        last = end;
+    }
+    if last == 0 || refs {
+        return Ok(unit.convert_expression(ru, expr, &same)?);
+    }
+    out.extend_from_slice(&bytes[last..]);
+    Ok(write::Expression::raw(out))
+}
+
+/// `v` as an unsigned LEB128 of at least `len` bytes (padded with
+/// continuation bytes).
+fn uleb_at_least(out: &mut Vec<u8>, mut v: u32, len: usize) {
+    let mut n = 0;
+    loop {
+        let byte = (v & 0x7f) as u8;
+        v >>= 7;
+        n += 1;
+        if v == 0 && n >= len {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn padded_leb128_reads_back() {
+        for (v, len) in [(0u32, 1usize), (5, 3), (300, 1), (300, 4), (u32::MAX, 5)] {
+            let mut b = Vec::new();
+            super::uleb_at_least(&mut b, v, len);
+            assert!(b.len() >= len);
+            let mut r = wasmparser::BinaryReader::new(&b, 0);
+            assert_eq!(r.read_var_u32().unwrap(), v);
+            assert!(r.eof());
+        }
+    }
 }

@@ -44,11 +44,18 @@ pub fn breaks(old: &[u8], new: &[u8]) -> Result<Vec<(u32, u32)>> {
 }
 
 /// `offset` through `breaks` (ascending by old offset, starting at 0).
+/// An offset inside an operator whose encoding shrank (DWARF may name one:
+/// clang's line rows sometimes point into a call's padded index) maps no
+/// further than where the next operator starts, so the map stays monotone.
 pub fn map(breaks: &[(u32, u32)], offset: u32) -> u32 {
     let i = breaks.partition_point(|(old, _)| *old <= offset);
-    match i.checked_sub(1).and_then(|i| breaks.get(i)) {
+    let mapped = match i.checked_sub(1).and_then(|i| breaks.get(i)) {
         Some((old, new)) => new + (offset - old),
         None => offset,
+    };
+    match breaks.get(i) {
+        Some((_, next)) => mapped.min(*next),
+        None => mapped,
     }
 }
 
@@ -68,6 +75,18 @@ mod tests {
         assert_eq!(map(&b, 3), 3); // call
         assert_eq!(map(&b, 5), 6); // drop
         assert_eq!(map(&b, 7), 8); // the end of the body
+    }
+
+    #[test]
+    fn offsets_inside_a_shrunk_operator_stay_in_order() {
+        // (no locals) call 1 with a padded index; end
+        let old = [0x00, 0x10, 0x81, 0x80, 0x80, 0x80, 0x00, 0x0b];
+        let new = [0x00, 0x10, 0x01, 0x0b];
+        let b = breaks(&old, &new).unwrap();
+        let mapped: Vec<u32> = (0..=8).map(|o| map(&b, o)).collect();
+        assert!(mapped.windows(2).all(|w| w[0] <= w[1]), "{mapped:?}");
+        assert_eq!(map(&b, 7), 3); // `end`
+        assert_eq!(map(&b, 8), 4);
     }
 
     #[test]

@@ -288,6 +288,7 @@ fn dwarf_sections(
                 label: &node.label,
                 sections: crate::debug::sections(&node.wasm),
                 map: crate::debug::addr::AddressMap::new(&n.bodies, &placements),
+                globals: &m.maps[n.node].globals,
             }
         })
         .collect();
