@@ -370,31 +370,38 @@ fn every_line_table_address_resolves_to_the_same_source() {
     }
 }
 
+/// The one core module with DWARF inside a wrapped component.
+fn main_module<'a>(name: &str, wrapped: &'a [u8]) -> &'a [u8] {
+    let mut main = None;
+    for p in wasmparser::Parser::new(0).parse_all(wrapped) {
+        if let wasmparser::Payload::ModuleSection {
+            unchecked_range, ..
+        } = p.unwrap()
+        {
+            let m = &wrapped[unchecked_range];
+            if customs(m).contains_key(".debug_info") {
+                assert!(main.is_none(), "{name}: two modules with DWARF");
+                main = Some(m);
+            }
+        }
+    }
+    main.unwrap_or_else(|| panic!("{name}: no module with DWARF"))
+}
+
 /// The core module inside the `--component` output carries the DWARF too,
 /// for its own layout (repeated host imports moved behind a table change
-/// call indices).
+/// call indices), and so does `meld wrap` of the fused core module (which
+/// relocates the DWARF it carries once more).
 #[test]
 fn the_wrapped_module_keeps_the_dwarf() {
     for (name, input) in fixtures() {
         let wrapped = fuse(&input, DebugInfo::Keep, true);
-        let mut main = None;
-        for p in wasmparser::Parser::new(0).parse_all(&wrapped) {
-            if let wasmparser::Payload::ModuleSection {
-                unchecked_range, ..
-            } = p.unwrap()
-            {
-                let m = &wrapped[unchecked_range];
-                if customs(m).contains_key(".debug_info") {
-                    assert!(main.is_none(), "{name}: two modules with DWARF");
-                    main = Some(m);
-                }
-            }
-        }
-        let main = main.unwrap_or_else(|| panic!("{name}: no module with DWARF"));
-        assert_counts(
-            &format!("{name} (--component)"),
-            &check_addresses(&input, main),
-        );
+        let main = main_module(&name, &wrapped);
+        assert_counts(&format!("{name} (--component)"), &check_addresses(&input, main));
+        let core = fuse(&input, DebugInfo::Keep, false);
+        let rewrapped = meld_core::wrap::given::wrap_module(&core, true).unwrap();
+        let main = main_module(&name, &rewrapped);
+        assert_counts(&format!("{name} (meld wrap)"), &check_addresses(&input, main));
     }
 }
 

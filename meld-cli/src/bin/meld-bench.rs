@@ -25,6 +25,13 @@
 //! summed size of every core module it is made of (the composition's modules
 //! as instantiated, FACT adapters, builtins): at most 1 means nothing was
 //! added beyond them.
+//!
+//! A second table measures the cost of keeping DWARF (`--debug keep`, the
+//! default, against `--debug strip`, which is the fusion without the debug
+//! stage) on every composition built with debug info
+//! (`tests/fixtures/bench/debug`, `tests/fixtures/rust-debug`): fuse time
+//! and peak memory of each, their ratios, and each time over validation,
+//! all measured in the same rounds.
 
 #[path = "../bench_limits.rs"]
 mod bench_limits;
@@ -337,6 +344,86 @@ fn main() {
         worst_size,
         worst_bare
     );
+    debug_table(&root, iters);
+}
+
+/// Keep against strip on every composition with DWARF.
+fn debug_table(root: &Path, iters: usize) {
+    let mut paths = Vec::new();
+    for dir in ["bench/debug", "rust-debug"] {
+        let mut found: Vec<std::path::PathBuf> = std::fs::read_dir(root.join(dir))
+            .unwrap_or_else(|e| panic!("tests/fixtures/{dir}: {e}"))
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "wasm"))
+            .collect();
+        found.sort();
+        paths.extend(found.into_iter().map(|p| (dir, p)));
+    }
+    println!();
+    println!(
+        "{:<28} {:>9} {:>9} {:>9} {:>10} {:>10} {:>7} {:>7} {:>7} {:>11} {:>11} {:>7}",
+        "debug fixture",
+        "in B",
+        "keep B",
+        "strip B",
+        "keep µs",
+        "strip µs",
+        "k/s",
+        "k/v",
+        "s/v",
+        "keep peak",
+        "strip peak",
+        "k/s"
+    );
+    let keep = meld_core::FuseOptions::default();
+    let strip = meld_core::FuseOptions {
+        debug: meld_core::DebugInfo::Strip,
+        ..Default::default()
+    };
+    for (dir, p) in paths {
+        let input = std::fs::read(&p).unwrap();
+        let name = format!("{dir}/{}", p.file_stem().unwrap().to_string_lossy());
+        let fuse = |o: &meld_core::FuseOptions| meld_core::fuse(&[&input], o).unwrap();
+        let (keep_b, strip_b) = (fuse(&keep).wasm.len(), fuse(&strip).wasm.len());
+        let [k, st, v] = time_each(
+            iters,
+            [
+                &|| {
+                    fuse(&keep);
+                },
+                &|| {
+                    fuse(&strip);
+                },
+                &|| {
+                    let mut v =
+                        wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all());
+                    v.validate_all(&input).unwrap();
+                },
+            ],
+        );
+        let keep_peak = peak_bytes(|| {
+            fuse(&keep);
+        });
+        let strip_peak = peak_bytes(|| {
+            fuse(&strip);
+        });
+        let us = |d: Duration| d.as_secs_f64() * 1e6;
+        println!(
+            "{:<28} {:>9} {:>9} {:>9} {:>10.0} {:>10.0} {:>7.2} {:>7.2} {:>7.2} {:>11} {:>11} {:>7.2}",
+            name,
+            input.len(),
+            keep_b,
+            strip_b,
+            us(k),
+            us(st),
+            us(k) / us(st),
+            us(k) / us(v),
+            us(st) / us(v),
+            keep_peak,
+            strip_peak,
+            keep_peak as f64 / strip_peak as f64
+        );
+    }
 }
 
 /// Bytes taken by custom sections (header included).

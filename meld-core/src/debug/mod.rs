@@ -109,3 +109,39 @@ pub fn sections(wasm: &[u8]) -> Vec<(&str, &[u8])> {
     }
     out
 }
+
+/// The DWARF of `core` (a module whose bodies were re-encoded into
+/// `bodies` one for one, in order, and then written by
+/// [`crate::merge::bodies::Bodies::write_section`] with `imported` and
+/// `map`) relocated to the written code section. For `meld wrap`, whose
+/// import plan renumbers calls ([`crate::wrap::given::apply`]).
+pub fn relocate_module(
+    core: &[u8],
+    bodies: &crate::merge::bodies::Bodies,
+    imported: u32,
+    map: &[Option<u32>],
+) -> crate::Result<Vec<(&'static str, Vec<u8>)>> {
+    let mut moves = Vec::new();
+    let mut base = 0;
+    for payload in wasmparser::Parser::new(0).parse_all(core) {
+        match payload.map_err(crate::merge::parse_err)? {
+            wasmparser::Payload::CodeSectionStart { range, .. } => base = range.start,
+            wasmparser::Payload::CodeSectionEntry(body) => {
+                let r = body.range();
+                moves.push(BodyMove {
+                    old: (r.start - base) as u32..(r.end - base) as u32,
+                    body: moves.len() as u32,
+                    breaks: vec![(0, 0)],
+                });
+            }
+            _ => {}
+        }
+    }
+    let placements = bodies.placements(imported, map, |_| true);
+    convert::relocate(&[convert::Source {
+        label: "the module",
+        sections: sections(core),
+        map: addr::AddressMap::new(&moves, &placements),
+        globals: &[],
+    }])
+}

@@ -351,6 +351,19 @@ pub fn apply(core: &[u8], record: &AbiRecord) -> Result<(Vec<u8>, Plan, Vec<u32>
         s
     };
 
+    // DWARF names code addresses, which renumbered calls move: relocated
+    // (crate::debug) and written in place of the module's own.
+    let mut dwarf = None;
+    if !(identity && n_thunks == 0) && crate::debug::has_dwarf(core) {
+        let mut pre = Bodies::default();
+        for payload in Parser::new(0).parse_all(core) {
+            if let Payload::CodeSectionEntry(body) = payload.map_err(perr)? {
+                pre.push_decoded(&core[body.range()])?;
+            }
+        }
+        thunk_code(&mut pre, &thunk_types, core)?;
+        dwarf = Some(crate::debug::relocate_module(core, &pre, imported, &map)?);
+    }
     let mut out = Module::new();
     let (mut done_funcs, mut done_tables, mut done_exports, mut done_code) =
         (false, false, false, false);
@@ -433,6 +446,14 @@ pub fn apply(core: &[u8], record: &AbiRecord) -> Result<(Vec<u8>, Plan, Vec<u32>
                 }
             }
             Payload::CodeSectionEntry(_) => {}
+            Payload::CustomSection(c) if dwarf.is_some() && c.name().starts_with(".debug_") => {
+                for (name, data) in dwarf.iter_mut().flat_map(std::mem::take) {
+                    out.section(&wasm_encoder::CustomSection {
+                        name: name.into(),
+                        data: data.into(),
+                    });
+                }
+            }
             other => copy_section(other, core, &mut fmap, &mut out)?,
         }
     }
