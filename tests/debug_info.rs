@@ -397,11 +397,17 @@ fn the_wrapped_module_keeps_the_dwarf() {
     for (name, input) in fixtures() {
         let wrapped = fuse(&input, DebugInfo::Keep, true);
         let main = main_module(&name, &wrapped);
-        assert_counts(&format!("{name} (--component)"), &check_addresses(&input, main));
+        assert_counts(
+            &format!("{name} (--component)"),
+            &check_addresses(&input, main),
+        );
         let core = fuse(&input, DebugInfo::Keep, false);
         let rewrapped = meld_core::wrap::given::wrap_module(&core, true).unwrap();
         let main = main_module(&name, &rewrapped);
-        assert_counts(&format!("{name} (meld wrap)"), &check_addresses(&input, main));
+        assert_counts(
+            &format!("{name} (meld wrap)"),
+            &check_addresses(&input, main),
+        );
     }
 }
 
@@ -485,10 +491,6 @@ fn engine(debug_info: bool) -> wasmtime::Engine {
 fn wasmtime_compiles_fused_debug_builds_with_debug_info() {
     let engine = engine(true);
     for (name, input) in fixtures() {
-        if std::env::var_os("MELD_TEST_UNFUSED").is_some() {
-            wasmtime::component::Component::new(&engine, &input)
-                .unwrap_or_else(|e| panic!("{name} unfused: {e:?}"));
-        }
         let fused = fuse(&input, DebugInfo::Keep, false);
         wasmtime::Module::new(&engine, &fused).unwrap_or_else(|e| panic!("{name}: {e:?}"));
         let wrapped = fuse(&input, DebugInfo::Keep, true);
@@ -580,4 +582,44 @@ fn a_trap_backtrace_names_the_original_source_lines() {
         checked += 1;
     }
     assert_eq!(checked, 2);
+}
+
+/// The command line: `--debug` defaults to `keep`, `strip` is recorded in
+/// the provenance section, anything else is a usage error.
+#[test]
+fn the_debug_flag() {
+    let dir = std::env::temp_dir().join(format!("meld-debug-info-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let input =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/rust-debug/trap.wasm");
+    let run = |extra: &[&str], out: &Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_meld"))
+            .arg("fuse")
+            .arg(&input)
+            .arg("-o")
+            .arg(out)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let (keep, strip) = (dir.join("keep.wasm"), dir.join("strip.wasm"));
+    assert!(run(&[], &keep).status.success());
+    assert!(run(&["--debug", "strip"], &strip).status.success());
+    let (keep, strip) = (
+        std::fs::read(&keep).unwrap(),
+        std::fs::read(&strip).unwrap(),
+    );
+    assert!(customs(&keep).contains_key(".debug_info"));
+    assert!(!customs(&strip).contains_key(".debug_info"));
+    let record = |w: &[u8]| String::from_utf8(customs(w)["meld:provenance"].to_vec()).unwrap();
+    assert!(
+        record(&strip).contains(r#""debug":"strip""#),
+        "{}",
+        record(&strip)
+    );
+    assert!(!record(&keep).contains("debug"), "{}", record(&keep));
+    let bad = run(&["--debug", "some"], &dir.join("bad.wasm"));
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(!dir.join("bad.wasm").exists());
+    let _ = std::fs::remove_dir_all(&dir);
 }

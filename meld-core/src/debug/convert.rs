@@ -301,7 +301,7 @@ fn expression<'b, 'd>(
     let bytes = expr.0.slice();
     let mut out = Vec::new();
     let mut last = 0;
-    let mut ops = expr.clone().operations(ru.encoding());
+    let mut ops = expr.operations(ru.encoding());
     // Operations naming other DWARF entries or tables need gimli's
     // conversion, which only takes expressions of the input.
     let mut refs = false;

@@ -234,11 +234,9 @@ pub fn encode(
     names.functions(&funcs);
     names.append_to(&mut tail);
     append_custom(&mut tail, abi::SECTION, record.to_compact_json().as_bytes());
-    if !m.debug.is_empty() {
-        for (name, data) in dwarf_sections(graph, &m, imported, &map)? {
-            append_custom(&mut tail, name, &data);
-        }
-    }
+    // The inputs' DWARF, converted once the merged bodies are written and
+    // dropped, straight into the output after the other custom sections.
+    let debug = DebugPlan::new(&mut m, imported, &map);
     let code_len = m.code.section_len(imported, &map);
 
     let mut bytes = Vec::with_capacity(head.len() + code_len + tail.len() + WORLD_ROOM);
@@ -248,6 +246,13 @@ pub fn encode(
     drop(m);
     bytes.extend_from_slice(&tail);
     drop(tail);
+    if let Some(debug) = debug {
+        let sections = debug.relocate(graph)?;
+        bytes.reserve_exact(sections.iter().map(|(_, d)| d.len() + 32).sum());
+        for (name, data) in sections {
+            append_custom(&mut bytes, name, &data);
+        }
+    }
     if !wrapping {
         check(&bytes, parallel)?;
     }
@@ -266,33 +271,55 @@ pub fn encode(
     })
 }
 
-/// The inputs' DWARF, relocated to where the bodies are written
-/// ([`crate::debug`]).
-fn dwarf_sections(
-    graph: &Graph,
-    m: &Merged,
-    imported: u32,
-    map: &[Option<u32>],
-) -> Result<Vec<(&'static str, Vec<u8>)>> {
-    let mut wanted = vec![false; m.code.len()];
-    for b in m.debug.iter().flat_map(|n| &n.bodies) {
-        wanted[b.body as usize] = true;
-    }
-    let placements = m.code.placements(imported, map, |i| wanted[i]);
-    let sources: Vec<crate::debug::convert::Source> = m
-        .debug
-        .iter()
-        .map(|n| {
-            let node = &graph.nodes[n.node];
-            crate::debug::convert::Source {
-                label: &node.label,
-                sections: crate::debug::sections(&node.wasm),
-                map: crate::debug::addr::AddressMap::new(&n.bodies, &placements),
-                globals: &m.maps[n.node].globals,
-            }
+/// What relocating the inputs' DWARF needs from the merged module
+/// ([`crate::debug`]): where each body of a module with DWARF came from
+/// and where it is written, and those modules' global maps.
+struct DebugPlan {
+    nodes: Vec<crate::debug::NodeDebug>,
+    placements: Vec<Option<crate::debug::Placement>>,
+    globals: Vec<Vec<u32>>,
+}
+
+impl DebugPlan {
+    /// `None` when no module carries DWARF (or it is stripped).
+    fn new(m: &mut Merged, imported: u32, map: &[Option<u32>]) -> Option<Self> {
+        if m.debug.is_empty() {
+            return None;
+        }
+        let mut wanted = vec![false; m.code.len()];
+        for b in m.debug.iter().flat_map(|n| &n.bodies) {
+            wanted[b.body as usize] = true;
+        }
+        let nodes = std::mem::take(&mut m.debug);
+        let globals = nodes
+            .iter()
+            .map(|n| m.maps[n.node].globals.clone())
+            .collect();
+        Some(DebugPlan {
+            placements: m.code.placements(imported, map, |i| wanted[i]),
+            nodes,
+            globals,
         })
-        .collect();
-    crate::debug::convert::relocate(&sources)
+    }
+
+    /// The relocated `.debug_*` sections (name, contents).
+    fn relocate(&self, graph: &Graph) -> Result<Vec<(&'static str, Vec<u8>)>> {
+        let sources: Vec<crate::debug::convert::Source> = self
+            .nodes
+            .iter()
+            .zip(&self.globals)
+            .map(|(n, globals)| {
+                let node = &graph.nodes[n.node];
+                crate::debug::convert::Source {
+                    label: &node.label,
+                    sections: crate::debug::sections(&node.wasm),
+                    map: crate::debug::addr::AddressMap::new(&n.bodies, &self.placements),
+                    globals,
+                }
+            })
+            .collect();
+        crate::debug::convert::relocate(&sources)
+    }
 }
 
 /// `dce` (merged index → index after dead-code removal) followed by the
