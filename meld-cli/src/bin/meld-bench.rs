@@ -26,7 +26,7 @@
 //! as instantiated, FACT adapters, builtins): at most 1 means nothing was
 //! added beyond them.
 //!
-//! A second table measures the cost of keeping DWARF (`--debug keep`, the
+//! A second table (alone: `meld-bench --debug [ITERATIONS]`) measures the cost of keeping DWARF (`--debug keep`, the
 //! default, against `--debug strip`, which is the fusion without the debug
 //! stage) on every composition built with debug info
 //! (`tests/fixtures/bench/debug`, `tests/fixtures/rust-debug`): fuse time
@@ -126,11 +126,19 @@ fn main() {
         bench_limits::run(iters, &|f| peak_bytes(f));
         return;
     }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
+    if std::env::args().nth(1).as_deref() == Some("--debug") {
+        let iters = std::env::args()
+            .nth(2)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(30);
+        debug_table(&root, iters);
+        return;
+    }
     let iters: usize = std::env::args()
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(50);
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
     let mut inputs: Vec<(String, Vec<Vec<u8>>)> = Vec::new();
     let mut wats: Vec<_> = std::fs::read_dir(root.join("wat"))
         .expect("tests/fixtures/wat exists")

@@ -246,15 +246,36 @@ pub fn encode(
     drop(m);
     bytes.extend_from_slice(&tail);
     drop(tail);
-    if let Some(debug) = debug {
-        let sections = debug.relocate(graph)?;
+    let validate = |bytes: &[u8]| {
+        if wrapping {
+            Ok(())
+        } else {
+            check(bytes, parallel)
+        }
+    };
+    // Validation does not look into custom sections: the DWARF is converted
+    // on a second thread meanwhile and appended after it.
+    let dwarf = match debug {
+        None => validate(&bytes).map(|()| None)?,
+        Some(debug) if parallel => std::thread::scope(|s| {
+            let job = s.spawn(|| debug.relocate(graph));
+            let valid = validate(&bytes);
+            let dwarf = job
+                .join()
+                .unwrap_or_else(|_| Err(Error::Internal("DWARF relocation panicked".into())));
+            valid?;
+            dwarf.map(Some)
+        })?,
+        Some(debug) => {
+            validate(&bytes)?;
+            Some(debug.relocate(graph)?)
+        }
+    };
+    if let Some(sections) = dwarf {
         bytes.reserve_exact(sections.iter().map(|(_, d)| d.len() + 32).sum());
         for (name, data) in sections {
             append_custom(&mut bytes, name, &data);
         }
-    }
-    if !wrapping {
-        check(&bytes, parallel)?;
     }
     // The world goes last, in a custom section, whose contents validation
     // does not look at: appending it after validating lets the world finish

@@ -324,4 +324,36 @@ mod tests {
         }
         assert_eq!(named, [3, 0]);
     }
+
+    /// `placements` says where `write_section` put each body, and the
+    /// shifts of its renumbered calls.
+    #[test]
+    fn placements_match_the_written_section() {
+        let mut b = Bodies::default();
+        let mut f = wasm_encoder::Function::new([]);
+        f.instruction(&wasm_encoder::Instruction::Call(1));
+        f.instruction(&wasm_encoder::Instruction::Nop);
+        f.instruction(&wasm_encoder::Instruction::End);
+        for _ in 0..3 {
+            b.push_decoded(&f.clone().into_raw_body()).unwrap();
+        }
+        // body 2 dropped; function 1 becomes 300 (two LEB bytes)
+        let mut map: Vec<Option<u32>> = vec![Some(0), Some(300), None, Some(2)];
+        map.resize(4, None);
+        let placed = b.placements(0, &map, |_| true);
+        assert!(placed[2].is_none());
+        let mut out = Vec::new();
+        b.write_section(&mut out, 0, &map);
+        let contents = &out[1 + leb_at(&out, 1)..];
+        let reader =
+            wasmparser::CodeSectionReader::new(wasmparser::BinaryReader::new(contents, 0)).unwrap();
+        let written: Vec<_> = reader.into_iter().map(|b| b.unwrap().range()).collect();
+        let kept: Vec<_> = placed.iter().flatten().collect();
+        assert_eq!(written.len(), kept.len());
+        for (w, p) in written.iter().zip(kept) {
+            assert_eq!((w.start as u32, w.len() as u32), (p.start, p.len));
+            // `nop` was at 3 (after the one-byte index), is at 4 now
+            assert_eq!(crate::debug::offsets::map(&p.shifts, 3), 4);
+        }
+    }
 }
