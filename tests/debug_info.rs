@@ -513,6 +513,55 @@ impl wasmtime_wasi::WasiView for Host {
     }
 }
 
+/// Run a `wasi:cli/run` component: its stdout, and whether `run` returned.
+fn run(engine: &wasmtime::Engine, wasm: &[u8]) -> (Vec<u8>, Result<(), String>) {
+    use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+    let component = wasmtime::component::Component::new(engine, wasm).unwrap();
+    let mut linker = wasmtime::component::Linker::<Host>::new(engine);
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker).unwrap();
+    let stdout = MemoryOutputPipe::new(1 << 16);
+    let ctx = wasmtime_wasi::WasiCtx::builder()
+        .stdout(stdout.clone())
+        .stderr(MemoryOutputPipe::new(1 << 16))
+        .build();
+    let mut store = wasmtime::Store::new(
+        engine,
+        Host {
+            ctx,
+            table: wasmtime::component::ResourceTable::new(),
+        },
+    );
+    let command =
+        wasmtime_wasi::p2::bindings::sync::Command::instantiate(&mut store, &component, &linker)
+            .unwrap();
+    let outcome = match command.wasi_cli_run().call_run(&mut store) {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(())) => Err("run returned err".to_string()),
+        Err(e) => Err(format!("trap: {:?}", e.downcast_ref::<wasmtime::Trap>())),
+    };
+    drop(store);
+    (stdout.contents().to_vec(), outcome)
+}
+
+/// The debug builds fused (with their DWARF) and wrapped print what the
+/// compositions print and end the same way.
+#[test]
+fn debug_builds_run_the_same_fused() {
+    let engine = engine(false);
+    for (name, input) in fixtures() {
+        let unfused = run(&engine, &input);
+        let fused = run(&engine, &fuse(&input, DebugInfo::Keep, true));
+        assert!(!unfused.0.is_empty(), "{name}: printed nothing");
+        assert_eq!(
+            String::from_utf8_lossy(&unfused.0),
+            String::from_utf8_lossy(&fused.0),
+            "{name}: stdout"
+        );
+        assert_eq!(unfused.1, fused.1, "{name}: outcome");
+        assert_eq!(unfused.1.is_err(), name.starts_with("trap"), "{name}");
+    }
+}
+
 /// Run a `wasi:cli/run` component that traps; the source locations
 /// (file, line) of its backtrace's frames, innermost first.
 fn trap_locations(engine: &wasmtime::Engine, wasm: &[u8]) -> Vec<(String, u32)> {
