@@ -423,6 +423,22 @@ fn strip_drops_only_the_debug_sections_and_output_is_deterministic() {
                 keep == fuse(&input, DebugInfo::Keep, component),
                 "{name}: two runs differ"
             );
+            // Bodies merged on two threads (the body moves of the second
+            // half are renumbered when joined), and everything on one.
+            for opts in [
+                FuseOptions {
+                    world_beside_translation: true,
+                    ..Default::default()
+                },
+                FuseOptions {
+                    serial: true,
+                    ..Default::default()
+                },
+            ] {
+                let opts = FuseOptions { component, ..opts };
+                let other = meld_core::fuse(&[&input], &opts).unwrap().wasm;
+                assert!(keep == other, "{name}: {opts:?} gives other bytes");
+            }
             let strip = fuse(&input, DebugInfo::Strip, component);
             assert!(
                 !customs(&strip).keys().any(|k| k.starts_with(".debug")),
