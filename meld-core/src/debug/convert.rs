@@ -106,7 +106,7 @@ fn convert_unit<'b, 'd>(
             // Rows before any `DW_LNE_set_address` have no address.
             let Some(start) = seq.start else { continue };
             let end = match seq.end {
-                ConvertLineSequenceEnd::Length(n) => start + n,
+                ConvertLineSequenceEnd::Length(n) => start.saturating_add(n),
                 ConvertLineSequenceEnd::Address(a) => a,
             };
             // One new sequence per body the rows are in (bodies stay in
@@ -127,7 +127,7 @@ fn convert_unit<'b, 'd>(
                 }
             };
             for mut row in seq.rows {
-                let a = start + row.address_offset;
+                let a = start.saturating_add(row.address_offset);
                 let Some(body) = map.body_of(a) else { continue };
                 let Some(new) = map.map_in(body, a) else {
                     continue;
@@ -185,7 +185,9 @@ fn convert_attributes<'b, 'd>(
     {
         Some(a) => match ru.attr_address(a.value())? {
             Some(h) => Some(h),
-            None => a.udata_value().and_then(|n| low.map(|l| l + n)),
+            None => a
+                .udata_value()
+                .and_then(|n| low.map(|l| l.saturating_add(n))),
         },
         None => None,
     };
@@ -242,44 +244,39 @@ fn convert_attributes<'b, 'd>(
                 }
                 None => unit.convert_attribute_value(ru, attr, &convert_address)?,
             },
-            _ if matches!(
-                attr.value(),
-                read::AttributeValue::Addr(_) | read::AttributeValue::DebugAddrIndex(_)
-            ) =>
-            {
-                unit.convert_attribute_value(ru, attr, &convert_address)?
-            }
-            _ if matches!(attr.value(), read::AttributeValue::Exprloc(_)) => {
-                let read::AttributeValue::Exprloc(e) = attr.value() else {
-                    unreachable!()
-                };
-                AttributeValue::Exprloc(expression(unit, ru, e, src.globals)?)
-            }
-            _ => match ru.attr_locations_offset(attr.value())? {
-                Some(offset) => {
-                    let mut list = vec![Location::BaseAddress {
-                        address: Address::Constant(0),
-                    }];
-                    let mut iter = ru.locations(offset)?;
-                    let mut pieces = Vec::new();
-                    while let Some(l) = iter.next()? {
-                        pieces.clear();
-                        map.ranges(l.range.begin, l.range.end, &mut pieces);
-                        if pieces.is_empty() {
-                            continue;
-                        }
-                        let data = expression(unit, ru, l.data, src.globals)?;
-                        for (b, e) in &pieces {
-                            list.push(Location::StartEnd {
-                                begin: Address::Constant(*b),
-                                end: Address::Constant(*e),
-                                data: data.clone(),
-                            });
-                        }
-                    }
-                    AttributeValue::LocationListRef(unit.unit.locations.add(LocationList(list)))
+            _ => match attr.value() {
+                read::AttributeValue::Addr(_) | read::AttributeValue::DebugAddrIndex(_) => {
+                    unit.convert_attribute_value(ru, attr, &convert_address)?
                 }
-                None => unit.convert_attribute_value(ru, attr, &same)?,
+                read::AttributeValue::Exprloc(e) => {
+                    AttributeValue::Exprloc(expression(unit, ru, e, src.globals)?)
+                }
+                other => match ru.attr_locations_offset(other)? {
+                    Some(offset) => {
+                        let mut list = vec![Location::BaseAddress {
+                            address: Address::Constant(0),
+                        }];
+                        let mut iter = ru.locations(offset)?;
+                        let mut pieces = Vec::new();
+                        while let Some(l) = iter.next()? {
+                            pieces.clear();
+                            map.ranges(l.range.begin, l.range.end, &mut pieces);
+                            if pieces.is_empty() {
+                                continue;
+                            }
+                            let data = expression(unit, ru, l.data, src.globals)?;
+                            for (b, e) in &pieces {
+                                list.push(Location::StartEnd {
+                                    begin: Address::Constant(*b),
+                                    end: Address::Constant(*e),
+                                    data: data.clone(),
+                                });
+                            }
+                        }
+                        AttributeValue::LocationListRef(unit.unit.locations.add(LocationList(list)))
+                    }
+                    None => unit.convert_attribute_value(ru, attr, &same)?,
+                },
             },
         };
         unit.unit.get_mut(id).set(name, value);
@@ -369,6 +366,29 @@ fn uleb_at_least(out: &mut Vec<u8>, mut v: u32, len: usize) {
 
 #[cfg(test)]
 mod tests {
+    /// Malformed DWARF is an input error naming the module, not a panic.
+    #[test]
+    fn malformed_dwarf_is_refused_by_name() {
+        let info = [0x20, 0, 0, 0, 4, 0, 0, 0, 0, 0, 4, 0xff, 0xff, 0xff, 0xff];
+        let abbrev = [1u8, 0x11, 1, 0x03, 0x7f];
+        for sections in [
+            vec![(".debug_info", &info[..])],
+            vec![(".debug_info", &info[..]), (".debug_abbrev", &abbrev[..])],
+            vec![(".debug_info", &[0xffu8; 64][..])],
+        ] {
+            let src = super::Source {
+                label: "c0/m1",
+                sections,
+                map: super::AddressMap::new(&[], &[]),
+                globals: &[],
+            };
+            match super::relocate(&[src]) {
+                Err(crate::Error::Invalid(m)) => assert!(m.contains("c0/m1"), "{m}"),
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
     #[test]
     fn padded_leb128_reads_back() {
         for (v, len) in [(0u32, 1usize), (5, 3), (300, 1), (300, 4), (u32::MAX, 5)] {
