@@ -16,8 +16,8 @@
 //!    operators side by side; only done when DWARF is kept).
 //! 2. **encode** ([`crate::encode`]) decides which bodies are written and
 //!    where: each kept body's final start and the shifts its renumbered call
-//!    indices cause ([`crate::merge::bodies::Bodies::placements`],
-//!    [`crate::merge::bodies::Bodies::shifts`]). Dropped bodies have none.
+//!    indices cause ([`crate::merge::bodies::Bodies::placements`]). Dropped
+//!    bodies have none.
 //! 3. **relocate** ([`convert::relocate`]): every unit of every copy of every
 //!    module with DWARF is converted with gimli's reader and writer into one
 //!    DWARF set, its addresses translated through [`addr::AddressMap`]:
@@ -31,7 +31,9 @@
 //!
 //! **Takes** the body moves from merge and the placements from encode.
 //! **Hands on** the `.debug_*` custom sections, which encoding appends after
-//! the `meld:abi` section. **Leaves** everything else alone: with
+//! the `meld:abi` section (converted on a second thread while the module is
+//! validated). `meld wrap` uses [`relocate_module`] when its import plan
+//! renumbers calls. **Leaves** everything else alone: with
 //! `--debug strip`, or when no input module has DWARF, nothing here runs and
 //! the output is what it is without this stage.
 
