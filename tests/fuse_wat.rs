@@ -46,6 +46,8 @@
 
 #[path = "support/binaryen.rs"]
 mod binaryen;
+#[path = "support/fuse_wat_shared.rs"]
+mod shared_memory;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

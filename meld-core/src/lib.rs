@@ -14,6 +14,7 @@ pub mod isolation;
 pub mod limits;
 pub mod merge;
 pub mod provenance;
+pub mod shared;
 pub mod wrap;
 
 pub use debug::DebugInfo;
@@ -35,7 +36,8 @@ pub enum MemoryMode {
     /// One memory per component (multi-memory).
     #[default]
     Multi,
-    /// All components share one memory (not supported yet).
+    /// Every memory is a region of one memory, each access bounds-checked
+    /// against its region ([`shared`], `docs/memory.md`).
     Shared,
     /// Let meld pick (currently: multi).
     Auto,
@@ -169,11 +171,6 @@ pub fn fuse(inputs: &[&[u8]], opts: &FuseOptions) -> Result<Fused> {
 
 /// [`fuse`] without the provenance section.
 fn fuse_unrecorded(inputs: &[&[u8]], opts: &FuseOptions) -> Result<Fused> {
-    if opts.memory == MemoryMode::Shared {
-        return Err(Error::Unsupported(
-            "`--memory shared` (a single-memory output) is not supported yet; use `multi`".into(),
-        ));
-    }
     let component: std::borrow::Cow<'_, [u8]> = match inputs {
         [] => return Err(Error::Link("no input given".into())),
         [one] => std::borrow::Cow::Borrowed(*one),
@@ -332,6 +329,15 @@ fn fuse_after_translate(
         opts.component,
     )
     .map_err(|e| blame_input(component, e))?;
+    let mut encoded = encoded;
+    if opts.memory == MemoryMode::Shared {
+        if opts.component {
+            return Err(Error::Unsupported(
+                "`--memory shared` with `--component` is not supported yet".into(),
+            ));
+        }
+        encoded.wasm = shared::lower(&encoded.wasm, &mut record, !opts.serial)?;
+    }
     stage_us[3] = lap();
     let wasm = if opts.component {
         let (plan, thunk_types) = encoded

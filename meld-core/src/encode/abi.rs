@@ -66,6 +66,25 @@ pub struct Options {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub realloc_index: Option<u32>,
     pub string_encoding: String,
+    /// `--memory shared`: where the memory's region is in the one memory
+    /// (`memory_index` is then 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<Region>,
+}
+
+/// `--memory shared`: one memory of the multi-memory layout, now a region
+/// of memory 0. Pointers the component passes are relative to the region:
+/// the host adds the current value of the exported global `base` (it
+/// changes when a region laid out below grows) and checks them against
+/// `bytes`, the region's size.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Region {
+    /// The memory's index in the multi-memory layout.
+    pub memory_index: u32,
+    /// Export name of the region's base (a mutable i32 global).
+    pub base: String,
+    /// Export name of the region's size in bytes (a mutable i64 global).
+    pub bytes: String,
 }
 
 /// Extra exports the record needs (memories, reallocs, post-returns).
@@ -119,6 +138,7 @@ fn options(m: &Merged, o: &AbiOptions, extra: &mut AbiExports) -> Result<Options
         realloc,
         realloc_index,
         string_encoding: o.string_encoding.to_string(),
+        region: None,
     })
 }
 

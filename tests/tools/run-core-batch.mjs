@@ -1,0 +1,39 @@
+// Run host-free core modules on node's own engine (V8; node 20 has no
+// multi-memory), each export a `[] -> [i32|i64]` function, each call on a
+// fresh instance. Prints one line per export:
+//   FILE EXPORT i32 N | i64 N | trap MESSAGE | error MESSAGE
+// (N unsigned decimal). Usage: node run-core-batch.mjs FILE EXPORTS,... ...
+import { readFileSync } from "node:fs";
+
+const args = process.argv.slice(2);
+if (args.length % 2 !== 0) {
+  console.error("usage: node run-core-batch.mjs FILE EXPORT[,EXPORT]... ...");
+  process.exit(2);
+}
+for (let i = 0; i < args.length; i += 2) {
+  const file = args[i];
+  let module;
+  try {
+    module = new WebAssembly.Module(readFileSync(file));
+  } catch (e) {
+    console.log(`${file} * error compile: ${String(e.message).replace(/\n/g, " ")}`);
+    continue;
+  }
+  for (const name of args[i + 1].split(",")) {
+    let line;
+    try {
+      const instance = new WebAssembly.Instance(module, {});
+      const f = instance.exports[name];
+      if (typeof f !== "function") {
+        line = "error no such export";
+      } else {
+        const v = f();
+        line = typeof v === "bigint" ? `i64 ${BigInt.asUintN(64, v)}` : `i32 ${v >>> 0}`;
+      }
+    } catch (e) {
+      const msg = String(e && e.message).replace(/\n/g, " ");
+      line = e instanceof WebAssembly.RuntimeError ? `trap ${msg}` : `error ${msg}`;
+    }
+    console.log(`${file} ${name} ${line}`);
+  }
+}
