@@ -49,8 +49,8 @@ fn fixed_seed_cases() {
     }
 }
 
-/// The harness itself: a wrong expectation must be reported by all four
-/// engines, and the generated composition must give the expected value.
+/// The harness itself: a wrong expectation must be reported by all six
+/// runs (four engines, two of them twice: multi-memory and `--memory shared`), and the generated composition must give the expected value.
 #[test]
 fn harness_catches_wrong_expectation() {
     let engines = runner::Engines::new();
@@ -67,9 +67,9 @@ fn harness_catches_wrong_expectation() {
         Vec::<String>::new()
     );
     let wrong = runner::check_wat(&engines, &wat, difftest::case::Expect::Value(v ^ 1));
-    assert_eq!(wrong.len(), 4, "{wrong:?}");
+    assert_eq!(wrong.len(), 6, "{wrong:?}");
     let trap = runner::check_wat(&engines, &wat, difftest::case::Expect::Trap);
-    assert_eq!(trap.len(), 4, "{trap:?}");
+    assert_eq!(trap.len(), 6, "{trap:?}");
 }
 
 fn regression_dir() -> PathBuf {

@@ -29,6 +29,11 @@
 //! means the pass made calls faster). Both fusions run in the same process,
 //! interleaved per composition, so the ratio is measured in one run.
 //!
+//! With `MELD_CALLBENCH_SHARED=1` set, each composition is also fused with
+//! `--memory shared` and run on wasmtime's core API and on wasmi with
+//! multi-memory off; two more columns show `shared / multi` per engine
+//! (> 1 means shared is slower), measured in the same run.
+//!
 //! With `MELD_CALLBENCH_WASM_OPT=1` set, each core module is also optimised
 //! by binaryen as docs/optimise.md describes (`wasm-opt -O3 --all-features
 //! --skip-pass=duplicate-import-elimination`, through binaryen's JS API in
@@ -238,6 +243,17 @@ fn main() {
     let mut notes: Vec<String> = Vec::new();
     let mut failed = false;
     let baseline = std::env::var_os("MELD_CALLBENCH_BASELINE").is_some();
+    let shared = std::env::var_os("MELD_CALLBENCH_SHARED").is_some();
+    let (core1, wi1) = {
+        let mut c = wasmtime::Config::new();
+        c.wasm_multi_memory(false);
+        let mut w = wasmi::Config::default();
+        w.wasm_multi_memory(false);
+        (
+            wasmtime::Engine::new(&c).expect("core engine"),
+            wasmi::Engine::new(&w),
+        )
+    };
     let optimised = std::env::var_os("MELD_CALLBENCH_WASM_OPT")
         .is_some()
         .then(|| optimise_all(&paths));
@@ -250,6 +266,12 @@ fn main() {
         print!(
             " {:>12} {:>12} {:>10} {:>11}",
             "core-keep", "wasmi-keep", "core k/opt", "wasmi k/opt"
+        );
+    }
+    if shared {
+        print!(
+            " {:>12} {:>12} {:>10} {:>11}",
+            "core-shared", "wasmi-shared", "core s/m", "wasmi s/m"
         );
     }
     if optimised.is_some() {
@@ -310,6 +332,31 @@ fn main() {
                 "wasmi-keep",
                 match &kept {
                     Ok(f) => wasmi_runner(&wi, &f.wasm).map(Some),
+                    Err(_) => Ok(None),
+                },
+            ));
+        }
+        let first_shared = columns.len();
+        if shared {
+            let opts = meld_core::FuseOptions {
+                memory: meld_core::MemoryMode::Shared,
+                ..Default::default()
+            };
+            let one = meld_core::fuse(&[&bytes], &opts);
+            if let Err(e) = &one {
+                notes.push(format!("{name}: --memory shared refused: {e}"));
+            }
+            columns.push((
+                "core-shared",
+                match &one {
+                    Ok(f) => core_runner(&core1, &f.wasm).map(Some),
+                    Err(_) => Ok(None),
+                },
+            ));
+            columns.push((
+                "wasmi-shared",
+                match &one {
+                    Ok(f) => wasmi_runner(&wi1, &f.wasm).map(Some),
                     Err(_) => Ok(None),
                 },
             ));
@@ -385,6 +432,19 @@ fn main() {
                 cells[5].show(),
                 before_after(4, 2),
                 before_after(5, 3)
+            );
+        }
+        if shared {
+            let slower = |multi: usize, one: usize| match (cells[multi].ns(), cells[one].ns()) {
+                (Some(m), Some(s)) => format!("{:.2}x", s / m),
+                _ => "-".into(),
+            };
+            print!(
+                " {:>12} {:>12} {:>10} {:>11}",
+                cells[first_shared].show(),
+                cells[first_shared + 1].show(),
+                slower(2, first_shared),
+                slower(3, first_shared + 1)
             );
         }
         if optimised.is_some() {

@@ -90,7 +90,7 @@ struct InspectArgs {
 enum MemoryArg {
     /// One memory per component (multi-memory).
     Multi,
-    /// All components in one memory (not supported yet).
+    /// Every memory a bounds-checked region of one memory (docs/memory.md).
     Shared,
     /// Let meld choose (currently: multi).
     Auto,

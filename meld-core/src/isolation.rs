@@ -44,6 +44,24 @@ pub fn check(component: &[u8]) -> Result<IsolationReport> {
     Ok(check_merged(&graph, &merged))
 }
 
+/// `--memory shared`: [`check`] (component code names only its own
+/// memories, tables and handle tables), then the composition fused with
+/// `--memory shared` and [`crate::shared::verify::check`]ed (every access
+/// to a memory is bounds-checked against, and rebased onto, that memory's
+/// region). Together: no component reaches another's region or meld's.
+pub fn check_regions(
+    component: &[u8],
+) -> Result<(IsolationReport, crate::shared::verify::RegionReport)> {
+    let report = check(component)?;
+    let opts = crate::FuseOptions {
+        memory: crate::MemoryMode::Shared,
+        serial: true,
+        ..Default::default()
+    };
+    let fused = crate::fuse(&[component], &opts)?;
+    Ok((report, crate::shared::verify::check(&fused.wasm)))
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 enum Space {
     Memory,

@@ -332,9 +332,7 @@ fn fuse_after_translate(
     let mut encoded = encoded;
     if opts.memory == MemoryMode::Shared {
         if opts.component {
-            return Err(Error::Unsupported(
-                "`--memory shared` with `--component` is not supported yet".into(),
-            ));
+            shared::check_wrappable(&record)?;
         }
         encoded.wasm = shared::lower(&encoded.wasm, &mut record, !opts.serial)?;
     }

@@ -1,7 +1,8 @@
-//! Runs a composition four ways and compares with the expected outcome:
+//! Runs a composition six ways and compares with the expected outcome:
 //! (a) unfused on wasmtime's component API, (b) fused core module on
-//! wasmtime, (c) fused core module on wasmi, (d) fused + wrapped component
-//! on wasmtime's component API.
+//! wasmtime, (c) fused core module on wasmi, (d) and (e) the same fused with
+//! `--memory shared` on wasmtime and wasmi with multi-memory off, (f) fused +
+//! wrapped component on wasmtime's component API.
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -47,6 +48,9 @@ pub struct Engines {
     component: wasmtime::Engine,
     core: wasmtime::Engine,
     wasmi: wasmi::Engine,
+    /// Without multi-memory, for the `--memory shared` output.
+    core_single: wasmtime::Engine,
+    wasmi_single: wasmi::Engine,
 }
 
 impl Engines {
@@ -64,10 +68,16 @@ impl Engines {
         let mut wi = wasmi::Config::default();
         wi.wasm_multi_memory(true);
         wi.consume_fuel(true);
+        let mut k1 = k.clone();
+        k1.wasm_multi_memory(false);
+        let mut wi1 = wi.clone();
+        wi1.wasm_multi_memory(false);
         Engines {
             component: wasmtime::Engine::new(&c).expect("component engine"),
             core: wasmtime::Engine::new(&k).expect("core engine"),
             wasmi: wasmi::Engine::new(&wi),
+            core_single: wasmtime::Engine::new(&k1).expect("core engine"),
+            wasmi_single: wasmi::Engine::new(&wi1),
         }
     }
 }
@@ -157,7 +167,8 @@ pub fn run_core_wasmi(engine: &wasmi::Engine, bytes: &[u8]) -> Outcome {
     }
 }
 
-/// The four outcomes, labelled.
+/// The six outcomes, labelled (unfused; fused core on wasmtime and wasmi;
+/// the same with `--memory shared` on both without multi-memory; wrapped).
 pub fn run_all(engines: &Engines, component: &[u8]) -> Vec<(&'static str, Outcome)> {
     let mut out = vec![("unfused", run_component(&engines.component, component))];
     match meld_core::fuse(&[component], &meld_core::FuseOptions::default()) {
@@ -172,6 +183,27 @@ pub fn run_all(engines: &Engines, component: &[u8]) -> Vec<(&'static str, Outcom
             let o = Outcome::Error(format!("fuse: {e}"));
             out.push(("fused/wasmtime", o.clone()));
             out.push(("fused/wasmi", o));
+        }
+    }
+    let shared = meld_core::FuseOptions {
+        memory: meld_core::MemoryMode::Shared,
+        ..Default::default()
+    };
+    match meld_core::fuse(&[component], &shared) {
+        Ok(fused) => {
+            out.push((
+                "shared/wasmtime",
+                run_core_wasmtime(&engines.core_single, &fused.wasm),
+            ));
+            out.push((
+                "shared/wasmi",
+                run_core_wasmi(&engines.wasmi_single, &fused.wasm),
+            ));
+        }
+        Err(e) => {
+            let o = Outcome::Error(format!("fuse --memory shared: {e}"));
+            out.push(("shared/wasmtime", o.clone()));
+            out.push(("shared/wasmi", o));
         }
     }
     let wrap = meld_core::FuseOptions {

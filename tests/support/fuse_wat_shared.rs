@@ -43,6 +43,10 @@ fn fuse_wat_fixtures_shared_memory() {
     let mut node_expects = Vec::new();
     let (mut fixtures_run, mut checked, mut wasmi_skipped) = (0, 0, 0);
     let mut not_on_node = Vec::new();
+    let mut region_accesses = 0;
+    let mut wrapped_checked = 0;
+    let mut not_wrapped = Vec::new();
+    let comp = component_engine();
     for fx in &fixtures {
         if filter.as_deref().is_some_and(|f| !fx.name.contains(f)) {
             continue;
@@ -59,9 +63,53 @@ fn fuse_wat_fixtures_shared_memory() {
                 continue;
             }
         };
-        let report = meld_core::shared::verify::check(&fused);
-        if !report.violations.is_empty() {
-            fail("*", "region check", report.violations.join("; "));
+        match meld_core::isolation::check_regions(&bytes) {
+            Ok((iso, regions)) => {
+                if !iso.violations.is_empty() || !regions.violations.is_empty() {
+                    fail(
+                        "*",
+                        "isolation",
+                        format!("{:?} {:?}", iso.violations, regions.violations),
+                    );
+                }
+                region_accesses += regions.accesses;
+            }
+            Err(e) => fail("*", "isolation", e.to_string()),
+        }
+        // Wrapped: every top-level export here is `func() -> scalar`, so
+        // no pointer crosses the wrapper.
+        let wrapped_opts = meld_core::FuseOptions {
+            component: true,
+            ..opts.clone()
+        };
+        match meld_core::fuse(&[&bytes], &wrapped_opts)
+            .map_err(|e| e.to_string())
+            .and_then(|f| {
+                wasmtime::component::Component::new(&comp, &f.wasm).map_err(|e| format!("{e:?}"))
+            }) {
+            Ok(component) => {
+                for ex in &fx.expects {
+                    wrapped_checked += 1;
+                    match run_unfused(&comp, &component, &ex.export) {
+                        Ok(got) if got == ex.want => {
+                            if let Some(e) = reason_missing(ex) {
+                                fail(&ex.export, "shared/wrapped", e)
+                            }
+                        }
+                        Ok(got) => fail(
+                            &ex.export,
+                            "shared/wrapped",
+                            format!("got {got}, want {}", ex.want),
+                        ),
+                        Err(e) => fail(&ex.export, "shared/wrapped", e),
+                    }
+                }
+            }
+            // Refused by name: a top-level export passes memory.
+            Err(e) if e.contains("`--memory shared --component`: the export") => {
+                not_wrapped.push(fx.name.clone())
+            }
+            Err(e) => fail("*", "shared/wrapped", e),
         }
         let wt_module = wasmtime::Module::new(&wt, &fused).map_err(|e| format!("{e:?}"));
         let wi_module = fx
@@ -81,7 +129,11 @@ fn fuse_wat_fixtures_shared_memory() {
                         fail(&ex.export, "shared/wasmtime", e)
                     }
                 }
-                Ok(got) => fail(&ex.export, "shared/wasmtime", format!("got {got}, want {}", ex.want)),
+                Ok(got) => fail(
+                    &ex.export,
+                    "shared/wasmtime",
+                    format!("got {got}, want {}", ex.want),
+                ),
                 Err(e) => fail(&ex.export, "shared/wasmtime", e),
             }
             match wi_module.as_ref().map(|m| {
@@ -91,7 +143,11 @@ fn fuse_wat_fixtures_shared_memory() {
             }) {
                 None => {}
                 Some(Ok(got)) if core_matches(got, ex.want) => {}
-                Some(Ok(got)) => fail(&ex.export, "shared/wasmi", format!("got {got}, want {}", ex.want)),
+                Some(Ok(got)) => fail(
+                    &ex.export,
+                    "shared/wasmi",
+                    format!("got {got}, want {}", ex.want),
+                ),
                 Some(Err(e)) => fail(&ex.export, "shared/wasmi", e),
             }
         }
@@ -105,7 +161,13 @@ fn fuse_wat_fixtures_shared_memory() {
             not_on_node.push(format!("{} ({why})", fx.name));
         } else {
             node_jobs.push((file, fx.expects.iter().map(|e| e.export.clone()).collect()));
-            node_expects.push((fx.name.clone(), fx.expects.iter().map(|e| (e.export.clone(), e.want)).collect::<Vec<_>>()));
+            node_expects.push((
+                fx.name.clone(),
+                fx.expects
+                    .iter()
+                    .map(|e| (e.export.clone(), e.want))
+                    .collect::<Vec<_>>(),
+            ));
         }
     }
     let node = single_memory::run_on_node(&node_jobs);
@@ -114,14 +176,18 @@ fn fuse_wat_fixtures_shared_memory() {
         for ((export, want), got) in expects.iter().zip(got) {
             node_checked += 1;
             if !node_matches(got, *want) {
-                failures.push(format!("{name}: `{export}` [shared/node]: got {got:?}, want {want}"));
+                failures.push(format!(
+                    "{name}: `{export}` [shared/node]: got {got:?}, want {want}"
+                ));
             }
         }
     }
     loud(&format!(
         "fuse_wat --memory shared: {fixtures_run} fixtures, {checked} expectations on wasmtime \
          and wasmi without multi-memory ({wasmi_skipped} fixture(s) not on wasmi), \
-         {node_checked} on node {}; not on node: {}\n",
+         {wrapped_checked} wrapped (`--component`; refused, passing pointers: {}), {node_checked} on node {}; not on node: {}; {region_accesses} memory \
+         instructions proven region-checked\n",
+        not_wrapped.join(", "),
         String::from_utf8_lossy(
             &std::process::Command::new("node")
                 .arg("--version")
@@ -132,7 +198,11 @@ fn fuse_wat_fixtures_shared_memory() {
         .trim(),
         not_on_node.join("; ")
     ));
-    assert!(filter.is_some() || fixtures_run >= MIN_FIXTURES, "fixtures missing");
+    assert!(
+        filter.is_some() || fixtures_run >= MIN_FIXTURES,
+        "fixtures missing"
+    );
+    assert!(region_accesses > 0, "the region verifier saw no access");
     if !failures.is_empty() {
         panic!(
             "{} failure(s) in --memory shared:\n  {}",

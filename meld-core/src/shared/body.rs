@@ -199,7 +199,10 @@ pub(super) fn rewrite(
     let mut encoded = Vec::new();
     wasm_encoder::Encode::encode(&f, &mut encoded);
     // `Function` encodes with its size prefix: drop it.
-    let prefix = encoded.iter().position(|b| b & 0x80 == 0).map_or(0, |p| p + 1);
+    let prefix = encoded
+        .iter()
+        .position(|b| b & 0x80 == 0)
+        .map_or(0, |p| p + 1);
     out.extend_from_slice(&encoded[prefix..]);
     Ok(())
 }
@@ -295,10 +298,13 @@ fn memory_op(
             rebased(code, d, a);
             rebased(code, s, b);
             emit(code, I::LocalGet(c));
-            emit(code, I::MemoryCopy {
-                src_mem: 0,
-                dst_mem: 0,
-            });
+            emit(
+                code,
+                I::MemoryCopy {
+                    src_mem: 0,
+                    dst_mem: 0,
+                },
+            );
         }
         O::MemoryInit { data_index, mem } => {
             let r = region(layout, mem)?;

@@ -17,7 +17,11 @@ pub(super) fn helper(layout: &Layout, m: u32) -> Function {
     let pos = layout.order.iter().position(|x| *x == m).unwrap_or(0);
     let above: Vec<u32> = layout.order[pos + 1..].to_vec();
     // param 0: delta; locals: 1 old (i32), 2 dbytes (i64), 3 end (i32)
-    let mut f = Function::new([(1, wasm_encoder::ValType::I32), (1, wasm_encoder::ValType::I64), (1, wasm_encoder::ValType::I32)]);
+    let mut f = Function::new([
+        (1, wasm_encoder::ValType::I32),
+        (1, wasm_encoder::ValType::I64),
+        (1, wasm_encoder::ValType::I32),
+    ]);
     let (delta, old, dbytes, end) = (0, 1, 2, 3);
     let mut e = |i: I<'_>| {
         f.instruction(&i);

@@ -33,12 +33,11 @@ pub mod verify;
 
 use crate::encode::abi::AbiRecord;
 use crate::{Error, Result};
-use wasm_encoder::{
-    CodeSection, ConstExpr, DataSection, ExportKind, ExportSection, FunctionSection,
-    GlobalSection, GlobalType, MemorySection, MemoryType, Module, RawSection, TypeSection,
-    ValType,
-};
 use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
+use wasm_encoder::{
+    CodeSection, ConstExpr, DataSection, ExportKind, ExportSection, FunctionSection, GlobalSection,
+    GlobalType, MemorySection, MemoryType, Module, RawSection, TypeSection, ValType,
+};
 use wasmparser::{Parser, Payload};
 
 /// Page size of wasm memories.
@@ -145,6 +144,29 @@ pub fn bytes_export(i: u32) -> String {
     format!("cabi_memory{i}_bytes")
 }
 
+/// `--memory shared --component`: the wrapper lifts and lowers with the
+/// canonical options as they are, so a pointer would be taken as absolute.
+/// Until the wrapper converts pointers, a host import or export whose
+/// signature passes memory is refused, by name.
+pub fn check_wrappable(record: &AbiRecord) -> Result<()> {
+    let imports = record
+        .imports
+        .iter()
+        .map(|i| (format!("import `{}#{}`", i.module, i.field), &i.options));
+    let exports = record
+        .exports
+        .iter()
+        .map(|e| (format!("export `{}`", e.name), &e.options));
+    for (what, o) in imports.chain(exports) {
+        if o.memory.is_some() {
+            return Err(Error::Unsupported(format!(
+                "`--memory shared --component`: the {what} passes pointers into memory,                  which the wrapper does not convert to region-relative ones yet; use the                  core output (`--memory shared` without `--component`) or `--memory multi`"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Lay every memory of `wasm` out in one; see the module docs.
 pub fn lower(wasm: &[u8], record: &mut AbiRecord, parallel: bool) -> Result<Vec<u8>> {
     // First pass: counts, memories, which memories grow.
@@ -205,6 +227,16 @@ pub fn lower(wasm: &[u8], record: &mut AbiRecord, parallel: bool) -> Result<Vec<
     }
     let defined_funcs = func_types.len() as u32 - imported_funcs;
     let n = memories.len() as u32;
+    if n == 0 {
+        // No memory, so no memory instruction: nothing to lay out.
+        return Ok(wasm.to_vec());
+    }
+    if defined_funcs == 0 {
+        // The helpers go after the defined functions' bodies.
+        return Err(Error::Unsupported(
+            "`--memory shared`: a module with memories but no functions".into(),
+        ));
+    }
     // Appended: types `[] -> []` and `[i32] -> [i32]`; functions oob, then
     // one grow helper per region; globals base, bytes per region.
     let (void_ty, grow_ty) = (type_count, type_count + 1);
@@ -251,8 +283,20 @@ pub fn lower(wasm: &[u8], record: &mut AbiRecord, parallel: bool) -> Result<Vec<
     let mut code = CodeSection::new();
     let mut body_buf = Vec::new();
     let mut func_no = imported_funcs;
+    let mut globals_written = false;
     for payload in Parser::new(0).parse_all(wasm) {
         let payload = payload.map_err(perr)?;
+        // A module without a global section gets one for the regions, in
+        // its place (before the first section that follows it).
+        if let Some((id, _)) = payload.as_section() {
+            let after_globals = matches!(id, 7..=11 | 12);
+            if after_globals && !globals_written {
+                let mut s = GlobalSection::new();
+                add_globals(&mut s, &layout);
+                module.section(&s);
+                globals_written = true;
+            }
+        }
         match &payload {
             Payload::TypeSection(r) => {
                 let mut s = TypeSection::new();
@@ -289,6 +333,7 @@ pub fn lower(wasm: &[u8], record: &mut AbiRecord, parallel: bool) -> Result<Vec<
                 reenc(RoundtripReencoder.parse_global_section(&mut s, r.clone()))?;
                 add_globals(&mut s, &layout);
                 module.section(&s);
+                globals_written = true;
             }
             Payload::ExportSection(r) => {
                 let mut s = ExportSection::new();
@@ -304,6 +349,9 @@ pub fn lower(wasm: &[u8], record: &mut AbiRecord, parallel: bool) -> Result<Vec<
                     };
                     s.export(e.name, kind, index);
                 }
+                // The memories the record names get their region's globals
+                // beside them (the wrapper's own `memory` export does not).
+                names.retain(|(n, _)| n.starts_with("cabi_memory"));
                 for (name, m) in &names {
                     let r = &layout.regions[*m as usize];
                     s.export(&format!("{name}_base"), ExportKind::Global, r.base);
@@ -366,11 +414,6 @@ pub fn lower(wasm: &[u8], record: &mut AbiRecord, parallel: bool) -> Result<Vec<
         name: SECTION.into(),
         data: layout_record(&layout).as_bytes().into(),
     });
-    if defined_funcs == 0 {
-        return Err(Error::Unsupported(
-            "`--memory shared`: a module without functions".into(),
-        ));
-    }
     let out = module.finish();
     crate::encode::validate_with(&out, parallel).inspect_err(|_| {
         if let Some(path) = std::env::var_os("MELD_DUMP_INVALID") {

@@ -33,6 +33,7 @@ pub fn check(wasm: &[u8]) -> RegionReport {
     let mut layout: Option<LayoutRecord> = None;
     let mut imported = 0u32;
     let mut bodies = Vec::new();
+    let mut memories = 0;
     for payload in Parser::new(0).parse_all(wasm) {
         match payload {
             Err(e) => {
@@ -46,15 +47,19 @@ pub fn check(wasm: &[u8]) -> RegionReport {
                     .filter(|i| matches!(i.ty, wasmparser::TypeRef::Func(_)))
                     .count() as u32
             }
-            Ok(Payload::MemorySection(r)) if r.count() != 1 => report
-                .violations
-                .push(format!("{} memories, not one", r.count())),
+            Ok(Payload::MemorySection(r)) => memories += r.count(),
             Ok(Payload::CodeSectionEntry(b)) => bodies.push(b),
             Ok(Payload::CustomSection(c)) if c.name() == super::SECTION => {
                 layout = serde_json::from_slice(c.data()).ok()
             }
             Ok(_) => {}
         }
+    }
+    match memories {
+        // Valid without a memory: no instruction can touch one.
+        0 => return report,
+        1 => {}
+        n => report.violations.push(format!("{n} memories, not one")),
     }
     let Some(layout) = layout else {
         report.violations.push("no `meld:regions` section".into());
@@ -77,9 +82,10 @@ pub fn check(wasm: &[u8]) -> RegionReport {
     let grows: Vec<u32> = layout.regions.iter().map(|r| r.grow).collect();
     for (i, body) in bodies.iter().enumerate() {
         let f = imported + i as u32;
-        let ops: Vec<O<'_>> = match body.get_operators_reader().and_then(|r| {
-            r.into_iter().collect::<Result<Vec<_>, _>>()
-        }) {
+        let ops: Vec<O<'_>> = match body
+            .get_operators_reader()
+            .and_then(|r| r.into_iter().collect::<Result<Vec<_>, _>>())
+        {
             Ok(ops) => ops,
             Err(e) => {
                 report.violations.push(format!("function {f}: {e}"));
@@ -93,7 +99,9 @@ pub fn check(wasm: &[u8]) -> RegionReport {
                     if memarg.offset == u64::from(u32::MAX)
             );
             if !exact {
-                report.violations.push(format!("function {f}: not the out-of-bounds access"));
+                report
+                    .violations
+                    .push(format!("function {f}: not the out-of-bounds access"));
             }
             continue;
         }
@@ -107,7 +115,9 @@ pub fn check(wasm: &[u8]) -> RegionReport {
                     report.violations.push(bad("writes a region global"));
                 }
                 O::MemoryGrow { .. } | O::MemoryDiscard { .. } => {
-                    report.violations.push(bad("grows memory outside a grow helper"));
+                    report
+                        .violations
+                        .push(bad("grows memory outside a grow helper"));
                 }
                 _ => {}
             }
@@ -132,8 +142,14 @@ enum Guard {
 
 fn guarded(op: &O<'_>) -> Option<Guard> {
     match op {
-        O::MemoryFill { .. } | O::MemoryInit { .. } => Some(Guard::Bulk { checks: 1, after: 2 }),
-        O::MemoryCopy { .. } => Some(Guard::Bulk { checks: 2, after: 1 }),
+        O::MemoryFill { .. } | O::MemoryInit { .. } => Some(Guard::Bulk {
+            checks: 1,
+            after: 2,
+        }),
+        O::MemoryCopy { .. } => Some(Guard::Bulk {
+            checks: 2,
+            after: 1,
+        }),
         O::MemorySize { .. } => None,
         _ => {
             let memarg = memarg(op)?;
@@ -155,23 +171,51 @@ fn memarg(op: &O<'_>) -> Option<wasmparser::MemArg> {
     // Every operator with a memarg, read back through the visitor names.
     use wasmparser::Operator::*;
     match *op {
-        I32Load { memarg } | I64Load { memarg } | F32Load { memarg } | F64Load { memarg }
-        | I32Load8S { memarg } | I32Load8U { memarg } | I32Load16S { memarg }
-        | I32Load16U { memarg } | I64Load8S { memarg } | I64Load8U { memarg }
-        | I64Load16S { memarg } | I64Load16U { memarg } | I64Load32S { memarg }
-        | I64Load32U { memarg } | I32Store { memarg } | I64Store { memarg }
-        | F32Store { memarg } | F64Store { memarg } | I32Store8 { memarg }
-        | I32Store16 { memarg } | I64Store8 { memarg } | I64Store16 { memarg }
-        | I64Store32 { memarg } | V128Load { memarg } | V128Load8x8S { memarg }
-        | V128Load8x8U { memarg } | V128Load16x4S { memarg } | V128Load16x4U { memarg }
-        | V128Load32x2S { memarg } | V128Load32x2U { memarg } | V128Load8Splat { memarg }
-        | V128Load16Splat { memarg } | V128Load32Splat { memarg }
-        | V128Load64Splat { memarg } | V128Load32Zero { memarg }
-        | V128Load64Zero { memarg } | V128Store { memarg }
-        | V128Load8Lane { memarg, .. } | V128Load16Lane { memarg, .. }
-        | V128Load32Lane { memarg, .. } | V128Load64Lane { memarg, .. }
-        | V128Store8Lane { memarg, .. } | V128Store16Lane { memarg, .. }
-        | V128Store32Lane { memarg, .. } | V128Store64Lane { memarg, .. } => Some(memarg),
+        I32Load { memarg }
+        | I64Load { memarg }
+        | F32Load { memarg }
+        | F64Load { memarg }
+        | I32Load8S { memarg }
+        | I32Load8U { memarg }
+        | I32Load16S { memarg }
+        | I32Load16U { memarg }
+        | I64Load8S { memarg }
+        | I64Load8U { memarg }
+        | I64Load16S { memarg }
+        | I64Load16U { memarg }
+        | I64Load32S { memarg }
+        | I64Load32U { memarg }
+        | I32Store { memarg }
+        | I64Store { memarg }
+        | F32Store { memarg }
+        | F64Store { memarg }
+        | I32Store8 { memarg }
+        | I32Store16 { memarg }
+        | I64Store8 { memarg }
+        | I64Store16 { memarg }
+        | I64Store32 { memarg }
+        | V128Load { memarg }
+        | V128Load8x8S { memarg }
+        | V128Load8x8U { memarg }
+        | V128Load16x4S { memarg }
+        | V128Load16x4U { memarg }
+        | V128Load32x2S { memarg }
+        | V128Load32x2U { memarg }
+        | V128Load8Splat { memarg }
+        | V128Load16Splat { memarg }
+        | V128Load32Splat { memarg }
+        | V128Load64Splat { memarg }
+        | V128Load32Zero { memarg }
+        | V128Load64Zero { memarg }
+        | V128Store { memarg }
+        | V128Load8Lane { memarg, .. }
+        | V128Load16Lane { memarg, .. }
+        | V128Load32Lane { memarg, .. }
+        | V128Load64Lane { memarg, .. }
+        | V128Store8Lane { memarg, .. }
+        | V128Store16Lane { memarg, .. }
+        | V128Store32Lane { memarg, .. }
+        | V128Store64Lane { memarg, .. } => Some(memarg),
         // Atomics are refused when lowering: one here is unguarded.
         _ => Some(wasmparser::MemArg {
             align: 0,
@@ -235,7 +279,10 @@ fn back_check<'b, 'a>(
     for (local, base) in rebased {
         let bytes = match back(5)? {
             [O::GlobalGet { global_index }, O::I64GtU, O::If { .. }, O::Call { function_index }, O::End]
-                if *function_index == oob => *global_index,
+                if *function_index == oob =>
+            {
+                *global_index
+            }
             _ => return Err("no bounds check".into()),
         };
         match (pairs.get(&bytes), base) {
@@ -246,7 +293,10 @@ fn back_check<'b, 'a>(
         let checked = match len {
             Some(len) => match back(4)? {
                 [O::LocalGet { local_index }, O::I64ExtendI32U, O::I64Const { value }, O::I64Add]
-                    if *local_index == local && *value as u64 == len => true,
+                    if *local_index == local && *value as u64 == len =>
+                {
+                    true
+                }
                 [O::LocalGet { local_index }, O::I64ExtendI32U, _, _] if *local_index == local => {
                     return Err("checked length is not the access's".into())
                 }

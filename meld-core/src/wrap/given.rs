@@ -162,6 +162,17 @@ pub fn wrap_module(core: &[u8], parallel: bool) -> Result<Vec<u8>> {
 /// index (`func`, `memory_index`, `realloc_index`) taken from the module's
 /// exports of the names the record gives.
 fn resolve(record: &AbiRecord, info: &Info) -> Result<AbiRecord> {
+    // `--memory shared` with pointer-passing signatures: the wrapper would
+    // take region-relative pointers as absolute.
+    let regions = record
+        .imports
+        .iter()
+        .map(|i| &i.options)
+        .chain(record.exports.iter().map(|e| &e.options))
+        .any(|o| o.region.is_some());
+    if regions {
+        crate::shared::check_wrappable(record).map_err(|e| werr(e.to_string()))?;
+    }
     let export = |name: &str, kind: ExternalKind| {
         info.exports
             .iter()

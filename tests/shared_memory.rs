@@ -1,0 +1,174 @@
+//! `--memory shared` on hand-written multi-memory core modules
+//! (`meld_core::shared::lower`): growth moving regions, new pages zeroed,
+//! out-of-region segments failing instantiation, the region verifier
+//! catching an unguarded access, atomics refused. The compositions are in
+//! `fuse_wat.rs` (`fuse_wat_fixtures_shared_memory`).
+
+use meld_core::shared::{lower, verify, SECTION};
+use meld_core::AbiRecord;
+
+/// Two memories: 0 (1 page, never grown) and 1 (1 page, grown by `grow1`).
+const TWO: &str = r#"(module
+  (memory $a 1)
+  (memory $b 1)
+  (data (memory $a) (i32.const 0) "\01\02\03\04")
+  (data (memory $b) (i32.const 65532) "\05\06\07\08")
+  (func (export "a0") (result i32) (i32.load $a (i32.const 0)))
+  (func (export "b-top") (result i32) (i32.load $b (i32.const 65532)))
+  (func (export "b-edge") (result i32) (i32.load $b (i32.const 65533)))
+  (func (export "a-edge") (result i32) (i32.load8_u $a (i32.const 65536)))
+  (func (export "grow1") (result i32) (memory.grow $b (i32.const 2)))
+  (func (export "size1") (result i32) (memory.size $b))
+  (func (export "store-b") (param i32 i32) (i32.store $b (local.get 0) (local.get 1)))
+  (func (export "load-b") (param i32) (result i32) (i32.load $b (local.get 0)))
+  (func (export "copy-ab") (param i32 i32 i32) (memory.copy $a $b (local.get 0) (local.get 1) (local.get 2))))"#;
+
+fn lowered(wat: &str) -> Vec<u8> {
+    let multi = wat::parse_str(wat).unwrap();
+    let mut record = AbiRecord {
+        version: 1,
+        imports: vec![],
+        exports: vec![],
+    };
+    lower(&multi, &mut record, false).unwrap()
+}
+
+fn instance(wasm: &[u8]) -> (wasmtime::Store<()>, wasmtime::Instance) {
+    let mut config = wasmtime::Config::new();
+    config.wasm_multi_memory(false);
+    let engine = wasmtime::Engine::new(&config).unwrap();
+    let module = wasmtime::Module::new(&engine, wasm).unwrap();
+    let mut store = wasmtime::Store::new(&engine, ());
+    let i = wasmtime::Instance::new(&mut store, &module, &[]).unwrap();
+    (store, i)
+}
+
+#[test]
+fn regions_are_isolated_and_grow() {
+    let wasm = lowered(TWO);
+    let report = verify::check(&wasm);
+    assert!(report.violations.is_empty(), "{:?}", report.violations);
+    assert_eq!(report.regions, 2);
+    let (mut s, i) = instance(&wasm);
+    let call = |s: &mut wasmtime::Store<()>, name: &str| {
+        i.get_typed_func::<(), i32>(&mut *s, name)
+            .unwrap()
+            .call(&mut *s, ())
+    };
+    assert_eq!(call(&mut s, "a0").unwrap(), 0x04030201);
+    assert_eq!(call(&mut s, "b-top").unwrap(), 0x08070605);
+    let trap = call(&mut s, "b-edge").unwrap_err();
+    assert_eq!(
+        trap.downcast_ref::<wasmtime::Trap>(),
+        Some(&wasmtime::Trap::MemoryOutOfBounds)
+    );
+    assert!(call(&mut s, "a-edge").is_err());
+    // Region 0 (never grown) is laid out first, region 1 above it: growing
+    // region 1 moves nothing, its old contents stay, its new pages are 0.
+    assert_eq!(call(&mut s, "grow1").unwrap(), 1);
+    assert_eq!(call(&mut s, "size1").unwrap(), 3);
+    assert_eq!(call(&mut s, "b-top").unwrap(), 0x08070605);
+    // Bytes 65533..65537 of region 1: 06 07 08 and a new zero byte.
+    assert_eq!(call(&mut s, "b-edge").unwrap(), 0x00080706);
+    let store_b = i
+        .get_typed_func::<(i32, i32), ()>(&mut s, "store-b")
+        .unwrap();
+    let load_b = i.get_typed_func::<i32, i32>(&mut s, "load-b").unwrap();
+    store_b.call(&mut s, (3 * 65536 - 4, 77)).unwrap();
+    assert_eq!(load_b.call(&mut s, 3 * 65536 - 4).unwrap(), 77);
+    assert!(store_b.call(&mut s, (3 * 65536 - 3, 1)).is_err());
+    assert!(load_b.call(&mut s, -1).is_err());
+    // A copy from region 1 into region 0 across 0's edge traps before writing.
+    let copy = i
+        .get_typed_func::<(i32, i32, i32), ()>(&mut s, "copy-ab")
+        .unwrap();
+    assert!(copy.call(&mut s, (65530, 0, 7)).is_err());
+    copy.call(&mut s, (65530, 65532, 6)).unwrap();
+    assert_eq!(call(&mut s, "a0").unwrap(), 0x04030201);
+}
+
+#[test]
+fn growth_moves_the_regions_above() {
+    // Both grow: laid out in index order, so growing 0 moves 1.
+    let wasm = lowered(
+        r#"(module
+  (memory $a 1) (memory $b 1)
+  (data (memory $b) (i32.const 8) "\2a")
+  (func (export "ga") (result i32) (memory.grow $a (i32.const 1)))
+  (func (export "gb") (result i32) (memory.grow $b (i32.const 1)))
+  (func (export "b8") (result i32) (i32.load8_u $b (i32.const 8)))
+  (func (export "a-new") (result i32) (i32.load $a (i32.const 70000)))
+  (func (export "sa") (result i32) (memory.size $a)))"#,
+    );
+    assert!(verify::check(&wasm).violations.is_empty());
+    let (mut s, i) = instance(&wasm);
+    let call = |s: &mut wasmtime::Store<()>, name: &str| {
+        i.get_typed_func::<(), i32>(&mut *s, name)
+            .unwrap()
+            .call(&mut *s, ())
+            .unwrap()
+    };
+    assert_eq!(call(&mut s, "ga"), 1);
+    assert_eq!(call(&mut s, "sa"), 2);
+    // Region 1 moved up one page: its byte is where it was for it.
+    assert_eq!(call(&mut s, "b8"), 42);
+    // Region 0's new page is zeroed (it held region 1's first page).
+    assert_eq!(call(&mut s, "a-new"), 0);
+}
+
+#[test]
+fn segments_out_of_their_region_fail_instantiation() {
+    let wasm = lowered(
+        r#"(module (memory $a 1) (memory $b 1)
+  (data (memory $a) (i32.const 65535) "\01\02")
+  (func (export "f") (result i32) (i32.load8_u $b (i32.const 0))))"#,
+    );
+    let engine = wasmtime::Engine::default();
+    let module = wasmtime::Module::new(&engine, &wasm).unwrap();
+    let mut store = wasmtime::Store::new(&engine, ());
+    assert!(wasmtime::Instance::new(&mut store, &module, &[]).is_err());
+}
+
+#[test]
+fn the_verifier_finds_an_unguarded_access() {
+    let wasm = lowered(TWO);
+    let mut layout = None;
+    for p in wasmparser::Parser::new(0).parse_all(&wasm) {
+        if let Ok(wasmparser::Payload::CustomSection(c)) = p {
+            if c.name() == SECTION {
+                layout = Some(std::str::from_utf8(c.data()).unwrap().to_string());
+            }
+        }
+    }
+    let layout = layout.unwrap().replace('"', "\\\"");
+    // A one-memory module naming itself shared, with one raw load.
+    let forged = wat::parse_str(format!(
+        r#"(module (memory 1) (func (result i32) (i32.load (i32.const 65536)))
+           (@custom "meld:regions" "{layout}"))"#
+    ))
+    .unwrap();
+    let report = verify::check(&forged);
+    assert!(
+        report
+            .violations
+            .iter()
+            .any(|v| v.starts_with("function 0,")),
+        "{:?}",
+        report.violations
+    );
+    // And atomics are refused by name rather than left unguarded.
+    let err = lower(
+        &wat::parse_str(
+            r#"(module (memory 1 1 shared) (func (result i32) (i32.atomic.load (i32.const 0))))"#,
+        )
+        .unwrap(),
+        &mut AbiRecord {
+            version: 1,
+            imports: vec![],
+            exports: vec![],
+        },
+        false,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("shared"), "{err}");
+}
