@@ -29,6 +29,10 @@
 //! means the pass made calls faster). Both fusions run in the same process,
 //! interleaved per composition, so the ratio is measured in one run.
 //!
+//! A fixture with a `;; fixed-n` line (`grow_heavy`) is timed as run(N) of
+//! its checksum line on a fresh instance per sample (its state, grown
+//! memory, must not carry over); "ns per call" is then per iteration of N.
+//!
 //! With `MELD_CALLBENCH_SHARED=1` set, each composition is also fused with
 //! `--memory shared` and run on wasmtime's core API and on wasmi with
 //! multi-memory off; two more columns show `shared / multi` per engine
@@ -73,17 +77,34 @@ fn wasmi_engine() -> wasmi::Engine {
     wasmi::Engine::new(&config)
 }
 
+/// Set for a `;; fixed-n` fixture: every call of a runner instantiates
+/// afresh (its state, e.g. grown memory, must not carry over).
+static FRESH: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn fresh() -> bool {
+    FRESH.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 fn component_runner(engine: &wasmtime::Engine, bytes: &[u8]) -> Result<Runner, String> {
-    use wasmtime::component::{Component, Linker};
+    use wasmtime::component::{Component, Linker, TypedFunc};
     let component = Component::new(engine, bytes).map_err(|e| format!("compile: {e:#}"))?;
-    let mut store = wasmtime::Store::new(engine, ());
-    let instance = Linker::<()>::new(engine)
-        .instantiate(&mut store, &component)
-        .map_err(|e| format!("instantiate: {e:#}"))?;
-    let run = instance
-        .get_typed_func::<(u32,), (u32,)>(&mut store, "run")
-        .map_err(|e| format!("export `run`: {e:#}"))?;
+    let engine = engine.clone();
+    type Started = (wasmtime::Store<()>, TypedFunc<(u32,), (u32,)>);
+    let start = move || -> Result<Started, String> {
+        let mut store = wasmtime::Store::new(&engine, ());
+        let instance = Linker::<()>::new(&engine)
+            .instantiate(&mut store, &component)
+            .map_err(|e| format!("instantiate: {e:#}"))?;
+        let run = instance
+            .get_typed_func::<(u32,), (u32,)>(&mut store, "run")
+            .map_err(|e| format!("export `run`: {e:#}"))?;
+        Ok((store, run))
+    };
+    let (mut store, mut run) = start()?;
     Ok(Box::new(move |n| {
+        if fresh() {
+            (store, run) = start()?;
+        }
         let (v,) = run
             .call(&mut store, (n,))
             .map_err(|e| format!("trap: {e:#}"))?;
@@ -93,27 +114,43 @@ fn component_runner(engine: &wasmtime::Engine, bytes: &[u8]) -> Result<Runner, S
 
 fn core_runner(engine: &wasmtime::Engine, bytes: &[u8]) -> Result<Runner, String> {
     let module = wasmtime::Module::new(engine, bytes).map_err(|e| format!("compile: {e:#}"))?;
-    let mut store = wasmtime::Store::new(engine, ());
-    let instance = wasmtime::Instance::new(&mut store, &module, &[])
-        .map_err(|e| format!("instantiate: {e:#}"))?;
-    let run = instance
-        .get_typed_func::<u32, u32>(&mut store, "run")
-        .map_err(|e| format!("export `run`: {e:#}"))?;
+    let engine = engine.clone();
+    let start = move || -> Result<(wasmtime::Store<()>, wasmtime::TypedFunc<u32, u32>), String> {
+        let mut store = wasmtime::Store::new(&engine, ());
+        let instance = wasmtime::Instance::new(&mut store, &module, &[])
+            .map_err(|e| format!("instantiate: {e:#}"))?;
+        let run = instance
+            .get_typed_func::<u32, u32>(&mut store, "run")
+            .map_err(|e| format!("export `run`: {e:#}"))?;
+        Ok((store, run))
+    };
+    let (mut store, mut run) = start()?;
     Ok(Box::new(move |n| {
+        if fresh() {
+            (store, run) = start()?;
+        }
         run.call(&mut store, n).map_err(|e| format!("trap: {e:#}"))
     }))
 }
 
 fn wasmi_runner(engine: &wasmi::Engine, bytes: &[u8]) -> Result<Runner, String> {
     let module = wasmi::Module::new(engine, bytes).map_err(|e| format!("compile: {e}"))?;
-    let mut store = wasmi::Store::new(engine, ());
-    let instance = wasmi::Linker::<()>::new(engine)
-        .instantiate_and_start(&mut store, &module)
-        .map_err(|e| format!("instantiate: {e}"))?;
-    let run = instance
-        .get_typed_func::<u32, u32>(&store, "run")
-        .map_err(|e| format!("export `run`: {e}"))?;
+    let engine = engine.clone();
+    let start = move || -> Result<(wasmi::Store<()>, wasmi::TypedFunc<u32, u32>), String> {
+        let mut store = wasmi::Store::new(&engine, ());
+        let instance = wasmi::Linker::<()>::new(&engine)
+            .instantiate_and_start(&mut store, &module)
+            .map_err(|e| format!("instantiate: {e}"))?;
+        let run = instance
+            .get_typed_func::<u32, u32>(&store, "run")
+            .map_err(|e| format!("export `run`: {e}"))?;
+        Ok((store, run))
+    };
+    let (mut store, mut run) = start()?;
     Ok(Box::new(move |n| {
+        if fresh() {
+            (store, run) = start()?;
+        }
         run.call(&mut store, n).map_err(|e| format!("trap: {e}"))
     }))
 }
@@ -132,9 +169,13 @@ fn checksum(path: &Path) -> (u32, u32) {
 
 /// Median ns per call of `run(n)`, with `n` grown until one sample takes
 /// about `target`.
-fn measure(run: &mut Runner, target: Duration) -> Result<f64, String> {
+fn measure(run: &mut Runner, target: Duration, fixed: Option<u32>) -> Result<f64, String> {
     let mut n = 1u32;
     loop {
+        if let Some(f) = fixed {
+            n = f;
+            break;
+        }
         let t = Instant::now();
         run(n)?;
         let e = t.elapsed();
@@ -285,6 +326,12 @@ fn main() {
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
         let bytes = wat::parse_file(path).expect("fixture assembles");
         let (check_n, check_v) = checksum(path);
+        let fixed = std::fs::read_to_string(path)
+            .unwrap()
+            .lines()
+            .any(|l| l.trim() == ";; fixed-n")
+            .then_some(check_n);
+        FRESH.store(fixed.is_some(), std::sync::atomic::Ordering::Relaxed);
         let fused = meld_core::fuse(&[&bytes], &Default::default());
         let wrapped = meld_core::fuse(&[&bytes], &meld_core::FuseOptions::wrapped());
         let mut cells = Vec::new();
@@ -384,7 +431,7 @@ fn main() {
                     Cell::Failed
                 }
                 Ok(Some(mut run)) => match run(check_n) {
-                    Ok(v) if v == check_v => match measure(&mut run, target) {
+                    Ok(v) if v == check_v => match measure(&mut run, target, fixed) {
                         Ok(ns) => Cell::Ns(ns),
                         Err(e) => {
                             notes.push(format!("{name} / {column}: {e}"));
@@ -467,6 +514,9 @@ fn main() {
         "median of {SAMPLES} samples of ~{} ms each; ratios > 1 mean the fused form is faster",
         target.as_millis()
     );
+    if shared {
+        println!("s/m = --memory shared time / multi-memory time (> 1 means shared is slower)");
+    }
     for n in &notes {
         println!("note: {n}");
     }

@@ -10,7 +10,10 @@
 //! local.get $a  [global.get $base_m  i32.add]  load offset=o (memory 0)
 //! ```
 //!
-//! (a store first parks its value in a scratch local). The check is the one
+//! (a store first parks its value in a scratch local), except in the region
+//! laid out last when no region below it grows ([`Layout::tail`]): its base
+//! is a constant added to the offset, and the engine's own bounds check (the
+//! memory ends where the region ends) is the region's. The check is the one
 //! the engine makes for a memory of its own, `a + o + w > size`, in 64 bits
 //! so nothing wraps; `$oob` makes an access no memory can satisfy, so the
 //! trap is the engine's own out-of-bounds trap. The base add is left out for
@@ -22,8 +25,11 @@ use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
 use wasm_encoder::{Instruction as I, ValType};
 use wasmparser::{FunctionBody, Operator};
 
-/// Rewrites memory indices to 0 (the one memory); everything else as is.
-struct ToZero;
+/// Rewrites memory indices to 0 (the one memory) and adds `shift` to every
+/// `memarg` offset; everything else as is.
+struct ToZero {
+    shift: u64,
+}
 
 impl Reencode for ToZero {
     type Error = std::convert::Infallible;
@@ -32,6 +38,16 @@ impl Reencode for ToZero {
         _: u32,
     ) -> std::result::Result<u32, wasm_encoder::reencode::Error<Self::Error>> {
         Ok(0)
+    }
+    fn mem_arg(
+        &mut self,
+        arg: wasmparser::MemArg,
+    ) -> std::result::Result<wasm_encoder::MemArg, wasm_encoder::reencode::Error<Self::Error>> {
+        Ok(wasm_encoder::MemArg {
+            offset: arg.offset + self.shift,
+            align: arg.align.into(),
+            memory_index: 0,
+        })
     }
 }
 
@@ -323,6 +339,15 @@ fn memory_op(
                 return Ok(false);
             };
             let r = region(layout, memarg.memory)?;
+            // The region laid out last, at a base that never moves, ends
+            // where the memory ends: the engine's own check of
+            // `addr + (base + offset) + width <= memory size` (no wrap: the
+            // effective address is computed wide) is the region's check.
+            if layout.tail == Some(memarg.memory) && r.start + memarg.offset <= u64::from(u32::MAX)
+            {
+                emit(code, to_zero(op, r.start)?);
+                return Ok(true);
+            }
             let width = 1u64 << memarg.max_align;
             let a = scratch.get(ValType::I32, 0);
             let value = match kind {
@@ -339,7 +364,7 @@ fn memory_op(
             if let Some(v) = value {
                 emit(code, I::LocalGet(v));
             }
-            emit(code, to_zero(op)?);
+            emit(code, to_zero(op, 0)?);
         }
     }
     Ok(true)
@@ -353,8 +378,8 @@ fn three(scratch: &mut Scratch) -> (u32, u32, u32) {
     )
 }
 
-fn to_zero<'a>(op: &Operator<'a>) -> Result<I<'a>> {
-    ToZero
+fn to_zero<'a>(op: &Operator<'a>, shift: u64) -> Result<I<'a>> {
+    ToZero { shift }
         .instruction(op.clone())
         .map_err(|e| Error::Invalid(format!("cannot re-encode: {e}")))
 }

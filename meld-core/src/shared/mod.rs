@@ -72,6 +72,10 @@ pub(crate) struct Layout {
     pub order: Vec<u32>,
     /// The function making an out-of-bounds access (`[] -> []`).
     pub oob: u32,
+    /// The region laid out last, when no region below it grows: its base is
+    /// fixed and it ends where the memory ends, so its loads and stores need
+    /// no check of their own ([`body`]).
+    pub tail: Option<u32>,
 }
 
 /// What [`lower`] did.
@@ -101,6 +105,12 @@ pub struct LayoutRecord {
     pub regions: Vec<RegionRecord>,
     /// The function making the out-of-bounds access.
     pub oob: u32,
+    /// The region laid out last when no region below it grows: its base is
+    /// fixed, the memory ends where it ends, and its loads and stores carry
+    /// the base in their offset, unchecked (the engine's check is the
+    /// region's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tail: Option<u32>,
 }
 
 /// One region in [`LayoutRecord`].
@@ -132,6 +142,7 @@ fn layout_record(layout: &Layout) -> String {
             })
             .collect(),
         oob: layout.oob,
+        tail: layout.tail,
     };
     serde_json::to_string(&record).unwrap_or_default()
 }
@@ -272,10 +283,13 @@ pub fn lower(wasm: &[u8], record: &mut AbiRecord, parallel: bool) -> Result<Vec<
             remedy: "use `--memory multi`".into(),
         });
     }
+    let growing = grows.iter().filter(|g| **g).count();
+    let tail = (growing <= 1).then(|| order.last().copied()).flatten();
     let layout = Layout {
         regions,
         order,
         oob,
+        tail,
     };
 
     // Second pass: write the module.
@@ -289,7 +303,7 @@ pub fn lower(wasm: &[u8], record: &mut AbiRecord, parallel: bool) -> Result<Vec<
         // A module without a global section gets one for the regions, in
         // its place (before the first section that follows it).
         if let Some((id, _)) = payload.as_section() {
-            let after_globals = matches!(id, 7..=11 | 12);
+            let after_globals = matches!(id, 7..=12);
             if after_globals && !globals_written {
                 let mut s = GlobalSection::new();
                 add_globals(&mut s, &layout);
