@@ -171,7 +171,9 @@ pub fn check_wrappable(record: &AbiRecord) -> Result<()> {
     for (what, o) in imports.chain(exports) {
         if o.memory.is_some() {
             return Err(Error::Unsupported(format!(
-                "`--memory shared --component`: the {what} passes pointers into memory,                  which the wrapper does not convert to region-relative ones yet; use the                  core output (`--memory shared` without `--component`) or `--memory multi`"
+                "`--memory shared --component`: the {what} passes pointers into memory, \
+                 which the wrapper does not convert to region-relative ones yet; use the \
+                 core output (`--memory shared` without `--component`) or `--memory multi`"
             )));
         }
     }
