@@ -172,3 +172,43 @@ fn the_verifier_finds_an_unguarded_access() {
     .unwrap_err();
     assert!(err.to_string().contains("shared"), "{err}");
 }
+
+/// meld's resource runtime is a region beside the component's: probes past
+/// the component's edge trap, and afterwards, on the same instance, the
+/// handle table is intact (new handles, their reps).
+#[test]
+fn resource_runtime_state_is_unreachable() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/wat/region_resource_runtime.wat"
+    );
+    let bytes = wat::parse_file(path).expect("fixture");
+    let (iso, regions) = meld_core::isolation::check_regions(&bytes).unwrap();
+    assert!(iso.violations.is_empty() && regions.violations.is_empty());
+    assert!(regions.regions >= 2, "the component's and the runtime's");
+    let opts = meld_core::FuseOptions {
+        memory: meld_core::MemoryMode::Shared,
+        ..Default::default()
+    };
+    let wasm = meld_core::fuse(&[&bytes], &opts).unwrap().wasm;
+    let (mut s, i) = instance(&wasm);
+    let call = |s: &mut wasmtime::Store<()>, name: &str| {
+        i.get_typed_func::<(), i32>(&mut *s, name)
+            .unwrap()
+            .call(&mut *s, ())
+    };
+    assert_eq!(call(&mut s, "new-rep").unwrap(), 42);
+    for probe in ["probe-above", "probe-far", "probe-store", "probe-copy"] {
+        let e = call(&mut s, probe).unwrap_err();
+        assert_eq!(
+            e.downcast_ref::<wasmtime::Trap>(),
+            Some(&wasmtime::Trap::MemoryOutOfBounds),
+            "{probe}"
+        );
+    }
+    // Three handles were made by the probes that got that far; the table
+    // still hands out working ones.
+    for _ in 0..3 {
+        assert_eq!(call(&mut s, "new-rep").unwrap(), 42);
+    }
+}
