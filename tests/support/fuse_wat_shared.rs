@@ -63,6 +63,11 @@ fn fuse_wat_fixtures_shared_memory() {
                 continue;
             }
         };
+        // Deterministic: a second fusion is the same bytes.
+        match meld_core::fuse(&[&bytes], &opts) {
+            Ok(again) if again.wasm == fused => {}
+            _ => fail("*", "fuse --memory shared", "a second fusion differs".into()),
+        }
         match meld_core::isolation::check_regions(&bytes) {
             Ok((iso, regions)) => {
                 if !iso.violations.is_empty() || !regions.violations.is_empty() {
