@@ -81,9 +81,51 @@ fn host_imports_with_memory_agree_unfused_wrapped_and_core() {
 
     let fused = meld_core::fuse(&[&input], &Default::default()).expect("fuse");
     assert_eq!(run_core(&engine, &fused), unfused);
+
+    // `--memory shared`: the same host, adding each region's base to the
+    // pointers it gets (docs/abi.md), on an engine without multi-memory.
+    let opts = meld_core::FuseOptions {
+        memory: meld_core::MemoryMode::Shared,
+        ..Default::default()
+    };
+    let mut single = wasmtime::Config::new();
+    single.wasm_multi_memory(false);
+    let single = Engine::new(&single).unwrap();
+    // In `host_strings_padded.wat` another component's region comes first,
+    // so the host's region has a base of 131072.
+    let padded = fixture("host_strings_padded.wat");
+    assert_eq!(run_component(&engine, &padded), unfused);
+    for (name, input) in [("host_strings", &input), ("host_strings_padded", &padded)] {
+        let shared = meld_core::fuse(&[input], &opts).expect("fuse --memory shared");
+        assert!(shared
+            .abi
+            .imports
+            .iter()
+            .any(|i| i.options.region.is_some()));
+        assert_eq!(run_core(&single, &shared), unfused, "{name}");
+    }
+    let shared = meld_core::fuse(&[&padded], &opts).unwrap();
+    let layout = meld_core::shared::layout(&shared.wasm).expect("meld:regions");
+    assert!(
+        layout.regions.iter().any(|r| r.start == 131072),
+        "{layout:?}"
+    );
+    // Wrapped, these imports would need their pointers converted: refused.
+    let wrapped_shared = meld_core::FuseOptions {
+        component: true,
+        ..opts
+    };
+    let e = meld_core::fuse(&[&input], &wrapped_shared).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("`--memory shared --component`: the import `test:host/api#"),
+        "{e}"
+    );
 }
 
 /// The core module with host functions that follow the ABI record.
+/// With `--memory shared`, each pointer is the region's base plus what the
+/// module passes (the record's `region`).
 fn run_core(engine: &Engine, fused: &meld_core::Fused) -> (u32, Vec<String>, u32) {
     use wasmtime::{Caller, Extern, Linker, Module};
     #[derive(Default)]
@@ -106,6 +148,20 @@ fn run_core(engine: &Engine, fused: &meld_core::Fused) -> (u32, Vec<String>, u32
     let mem_name = get.options.memory.clone().expect("get needs a memory");
     let realloc_name = get.options.realloc.clone().expect("get needs a realloc");
     assert_eq!(log.options.memory.as_deref(), Some(mem_name.as_str()));
+
+    // `--memory shared`: pointers are relative to the region, whose base a
+    // global holds (read at each use: a realloc may move the region).
+    let region_base = get.options.region.as_ref().map(|r| r.base.clone());
+    let base = move |cx: &mut Caller<'_, Host>| -> usize {
+        match &region_base {
+            None => 0,
+            Some(name) => match cx.get_export(name) {
+                Some(Extern::Global(g)) => g.get(&mut *cx).unwrap_i32() as u32 as usize,
+                _ => panic!("the region's base global `{name}` is exported"),
+            },
+        }
+    };
+    let base2 = base.clone();
 
     let module = Module::new(engine, &fused.wasm).unwrap();
     let mut linker = Linker::<Host>::new(engine);
@@ -130,12 +186,13 @@ fn run_core(engine: &Engine, fused: &meld_core::Fused) -> (u32, Vec<String>, u32
                     .call(&mut cx, (0, 0, 2, units.len() as i32 * 2))
                     .unwrap();
                 let bytes: Vec<u8> = units.iter().flat_map(|u| u.to_le_bytes()).collect();
-                mem.write(&mut cx, ptr as usize, &bytes).unwrap();
-                mem.write(&mut cx, retptr as usize, &ptr.to_le_bytes())
+                let b = base(&mut cx);
+                mem.write(&mut cx, b + ptr as usize, &bytes).unwrap();
+                mem.write(&mut cx, b + retptr as usize, &ptr.to_le_bytes())
                     .unwrap();
                 mem.write(
                     &mut cx,
-                    retptr as usize + 4,
+                    b + retptr as usize + 4,
                     &(units.len() as i32).to_le_bytes(),
                 )
                 .unwrap();
@@ -153,7 +210,8 @@ fn run_core(engine: &Engine, fused: &meld_core::Fused) -> (u32, Vec<String>, u32
                     _ => panic!("memory export"),
                 };
                 let mut buf = vec![0u8; len as usize * 2];
-                mem.read(&cx, ptr as usize, &mut buf).unwrap();
+                let b = base2(&mut cx);
+                mem.read(&cx, b + ptr as usize, &mut buf).unwrap();
                 let units: Vec<u16> = buf
                     .chunks(2)
                     .map(|c| u16::from_le_bytes([c[0], c[1]]))

@@ -66,7 +66,11 @@ fn fuse_wat_fixtures_shared_memory() {
         // Deterministic: a second fusion is the same bytes.
         match meld_core::fuse(&[&bytes], &opts) {
             Ok(again) if again.wasm == fused => {}
-            _ => fail("*", "fuse --memory shared", "a second fusion differs".into()),
+            _ => fail(
+                "*",
+                "fuse --memory shared",
+                "a second fusion differs".into(),
+            ),
         }
         match meld_core::isolation::check_regions(&bytes) {
             Ok((iso, regions)) => {

@@ -127,6 +127,19 @@ pub struct RegionRecord {
     pub maximum_pages: u64,
 }
 
+/// The `meld:regions` record of a `--memory shared` module, if it has one.
+pub fn layout(wasm: &[u8]) -> Option<LayoutRecord> {
+    Parser::new(0)
+        .parse_all(wasm)
+        .filter_map(|p| match p {
+            Ok(Payload::CustomSection(c)) if c.name() == SECTION => {
+                serde_json::from_slice(c.data()).ok()
+            }
+            _ => None,
+        })
+        .next()
+}
+
 fn layout_record(layout: &Layout) -> String {
     let record = LayoutRecord {
         regions: layout
