@@ -245,6 +245,24 @@ fn ls_iso_1_components_reach_only_their_own_memories() {
 }
 
 #[test]
+fn ls_iso_5_shared_regions_bound_every_access() {
+    let mut accesses = 0;
+    for p in all_wat_fixtures() {
+        let bytes = wat::parse_file(&p).unwrap();
+        let (iso, regions) = meld_core::isolation::check_regions(&bytes).unwrap();
+        assert!(iso.violations.is_empty(), "{}: {:?}", p.display(), iso.violations);
+        assert!(
+            regions.violations.is_empty(),
+            "{}: {:?}",
+            p.display(),
+            regions.violations
+        );
+        accesses += regions.accesses;
+    }
+    assert!(accesses > 1000, "only {accesses} accesses checked");
+}
+
+#[test]
 fn ls_iso_2_isolation_check_detects_a_wrong_map() {
     let bytes = wat_fixture("chain_3.wat");
     let graph = meld_core::front::translate::translate(&bytes).unwrap();
