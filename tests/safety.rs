@@ -250,7 +250,12 @@ fn ls_iso_5_shared_regions_bound_every_access() {
     for p in all_wat_fixtures() {
         let bytes = wat::parse_file(&p).unwrap();
         let (iso, regions) = meld_core::isolation::check_regions(&bytes).unwrap();
-        assert!(iso.violations.is_empty(), "{}: {:?}", p.display(), iso.violations);
+        assert!(
+            iso.violations.is_empty(),
+            "{}: {:?}",
+            p.display(),
+            iso.violations
+        );
         assert!(
             regions.violations.is_empty(),
             "{}: {:?}",

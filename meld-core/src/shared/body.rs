@@ -110,18 +110,14 @@ fn access(op: &Operator<'_>) -> Result<Option<(Access, wasmparser::MemArg)>> {
         | O::V128Store16Lane { memarg, .. }
         | O::V128Store32Lane { memarg, .. }
         | O::V128Store64Lane { memarg, .. } => (v(ValType::V128), memarg),
-        O::MemoryAtomicNotify { .. }
-        | O::MemoryAtomicWait32 { .. }
-        | O::MemoryAtomicWait64 { .. }
-        | O::MemoryDiscard { .. } => return Err(refused(op)),
-        _ => {
-            if format!("{op:?}").contains("Atomic") {
-                return Err(refused(op));
-            }
-            return Ok(None);
-        }
+        O::MemoryDiscard { .. } => return Err(refused(op)),
+        // Atomics (all under the 0xfe prefix) are refused by the caller.
+        _ => return Ok(None),
     }))
 }
+
+/// The prefix byte of every threads-proposal (atomic) instruction.
+const ATOMIC_PREFIX: u8 = 0xfe;
 
 fn refused(op: &Operator<'_>) -> Error {
     let name = format!("{op:?}");
@@ -202,6 +198,9 @@ pub(super) fn rewrite(
         let at = ops.original_position();
         let op = ops.read().map_err(perr)?;
         let end = ops.original_position();
+        if wasm.get(at) == Some(&ATOMIC_PREFIX) {
+            return Err(refused(&op));
+        }
         if !memory_op(&op, layout, &mut scratch, &mut code)? {
             code.extend_from_slice(&wasm[at..end]);
         }
