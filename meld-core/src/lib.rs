@@ -272,7 +272,10 @@ fn fuse_after_translate(
     let merged = merge::merge_with(
         &graph,
         !opts.serial && opts.world_beside_translation,
-        opts.debug == debug::DebugInfo::Keep,
+        // `--memory shared` rewrites every body around its memory
+        // instructions, which moves the code offsets DWARF refers to: it
+        // leaves DWARF out (docs/memory.md).
+        opts.debug == debug::DebugInfo::Keep && opts.memory != MemoryMode::Shared,
     )?;
     let keep: Vec<usize> = merged.debug.iter().map(|d| d.node).collect();
     graph.release_module_bytes(&keep);

@@ -429,6 +429,9 @@ pub fn lower(wasm: &[u8], record: &mut AbiRecord, parallel: bool) -> Result<Vec<
                     data: record.to_compact_json().as_bytes().into(),
                 });
             }
+            // DWARF names code offsets the rewrite moves (fusion leaves it
+            // out in shared mode; one here would be stale).
+            Payload::CustomSection(c) if c.name().starts_with(".debug_") => {}
             other => {
                 if let Some((id, range)) = other.as_section() {
                     module.section(&RawSection {
