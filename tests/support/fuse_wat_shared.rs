@@ -86,39 +86,50 @@ fn fuse_wat_fixtures_shared_memory() {
             Err(e) => fail("*", "isolation", e.to_string()),
         }
         // Wrapped: every top-level export here is `func() -> scalar`, so
-        // no pointer crosses the wrapper.
+        // no pointer crosses the wrapper. Both ways: `fuse --component`, and
+        // `meld wrap` of the shared core module.
         let wrapped_opts = meld_core::FuseOptions {
             component: true,
             ..opts.clone()
         };
-        match meld_core::fuse(&[&bytes], &wrapped_opts)
-            .map_err(|e| e.to_string())
-            .and_then(|f| {
-                wasmtime::component::Component::new(&comp, &f.wasm).map_err(|e| format!("{e:?}"))
+        let ways = [
+            (
+                "shared/wrapped",
+                meld_core::fuse(&[&bytes], &wrapped_opts)
+                    .map(|f| f.wasm)
+                    .map_err(|e| e.to_string()),
+            ),
+            (
+                "shared/meld-wrap",
+                meld_core::wrap::given::wrap_module(&fused, false).map_err(|e| e.to_string()),
+            ),
+        ];
+        for (way, wrapped) in ways {
+            match wrapped.and_then(|w| {
+                wasmtime::component::Component::new(&comp, &w).map_err(|e| format!("{e:?}"))
             }) {
-            Ok(component) => {
-                for ex in &fx.expects {
-                    wrapped_checked += 1;
-                    match run_unfused(&comp, &component, &ex.export) {
-                        Ok(got) if got == ex.want => {
-                            if let Some(e) = reason_missing(ex) {
-                                fail(&ex.export, "shared/wrapped", e)
+                Ok(component) => {
+                    for ex in &fx.expects {
+                        wrapped_checked += 1;
+                        match run_unfused(&comp, &component, &ex.export) {
+                            Ok(got) if got == ex.want => {
+                                if let Some(e) = reason_missing(ex) {
+                                    fail(&ex.export, way, e)
+                                }
                             }
+                            Ok(got) => {
+                                fail(&ex.export, way, format!("got {got}, want {}", ex.want))
+                            }
+                            Err(e) => fail(&ex.export, way, e),
                         }
-                        Ok(got) => fail(
-                            &ex.export,
-                            "shared/wrapped",
-                            format!("got {got}, want {}", ex.want),
-                        ),
-                        Err(e) => fail(&ex.export, "shared/wrapped", e),
                     }
                 }
+                // Refused by name: a top-level export passes memory.
+                Err(e) if e.contains("`--memory shared --component`: the export") => {
+                    not_wrapped.push(format!("{} ({way})", fx.name))
+                }
+                Err(e) => fail("*", way, e),
             }
-            // Refused by name: a top-level export passes memory.
-            Err(e) if e.contains("`--memory shared --component`: the export") => {
-                not_wrapped.push(fx.name.clone())
-            }
-            Err(e) => fail("*", "shared/wrapped", e),
         }
         let wt_module = wasmtime::Module::new(&wt, &fused).map_err(|e| format!("{e:?}"));
         let wi_module = fx
@@ -194,7 +205,7 @@ fn fuse_wat_fixtures_shared_memory() {
     loud(&format!(
         "fuse_wat --memory shared: {fixtures_run} fixtures, {checked} expectations on wasmtime \
          and wasmi without multi-memory ({wasmi_skipped} fixture(s) not on wasmi), \
-         {wrapped_checked} wrapped (`--component`; refused, passing pointers: {}), {node_checked} on node {}; not on node: {}; {region_accesses} memory \
+         {wrapped_checked} wrapped (`--component` and `meld wrap`; refused, passing pointers: {}), {node_checked} on node {}; not on node: {}; {region_accesses} memory \
          instructions proven region-checked\n",
         not_wrapped.join(", "),
         String::from_utf8_lossy(
