@@ -262,3 +262,81 @@ fn rust_fixtures_fuse_shared_and_every_access_is_region_checked() {
     }
     assert!(accesses > 1000);
 }
+
+/// `meld wrap` of a shared core module whose repeated host import the
+/// import plan merges (renumbering functions): the `meld:regions` record in
+/// the wrapped component names meld's helpers by their new indices, and the
+/// component runs.
+#[test]
+fn meld_wrap_renumbers_the_region_layout() {
+    let wat = r#"(component
+  (import "test:host/api" (instance $api (export "add" (func (param "a" u32) (param "b" u32) (result u32)))))
+  (component $L
+    (import "add" (func $add (param "a" u32) (param "b" u32) (result u32)))
+    (core func $add_l (canon lower (func $add)))
+    (core module $code
+      (import "h" "add" (func $add (param i32 i32) (result i32)))
+      (memory 1)
+      (data (i32.const 0) "\05")
+      (func (export "go") (result i32) (call $add (i32.load8_u (i32.const 0)) (i32.const 1))))
+    (core instance $c (instantiate $code (with "h" (instance (export "add" (func $add_l))))))
+    (func (export "go") (result u32) (canon lift (core func $c "go"))))
+  (instance $x (instantiate $L (with "add" (func $api "add"))))
+  (instance $y (instantiate $L (with "add" (func $api "add"))))
+  (component $Sum
+    (import "a" (func $a (result u32)))
+    (import "b" (func $b (result u32)))
+    (core func $al (canon lower (func $a)))
+    (core func $bl (canon lower (func $b)))
+    (core module $code
+      (import "x" "a" (func $a (result i32)))
+      (import "x" "b" (func $b (result i32)))
+      (func (export "run") (result i32) call $a call $b i32.add))
+    (core instance $c (instantiate $code (with "x" (instance (export "a" (func $al)) (export "b" (func $bl))))))
+    (func (export "run") (result u32) (canon lift (core func $c "run"))))
+  (instance $s (instantiate $Sum (with "a" (func $x "go")) (with "b" (func $y "go"))))
+  (export "run" (func $s "run")))"#;
+    let bytes = wat::parse_str(wat).unwrap();
+    let opts = meld_core::FuseOptions {
+        memory: meld_core::MemoryMode::Shared,
+        ..Default::default()
+    };
+    let core = meld_core::fuse(&[&bytes], &opts).unwrap().wasm;
+    let before = meld_core::shared::layout(&core).expect("meld:regions");
+    let wrapped = meld_core::wrap::given::wrap_module(&core, false).unwrap();
+    // The core module inside the component that carries the layout.
+    let mut inner = None;
+    for p in wasmparser::Parser::new(0).parse_all(&wrapped) {
+        if let Ok(wasmparser::Payload::ModuleSection {
+            unchecked_range, ..
+        }) = p
+        {
+            let m = &wrapped[unchecked_range];
+            if meld_core::shared::layout(m).is_some() {
+                inner = Some(m.to_vec());
+            }
+        }
+    }
+    let inner = inner.expect("the wrapped core module keeps meld:regions");
+    let after = meld_core::shared::layout(&inner).unwrap();
+    assert_ne!(before.oob, after.oob, "the plan renumbered the helpers");
+    let report = verify::check(&inner);
+    assert!(report.violations.is_empty(), "{:?}", report.violations);
+    // And it runs: (5 + 1) + (5 + 1).
+    let mut config = wasmtime::Config::new();
+    config.wasm_component_model(true);
+    let engine = wasmtime::Engine::new(&config).unwrap();
+    let component = wasmtime::component::Component::new(&engine, &wrapped).unwrap();
+    let mut linker = wasmtime::component::Linker::<()>::new(&engine);
+    linker
+        .instance("test:host/api")
+        .unwrap()
+        .func_wrap("add", |_, (a, b): (u32, u32)| Ok((a + b,)))
+        .unwrap();
+    let mut store = wasmtime::Store::new(&engine, ());
+    let instance = linker.instantiate(&mut store, &component).unwrap();
+    let run = instance
+        .get_typed_func::<(), (u32,)>(&mut store, "run")
+        .unwrap();
+    assert_eq!(run.call(&mut store, ()).unwrap(), (12,));
+}

@@ -465,6 +465,29 @@ pub fn apply(core: &[u8], record: &AbiRecord) -> Result<(Vec<u8>, Plan, Vec<u32>
                     });
                 }
             }
+            // `--memory shared`: the layout names meld's helpers by index,
+            // which the import plan may renumber.
+            Payload::CustomSection(c) if c.name() == crate::shared::SECTION && !identity => {
+                let mut layout: crate::shared::LayoutRecord = serde_json::from_slice(c.data())
+                    .map_err(|e| werr(format!("the `{}` section: {e}", crate::shared::SECTION)))?;
+                let renumber = |f: &mut u32| -> Result<()> {
+                    *f = map.get(*f as usize).copied().flatten().ok_or_else(|| {
+                        werr(format!(
+                            "function {f} of `{}` is gone",
+                            crate::shared::SECTION
+                        ))
+                    })?;
+                    Ok(())
+                };
+                renumber(&mut layout.oob)?;
+                for r in &mut layout.regions {
+                    renumber(&mut r.grow)?;
+                }
+                out.section(&wasm_encoder::CustomSection {
+                    name: c.name().into(),
+                    data: serde_json::to_vec(&layout).unwrap_or_default().into(),
+                });
+            }
             other => copy_section(other, core, &mut fmap, &mut out)?,
         }
     }
