@@ -8,12 +8,19 @@
 //!   with a `;; expect: run = <u64 | trap>` header) on the same four
 //!   engines. Mismatches found by `meld-difftest --keep DIR` go there.
 //!
+//! - `fixed_seed_cases_shared_on_node`: the first 200 cases fused with
+//!   `--memory shared` on node (no multi-memory). (Every case runs shared on
+//!   wasmtime and wasmi in `fixed_seed_cases` already.)
+//!
 //! `MELD_DIFFTEST_CASES=N` overrides the number of fixed-seed cases.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use meld_difftest::{self as difftest, runner};
+
+#[path = "support/single_memory.rs"]
+mod single_memory;
 
 const SEED: u64 = 0x6d65_6c64; // "meld"
 const CASES: u64 = 600;
@@ -118,4 +125,44 @@ fn regressions() {
         failures.len(),
         failures.join("\n  ")
     );
+}
+
+/// The first `NODE_CASES` fixed-seed cases fused with `--memory shared` and
+/// run on node (V8; node 20 has no multi-memory), all in one node process:
+/// each must give the checksum computed in Rust (or trap). node is
+/// required: a missing node fails the test.
+#[test]
+fn fixed_seed_cases_shared_on_node() {
+    const NODE_CASES: u64 = 200;
+    let dir = single_memory::scratch("difftest");
+    let opts = meld_core::FuseOptions {
+        memory: meld_core::MemoryMode::Shared,
+        ..Default::default()
+    };
+    let mut jobs = Vec::new();
+    let mut wants = Vec::new();
+    for i in 0..NODE_CASES {
+        let case = difftest::case::Case::generate(SEED, i);
+        let bytes = wat::parse_str(difftest::wat_gen::render(&case)).expect("case assembles");
+        let fused = meld_core::fuse(&[&bytes], &opts)
+            .unwrap_or_else(|e| panic!("case {i}: fuse --memory shared: {e}"));
+        let file = dir.join(format!("case-{i}.wasm"));
+        std::fs::write(&file, &fused.wasm).unwrap();
+        jobs.push((file, vec!["run".to_string()]));
+        wants.push(case.expected());
+    }
+    let got = single_memory::run_on_node(&jobs);
+    let mut failures = Vec::new();
+    for (i, (want, got)) in wants.iter().zip(&got).enumerate() {
+        let ok = match (want, &got[0]) {
+            (difftest::case::Expect::Value(v), single_memory::NodeOutcome::I64(g)) => v == g,
+            (difftest::case::Expect::Trap, single_memory::NodeOutcome::Trap(_)) => true,
+            _ => false,
+        };
+        if !ok {
+            failures.push(format!("case {i}: got {:?}, want {want}", got[0]));
+        }
+    }
+    eprintln!("difftest: {NODE_CASES} cases fused --memory shared on node");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
