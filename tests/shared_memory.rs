@@ -340,3 +340,23 @@ fn meld_wrap_renumbers_the_region_layout() {
         .unwrap();
     assert_eq!(run.call(&mut store, ()).unwrap(), (12,));
 }
+
+/// Active segments with extended-const offsets land in their region too.
+#[test]
+fn extended_const_segment_offsets() {
+    let wasm = lowered(
+        r#"(module (memory $a 1) (memory $b 1)
+  (data (memory $b) (i32.add (i32.const 4) (i32.mul (i32.const 2) (i32.const 2))) "\2a")
+  (func (export "b8") (result i32) (i32.load8_u $b (i32.const 8)))
+  (func (export "a8") (result i32) (i32.load8_u $a (i32.const 8))))"#,
+    );
+    let (mut s, i) = instance(&wasm);
+    let mut call = |name: &str| {
+        i.get_typed_func::<(), i32>(&mut s, name)
+            .unwrap()
+            .call(&mut s, ())
+            .unwrap()
+    };
+    assert_eq!(call("b8"), 42);
+    assert_eq!(call("a8"), 0);
+}

@@ -500,17 +500,13 @@ fn data_offset(
     offset: &wasmparser::ConstExpr<'_>,
     data: &[u8],
 ) -> Result<u32> {
-    let mut ops = offset.get_operators_reader();
-    let k = match (ops.read(), ops.read(), ops.eof()) {
-        (Ok(wasmparser::Operator::I32Const { value }), Ok(wasmparser::Operator::End), true) => {
-            value as u32
-        }
-        _ => {
-            return Err(Error::Unsupported(
-                "`--memory shared`: a data segment whose offset is not a constant".into(),
-            ))
-        }
-    };
+    let k = const_i32(offset).ok_or_else(|| {
+        Error::Unsupported(
+            "`--memory shared`: a data segment whose offset is not a constant expression \
+             of i32.const, i32.add, i32.sub and i32.mul"
+                .into(),
+        )
+    })?;
     let r = layout
         .regions
         .get(m as usize)
@@ -519,6 +515,33 @@ fn data_offset(
         return Ok(u32::MAX);
     }
     Ok((r.start + u64::from(k)) as u32)
+}
+
+/// The value of a constant i32 expression (extended-const arithmetic
+/// included: merge has already put initialisers in place of the immutable
+/// globals it read), or `None` for anything else.
+fn const_i32(e: &wasmparser::ConstExpr<'_>) -> Option<u32> {
+    use wasmparser::Operator as O;
+    let mut stack: Vec<u32> = Vec::new();
+    for op in e.get_operators_reader().into_iter() {
+        match op.ok()? {
+            O::I32Const { value } => stack.push(value as u32),
+            op @ (O::I32Add | O::I32Sub | O::I32Mul) => {
+                let (b, a) = (stack.pop()?, stack.pop()?);
+                stack.push(match op {
+                    O::I32Add => a.wrapping_add(b),
+                    O::I32Sub => a.wrapping_sub(b),
+                    _ => a.wrapping_mul(b),
+                });
+            }
+            O::End => break,
+            _ => return None,
+        }
+    }
+    match stack.as_slice() {
+        [k] => Some(*k),
+        _ => None,
+    }
 }
 
 /// The record after lowering: every memory is memory 0 (exported under
