@@ -208,8 +208,7 @@ pub(super) fn rewrite(
     for t in &scratch.types {
         locals.push((1, *t));
     }
-    let f = wasm_encoder::Function::new(locals);
-    let mut f = f;
+    let mut f = wasm_encoder::Function::new(locals);
     f.raw(code);
     let mut encoded = Vec::new();
     wasm_encoder::Encode::encode(&f, &mut encoded);

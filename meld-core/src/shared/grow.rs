@@ -9,7 +9,7 @@
 //! A region laid out last moves nothing: its new pages are the memory's
 //! fresh (zeroed) ones.
 
-use super::{Layout, PAGE};
+use super::Layout;
 use wasm_encoder::{BlockType, Function, Instruction as I};
 
 pub(super) fn helper(layout: &Layout, m: u32) -> Function {
@@ -108,6 +108,5 @@ pub(super) fn helper(layout: &Layout, m: u32) -> Function {
     e(I::GlobalSet(r.bytes));
     e(I::LocalGet(old));
     e(I::End);
-    let _ = PAGE;
     f
 }

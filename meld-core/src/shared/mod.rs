@@ -78,14 +78,6 @@ pub(crate) struct Layout {
     pub tail: Option<u32>,
 }
 
-/// What [`lower`] did.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct SharedStats {
-    pub regions: u32,
-    /// Memory instructions rewritten is not counted; total pages at start.
-    pub pages: u64,
-}
-
 fn reenc<T>(r: std::result::Result<T, wasm_encoder::reencode::Error>) -> Result<T> {
     r.map_err(|e| Error::Invalid(format!("cannot re-encode: {e}")))
 }
@@ -334,9 +326,8 @@ pub fn lower(wasm: &[u8], record: &mut AbiRecord, parallel: bool) -> Result<Vec<
                 s.ty().function([ValType::I32], [ValType::I32]);
                 module.section(&s);
             }
-            Payload::FunctionSection(r) => {
+            Payload::FunctionSection(_) => {
                 let mut s = FunctionSection::new();
-                let _ = r;
                 for t in &func_types[imported_funcs as usize..] {
                     s.function(*t);
                 }
