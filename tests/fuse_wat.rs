@@ -261,6 +261,9 @@ fn component_engine() -> wasmtime::Engine {
     config.wasm_multi_memory(true);
     config.wasm_component_model_fixed_length_lists(true);
     config.wasm_component_model_map(true);
+    // Async built-ins called from sync code (async_*.wat).
+    config.wasm_component_model_async(true);
+    config.wasm_component_model_more_async_builtins(true);
     wasmtime::Engine::new(&config).expect("component engine")
 }
 
