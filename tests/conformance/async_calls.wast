@@ -211,3 +211,81 @@
 (component instance $d4 $D)
 (assert_trap (invoke "run-badret") "invalid `task.return` signature and/or options for current task")
 
+
+;; An async lower into a sync-lifted callee whose string result comes back
+;; through memory: the `return` adapter copies it into the caller (with the
+;; caller's realloc), then the callee's post-return runs, before the start
+;; returns RETURNED.
+;;   run-upper: status 2, len 3, "ABC" copied, post-return ran once
+;;              -> 2*1000 + 3*100 + 10 + 1 = 2311
+(component definition $P
+  (component $callee
+    (core module $m
+      (memory (export "mem") 1)
+      (global $bump (mut i32) (i32.const 1024))
+      (global $posts (mut i32) (i32.const 0))
+      (func (export "realloc") (param i32 i32 i32 i32) (result i32)
+        (local $p i32)
+        (local.set $p (global.get $bump))
+        (global.set $bump (i32.add (global.get $bump) (i32.and (i32.add (local.get 3) (i32.const 7)) (i32.const -8))))
+        (local.get $p))
+      ;; upper(s): the ASCII upper case of s, at 512; its (ptr, len) at 500
+      (func (export "upper") (param $p i32) (param $n i32) (result i32)
+        (local $i i32)
+        (block $done
+          (loop $next
+            (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+            (i32.store8 (i32.add (i32.const 512) (local.get $i))
+              (i32.sub (i32.load8_u (i32.add (local.get $p) (local.get $i))) (i32.const 32)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $next)))
+        (i32.store (i32.const 500) (i32.const 512))
+        (i32.store (i32.const 504) (local.get $n))
+        (i32.const 500))
+      (func (export "post") (param i32) (global.set $posts (i32.add (global.get $posts) (i32.const 1))))
+      (func (export "posts") (result i32) (global.get $posts)))
+    (core instance $i (instantiate $m))
+    (func (export "upper") async (param "s" string) (result string)
+      (canon lift (core func $i "upper") (memory $i "mem") (realloc (func $i "realloc"))
+        (post-return (func $i "post"))))
+    (func (export "posts") (result u32) (canon lift (core func $i "posts"))))
+  (instance $callee (instantiate $callee))
+  (component $caller
+    (import "upper" (func $upper async (param "s" string) (result string)))
+    (import "posts" (func $posts (result u32)))
+    (core module $mm
+      (memory (export "mem") 1)
+      (global $bump (mut i32) (i32.const 2048))
+      (func (export "realloc") (param i32 i32 i32 i32) (result i32)
+        (local $p i32)
+        (local.set $p (global.get $bump))
+        (global.set $bump (i32.add (global.get $bump) (i32.and (i32.add (local.get 3) (i32.const 7)) (i32.const -8))))
+        (local.get $p)))
+    (core instance $mm (instantiate $mm))
+    (core func $upper (canon lower (func $upper) async (memory $mm "mem") (realloc (func $mm "realloc"))))
+    (core func $posts (canon lower (func $posts)))
+    (core module $m
+      (import "" "mem" (memory 1))
+      (import "" "upper" (func $upper (param i32 i32 i32) (result i32)))
+      (import "" "posts" (func $posts (result i32)))
+      (data (i32.const 200) "abc")
+      (func (export "run-upper") (result i32)
+        (local $s i32) (local $q i32)
+        (local.set $s (call $upper (i32.const 200) (i32.const 3) (i32.const 300)))
+        (local.set $q (i32.load (i32.const 300)))
+        (i32.add
+          (i32.add (i32.mul (local.get $s) (i32.const 1000)) (i32.mul (i32.load (i32.const 304)) (i32.const 100)))
+          (i32.add
+            (i32.mul (i32.and (i32.and (i32.eq (i32.load8_u (local.get $q)) (i32.const 65))
+                                       (i32.eq (i32.load8_u offset=2 (local.get $q)) (i32.const 67)))
+                              (i32.ge_u (local.get $q) (i32.const 2048)))
+                     (i32.const 10))
+            (call $posts)))))
+    (core instance $i (instantiate $m (with "" (instance
+      (export "mem" (memory $mm "mem")) (export "upper" (func $upper)) (export "posts" (func $posts))))))
+    (func (export "run-upper") (result u32) (canon lift (core func $i "run-upper"))))
+  (instance $caller (instantiate $caller (with "upper" (func $callee "upper")) (with "posts" (func $callee "posts"))))
+  (export "run-upper" (func $caller "run-upper")))
+
+(component instance $p $P)
+(assert_return (invoke "run-upper") (u32.const 2311))

@@ -50,12 +50,20 @@ fn val_name(t: &wasmparser::ValType) -> Result<&'static str> {
 
 type Sig = (Vec<&'static str>, Vec<&'static str>);
 
+/// One call site as found: the lower's parameters, the `start`, `return`
+/// and callee signatures, whether the callee is async-lifted, and its start
+/// import.
+type FoundSite = (Vec<&'static str>, Sig, Sig, Sig, bool, usize);
+
+/// An adapter module's arguments, and the functions it passes by `ref.func`.
+type AsyncArgs = (Vec<Def>, Vec<(u32, Sig)>);
+
 /// What [`analyse_adapter`] finds in a FACT adapter module.
 struct AdapterCalls {
     /// Import position → (`prepare` site k | start import j).
     prepare: Vec<(usize, usize)>,
     starts: Vec<(usize, bool, Vec<&'static str>)>,
-    sites: Vec<(Vec<&'static str>, Sig, Sig, Sig, bool, usize)>,
+    sites: Vec<FoundSite>,
     /// The functions the sites pass by `ref.func`, with their types.
     refs: std::collections::BTreeMap<u32, Sig>,
 }
@@ -418,7 +426,7 @@ impl<'input> Builder<'_, '_, 'input> {
         &mut self,
         wasm: &[u8],
         args: &[CoreDef],
-    ) -> Result<Option<(Vec<Def>, Vec<(u32, Sig)>)>> {
+    ) -> Result<Option<AsyncArgs>> {
         if !self.concurrent {
             return Ok(None);
         }
