@@ -328,3 +328,78 @@ pub fn adapter_calls(
     s.push(')');
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn valid(what: &str, wat: &str) {
+        let wasm = wat::parse_str(wat).unwrap_or_else(|e| panic!("{what}: {e}\n{wat}"));
+        wasmparser::Validator::new()
+            .validate_all(&wasm)
+            .unwrap_or_else(|e| panic!("{what}: {e}\n{wat}"));
+    }
+
+    /// Every generated shape assembles and validates: baked calls, trap
+    /// stubs, the poll payload write, `task.return` of each parameter shape,
+    /// export thunks, and a call shim with async and sync callers into
+    /// callback-lifted and sync-lifted callees (with a post-return).
+    #[test]
+    fn generated_shims_validate() {
+        valid("bake", &bake("ws_wait", &[3, 0], &["i32", "i32"], &["i32"]));
+        valid("bake none", &bake("task_cancel", &[], &[], &[]));
+        valid(
+            "stub",
+            &trap_stub(
+                "meld: `stream.read` called",
+                &["i32", "i32", "i32"],
+                &["i32"],
+            ),
+        );
+        valid("poll", &ws_poll(2));
+        for p in [
+            &[][..],
+            &["i32"],
+            &["i64"],
+            &["f32"],
+            &["f64"],
+            &["i32", "i32"],
+        ] {
+            valid("task.return", &task_return(p, 7, 1, 0));
+        }
+        valid("thunk", &export_thunk(1, &["i32", "f64"], &["i64"]));
+        let site = |lower: Vec<&'static str>, callee_async, start_import| CallSite {
+            lower_params: lower.clone(),
+            start: (lower[..lower.len() - 1].to_vec(), vec!["i32", "i32"]),
+            ret: (vec!["i32", "i32"], vec![]),
+            // A callback code, or a sync callee's one flat result.
+            callee: (vec!["i32", "i32"], vec!["i32"]),
+            callee_async,
+            mem: 1,
+            start_import,
+        };
+        let sites = vec![
+            site(vec!["i32", "i32", "i32"], true, 0),
+            site(vec!["i32", "i32", "i32"], false, 1),
+            site(vec!["i32", "i32", "i32"], true, 2),
+        ];
+        let starts = vec![
+            StartImport {
+                sync: false,
+                results: vec![],
+                post_return: None,
+            },
+            StartImport {
+                sync: false,
+                results: vec![],
+                post_return: Some(0),
+            },
+            StartImport {
+                sync: true,
+                results: vec!["i32"],
+                post_return: None,
+            },
+        ];
+        valid("calls", &adapter_calls(&sites, &starts, &[vec!["i32"]]));
+    }
+}
