@@ -161,6 +161,27 @@ WAC_FILE=maps compose maps-c-lib \
 WAC_FILE=maps compose maps-c-driver \
     maps-lib=maps_lib.wasm maps-driver="$WORK/c-maps-c-driver/maps-c-driver.wasm"
 
+# The async fixtures: guests using wit-bindgen's async support, in a
+# workspace of their own (guests-async/) so that wit-bindgen's `async` feature
+# does not reach the other guests.
+GUESTS_ASYNC="$ROOT/guests-async"
+(cd "$GUESTS_ASYNC" && CARGO_TARGET_DIR="$GUESTS_ASYNC/target" \
+    RUSTFLAGS="--remap-path-prefix=$GUESTS_ASYNC=/guests-async --remap-path-prefix=$CARGO_HOME=/cargo" \
+    cargo build --release --locked --target "$TARGET")
+ABIN="$GUESTS_ASYNC/target/$TARGET/release"
+compose_async() {
+    local name="$1"; shift
+    local args=()
+    local dep
+    for dep in "$@"; do
+        args+=(--dep "meld-test:${dep%%=*}=$ABIN/${dep#*=}")
+    done
+    wac compose "$GUESTS_ASYNC/compositions/$name.wac" "${args[@]}" -o "$WORK/$name.wasm"
+    cp "$WORK/$name.wasm" "$OUT/$name.wasm"
+    echo "  $name.wasm  $(wc -c <"$OUT/$name.wasm") bytes"
+}
+compose_async async-calc async-lib=async_lib.wasm async-driver=async-driver.wasm
+
 # The debug-info benchmark input (meld-bench's largest fixture): the variants
 # composition built with DWARF kept (guests' `debuginfo` profile).
 (cd "$GUESTS" && cargo build --profile debuginfo --locked --target "$TARGET" \

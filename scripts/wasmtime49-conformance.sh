@@ -16,7 +16,9 @@ if ! wasmtime --version 2>/dev/null | grep -q "^wasmtime 49\."; then
   chmod +x "$pkg/wasmtime" "$pkg/wasmtime-min" 2>/dev/null || true
 fi
 wasmtime --version
-features=(-W component-model-fixed-length-lists=y -W component-model-map=y)
+features=(-W component-model-fixed-length-lists=y -W component-model-map=y
+  -W component-model-async=y -W component-model-more-async-builtins=y
+  -W component-model-async-stackful=y -W component-model-error-context=y)
 fail=0
 count=0
 for f in tests/conformance/*.wast; do

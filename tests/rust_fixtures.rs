@@ -180,10 +180,32 @@ fn outcome_matches(want: &str, got: &Outcome) -> bool {
     }
 }
 
+/// Polls `f` to completion without a reactor: wasmtime runs a guest's async
+/// calls on fibers of its own, and the in-memory pipes never wait.
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    let mut f = std::pin::pin!(f);
+    loop {
+        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+        std::thread::yield_now();
+    }
+}
+
 fn run(engine: &Engine, wasm: &[u8]) -> Result<Run, String> {
     let component = Component::new(engine, wasm).map_err(|e| format!("compile: {e:#}"))?;
     let mut linker = Linker::<Host>::new(engine);
-    wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| format!("linker: {e:#}"))?;
+    // A composition using component-model async (guests-async/): wasmtime
+    // suspends a caller on a fiber for each async call, so it runs on the
+    // async API. Its fused form is synchronous again.
+    let concurrent = meld_core::front::precheck::uses_async(wasm).unwrap_or(false);
+    if concurrent {
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)
+            .map_err(|e| format!("linker: {e:#}"))?;
+    } else {
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| format!("linker: {e:#}"))?;
+    }
     let stdout = MemoryOutputPipe::new(PIPE_CAPACITY);
     let stderr = MemoryOutputPipe::new(PIPE_CAPACITY);
     let ctx = WasiCtx::builder()
@@ -197,9 +219,20 @@ fn run(engine: &Engine, wasm: &[u8]) -> Result<Run, String> {
             table: ResourceTable::new(),
         },
     );
-    let command = Command::instantiate(&mut store, &component, &linker)
-        .map_err(|e| format!("instantiate: {e:#}"))?;
-    let result = command.wasi_cli_run().call_run(&mut store);
+    let result = if concurrent {
+        block_on(async {
+            let command = wasmtime_wasi::p2::bindings::Command::instantiate_async(
+                &mut store, &component, &linker,
+            )
+            .await
+            .map_err(|e| format!("instantiate: {e:#}"))?;
+            Ok::<_, String>(command.wasi_cli_run().call_run(&mut store).await)
+        })?
+    } else {
+        let command = Command::instantiate(&mut store, &component, &linker)
+            .map_err(|e| format!("instantiate: {e:#}"))?;
+        command.wasi_cli_run().call_run(&mut store)
+    };
     let (outcome, detail) = match result {
         Ok(Ok(())) => (Outcome::Ok, None),
         Ok(Err(())) => (Outcome::RunError, None),
@@ -306,6 +339,8 @@ fn engine() -> Engine {
     config.wasm_multi_memory(true);
     // `maps` passes `map<K, V>` between its components.
     config.wasm_component_model_map(true);
+    // `async-*` use component-model async (guests-async/).
+    config.wasm_component_model_async(true);
     Engine::new(&config).expect("wasmtime engine")
 }
 

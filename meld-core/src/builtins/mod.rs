@@ -12,6 +12,8 @@
 //! emitted with wasm-encoder ([`shims`]). **Leaves** wiring and index
 //! rewriting to [`crate::merge`]; a builtin never learns where it lands.
 
+pub mod async_rt_wat;
+pub mod async_shims;
 pub mod may_leave;
 pub mod prebuilt;
 pub mod resources;
@@ -38,6 +40,9 @@ pub enum Builtin {
     Transcode(TranscodeOp),
     /// The resource runtime: handle tables and call scopes (see [`resources`]).
     ResRuntime,
+    /// The resource runtime plus the task state of component-model
+    /// concurrency ([`async_rt_wat`]), for a composition that uses async.
+    AsyncRuntime,
     /// The resource transfer glue (`transfer_own`, `transfer_borrow`); its
     /// composition-specific part is a generated glue-info module.
     ResGlue,
@@ -143,6 +148,7 @@ impl Builtin {
             Builtin::Trap => trap_wat(),
             Builtin::Transcode(op) => op.module_wat(),
             Builtin::ResRuntime => resources::RUNTIME_WAT.to_string(),
+            Builtin::AsyncRuntime => async_rt_wat::async_runtime_wat(),
             Builtin::ResGlue => resources::GLUE_WAT.to_string(),
             Builtin::ResNew { table, key, mode } => {
                 resources::new_or_rep_shim("new", *table, *key, *mode)

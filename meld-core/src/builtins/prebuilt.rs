@@ -23,6 +23,7 @@ prebuilt!(
     "flags.wasm",
     "trap.wasm",
     "resource-runtime.wasm",
+    "async-runtime.wasm",
     "resource-glue.wasm",
     "dtor-wrapper.wasm",
     "transcode-utf8-to-utf8.wasm",
@@ -45,6 +46,7 @@ pub fn all() -> Vec<Builtin> {
         Builtin::Flags,
         Builtin::Trap,
         Builtin::ResRuntime,
+        Builtin::AsyncRuntime,
         Builtin::ResGlue,
         Builtin::DtorWrapper,
     ];
@@ -58,6 +60,7 @@ pub fn file_name(builtin: Builtin) -> Option<String> {
         Builtin::Flags => "flags.wasm".into(),
         Builtin::Trap => "trap.wasm".into(),
         Builtin::ResRuntime => "resource-runtime.wasm".into(),
+        Builtin::AsyncRuntime => "async-runtime.wasm".into(),
         Builtin::ResGlue => "resource-glue.wasm".into(),
         Builtin::DtorWrapper => "dtor-wrapper.wasm".into(),
         Builtin::Transcode(op) => format!("transcode-{}.wasm", op.name()),

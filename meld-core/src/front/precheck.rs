@@ -37,15 +37,69 @@ pub fn classify(bytes: &[u8]) -> Result<BinaryKind> {
     }
 }
 
-/// Refuse inputs that are not components or that use features the
-/// synchronous fusion pipeline does not support.
+/// Refuse inputs that are not components or that use features meld cannot
+/// fuse (named in the error).
 pub fn check_component(bytes: &[u8]) -> Result<()> {
+    walk(bytes, &mut |item| match item {
+        Item::Canonical(func) => check_canonical(func),
+        Item::Type(_) => Ok(()),
+    })
+}
+
+/// Whether the component uses component-model concurrency anywhere (an
+/// `async` or `callback` canonical option, an async/stream/future/
+/// error-context/context built-in, or a `stream`/`future` type). Only such
+/// a composition is translated with concurrency support
+/// ([`crate::front::translate`]); every other one keeps the synchronous
+/// translation, byte for byte.
+pub fn uses_async(bytes: &[u8]) -> Result<bool> {
+    let mut found = false;
+    walk(bytes, &mut |item| {
+        found |= match item {
+            Item::Canonical(func) => canonical_is_async(func),
+            Item::Type(ty) => matches!(
+                ty,
+                ComponentDefinedType::Stream(_) | ComponentDefinedType::Future(_)
+            ),
+        };
+        Ok(())
+    })?;
+    Ok(found)
+}
+
+fn canonical_is_async(func: &CanonicalFunction) -> bool {
+    let async_options = |options: &[CanonicalOption]| {
+        options
+            .iter()
+            .any(|o| matches!(o, CanonicalOption::Async | CanonicalOption::Callback(_)))
+    };
+    match func {
+        CanonicalFunction::Lift { options, .. } | CanonicalFunction::Lower { options, .. } => {
+            async_options(options)
+        }
+        CanonicalFunction::ResourceNew { .. }
+        | CanonicalFunction::ResourceDrop { .. }
+        | CanonicalFunction::ResourceRep { .. }
+        | CanonicalFunction::ThreadSpawnRef { .. }
+        | CanonicalFunction::ThreadSpawnIndirect { .. }
+        | CanonicalFunction::ThreadAvailableParallelism => false,
+        _ => true,
+    }
+}
+
+/// What [`walk`] shows its visitor.
+enum Item<'a, 'b> {
+    Canonical(&'a CanonicalFunction),
+    Type(&'a ComponentDefinedType<'b>),
+}
+
+/// Walk the component level (nested components included, core modules
+/// skipped whole: nothing in them concerns these checks, and they are most
+/// of the bytes), showing `visit` every canonical function and defined type.
+fn walk(bytes: &[u8], visit: &mut dyn FnMut(Item<'_, '_>) -> Result<()>) -> Result<()> {
     if classify(bytes)? == BinaryKind::CoreModule {
         return Err(Error::CoreModuleInput);
     }
-    // Components are walked, nested ones included; core modules are skipped
-    // whole (nothing in them concerns this check, and they are most of the
-    // bytes).
     let invalid = |e: wasmparser::BinaryReaderError| Error::Invalid(e.to_string());
     let mut parser = Parser::new(0);
     let mut parents = Vec::new();
@@ -78,14 +132,14 @@ pub fn check_component(bytes: &[u8]) -> Result<()> {
             Payload::ComponentCanonicalSection(reader) => {
                 for func in reader {
                     let func = func.map_err(|e| Error::Invalid(e.to_string()))?;
-                    check_canonical(&func)?;
+                    visit(Item::Canonical(&func))?;
                 }
             }
             Payload::ComponentTypeSection(reader) => {
                 for ty in reader {
                     let ty = ty.map_err(|e| Error::Invalid(e.to_string()))?;
                     if let ComponentType::Defined(d) = &ty {
-                        check_defined_type(d)?;
+                        visit(Item::Type(d))?;
                     }
                 }
             }
@@ -93,14 +147,6 @@ pub fn check_component(bytes: &[u8]) -> Result<()> {
         }
     }
     Ok(())
-}
-
-fn check_defined_type(ty: &ComponentDefinedType<'_>) -> Result<()> {
-    match ty {
-        ComponentDefinedType::Stream(_) => Err(unsupported_async("`stream` types")),
-        ComponentDefinedType::Future(_) => Err(unsupported_async("`future` types")),
-        _ => Ok(()),
-    }
 }
 
 fn unsupported_async(what: &str) -> Error {
@@ -111,22 +157,23 @@ fn unsupported_async(what: &str) -> Error {
 
 fn check_options(options: &[CanonicalOption], what: &str) -> Result<()> {
     for opt in options {
-        match opt {
-            CanonicalOption::Async => {
-                return Err(unsupported_async(&format!("an async `canon {what}`")))
-            }
-            CanonicalOption::Callback(_) => {
-                return Err(unsupported_async(&format!(
-                    "an async callback on `canon {what}`"
-                )))
-            }
-            CanonicalOption::Gc => {
-                return Err(Error::Unsupported(format!(
-                    "the `gc` canonical option on `canon {what}`"
-                )))
-            }
-            _ => {}
+        if let CanonicalOption::Gc = opt {
+            return Err(Error::Unsupported(format!(
+                "the `gc` canonical option on `canon {what}`"
+            )));
         }
+    }
+    // A stackful async lift (no callback) needs a stack of its own per task:
+    // not in this slice of the async runtime (docs/async.md).
+    if what == "lift"
+        && options.iter().any(|o| matches!(o, CanonicalOption::Async))
+        && !options
+            .iter()
+            .any(|o| matches!(o, CanonicalOption::Callback(_)))
+    {
+        return Err(unsupported_async(
+            "a stackful async lift (`canon lift async` without `callback`)",
+        ));
     }
     Ok(())
 }
@@ -135,18 +182,27 @@ fn check_canonical(func: &CanonicalFunction) -> Result<()> {
     match func {
         CanonicalFunction::Lift { options, .. } => check_options(options, "lift"),
         CanonicalFunction::Lower { options, .. } => check_options(options, "lower"),
-        CanonicalFunction::ResourceNew { .. }
-        | CanonicalFunction::ResourceDrop { .. }
-        | CanonicalFunction::ResourceRep { .. } => Ok(()),
         CanonicalFunction::ThreadSpawnRef { .. }
         | CanonicalFunction::ThreadSpawnIndirect { .. }
         | CanonicalFunction::ThreadAvailableParallelism => Err(Error::Unsupported(
             "shared-everything threads (`thread.*` built-ins)".into(),
         )),
-        other => {
-            let name = format!("{other:?}");
+        CanonicalFunction::ThreadIndex
+        | CanonicalFunction::ThreadNewIndirect { .. }
+        | CanonicalFunction::ThreadResumeLater
+        | CanonicalFunction::ThreadSuspend { .. }
+        | CanonicalFunction::ThreadSuspendThenResume { .. }
+        | CanonicalFunction::ThreadYieldThenResume { .. }
+        | CanonicalFunction::ThreadSuspendThenPromote { .. }
+        | CanonicalFunction::ThreadYieldThenPromote { .. } => {
+            let name = format!("{func:?}");
             let name = name.split([' ', '{', '(']).next().unwrap_or("").to_string();
-            Err(unsupported_async(&format!("the `{name}` built-in")))
+            Err(unsupported_async(&format!(
+                "the `{name}` built-in (cooperative threads)"
+            )))
         }
+        // Every other async built-in is accepted here; the graph refuses,
+        // by name, those this slice of the runtime does not implement.
+        _ => Ok(()),
     }
 }

@@ -35,6 +35,17 @@ pub fn features() -> WasmFeatures {
         | WasmFeatures::CM_MAP
 }
 
+/// [`features`] plus the component-model concurrency features real async
+/// toolchain output uses (`docs/async.md`): used only for a composition that
+/// uses async ([`precheck::uses_async`]).
+pub fn async_features() -> WasmFeatures {
+    features()
+        | WasmFeatures::CM_MORE_ASYNC_BUILTINS
+        | WasmFeatures::CM_ASYNC_STACKFUL
+        | WasmFeatures::CM_ERROR_CONTEXT
+        | WasmFeatures::CM_THREADING
+}
+
 /// The features the translator runs with on the first try: [`features`]
 /// without exceptions. With exceptions on, FACT wraps every adapter body in
 /// a `try_table` whose `catch_all` traps (an exception must not cross a
@@ -66,18 +77,25 @@ pub(crate) fn translate_prechecked<'a>(
     component: &'a [u8],
     opaque_reps: &[String],
 ) -> Result<Graph<'a>> {
+    // Concurrency support changes every adapter FACT emits (task and
+    // may-block bookkeeping around each call), so only a composition that
+    // uses async gets it; every other one translates exactly as before.
+    let concurrent = precheck::uses_async(component)?;
     let mut tunables = Tunables::default_host();
-    tunables.concurrency_support = false;
+    tunables.concurrency_support = concurrent;
     tunables.parse_wasm_debuginfo = false;
 
     let scope = ScopeVec::new();
     let mut with_exceptions = false;
     let (mut types, result) = loop {
-        let wanted = if with_exceptions {
+        let mut wanted = if with_exceptions {
             features()
         } else {
             features_without_exceptions()
         };
+        if concurrent {
+            wanted |= async_features() - WasmFeatures::EXCEPTIONS;
+        }
         let mut validator = Validator::new_with_features(wanted);
         let mut types = ComponentTypesBuilder::new(&validator);
         // wasmtime-environ asserts on some inputs it does not expect in this
@@ -110,5 +128,12 @@ pub(crate) fn translate_prechecked<'a>(
         .map(|(d, i)| (translation.component.resource_index(d).as_u32(), i.as_u32()))
         .collect();
     let opaque = crate::front::resource_names::opaque_keys(component, opaque_reps, &defined)?;
-    graph::build(component, &translation, &modules, &mut types, &opaque)
+    graph::build(
+        component,
+        &translation,
+        &modules,
+        &mut types,
+        &opaque,
+        concurrent,
+    )
 }

@@ -204,7 +204,7 @@ impl Builder<'_, '_, '_> {
 
 /// Core parameter and result types (as WAT names) of function `index` of a
 /// module.
-fn core_sig(wasm: &[u8], index: u32) -> Result<(Vec<&'static str>, Vec<&'static str>)> {
+pub(super) fn core_sig(wasm: &[u8], index: u32) -> Result<(Vec<&'static str>, Vec<&'static str>)> {
     let err = |e: wasmparser::BinaryReaderError| Error::Internal(format!("core_sig: {e}"));
     let mut types = Vec::new();
     let mut funcs = Vec::new();

@@ -15,12 +15,14 @@
 //! **Leaves** index rewriting to [`crate::merge`], and the bodies of the
 //! intrinsics to [`crate::builtins`] (the graph only picks which to use).
 
+mod async_calls;
 mod boundary;
 mod boundary_walk;
 mod may_leave;
 mod resources;
 pub mod trivial_adapters;
 
+use may_leave::core_sig as may_leave_sig;
 use resources::{exported_resources, type_tables};
 
 use crate::builtins::resources::{DropShim, Mode, TypeTable};
@@ -177,6 +179,7 @@ pub(crate) fn build<'data>(
     modules: &PrimaryMap<StaticModuleIndex, ModuleTranslation<'_>>,
     types: &mut ComponentTypesBuilder,
     opaque: &BTreeMap<u32, String>,
+    concurrent: bool,
 ) -> Result<Graph<'data>> {
     let exported = exported_resources(translation, types);
     let type_tables = type_tables(translation, types, opaque, &exported)?;
@@ -187,6 +190,9 @@ pub(crate) fn build<'data>(
         .collect();
     let leaving = may_leave::leaving_instances(translation, modules);
     let mut b = Builder {
+        concurrent,
+        mem_ids: BTreeMap::new(),
+        ctx_shims: BTreeMap::new(),
         leaving,
         input,
         type_tables,
@@ -219,6 +225,13 @@ pub(crate) fn build<'data>(
 
 struct Builder<'a, 'data, 'input> {
     t: &'a ComponentTranslation,
+    /// Translated with concurrency support: the async runtime (which
+    /// includes the resource runtime) serves the intrinsics.
+    concurrent: bool,
+    /// Memory → id for `task.return`'s memory check (see `async_calls`).
+    mem_ids: BTreeMap<Def, u32>,
+    /// The `context.get`/`context.set` shims, by (runtime export, slot).
+    ctx_shims: BTreeMap<(&'static str, i32), Def>,
     /// Component instances whose `may_leave` flag can be cleared
     /// ([`may_leave::leaving_instances`]).
     leaving: std::collections::BTreeSet<u32>,
@@ -280,9 +293,9 @@ impl<'input> Builder<'_, '_, 'input> {
                 GlobalInitializer::ExtractPostReturn(p) => {
                     self.post_returns.insert(p.index, p.def.clone());
                 }
-                GlobalInitializer::ExtractCallback(_) => {
-                    return Err(Error::Unsupported("async callbacks".into()))
-                }
+                // Callbacks run only after a callee waits or yields, which
+                // this slice traps on (docs/async.md): nothing calls them.
+                GlobalInitializer::ExtractCallback(_) => {}
                 GlobalInitializer::ExtractTable(_) => {
                     return Err(Error::Unsupported(
                         "shared-everything threads (tables extracted for thread.spawn)".into(),
@@ -327,10 +340,21 @@ impl<'input> Builder<'_, '_, 'input> {
         args: &[CoreDef],
         ci: Option<RuntimeComponentInstanceIndex>,
     ) -> Result<()> {
-        let mut defs = Vec::with_capacity(args.len());
-        for arg in args {
-            defs.push(self.core_def(arg)?);
-        }
+        let async_args = if ci.is_none() {
+            self.adapter_async_args(self.modules[idx].wasm, args)?
+        } else {
+            None
+        };
+        let (defs, refs) = match async_args {
+            Some((defs, refs)) => (defs, refs),
+            None => {
+                let mut defs = Vec::with_capacity(args.len());
+                for arg in args {
+                    defs.push(self.core_def(arg)?);
+                }
+                (defs, Vec::new())
+            }
+        };
         let wasm = match self.module_bytes.get(&idx) {
             Some(w) => w.clone(),
             None => {
@@ -363,6 +387,9 @@ impl<'input> Builder<'_, '_, 'input> {
         };
         let node = self.push_node(label, kind, wasm, defs);
         self.runtime_instances.push(node);
+        if !refs.is_empty() {
+            self.declare_refs(node, &refs)?;
+        }
         Ok(())
     }
 
@@ -507,9 +534,8 @@ impl<'input> Builder<'_, '_, 'input> {
                 Ok(d)
             }
             CoreDef::Trampoline(t) => self.trampoline(*t),
-            CoreDef::UnsafeIntrinsic(i) => Err(Error::Unsupported(format!(
-                "wasmtime unsafe intrinsic {i:?}"
-            ))),
+            CoreDef::UnsafeIntrinsic(i) => self.unsafe_intrinsic(*i),
+            CoreDef::TaskMayBlock if self.concurrent => self.rt_def(ItemKind::Global, "may_block"),
             CoreDef::TaskMayBlock => Err(Error::Unsupported(
                 "async (component-model concurrency): task may-block state".into(),
             )),
@@ -533,6 +559,13 @@ impl<'input> Builder<'_, '_, 'input> {
                 })?;
                 let (module, field) = self.import_name(import)?;
                 let opts = self.t.component.options[*options].clone();
+                if opts.async_ {
+                    let (module, field) = self.import_name(import)?;
+                    return Err(Error::Unsupported(format!(
+                        "async (component-model concurrency): the async host import \
+                         `{module}#{field}` is not supported yet (docs/async.md)"
+                    )));
+                }
                 let abi = self.abi(&opts)?;
                 let label = format!("c{}/{module}#{field}", abi.component);
                 let (instance, memory) = (abi.component, abi.memory);
@@ -618,14 +651,11 @@ impl<'input> Builder<'_, '_, 'input> {
             }
             Trampoline::ResourceTransferOwn => self.glue_item("transfer_own")?,
             Trampoline::ResourceTransferBorrow => self.glue_item("transfer_borrow")?,
+            Trampoline::EnterSyncCall if self.concurrent => self.runtime_args(&["sync_enter"])?[0],
+            Trampoline::ExitSyncCall if self.concurrent => self.runtime_args(&["sync_exit"])?[0],
             Trampoline::EnterSyncCall => self.runtime_args(&["enter"])?[0],
             Trampoline::ExitSyncCall => self.runtime_args(&["exit"])?[0],
-            other => {
-                return Err(Error::Unsupported(format!(
-                    "async (component-model concurrency): intrinsic `{}`",
-                    other.symbol_name()
-                )))
-            }
+            _ => self.async_trampoline(t)?,
         };
         self.trampolines.insert(t, def);
         Ok(def)
@@ -714,13 +744,24 @@ impl<'input> Builder<'_, '_, 'input> {
             match export {
                 Export::LiftedFunction { ty, func, options } => {
                     let mut func = self.plain_def(func)?;
-                    let abi = self.abi(&component.options[*options].clone())?;
+                    let opts = component.options[*options].clone();
+                    if self.concurrent && (opts.async_ || self.types[*ty].async_) {
+                        return Err(Error::Unsupported(format!(
+                            "async (component-model concurrency): the export `{name}` is \
+                             async (lifted async or of an `async` type), which is not \
+                             supported yet at the host boundary (docs/async.md)"
+                        )));
+                    }
+                    let abi = self.abi(&opts)?;
                     // Handles of host and exported resources in the type:
                     // through the callee's table (see `boundary`).
                     if let Some(thunk) =
                         self.boundary_thunk(&name, func, *ty, abi.component, abi.memory, false)?
                     {
                         func = thunk;
+                    }
+                    if self.concurrent {
+                        func = self.export_thunk(&name, func, abi.component)?;
                     }
                     self.graph.exports.push(GraphExport { name, func, abi });
                 }

@@ -185,7 +185,11 @@ impl Builder<'_, '_, '_> {
     /// first use).
     pub(super) fn runtime_args(&mut self, names: &[&str]) -> Result<Vec<Def>> {
         if self.res_runtime.is_none() {
-            let n = self.builtin_node(Builtin::ResRuntime, "meld:resources".into(), Vec::new())?;
+            let n = if self.concurrent {
+                self.builtin_node(Builtin::AsyncRuntime, "meld:async".into(), Vec::new())?
+            } else {
+                self.builtin_node(Builtin::ResRuntime, "meld:resources".into(), Vec::new())?
+            };
             // Its exports are looked up once, not per intrinsic.
             let exports = builtins::export_indices(&self.graph.nodes[n].wasm);
             self.res_runtime = Some((n, exports));

@@ -1,0 +1,325 @@
+//! The text of the async runtime: the resource runtime
+//! ([`super::resources::RUNTIME_WAT`]) plus the task state of this slice of
+//! component-model concurrency (`docs/async.md`). It is one module because
+//! wasmtime keeps waitable sets, subtasks and resource handles in one table
+//! per component instance: a waitable set's handle is numbered after the
+//! resource handles before it, and the other way round.
+//!
+//! Added state, all in the runtime's private memory:
+//!
+//! ```text
+//! frames (48 bytes each, frame 0 = the instantiation's ambient task)
+//!   0 instance (-1: the host's)      4 flags: 1 async-typed (may block),
+//!   8 task.return type id              2 result pending, 4 returned,
+//!  12 memory id (0: none)              8 callee instance marked busy,
+//!                                     16 started by an async caller
+//!  16 string encoding               20 result kind (0 memory, 1 none, 2 one value)
+//!  24 return pointer                28 context slot 0   32 context slot 1
+//!  36 caller's may-block            40 stashed result (i64)
+//! instance state (8 bytes per instance): backpressure u32, busy u32
+//! ```
+//! Handle-table slots gain two kinds: 3 waitable set, 4 subtask (never
+//! created in this slice: every call it starts completes before the start
+//! returns). Their type word is -1, so no resource intrinsic accepts them.
+
+/// The async additions, inserted before the resource runtime's final `)`.
+pub const ASYNC_EXT_WAT: &str = r#"
+  (global $may_block (export "may_block") (mut i32) (i32.const 0))
+  (global $tdepth (mut i32) (i32.const 1))
+  (global $frames (mut i32) (i32.const 0))
+  (global $fcap (mut i32) (i32.const 0))
+  (global $istate (mut i32) (i32.const 0))
+  ;; Tasks on the stack that an async caller started: in wasmtime, any
+  ;; suspension of such a task (a call of its own, a wait, a yield) resumes
+  ;; its caller first, with STARTED.
+  (global $astarted (mut i32) (i32.const 0))
+  (table $calls (export "calls") 0 funcref)
+
+  (func $"handle is not an waitable-set" unreachable)
+  (func $"handle is not a waitable-set" unreachable)
+  (func $"handle is not a waitable" unreachable)
+  (func $"handle is not a subtask" unreachable)
+  (func $"cannot block a synchronous task before returning" unreachable)
+  (func $"deadlock detected: event loop cannot make further progress" unreachable)
+  (func $"backpressure counter overflow" unreachable)
+  (func $"`task.cancel` called by task which has not been cancelled" unreachable)
+  (func $"`task.return` or `task.cancel` called more than once for current task" unreachable)
+  (func $"invalid `task.return` signature and/or options for current task" unreachable)
+  (func $"async-lifted export failed to produce a result" unreachable)
+  (func $"unsupported callback code" unreachable)
+  (func $"meld: one-stack runtime: an async callee yielded or waited before it exited (suspending tasks is not supported yet)" unreachable)
+  (func $"meld: one-stack runtime: a task started by an async call would suspend (a call, wait or yield of its own) and its caller resume first (not supported yet)" unreachable)
+  (func $"meld: one-stack runtime: a call into an instance that is busy or under backpressure would have to wait to start (not supported yet)" unreachable)
+
+  ;; Frame `i`'s address; the frame array grows on demand.
+  (func $frame (param $i i32) (result i32)
+    (local $new i32)
+    (if (i32.ge_u (local.get $i) (global.get $fcap))
+      (then
+        (local.set $new (call $alloc (i32.mul (i32.add (i32.shl (global.get $fcap) (i32.const 1)) (i32.const 16)) (i32.const 48))))
+        (memory.copy (local.get $new) (global.get $frames) (i32.mul (global.get $fcap) (i32.const 48)))
+        (global.set $frames (local.get $new))
+        (global.set $fcap (i32.add (i32.shl (global.get $fcap) (i32.const 1)) (i32.const 16)))))
+    (i32.add (global.get $frames) (i32.mul (local.get $i) (i32.const 48))))
+
+  (func $top (result i32) (call $frame (i32.sub (global.get $tdepth) (i32.const 1))))
+
+  ;; Push a task running in instance `inst`; flags as in the layout.
+  (func $push (param $inst i32) (param $flags i32) (result i32)
+    (local $f i32)
+    (local.set $f (call $frame (global.get $tdepth)))
+    (memory.fill (local.get $f) (i32.const 0) (i32.const 48))
+    (i32.store (local.get $f) (local.get $inst))
+    (i32.store offset=4 (local.get $f) (local.get $flags))
+    (i32.store offset=8 (local.get $f) (i32.const -1))
+    (i32.store offset=36 (local.get $f) (global.get $may_block))
+    (global.set $tdepth (i32.add (global.get $tdepth) (i32.const 1)))
+    (local.get $f))
+
+  (func $pop
+    (local $f i32)
+    (local.set $f (call $top))
+    (if (i32.and (i32.load offset=4 (local.get $f)) (i32.const 8))
+      (then (call $busy (i32.load (local.get $f)) (i32.const -1))))
+    (if (i32.and (i32.load offset=4 (local.get $f)) (i32.const 16))
+      (then (global.set $astarted (i32.sub (global.get $astarted) (i32.const 1)))))
+    (global.set $may_block (i32.load offset=36 (local.get $f)))
+    (global.set $tdepth (i32.sub (global.get $tdepth) (i32.const 1))))
+
+  ;; Instance `inst`'s async state (backpressure, busy).
+  (func $inst (param $inst i32) (result i32)
+    (if (i32.ge_u (local.get $inst) (i32.const 4096))
+      (then (call $"too many component instances with handle tables")))
+    (if (i32.eqz (global.get $istate))
+      (then (global.set $istate (call $alloc (i32.const 32768)))))
+    (i32.add (global.get $istate) (i32.shl (local.get $inst) (i32.const 3))))
+
+  (func $busy (param $inst i32) (param $d i32)
+    (local $p i32)
+    (if (i32.lt_s (local.get $inst) (i32.const 0)) (then (return)))
+    (local.set $p (call $inst (local.get $inst)))
+    (i32.store offset=4 (local.get $p) (i32.add (i32.load offset=4 (local.get $p)) (local.get $d))))
+
+  ;; Slot of live handle `h` of instance `t` (traps when unknown or free).
+  (func $any (param $t i32) (param $h i32) (result i32)
+    (local $s i32)
+    (local.set $s (call $slot (call $header (local.get $t)) (local.get $h)))
+    (if (i32.eqz (local.get $s)) (then (call $"unknown handle index")))
+    (if (i32.eqz (i32.load (local.get $s))) (then (call $"unknown handle index")))
+    (local.get $s))
+
+  ;; A call from the host into instance `inst` (every export of an async
+  ;; composition is entered through this): a fresh task.
+  (func (export "host_enter") (param $inst i32)
+    (local $f i32)
+    (local.set $f (call $push (local.get $inst) (i32.const 10)))
+    (call $busy (local.get $inst) (i32.const 1))
+    (global.set $may_block (i32.const 0)))
+  (func (export "host_exit") (call $pop))
+
+  ;; enter-sync-call / exit-sync-call: the borrow scope plus a task.
+  (func (export "sync_enter") (param $caller i32) (param $async i32) (param $callee i32)
+    (call $res_enter (local.get $caller) (local.get $async) (local.get $callee))
+    (drop (call $push (local.get $callee) (i32.or (i32.const 10) (i32.ne (local.get $async) (i32.const 0)))))
+    (call $busy (local.get $callee) (i32.const 1))
+    (global.set $may_block (i32.ne (local.get $async) (i32.const 0))))
+  (func (export "sync_exit")
+    (call $res_exit)
+    (call $pop))
+
+  (func (export "ctx_get") (param $slot i32) (result i32)
+    (i32.load offset=28 (i32.add (call $top) (i32.shl (local.get $slot) (i32.const 2)))))
+  (func (export "ctx_set") (param $slot i32) (param $v i32)
+    (i32.store offset=28 (i32.add (call $top) (i32.shl (local.get $slot) (i32.const 2))) (local.get $v)))
+
+  (func (export "ws_new") (param $t i32) (result i32)
+    (call $insert (local.get $t) (i32.const 3) (i32.const -1) (i32.const 0) (i32.const 0)))
+
+  (func $ws (param $t i32) (param $h i32)
+    (if (i32.ne (i32.load (call $any (local.get $t) (local.get $h))) (i32.const 3))
+      (then (call $"handle is not an waitable-set"))))
+
+  (func (export "ws_drop") (param $t i32) (param $h i32)
+    (local $s i32)
+    (local.set $s (call $any (local.get $t) (local.get $h)))
+    (if (i32.ne (i32.load (local.get $s)) (i32.const 3))
+      (then (call $"handle is not a waitable-set")))
+    (call $free (call $header (local.get $t)) (local.get $s) (local.get $h)))
+
+  ;; waitable-set.poll: no waitable can be in a set in this slice, and no
+  ;; task is ever cancelled: the event is always NONE.
+  (func (export "ws_poll") (param $t i32) (param $h i32) (result i32)
+    (call $ws (local.get $t) (local.get $h))
+    (i32.const 0))
+
+  ;; waitable-set.wait (`$async`: the async option): nothing can ever
+  ;; arrive in this slice, so a task allowed to block waits forever, which
+  ;; wasmtime reports as a deadlock.
+  (func (export "ws_wait") (param $t i32) (param $async i32) (param $h i32) (param $payload i32) (result i32)
+    (if (i32.eqz (local.get $async))
+      (then (if (i32.eqz (global.get $may_block))
+        (then (call $"cannot block a synchronous task before returning")))))
+    (call $ws (local.get $t) (local.get $h))
+    (call $suspends)
+    (call $"deadlock detected: event loop cannot make further progress")
+    (i32.const 0))
+
+  ;; waitable.join: the waitable must be one (none exists in this slice).
+  (func $waitable (param $t i32) (param $h i32)
+    (local $k i32)
+    (local.set $k (i32.load (call $any (local.get $t) (local.get $h))))
+    (if (i32.ne (local.get $k) (i32.const 4))
+      (then (call $"handle is not a waitable"))))
+  (func (export "join") (param $t i32) (param $w i32) (param $set i32)
+    (call $waitable (local.get $t) (local.get $w))
+    (if (local.get $set) (then (call $ws (local.get $t) (local.get $set)))))
+
+  (func (export "subtask_drop") (param $t i32) (param $h i32)
+    (call $waitable (local.get $t) (local.get $h))
+    (if (i32.ne (i32.load (call $any (local.get $t) (local.get $h))) (i32.const 4))
+      (then (call $"handle is not a subtask")))
+    (unreachable))
+
+  (func (export "subtask_cancel") (param $t i32) (param $async i32) (param $h i32) (result i32)
+    (if (i32.ne (i32.load (call $any (local.get $t) (local.get $h))) (i32.const 4))
+      (then (call $"handle is not a subtask")))
+    (unreachable))
+
+  (func (export "bp_add") (param $t i32) (param $d i32)
+    (local $p i32) (local $v i32)
+    (local.set $p (call $inst (local.get $t)))
+    (local.set $v (i32.add (i32.load (local.get $p)) (local.get $d)))
+    (if (i32.gt_u (local.get $v) (i32.const 0xffff))
+      (then (call $"backpressure counter overflow")))
+    (i32.store (local.get $p) (local.get $v)))
+
+  ;; The current task would suspend: trap if that resumed an async caller.
+  (func $suspends
+    (if (global.get $astarted)
+      (then (call $"meld: one-stack runtime: a task started by an async call would suspend (a call, wait or yield of its own) and its caller resume first (not supported yet)"))))
+
+  ;; thread.yield: no other task is ever ready in this slice; a task that
+  ;; may block suspends (and is resumed at once).
+  (func (export "yield") (param $cancellable i32) (result i32)
+    (if (global.get $may_block) (then (call $suspends)))
+    (i32.const 0))
+
+  (func (export "task_cancel")
+    (call $"`task.cancel` called by task which has not been cancelled"))
+
+  ;; task.return of type `ty` with memory id `mem` (0: none) and string
+  ;; encoding `enc`: checks the current task, returns (result kind, return
+  ;; pointer) for the shim that calls the caller's `return` adapter.
+  (func (export "task_return") (param $ty i32) (param $mem i32) (param $enc i32) (result i32 i32 i32)
+    (local $f i32) (local $fl i32)
+    (local.set $f (call $top))
+    (local.set $fl (i32.load offset=4 (local.get $f)))
+    (if (i32.eqz (i32.and (local.get $fl) (i32.const 2)))
+      (then (call $"`task.return` or `task.cancel` called more than once for current task")))
+    (i32.store offset=4 (local.get $f) (i32.xor (local.get $fl) (i32.const 2)))
+    (if (i32.or
+          (i32.or (i32.ne (local.get $ty) (i32.load offset=8 (local.get $f)))
+                  (i32.ne (local.get $enc) (i32.load offset=16 (local.get $f))))
+          (i32.and (i32.ne (local.get $mem) (i32.const 0))
+                   (i32.ne (local.get $mem) (i32.load offset=12 (local.get $f)))))
+      (then (call $"invalid `task.return` signature and/or options for current task")))
+    (i32.store offset=4 (local.get $f) (i32.or (i32.load offset=4 (local.get $f)) (i32.const 4)))
+    (i32.load offset=20 (local.get $f))
+    (i32.load offset=24 (local.get $f))
+    (i32.mul (i32.sub (global.get $tdepth) (i32.const 1)) (i32.const 3)))
+
+  (func (export "stash") (param $v i64) (i64.store offset=40 (call $top) (local.get $v)))
+  (func (export "stashed") (result i64) (i64.load offset=40 (call $frame (global.get $tdepth))))
+
+  ;; prepare-call: a task for a call from `caller` into `callee`. `count` is
+  ;; FACT's result_count_or_max_if_async, `last` the caller's last core
+  ;; parameter (the return pointer when results go through memory), `sync`
+  ;; 1 for a sync-lowered caller. Returns the frame index; the shim puts the
+  ;; `start` and `return` functions at 3*index and 3*index+1 of `calls`.
+  (func (export "prepare") (param $caller i32) (param $callee i32) (param $ty i32) (param $async i32)
+                           (param $enc i32) (param $count i32) (param $mem i32) (param $last i32)
+                           (param $sync i32) (result i32)
+    (local $f i32) (local $kind i32) (local $need i32)
+    (call $suspends)
+    (if (i32.and (local.get $sync) (i32.ne (local.get $async) (i32.const 0)))
+      (then (if (i32.eqz (global.get $may_block))
+        (then (call $"cannot block a synchronous task before returning")))))
+    (local.set $kind
+      (if (result i32) (local.get $sync)
+        (then (if (result i32) (i32.gt_u (local.get $count) (i32.const 1))
+          (then (i32.const 0))
+          (else (i32.add (local.get $count) (i32.const 1)))))
+        (else (if (result i32) (i32.eq (local.get $count) (i32.const -1))
+          (then (i32.const 1)) (else (i32.const 0))))))
+    (local.set $need (i32.mul (i32.add (global.get $tdepth) (i32.const 1)) (i32.const 3)))
+    (if (i32.gt_u (local.get $need) (table.size $calls))
+      (then (drop (table.grow $calls (ref.null func) (i32.sub (local.get $need) (table.size $calls))))))
+    (local.set $f (call $push (local.get $callee)
+      (i32.or (i32.or (i32.const 2) (i32.ne (local.get $async) (i32.const 0)))
+              (select (i32.const 0) (i32.const 16) (local.get $sync)))))
+    (i32.store offset=8 (local.get $f) (local.get $ty))
+    (i32.store offset=12 (local.get $f) (local.get $mem))
+    (i32.store offset=16 (local.get $f) (local.get $enc))
+    (i32.store offset=20 (local.get $f) (local.get $kind))
+    (if (i32.eqz (local.get $kind)) (then (i32.store offset=24 (local.get $f) (local.get $last))))
+    (i32.sub (global.get $tdepth) (i32.const 1)))
+
+  ;; Start the prepared call: the callee instance must be free to enter.
+  (func (export "begin") (result i32)
+    (local $f i32) (local $p i32)
+    (local.set $f (call $top))
+    (local.set $p (call $inst (i32.load (local.get $f))))
+    (if (i32.or (i32.load (local.get $p)) (i32.load offset=4 (local.get $p)))
+      (then (call $"meld: one-stack runtime: a call into an instance that is busy or under backpressure would have to wait to start (not supported yet)")))
+    (call $busy (i32.load (local.get $f)) (i32.const 1))
+    (i32.store offset=4 (local.get $f) (i32.or (i32.load offset=4 (local.get $f)) (i32.const 8)))
+    (if (i32.and (i32.load offset=4 (local.get $f)) (i32.const 16))
+      (then (global.set $astarted (i32.add (global.get $astarted) (i32.const 1)))))
+    (global.set $may_block (i32.and (i32.load offset=4 (local.get $f)) (i32.const 1)))
+    (i32.mul (i32.sub (global.get $tdepth) (i32.const 1)) (i32.const 3)))
+
+  ;; An async-lifted callee returned callback code `code`: only EXIT after
+  ;; task.return completes here. Returns the subtask status RETURNED.
+  (func (export "end_async") (param $code i32) (result i32)
+    (local $c i32)
+    (local.set $c (i32.and (local.get $code) (i32.const 15)))
+    (if (i32.gt_u (local.get $c) (i32.const 2))
+      (then (call $"unsupported callback code")))
+    (if (local.get $c)
+      (then (call $"meld: one-stack runtime: an async callee yielded or waited before it exited (suspending tasks is not supported yet)")))
+    (if (i32.eqz (i32.and (i32.load offset=4 (call $top)) (i32.const 4)))
+      (then (call $"async-lifted export failed to produce a result")))
+    (call $pop)
+    (i32.const 2))
+
+  ;; A sync-lifted callee returned: its result is lowered by the shim (the
+  ;; `return` adapter) with the caller's options, in the caller's task.
+  (func (export "returned_sync") (result i32 i32)
+    (local $f i32)
+    (local.set $f (call $top))
+    (i32.store offset=4 (local.get $f) (i32.or (i32.and (i32.load offset=4 (local.get $f)) (i32.const -3)) (i32.const 4)))
+    (i32.load offset=20 (local.get $f))
+    (i32.load offset=24 (local.get $f)))
+  (func (export "end_sync") (result i32)
+    (call $pop)
+    (i32.const 2))
+"#;
+
+/// The async runtime's WAT: [`super::resources::RUNTIME_WAT`] with its
+/// `enter`/`exit` named for the additions, and [`ASYNC_EXT_WAT`] inserted.
+pub fn async_runtime_wat() -> String {
+    let base = super::resources::RUNTIME_WAT
+        .replace(
+            r#"(func (export "enter") (param i32 i32 i32)"#,
+            r#"(func $res_enter (export "enter") (param i32 i32 i32)"#,
+        )
+        .replace(
+            r#"(func (export "exit")"#,
+            r#"(func $res_exit (export "exit")"#,
+        );
+    let body = base
+        .trim_end()
+        .strip_suffix(')')
+        .expect("the runtime's WAT ends with `)`");
+    format!("{body}{ASYNC_EXT_WAT})")
+}

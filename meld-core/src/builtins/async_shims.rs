@@ -1,0 +1,405 @@
+//! The composition-specific modules of the async runtime, as WAT (assembled
+//! at fuse time, and only for a composition that uses async: a synchronous
+//! one never reaches this file). Each bakes constants into calls of the
+//! runtime ([`super::async_rt_wat`]) or calls component code through the
+//! runtime's `calls` table with a type known here.
+
+use super::quoted_id;
+
+fn list(kw: &str, tys: &[&str]) -> String {
+    if tys.is_empty() {
+        String::new()
+    } else {
+        format!("({kw} {})", tys.join(" "))
+    }
+}
+
+fn gets(from: u32, n: usize) -> String {
+    (0..n)
+        .map(|i| format!("(local.get {})", from as usize + i))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `f(params) -> results` calling runtime export `name` with `consts`
+/// before the parameters.
+pub fn bake(name: &str, consts: &[i32], params: &[&str], results: &[&str]) -> String {
+    let mut rt_params: Vec<&str> = consts.iter().map(|_| "i32").collect();
+    rt_params.extend_from_slice(params);
+    let c: String = consts.iter().map(|c| format!("(i32.const {c}) ")).collect();
+    format!(
+        "(module\n  (import \"rt\" \"{name}\" (func $rt {} {}))\n  (func (export \"f\") {} {}\n    {c}{} (call $rt)))",
+        list("param", &rt_params),
+        list("result", results),
+        list("param", params),
+        list("result", results),
+        gets(0, params.len()),
+    )
+}
+
+/// A built-in this slice does not implement: traps, if it is ever called,
+/// in a function named `reason`.
+pub fn trap_stub(reason: &str, params: &[&str], results: &[&str]) -> String {
+    format!(
+        "(module\n  (func {} unreachable)\n  (func (export \"f\") {} {}\n    (call {}) unreachable))",
+        quoted_id(reason),
+        list("param", params),
+        list("result", results),
+        quoted_id(reason)
+    )
+}
+
+/// `waitable-set.poll` of instance `inst` writing the event's payload
+/// (handle, result) at `payload` in the caller's memory (imported as
+/// `m.memory`), checked as wasmtime checks it.
+pub fn ws_poll(inst: u32) -> String {
+    format!(
+        r#"(module
+  (import "rt" "ws_poll" (func $rt (param i32 i32) (result i32)))
+  (import "m" "memory" (memory $m 0))
+  (func $"pointer not aligned" unreachable)
+  (func $"pointer out of bounds" unreachable)
+  (func (export "f") (param $set i32) (param $p i32) (result i32)
+    (local $ev i32)
+    (local.set $ev (call $rt (i32.const {inst}) (local.get $set)))
+    (if (i32.and (local.get $p) (i32.const 3)) (then (call $"pointer not aligned")))
+    (if (i64.gt_u (i64.add (i64.extend_i32_u (local.get $p)) (i64.const 8))
+                  (i64.mul (i64.extend_i32_u (memory.size $m)) (i64.const 65536)))
+      (then (call $"pointer out of bounds")))
+    (i32.store $m (local.get $p) (i32.const 0))
+    (i32.store $m offset=4 (local.get $p) (i32.const 0))
+    (local.get $ev)))"#
+    )
+}
+
+/// `value` (of core type `ty`, on the stack) as an i64.
+fn to_i64(ty: &str) -> &'static str {
+    match ty {
+        "i32" => "(i64.extend_i32_u)",
+        "f32" => "(i32.reinterpret_f32) (i64.extend_i32_u)",
+        "f64" => "(i64.reinterpret_f64)",
+        _ => "",
+    }
+}
+
+/// An i64 (on the stack) as core type `ty`.
+fn from_i64(ty: &str) -> &'static str {
+    match ty {
+        "i32" => "(i32.wrap_i64)",
+        "f32" => "(i32.wrap_i64) (f32.reinterpret_i32)",
+        "f64" => "(f64.reinterpret_i64)",
+        _ => "",
+    }
+}
+
+/// `task.return` with core parameters `params`, of result type `ty`,
+/// memory id `mem` and string encoding `enc`: the runtime checks the task,
+/// then the caller's `return` adapter is called through `calls` with the
+/// shape the caller's lowering gave it.
+pub fn task_return(params: &[&str], ty: u32, mem: u32, enc: u32) -> String {
+    let n = params.len();
+    let mut heap = params.to_vec();
+    heap.push("i32");
+    let one = if n == 1 {
+        format!(
+            "  (type $one (func (param {p}) (result {p})))\n",
+            p = params[0]
+        )
+    } else {
+        String::new()
+    };
+    let one_case = if n == 1 {
+        format!(
+            "(local.get 0) (call_indirect $calls (type $one) (i32.add (local.get $base) (i32.const 1))) {} (call $stash)",
+            to_i64(params[0])
+        )
+    } else {
+        "(unreachable)".to_string()
+    };
+    format!(
+        r#"(module
+  (import "rt" "task_return" (func $tr (param i32 i32 i32) (result i32 i32 i32)))
+  (import "rt" "stash" (func $stash (param i64)))
+  (import "rt" "calls" (table $calls 0 funcref))
+  (type $heap (func {heap}))
+  (type $none (func {none}))
+{one}  (func (export "f") {none}
+    (local $kind i32) (local $rp i32) (local $base i32)
+    (call $tr (i32.const {ty}) (i32.const {mem}) (i32.const {enc}))
+    (local.set $base) (local.set $rp) (local.set $kind)
+    (if (i32.eqz (local.get $kind))
+      (then {args} (local.get $rp) (call_indirect $calls (type $heap) (i32.add (local.get $base) (i32.const 1))) (return)))
+    (if (i32.eq (local.get $kind) (i32.const 1))
+      (then {args} (call_indirect $calls (type $none) (i32.add (local.get $base) (i32.const 1))) (return)))
+    {one_case}))"#,
+        heap = list("param", &heap),
+        none = list("param", params),
+        args = gets(0, n),
+    )
+}
+
+/// The thunk every export of an async composition is called through: a
+/// fresh task of instance `inst` around the call.
+pub fn export_thunk(inst: u32, params: &[&str], results: &[&str]) -> String {
+    format!(
+        r#"(module
+  (import "rt" "host_enter" (func $enter (param i32)))
+  (import "rt" "host_exit" (func $exit))
+  (import "f" "f" (func $f {p} {r}))
+  (func (export "f") {p} {r}
+    (call $enter (i32.const {inst}))
+    {args} (call $f)
+    (call $exit)))"#,
+        p = list("param", params),
+        r = list("result", results),
+        args = gets(0, params.len()),
+    )
+}
+
+/// One async call site of a FACT adapter: the `prepare-call` import it
+/// calls, the `start-call` import after it, and the core types of the
+/// functions it hands them.
+#[derive(Debug, Clone)]
+pub struct CallSite {
+    /// The lower's core parameters (after FACT's fixed eight).
+    pub lower_params: Vec<&'static str>,
+    /// The `start` adapter: lower parameters → lift parameters.
+    pub start: (Vec<&'static str>, Vec<&'static str>),
+    /// The `return` adapter.
+    pub ret: (Vec<&'static str>, Vec<&'static str>),
+    /// The callee: lift parameters → callback code (async) or results.
+    pub callee: (Vec<&'static str>, Vec<&'static str>),
+    /// The callee is async-lifted (`START_FLAG_ASYNC_CALLEE`).
+    pub callee_async: bool,
+    /// Memory id of the lift's memory (0: none), for `task.return`'s check.
+    pub mem: u32,
+    /// Index into the start imports of the module.
+    pub start_import: usize,
+}
+
+/// One `start-call` import of an adapter module.
+#[derive(Debug, Clone)]
+pub struct StartImport {
+    /// A sync-lowered caller (`sync` `[start-call]`): results on the stack.
+    pub sync: bool,
+    /// Its core results (sync start only).
+    pub results: Vec<&'static str>,
+    /// The callee's post-return is imported as `pr.N` (async start of a
+    /// sync-lifted callee).
+    pub post_return: Option<u32>,
+}
+
+/// The call shim of one adapter module: exports `p<k>` (site k's
+/// `prepare-call`) and `s<j>` (start import j). Imports: the runtime's
+/// `prepare`, `begin`, `end_async`, `returned_sync`, `end_sync`,
+/// `stashed`, its `calls` table, then each post-return `pr.N`.
+pub fn adapter_calls(
+    sites: &[CallSite],
+    starts: &[StartImport],
+    post_returns: &[Vec<&'static str>],
+) -> String {
+    let mut s = String::from(
+        r#"(module
+  (import "rt" "prepare" (func $prepare (param i32 i32 i32 i32 i32 i32 i32 i32 i32) (result i32)))
+  (import "rt" "begin" (func $begin (result i32)))
+  (import "rt" "end_async" (func $end_async (param i32) (result i32)))
+  (import "rt" "returned_sync" (func $returned_sync (result i32 i32)))
+  (import "rt" "end_sync" (func $end_sync (result i32)))
+  (import "rt" "stashed" (func $stashed (result i64)))
+  (import "rt" "calls" (table $calls 0 funcref))
+"#,
+    );
+    for (i, pr) in post_returns.iter().enumerate() {
+        s.push_str(&format!(
+            "  (import \"pr\" \"{i}\" (func $pr{i} {}))\n",
+            list("param", pr)
+        ));
+    }
+    s.push_str("  (global $which (mut i32) (i32.const -1))\n");
+    for (k, site) in sites.iter().enumerate() {
+        for (i, ty) in site.lower_params.iter().enumerate() {
+            s.push_str(&format!("  (global $g{k}_{i} (mut {ty}) ({ty}.const 0))\n"));
+        }
+        s.push_str(&format!(
+            "  (type $start{k} (func {} {}))\n  (type $ret{k} (func {} {}))\n  (type $callee{k} (func {} {}))\n",
+            list("param", &site.start.0),
+            list("result", &site.start.1),
+            list("param", &site.ret.0),
+            list("result", &site.ret.1),
+            list("param", &site.callee.0),
+            list("result", &site.callee.1),
+        ));
+        // prepare-call
+        let n = site.lower_params.len();
+        let last = match site.lower_params.last() {
+            Some(&"i32") => format!("(local.get {})", 8 + n - 1),
+            _ => "(i32.const 0)".to_string(),
+        };
+        let sync = starts[site.start_import].sync as i32;
+        let mut p = vec![
+            "funcref", "funcref", "i32", "i32", "i32", "i32", "i32", "i32",
+        ];
+        p.extend(site.lower_params.iter().copied());
+        s.push_str(&format!(
+            "  (func (export \"p{k}\") {}\n    (local $b i32)\n    (local.set $b (i32.mul (call $prepare (local.get 2) (local.get 3) (local.get 4) (local.get 5) (local.get 6) (local.get 7) (i32.const {mem}) {last} (i32.const {sync})) (i32.const 3)))\n    (table.set $calls (local.get $b) (local.get 0))\n    (table.set $calls (i32.add (local.get $b) (i32.const 1)) (local.get 1))\n",
+            list("param", &p),
+            mem = site.mem,
+        ));
+        for i in 0..n {
+            s.push_str(&format!(
+                "    (global.set $g{k}_{i} (local.get {}))\n",
+                8 + i
+            ));
+        }
+        s.push_str(&format!("    (global.set $which (i32.const {k})))\n"));
+    }
+    for (j, st) in starts.iter().enumerate() {
+        let (params, results): (Vec<&str>, Vec<&str>) = if st.sync {
+            (vec!["funcref", "i32"], st.results.clone())
+        } else {
+            (vec!["funcref", "i32", "i32", "i32"], vec!["i32"])
+        };
+        s.push_str(&format!(
+            "  (func (export \"s{j}\") {} {}\n    (local $b i32) (local $kind i32) (local $rp i32)\n",
+            list("param", &params),
+            list("result", &results)
+        ));
+        // Locals for a sync-lifted callee's results.
+        for (k, site) in sites.iter().enumerate() {
+            if site.start_import == j && !site.callee_async {
+                for (i, ty) in site.callee.1.iter().enumerate() {
+                    s.push_str(&format!("    (local $r{k}_{i} {ty})\n"));
+                }
+            }
+        }
+        s.push_str(
+            "    (local.set $b (call $begin))\n    (table.set $calls (i32.add (local.get $b) (i32.const 2)) (local.get 0))\n",
+        );
+        for (k, site) in sites.iter().enumerate() {
+            if site.start_import != j {
+                continue;
+            }
+            s.push_str(&format!(
+                "    (if (i32.eq (global.get $which) (i32.const {k})) (then\n"
+            ));
+            // The start adapter takes the lower's parameters without the
+            // return pointer (wasmtime passes it the first ones).
+            for i in 0..site.start.0.len().min(site.lower_params.len()) {
+                s.push_str(&format!("      (global.get $g{k}_{i})\n"));
+            }
+            s.push_str(&format!(
+                "      (call_indirect $calls (type $start{k}) (local.get $b))\n      (call_indirect $calls (type $callee{k}) (i32.add (local.get $b) (i32.const 2)))\n"
+            ));
+            if site.callee_async {
+                s.push_str("      (call $end_async)\n");
+                if st.sync {
+                    s.push_str("      (drop)\n");
+                    if let Some(ty) = st.results.first() {
+                        s.push_str(&format!("      (call $stashed) {}\n", from_i64(ty)));
+                    }
+                }
+                s.push_str("      (return)))\n");
+            } else {
+                let nres = site.callee.1.len();
+                for i in (0..nres).rev() {
+                    s.push_str(&format!("      (local.set $r{k}_{i})\n"));
+                }
+                s.push_str("      (call $returned_sync) (local.set $rp) (local.set $kind)\n");
+                for i in 0..nres {
+                    s.push_str(&format!("      (local.get $r{k}_{i})\n"));
+                }
+                if site.ret.0.len() > nres {
+                    s.push_str("      (local.get $rp)\n");
+                }
+                s.push_str(&format!(
+                    "      (call_indirect $calls (type $ret{k}) (i32.add (local.get $b) (i32.const 1)))\n"
+                ));
+                if let Some(pr) = st.post_return {
+                    for i in 0..nres {
+                        s.push_str(&format!("      (local.get $r{k}_{i})\n"));
+                    }
+                    s.push_str(&format!("      (call $pr{pr})\n"));
+                }
+                s.push_str("      (call $end_sync)\n      (return)))\n");
+            }
+        }
+        s.push_str("    (unreachable))\n");
+    }
+    s.push(')');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn valid(what: &str, wat: &str) {
+        let wasm = wat::parse_str(wat).unwrap_or_else(|e| panic!("{what}: {e}\n{wat}"));
+        wasmparser::Validator::new()
+            .validate_all(&wasm)
+            .unwrap_or_else(|e| panic!("{what}: {e}\n{wat}"));
+    }
+
+    /// Every generated shape assembles and validates: baked calls, trap
+    /// stubs, the poll payload write, `task.return` of each parameter shape,
+    /// export thunks, and a call shim with async and sync callers into
+    /// callback-lifted and sync-lifted callees (with a post-return).
+    #[test]
+    fn generated_shims_validate() {
+        valid("bake", &bake("ws_wait", &[3, 0], &["i32", "i32"], &["i32"]));
+        valid("bake none", &bake("task_cancel", &[], &[], &[]));
+        valid(
+            "stub",
+            &trap_stub(
+                "meld: `stream.read` called",
+                &["i32", "i32", "i32"],
+                &["i32"],
+            ),
+        );
+        valid("poll", &ws_poll(2));
+        for p in [
+            &[][..],
+            &["i32"],
+            &["i64"],
+            &["f32"],
+            &["f64"],
+            &["i32", "i32"],
+        ] {
+            valid("task.return", &task_return(p, 7, 1, 0));
+        }
+        valid("thunk", &export_thunk(1, &["i32", "f64"], &["i64"]));
+        let site = |lower: Vec<&'static str>, callee_async, start_import| CallSite {
+            lower_params: lower.clone(),
+            start: (lower[..lower.len() - 1].to_vec(), vec!["i32", "i32"]),
+            ret: (vec!["i32", "i32"], vec![]),
+            // A callback code, or a sync callee's one flat result.
+            callee: (vec!["i32", "i32"], vec!["i32"]),
+            callee_async,
+            mem: 1,
+            start_import,
+        };
+        let sites = vec![
+            site(vec!["i32", "i32", "i32"], true, 0),
+            site(vec!["i32", "i32", "i32"], false, 1),
+            site(vec!["i32", "i32", "i32"], true, 2),
+        ];
+        let starts = vec![
+            StartImport {
+                sync: false,
+                results: vec![],
+                post_return: None,
+            },
+            StartImport {
+                sync: false,
+                results: vec![],
+                post_return: Some(0),
+            },
+            StartImport {
+                sync: true,
+                results: vec!["i32"],
+                post_return: None,
+            },
+        ];
+        valid("calls", &adapter_calls(&sites, &starts, &[vec!["i32"]]));
+    }
+}

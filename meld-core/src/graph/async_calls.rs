@@ -1,0 +1,591 @@
+//! The async intrinsics of a composition translated with concurrency
+//! support ([`crate::front::translate`]): each resolved to the async
+//! runtime ([`crate::builtins::async_rt_wat`]) through a small generated
+//! shim ([`crate::builtins::async_shims`]), to a named trap for the
+//! stream/future/error-context built-ins this slice does not implement,
+//! or refused by name (`docs/async.md`).
+
+use super::{Builder, Def, ItemKind, ModuleBytes, NodeKind};
+use crate::builtins::{self, async_shims, Builtin};
+use crate::{Error, Result};
+use wasmtime_environ::component::{
+    CoreDef, RuntimeMemoryIndex, Trampoline, TrampolineIndex, UnsafeIntrinsic,
+};
+use wasmtime_environ::WasmValType;
+
+fn refuse(what: &str) -> Error {
+    Error::Unsupported(format!(
+        "async (component-model concurrency): {what} is not supported yet (docs/async.md)"
+    ))
+}
+
+fn core_name(t: &WasmValType) -> Result<&'static str> {
+    Ok(match t {
+        WasmValType::I32 => "i32",
+        WasmValType::I64 => "i64",
+        WasmValType::F32 => "f32",
+        WasmValType::F64 => "f64",
+        other => {
+            return Err(refuse(&format!(
+                "an async intrinsic with core type {other}"
+            )))
+        }
+    })
+}
+
+fn val_name(t: &wasmparser::ValType) -> Result<&'static str> {
+    Ok(match t {
+        wasmparser::ValType::I32 => "i32",
+        wasmparser::ValType::I64 => "i64",
+        wasmparser::ValType::F32 => "f32",
+        wasmparser::ValType::F64 => "f64",
+        wasmparser::ValType::Ref(r) if r.is_func_ref() => "funcref",
+        other => {
+            return Err(refuse(&format!(
+                "an async adapter with core type {other:?}"
+            )))
+        }
+    })
+}
+
+type Sig = (Vec<&'static str>, Vec<&'static str>);
+
+/// One call site as found: the lower's parameters, the `start`, `return`
+/// and callee signatures, whether the callee is async-lifted, and its start
+/// import.
+type FoundSite = (Vec<&'static str>, Sig, Sig, Sig, bool, usize);
+
+/// An adapter module's arguments, and the functions it passes by `ref.func`.
+type AsyncArgs = (Vec<Def>, Vec<(u32, Sig)>);
+
+/// What [`analyse_adapter`] finds in a FACT adapter module.
+struct AdapterCalls {
+    /// Import position → (`prepare` site k | start import j).
+    prepare: Vec<(usize, usize)>,
+    starts: Vec<(usize, bool, Vec<&'static str>)>,
+    sites: Vec<FoundSite>,
+    /// The functions the sites pass by `ref.func`, with their types.
+    refs: std::collections::BTreeMap<u32, Sig>,
+}
+
+/// Find the async call sites of an adapter module: each function that
+/// calls a `[prepare-call]` import with `ref.func start; ref.func return`
+/// and then a `[start-call]` import with `ref.func callee` (FACT's
+/// `call_prepare` and `compile_*_to_async_adapter`).
+fn analyse_adapter(wasm: &[u8]) -> Result<AdapterCalls> {
+    let err = |e: wasmparser::BinaryReaderError| Error::Internal(format!("adapter scan: {e}"));
+    let mut types: Vec<wasmparser::FuncType> = Vec::new();
+    let mut funcs: Vec<u32> = Vec::new();
+    // Function import index → import position, kind (0 prepare, 1 sync start, 2 async start).
+    let mut special: std::collections::BTreeMap<u32, (usize, u8)> = Default::default();
+    let mut bodies = Vec::new();
+    let mut pos = 0usize;
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        match payload.map_err(err)? {
+            wasmparser::Payload::TypeSection(r) => {
+                for ty in r.into_iter_err_on_gc_types() {
+                    types.push(ty.map_err(err)?);
+                }
+            }
+            wasmparser::Payload::ImportSection(r) => {
+                for imp in r.into_imports() {
+                    let imp = imp.map_err(err)?;
+                    if let wasmparser::TypeRef::Func(t) = imp.ty {
+                        let kind = if imp.name.starts_with("[prepare-call]") {
+                            Some(0)
+                        } else if imp.name.starts_with("[start-call]") {
+                            Some(if imp.module == "sync" { 1 } else { 2 })
+                        } else {
+                            None
+                        };
+                        if let Some(k) = kind {
+                            special.insert(funcs.len() as u32, (pos, k));
+                        }
+                        funcs.push(t);
+                    }
+                    pos += 1;
+                }
+            }
+            wasmparser::Payload::FunctionSection(r) => {
+                for t in r {
+                    funcs.push(t.map_err(err)?);
+                }
+            }
+            wasmparser::Payload::CodeSectionEntry(body) => bodies.push(body),
+            _ => {}
+        }
+    }
+    let sig = |f: u32| -> Result<Sig> {
+        let ty = funcs
+            .get(f as usize)
+            .and_then(|t| types.get(*t as usize))
+            .ok_or_else(|| Error::Internal(format!("adapter scan: no function {f}")))?;
+        Ok((
+            ty.params().iter().map(val_name).collect::<Result<_>>()?,
+            ty.results().iter().map(val_name).collect::<Result<_>>()?,
+        ))
+    };
+    let mut out = AdapterCalls {
+        prepare: Vec::new(),
+        starts: Vec::new(),
+        sites: Vec::new(),
+        refs: Default::default(),
+    };
+    let mut start_of_pos: std::collections::BTreeMap<usize, usize> = Default::default();
+    for body in bodies {
+        let mut refs: Vec<u32> = Vec::new();
+        let mut last_const = 0i32;
+        let mut open: Option<(usize, u32, u32, u32)> = None;
+        let mut ops = body.get_operators_reader().map_err(err)?;
+        while !ops.eof() {
+            match ops.read().map_err(err)? {
+                wasmparser::Operator::RefFunc { function_index } => refs.push(function_index),
+                wasmparser::Operator::I32Const { value } => last_const = value,
+                wasmparser::Operator::Call { function_index } => {
+                    let Some(&(p, kind)) = special.get(&function_index) else {
+                        continue;
+                    };
+                    if kind == 0 {
+                        let n = refs.len();
+                        if n < 2 {
+                            return Err(Error::Internal(
+                                "adapter scan: prepare without refs".into(),
+                            ));
+                        }
+                        open = Some((p, function_index, refs[n - 2], refs[n - 1]));
+                    } else {
+                        let (pp, prep, start, ret) = open.take().ok_or_else(|| {
+                            Error::Internal("adapter scan: start-call before prepare-call".into())
+                        })?;
+                        let callee = *refs.last().ok_or_else(|| {
+                            Error::Internal("adapter scan: start-call without callee".into())
+                        })?;
+                        let sync = kind == 1;
+                        let j = match start_of_pos.get(&p) {
+                            Some(j) => *j,
+                            None => {
+                                let results = if sync {
+                                    sig(function_index)?.1
+                                } else {
+                                    Vec::new()
+                                };
+                                out.starts.push((p, sync, results));
+                                start_of_pos.insert(p, out.starts.len() - 1);
+                                out.starts.len() - 1
+                            }
+                        };
+                        let lower = sig(prep)?.0[8..].to_vec();
+                        let callee_async = sync || last_const & 1 != 0;
+                        out.prepare.push((pp, out.sites.len()));
+                        for f in [start, ret, callee] {
+                            out.refs.insert(f, sig(f)?);
+                        }
+                        out.sites.push((
+                            lower,
+                            sig(start)?,
+                            sig(ret)?,
+                            sig(callee)?,
+                            callee_async,
+                            j,
+                        ));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(out)
+}
+
+impl<'input> Builder<'_, '_, 'input> {
+    /// Export `name` of the async runtime (instantiated on first use).
+    pub(super) fn rt_def(&mut self, kind: ItemKind, name: &str) -> Result<Def> {
+        self.runtime_args(&[])?;
+        let (rt, exports) = self.res_runtime.as_ref().expect("created above");
+        let index = *exports
+            .get(name)
+            .ok_or_else(|| Error::Internal(format!("the async runtime has no export `{name}`")))?;
+        Ok(Def::Item {
+            instance: *rt,
+            kind,
+            index,
+        })
+    }
+
+    fn rt_funcs(&mut self, names: &[&str]) -> Result<Vec<Def>> {
+        names
+            .iter()
+            .map(|n| self.rt_def(ItemKind::Func, n))
+            .collect()
+    }
+
+    /// A generated async module (WAT), instantiated with `args`.
+    fn async_node(&mut self, label: String, wat: &str, args: Vec<Def>) -> Result<usize> {
+        let wasm = builtins::assemble(&label, wat)?;
+        Ok(self.push_node(
+            label,
+            NodeKind::Builtin(Builtin::Generated),
+            ModuleBytes::Owned(wasm),
+            args,
+        ))
+    }
+
+    fn async_shim(&mut self, label: String, wat: &str, args: Vec<Def>) -> Result<Def> {
+        let n = self.async_node(label, wat, args)?;
+        let index = builtins::export_index(&self.graph.nodes[n].wasm, "f")?;
+        Ok(Def::Item {
+            instance: n,
+            kind: ItemKind::Func,
+            index,
+        })
+    }
+
+    fn baked(&mut self, t: TrampolineIndex, name: &str, consts: &[i32]) -> Result<Def> {
+        let (p, r) = self.tramp_sig(t)?;
+        let rt = self.rt_funcs(&[name])?;
+        self.async_shim(
+            format!("meld:async/{name}"),
+            &async_shims::bake(name, consts, &p, &r),
+            rt,
+        )
+    }
+
+    fn tramp_sig(&self, t: TrampolineIndex) -> Result<Sig> {
+        let ty = self.t.component.trampolines[t];
+        let f = self.types.module_types_builder()[ty].unwrap_func();
+        Ok((
+            f.params().iter().map(core_name).collect::<Result<_>>()?,
+            f.results().iter().map(core_name).collect::<Result<_>>()?,
+        ))
+    }
+
+    /// A small id per distinct memory (0: none), for `task.return`'s check
+    /// that it uses the memory its task was lifted with.
+    fn mem_id(&mut self, m: Option<RuntimeMemoryIndex>) -> Result<u32> {
+        let Some(m) = m else { return Ok(0) };
+        let def = self.memory(m)?;
+        let n = self.mem_ids.len() as u32 + 1;
+        Ok(*self.mem_ids.entry(def).or_insert(n))
+    }
+
+    /// An async trampoline (every kind `trampoline` does not handle).
+    pub(super) fn async_trampoline(&mut self, t: TrampolineIndex) -> Result<Def> {
+        let translation = self.t;
+        let tr = &translation.trampolines[t];
+        if !self.concurrent {
+            return Err(refuse(&format!("intrinsic `{}`", tr.symbol_name())));
+        }
+        let opts = |b: &Self, o| b.t.component.options[o].clone();
+        use Trampoline as T;
+        Ok(match tr {
+            T::WaitableSetNew { instance } => {
+                self.baked(t, "ws_new", &[instance.as_u32() as i32])?
+            }
+            T::WaitableSetDrop { instance } => {
+                self.baked(t, "ws_drop", &[instance.as_u32() as i32])?
+            }
+            T::WaitableJoin { instance } => self.baked(t, "join", &[instance.as_u32() as i32])?,
+            T::WaitableSetWait { instance, options } => {
+                let a = opts(self, *options).async_ as i32;
+                self.baked(t, "ws_wait", &[instance.as_u32() as i32, a])?
+            }
+            T::WaitableSetPoll { instance, options } => {
+                let o = opts(self, *options);
+                let mem = o
+                    .memory()
+                    .ok_or_else(|| Error::Invalid("waitable-set.poll without a memory".into()))?;
+                let mut args = self.rt_funcs(&["ws_poll"])?;
+                args.push(self.memory(mem)?);
+                self.async_shim(
+                    "meld:async/ws_poll".into(),
+                    &async_shims::ws_poll(instance.as_u32()),
+                    args,
+                )?
+            }
+            T::SubtaskDrop { instance } => {
+                self.baked(t, "subtask_drop", &[instance.as_u32() as i32])?
+            }
+            T::SubtaskCancel { instance, async_ } => self.baked(
+                t,
+                "subtask_cancel",
+                &[instance.as_u32() as i32, *async_ as i32],
+            )?,
+            T::BackpressureInc { instance } => {
+                self.baked(t, "bp_add", &[instance.as_u32() as i32, 1])?
+            }
+            T::BackpressureDec { instance } => {
+                self.baked(t, "bp_add", &[instance.as_u32() as i32, -1])?
+            }
+            T::ThreadYield { cancellable, .. } => self.baked(t, "yield", &[*cancellable as i32])?,
+            T::TaskCancel { .. } => self.baked(t, "task_cancel", &[])?,
+            T::TaskReturn {
+                results, options, ..
+            } => {
+                let o = opts(self, *options);
+                let mem = self.mem_id(o.memory())?;
+                let (p, _) = self.tramp_sig(t)?;
+                let args = vec![
+                    self.rt_def(ItemKind::Func, "task_return")?,
+                    self.rt_def(ItemKind::Func, "stash")?,
+                    self.rt_def(ItemKind::Table, "calls")?,
+                ];
+                self.async_shim(
+                    "meld:async/task.return".into(),
+                    &async_shims::task_return(
+                        &p,
+                        results.as_u32(),
+                        mem,
+                        o.string_encoding as u8 as u32,
+                    ),
+                    args,
+                )?
+            }
+            T::StreamNew { .. }
+            | T::StreamRead { .. }
+            | T::StreamWrite { .. }
+            | T::StreamCancelRead { .. }
+            | T::StreamCancelWrite { .. }
+            | T::StreamDropReadable { .. }
+            | T::StreamDropWritable { .. }
+            | T::FutureNew { .. }
+            | T::FutureRead { .. }
+            | T::FutureWrite { .. }
+            | T::FutureCancelRead { .. }
+            | T::FutureCancelWrite { .. }
+            | T::FutureDropReadable { .. }
+            | T::FutureDropWritable { .. }
+            | T::FutureTransfer
+            | T::StreamTransfer => {
+                let (p, r) = self.tramp_sig(t)?;
+                let reason = format!(
+                    "meld: `{}` called: streams and futures are not supported yet",
+                    tr.symbol_name()
+                );
+                self.async_shim(
+                    format!("meld:async/{}", tr.symbol_name()),
+                    &async_shims::trap_stub(&reason, &p, &r),
+                    Vec::new(),
+                )?
+            }
+            T::ErrorContextNew { .. }
+            | T::ErrorContextDebugMessage { .. }
+            | T::ErrorContextDrop { .. }
+            | T::ErrorContextTransfer => {
+                let (p, r) = self.tramp_sig(t)?;
+                let reason = format!(
+                    "meld: `{}` called: error-context is not supported yet",
+                    tr.symbol_name()
+                );
+                self.async_shim(
+                    format!("meld:async/{}", tr.symbol_name()),
+                    &async_shims::trap_stub(&reason, &p, &r),
+                    Vec::new(),
+                )?
+            }
+            T::PrepareCall { .. } | T::SyncStartCall { .. } | T::AsyncStartCall { .. } => {
+                return Err(Error::Internal(
+                    "an async call intrinsic outside a FACT adapter".into(),
+                ))
+            }
+            other => return Err(refuse(&format!("intrinsic `{}`", other.symbol_name()))),
+        })
+    }
+
+    /// `context.get`/`context.set` (wasmtime's unsafe intrinsics).
+    pub(super) fn unsafe_intrinsic(&mut self, i: UnsafeIntrinsic) -> Result<Def> {
+        if !self.concurrent {
+            return Err(refuse(&format!("wasmtime unsafe intrinsic {i:?}")));
+        }
+        let (name, slot, p, r): (&str, i32, &[&str], &[&str]) = match i {
+            UnsafeIntrinsic::ContextGetI32_0 => ("ctx_get", 0, &[], &["i32"]),
+            UnsafeIntrinsic::ContextGetI32_1 => ("ctx_get", 1, &[], &["i32"]),
+            UnsafeIntrinsic::ContextSetI32_0 => ("ctx_set", 0, &["i32"], &[]),
+            UnsafeIntrinsic::ContextSetI32_1 => ("ctx_set", 1, &["i32"], &[]),
+            other => return Err(refuse(&format!("wasmtime unsafe intrinsic {other:?}"))),
+        };
+        if let Some(d) = self.ctx_shims.get(&(name, slot)) {
+            return Ok(*d);
+        }
+        let rt = self.rt_funcs(&[name])?;
+        let d = self.async_shim(
+            format!("meld:async/{name}{slot}"),
+            &async_shims::bake(name, &[slot], p, r),
+            rt,
+        )?;
+        self.ctx_shims.insert((name, slot), d);
+        Ok(d)
+    }
+
+    /// The arguments of a FACT adapter module whose adapters make async
+    /// calls: its `[prepare-call]`/`[start-call]` imports go to a call shim
+    /// generated for this module; `None` when it makes none. Also the
+    /// functions its bodies take by `ref.func` (FACT declares them by
+    /// exporting them, and the merge drops adapter exports): see
+    /// [`Self::declare_refs`].
+    pub(super) fn adapter_async_args(
+        &mut self,
+        wasm: &[u8],
+        args: &[CoreDef],
+    ) -> Result<Option<AsyncArgs>> {
+        if !self.concurrent {
+            return Ok(None);
+        }
+        let calls = analyse_adapter(wasm)?;
+        if calls.sites.is_empty() {
+            return Ok(None);
+        }
+        let translation = self.t;
+        let tramp = |pos: usize| -> Result<&Trampoline> {
+            match args.get(pos) {
+                Some(CoreDef::Trampoline(t)) => Ok(&translation.trampolines[*t]),
+                _ => Err(Error::Internal(
+                    "adapter scan: call import is not an intrinsic".into(),
+                )),
+            }
+        };
+        let mut sites = Vec::new();
+        for (k, (lower, start, ret, callee, callee_async, j)) in calls.sites.iter().enumerate() {
+            let pos = calls.prepare[k].0;
+            let mem = match tramp(pos)? {
+                Trampoline::PrepareCall { memory } => self.mem_id(*memory)?,
+                _ => return Err(Error::Internal("adapter scan: not a prepare-call".into())),
+            };
+            sites.push(async_shims::CallSite {
+                lower_params: lower.clone(),
+                start: start.clone(),
+                ret: ret.clone(),
+                callee: callee.clone(),
+                callee_async: *callee_async,
+                mem,
+                start_import: *j,
+            });
+        }
+        let mut starts = Vec::new();
+        let mut post_returns = Vec::new();
+        let mut pr_defs = Vec::new();
+        for (j, (pos, sync, results)) in calls.starts.iter().enumerate() {
+            let post_return = match tramp(*pos)? {
+                Trampoline::AsyncStartCall {
+                    post_return: Some(p),
+                    ..
+                } => {
+                    let def = self.post_returns.get(p).cloned().ok_or_else(|| {
+                        Error::Invalid("post-return used before it is extracted".into())
+                    })?;
+                    let d = self.plain_def(&def)?;
+                    // Its parameters are the sync-lifted callee's results.
+                    let site = sites
+                        .iter()
+                        .find(|s| s.start_import == j)
+                        .ok_or_else(|| Error::Internal("adapter scan: unused start".into()))?;
+                    post_returns.push(site.callee.1.clone());
+                    pr_defs.push(d);
+                    Some(post_returns.len() as u32 - 1)
+                }
+                _ => None,
+            };
+            starts.push(async_shims::StartImport {
+                sync: *sync,
+                results: results.clone(),
+                post_return,
+            });
+        }
+        let mut shim_args = self.rt_funcs(&[
+            "prepare",
+            "begin",
+            "end_async",
+            "returned_sync",
+            "end_sync",
+            "stashed",
+        ])?;
+        shim_args.push(self.rt_def(ItemKind::Table, "calls")?);
+        shim_args.extend(pr_defs);
+        let wat = async_shims::adapter_calls(&sites, &starts, &post_returns);
+        let n = self.async_node("meld:async/calls".into(), &wat, shim_args)?;
+        let exports = builtins::export_indices(&self.graph.nodes[n].wasm);
+        let mut fixed: std::collections::BTreeMap<usize, Def> = Default::default();
+        for (pos, k) in &calls.prepare {
+            fixed.insert(*pos, self.shim_export(n, &exports, &format!("p{k}"))?);
+        }
+        for (j, (pos, ..)) in calls.starts.iter().enumerate() {
+            fixed.insert(*pos, self.shim_export(n, &exports, &format!("s{j}"))?);
+        }
+        let mut defs = Vec::with_capacity(args.len());
+        for (i, arg) in args.iter().enumerate() {
+            defs.push(match fixed.get(&i) {
+                Some(d) => *d,
+                None => self.core_def(arg)?,
+            });
+        }
+        Ok(Some((defs, calls.refs.into_iter().collect())))
+    }
+
+    /// A module that imports the functions adapter node `node` passes by
+    /// `ref.func` and declares them (`elem declare`), so that the fused
+    /// module, which keeps no adapter export, still declares them.
+    pub(super) fn declare_refs(&mut self, node: usize, refs: &[(u32, Sig)]) -> Result<()> {
+        let mut wat = String::from("(module\n");
+        let mut args = Vec::new();
+        for (i, (f, (p, r))) in refs.iter().enumerate() {
+            wat.push_str(&format!(
+                "  (import \"a\" \"{i}\" (func {} {}))\n",
+                if p.is_empty() {
+                    String::new()
+                } else {
+                    format!("(param {})", p.join(" "))
+                },
+                if r.is_empty() {
+                    String::new()
+                } else {
+                    format!("(result {})", r.join(" "))
+                },
+            ));
+            args.push(Def::Item {
+                instance: node,
+                kind: ItemKind::Func,
+                index: *f,
+            });
+        }
+        let ids: Vec<String> = (0..refs.len()).map(|i| i.to_string()).collect();
+        wat.push_str(&format!("  (elem declare func {}))", ids.join(" ")));
+        self.async_node("meld:async/declare".into(), &wat, args)?;
+        Ok(())
+    }
+
+    fn shim_export(
+        &self,
+        n: usize,
+        exports: &std::collections::BTreeMap<String, u32>,
+        name: &str,
+    ) -> Result<Def> {
+        let index = *exports
+            .get(name)
+            .ok_or_else(|| Error::Internal(format!("async call shim has no `{name}`")))?;
+        Ok(Def::Item {
+            instance: n,
+            kind: ItemKind::Func,
+            index,
+        })
+    }
+
+    /// An export of an async composition, entered through a thunk that
+    /// gives each call from the host a fresh task in instance `inst`.
+    pub(super) fn export_thunk(&mut self, name: &str, func: Def, inst: u32) -> Result<Def> {
+        let Def::Item {
+            instance: node,
+            index,
+            ..
+        } = func
+        else {
+            return Err(Error::Internal("an export that is a host function".into()));
+        };
+        let (p, r) = super::may_leave_sig(&self.graph.nodes[node].wasm, index)?;
+        let mut args = self.rt_funcs(&["host_enter", "host_exit"])?;
+        args.push(func);
+        self.async_shim(
+            format!("meld:async/export/{name}"),
+            &async_shims::export_thunk(inst, &p, &r),
+            args,
+        )
+    }
+}
