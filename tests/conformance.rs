@@ -40,9 +40,8 @@
 //! assertions.
 //!
 //! Each segment not marked unsupported runs a third time with the component
-//! fused `--memory shared --component`: it must pass, or be refused by name
-//! because a host-facing function passes memory (counted and printed; the
-//! wrapper does not convert pointers to region-relative ones yet).
+//! fused `--memory shared --component` (one memory; region thunks give the
+//! host absolute pointers): it must pass too.
 //!
 //! `MELD_CONFORMANCE_FILTER=text` runs only the segments whose label
 //! (`file.wast:LINE [$id]`) contains `text` (the counts are then not
@@ -235,7 +234,7 @@ fn conformance() {
         }
     }
 
-    let (mut shared_passed, mut shared_pointers) = (0, 0);
+    let mut shared_passed = 0;
     for (i, out) in results {
         let (si, gi) = work[i];
         let seg = &scripts[si].segments[gi];
@@ -256,7 +255,6 @@ fn conformance() {
         }
         match out.shared {
             SharedOutcome::Passed => shared_passed += 1,
-            SharedOutcome::PassesPointers => shared_pointers += 1,
             SharedOutcome::Marked => {}
             SharedOutcome::Failed(e) => tally
                 .failures
@@ -278,8 +276,7 @@ fn conformance() {
     );
     let _ = writeln!(
         std::io::stderr(),
-        "conformance: --memory shared --component: {shared_passed} segments passed, \
-         {shared_pointers} refused (a host-facing function passes memory)"
+        "conformance: --memory shared --component: {shared_passed} segments passed"
     );
     let _ = writeln!(
         std::io::stderr(),
@@ -458,9 +455,6 @@ struct SegmentOutcome {
 enum SharedOutcome {
     Passed,
     Failed(String),
-    /// Refused by name: a host-facing function passes memory, which the
-    /// wrapper does not convert yet (docs/memory.md).
-    PassesPointers,
     /// The segment is marked unsupported (multi-memory refuses it too).
     Marked,
 }
@@ -523,12 +517,6 @@ fn run_segment(engine: &wasmtime::Engine, script: &Script, seg: &Segment) -> Seg
                     Ok(()) => SharedOutcome::Passed,
                     Err(e) => SharedOutcome::Failed(e),
                 }
-            }
-            Err(e)
-                if e.to_string()
-                    .contains("`--memory shared --component`: the ") =>
-            {
-                SharedOutcome::PassesPointers
             }
             Err(e) => SharedOutcome::Failed(format!("meld refused the component: {e}")),
         }

@@ -559,6 +559,11 @@ fn run_fixture_dir(dir: &Path, min: usize) {
                 opts.opaque_reps = expect.opaque_reps.clone();
                 variants.push(("fused --opaque-rep", opts));
             }
+            // One memory (regions) for engines without multi-memory; the
+            // wrapper's host sees absolute pointers (region thunks).
+            let mut shared = meld_core::FuseOptions::wrapped();
+            shared.memory = meld_core::MemoryMode::Shared;
+            variants.push(("fused --memory shared", shared));
             for (label, opts) in &variants {
                 ok &=
                     fuse_and_compare(&engine, &name, label, &bytes, opts, &unfused, &mut failures);

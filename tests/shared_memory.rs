@@ -30,7 +30,7 @@ fn lowered(wat: &str) -> Vec<u8> {
         imports: vec![],
         exports: vec![],
     };
-    lower(&multi, &mut record, false).unwrap()
+    lower(&multi, &mut record, false, &[], false).unwrap()
 }
 
 fn instance(wasm: &[u8]) -> (wasmtime::Store<()>, wasmtime::Instance) {
@@ -167,6 +167,8 @@ fn the_verifier_finds_an_unguarded_access() {
             imports: vec![],
             exports: vec![],
         },
+        false,
+        &[],
         false,
     )
     .unwrap_err();

@@ -201,8 +201,10 @@ fn fuse_unrecorded(inputs: &[&[u8]], opts: &FuseOptions) -> Result<Fused> {
             .map_err(|_| Error::Internal("WIT world decoding panicked".into()))
     };
     let start = std::time::Instant::now();
+    // `--memory shared --component`: the host sees absolute pointers.
+    let region_thunks = opts.memory == MemoryMode::Shared && opts.component;
     if opts.serial {
-        let graph = translate::translate_with(&component, &opts.opaque_reps)?;
+        let graph = translate::translate_for(&component, &opts.opaque_reps, region_thunks)?;
         return fuse_after_translate(
             &component,
             opts,
@@ -215,13 +217,14 @@ fn fuse_unrecorded(inputs: &[&[u8]], opts: &FuseOptions) -> Result<Fused> {
     std::thread::scope(|scope| {
         if opts.world_beside_translation {
             let job = scope.spawn(world_job);
-            let graph = translate::translate_with(&component, &opts.opaque_reps)?;
+            let graph = translate::translate_for(&component, &opts.opaque_reps, region_thunks)?;
             fuse_after_translate(&component, opts, expansion, graph, start, || join(job))
         } else {
             // The second thread is idle during translation: it runs the
             // precheck (a walk over the component level) meanwhile.
             let pre = scope.spawn(|| precheck::check_component(&component));
-            let graph = translate::translate_prechecked(&component, &opts.opaque_reps);
+            let graph =
+                translate::translate_prechecked(&component, &opts.opaque_reps, region_thunks);
             pre.join()
                 .map_err(|_| Error::Internal("the precheck panicked".into()))??;
             let graph = graph?;
@@ -281,6 +284,13 @@ fn fuse_after_translate(
     graph.release_module_bytes(&keep);
     stage_us[1] = lap();
     let (mut record, mut extra) = abi::record(&graph, &merged)?;
+    // `--memory shared --component`: the globals the region thunks read
+    // each region's base from, by final memory and global index.
+    let region_bases = graph
+        .region_bases
+        .iter()
+        .map(|(m, g)| Ok((merged.resolve(*m)?.1, merged.resolve(*g)?.1)))
+        .collect::<Result<Vec<(u32, u32)>>>()?;
     let (counts, bulk_copies) = (merged.counts, merged.bulk_copies);
     if opts.component {
         for (name, kind, idx) in wrap::main_exports(&record, merged.counts.memories) {
@@ -334,10 +344,16 @@ fn fuse_after_translate(
     .map_err(|e| blame_input(component, e))?;
     let mut encoded = encoded;
     if opts.memory == MemoryMode::Shared {
-        if opts.component {
-            shared::check_wrappable(&record)?;
-        }
-        encoded.wasm = shared::lower(&encoded.wasm, &mut record, !opts.serial)?;
+        // With `--component` the host sees absolute pointers (region
+        // thunks): the record names no region for it to add.
+        let absolute = opts.component;
+        encoded.wasm = shared::lower(
+            &encoded.wasm,
+            &mut record,
+            !opts.serial,
+            &region_bases,
+            absolute,
+        )?;
     }
     stage_us[3] = lap();
     let wasm = if opts.component {

@@ -65,8 +65,18 @@ pub fn translate(component: &[u8]) -> Result<Graph<'_>> {
 
 /// [`translate`] with `--opaque-rep` resource names.
 pub fn translate_with<'a>(component: &'a [u8], opaque_reps: &[String]) -> Result<Graph<'a>> {
+    translate_for(component, opaque_reps, false)
+}
+
+/// [`translate_with`]; `region_thunks` puts absolute-pointer thunks at the
+/// host boundary (`--memory shared --component`, `graph::region_thunk`).
+pub(crate) fn translate_for<'a>(
+    component: &'a [u8],
+    opaque_reps: &[String],
+    region_thunks: bool,
+) -> Result<Graph<'a>> {
     precheck::check_component(component)?;
-    translate_prechecked(component, opaque_reps)
+    translate_prechecked(component, opaque_reps, region_thunks)
 }
 
 /// [`translate_with`] without the precheck, which the caller runs (on
@@ -76,6 +86,7 @@ pub fn translate_with<'a>(component: &'a [u8], opaque_reps: &[String]) -> Result
 pub(crate) fn translate_prechecked<'a>(
     component: &'a [u8],
     opaque_reps: &[String],
+    region_thunks: bool,
 ) -> Result<Graph<'a>> {
     // Concurrency support changes every adapter FACT emits (task and
     // may-block bookkeeping around each call), so only a composition that
@@ -135,5 +146,6 @@ pub(crate) fn translate_prechecked<'a>(
         &mut types,
         &opaque,
         concurrent,
+        region_thunks,
     )
 }

@@ -54,7 +54,7 @@ pub(crate) enum V {
 }
 
 impl V {
-    fn name(self) -> &'static str {
+    pub(super) fn name(self) -> &'static str {
         match self {
             V::I32 => "i32",
             V::I64 => "i64",

@@ -19,6 +19,8 @@ mod async_calls;
 mod boundary;
 mod boundary_walk;
 mod may_leave;
+mod region_thunk;
+mod region_walk;
 mod resources;
 pub mod trivial_adapters;
 
@@ -153,6 +155,10 @@ pub struct Graph<'a> {
     /// How each resource type the composition handles is kept, by key
     /// (wasmtime `ResourceIndex`).
     pub resource_modes: BTreeMap<u32, Mode>,
+    /// `--memory shared --component`: (component memory, the global its
+    /// region thunks read the region's base from), which the shared-memory
+    /// pass makes the region's base global.
+    pub region_bases: Vec<(Def, Def)>,
 }
 
 impl Graph<'_> {
@@ -180,6 +186,7 @@ pub(crate) fn build<'data>(
     types: &mut ComponentTypesBuilder,
     opaque: &BTreeMap<u32, String>,
     concurrent: bool,
+    region_thunks: bool,
 ) -> Result<Graph<'data>> {
     let exported = exported_resources(translation, types);
     let type_tables = type_tables(translation, types, opaque, &exported)?;
@@ -191,6 +198,9 @@ pub(crate) fn build<'data>(
     let leaving = may_leave::leaving_instances(translation, modules);
     let mut b = Builder {
         concurrent,
+        region_thunks,
+        region_bases: BTreeMap::new(),
+        abs_reallocs: BTreeMap::new(),
         mem_ids: BTreeMap::new(),
         ctx_shims: BTreeMap::new(),
         leaving,
@@ -228,6 +238,13 @@ struct Builder<'a, 'data, 'input> {
     /// Translated with concurrency support: the async runtime (which
     /// includes the resource runtime) serves the intrinsics.
     concurrent: bool,
+    /// `--memory shared --component`: host-facing functions that pass
+    /// memory get region thunks ([`region_thunk`]).
+    region_thunks: bool,
+    /// Component memory → its region's base global ([`region_thunk`]).
+    region_bases: BTreeMap<Def, Def>,
+    /// Realloc → its absolute-address thunk ([`region_thunk`]).
+    abs_reallocs: BTreeMap<Def, Def>,
     /// Memory → id for `task.return`'s memory check (see `async_calls`).
     mem_ids: BTreeMap<Def, u32>,
     /// The `context.get`/`context.set` shims, by (runtime export, slot).
@@ -577,6 +594,11 @@ impl<'input> Builder<'_, '_, 'input> {
                 });
                 let h = self.graph.host_funcs.len() - 1;
                 let guarded = self.guarded_host(h, opts.instance, opts.core_type)?;
+                // `--memory shared --component`: absolute pointers for the
+                // host (see `region_thunk`), inside the handle conversion.
+                let mut abi = self.graph.host_funcs[h].abi.clone();
+                let guarded = self.region_thunk(&label, guarded, *lower_ty, &mut abi, true)?;
+                self.graph.host_funcs[h].abi = abi;
                 // Handles of host resources in the type: through the
                 // caller's table (see `boundary`); the thunk calls the
                 // may-leave guard, which calls the host.
@@ -752,7 +774,7 @@ impl<'input> Builder<'_, '_, 'input> {
                              supported yet at the host boundary (docs/async.md)"
                         )));
                     }
-                    let abi = self.abi(&opts)?;
+                    let mut abi = self.abi(&opts)?;
                     // Handles of host and exported resources in the type:
                     // through the callee's table (see `boundary`).
                     if let Some(thunk) =
@@ -763,6 +785,9 @@ impl<'input> Builder<'_, '_, 'input> {
                     if self.concurrent {
                         func = self.export_thunk(&name, func, abi.component)?;
                     }
+                    // `--memory shared --component`: absolute pointers for
+                    // the host (see `region_thunk`).
+                    func = self.region_thunk(&name, func, *ty, &mut abi, false)?;
                     self.graph.exports.push(GraphExport { name, func, abi });
                 }
                 Export::Instance { .. } => {

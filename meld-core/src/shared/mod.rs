@@ -186,7 +186,19 @@ pub fn check_wrappable(record: &AbiRecord) -> Result<()> {
 }
 
 /// Lay every memory of `wasm` out in one; see the module docs.
-pub fn lower(wasm: &[u8], record: &mut AbiRecord, parallel: bool) -> Result<Vec<u8>> {
+///
+/// `bases` pairs a memory with a mutable i32 global of the module that is
+/// to hold its region's base (the region thunks' global,
+/// `graph::region_thunk`): it becomes the region's base global. With
+/// `absolute`, the host sees absolute pointers (the thunks convert them),
+/// so the record names no region for it.
+pub fn lower(
+    wasm: &[u8],
+    record: &mut AbiRecord,
+    parallel: bool,
+    bases: &[(u32, u32)],
+    absolute: bool,
+) -> Result<Vec<u8>> {
     // First pass: counts, memories, which memories grow.
     let mut types: Vec<u32> = Vec::new(); // params per type
     let mut func_types: Vec<u32> = Vec::new();
@@ -275,6 +287,24 @@ pub fn lower(wasm: &[u8], record: &mut AbiRecord, parallel: bool) -> Result<Vec<
             start: 0,
         })
         .collect();
+    let mut preset = std::collections::BTreeMap::new();
+    for &(m, g) in bases {
+        let r = regions
+            .get_mut(m as usize)
+            .ok_or_else(|| Error::Internal(format!("region base for memory {m}")))?;
+        if g < imported_globals || g >= first_global {
+            return Err(Error::Internal(format!("region base global {g}")));
+        }
+        if let Some(other) = preset.insert(g, m) {
+            if other != m {
+                return Err(Error::Internal(format!("global {g} is two regions' base")));
+            }
+        }
+        if r.base != first_global + 2 * m && r.base != g {
+            return Err(Error::Internal(format!("memory {m} has two base globals")));
+        }
+        r.base = g;
+    }
     let mut pages = 0u64;
     for (k, m) in order.iter().enumerate() {
         let r = &mut regions[*m as usize];
@@ -350,7 +380,17 @@ pub fn lower(wasm: &[u8], record: &mut AbiRecord, parallel: bool) -> Result<Vec<
             }
             Payload::GlobalSection(r) => {
                 let mut s = GlobalSection::new();
-                reenc(RoundtripReencoder.parse_global_section(&mut s, r.clone()))?;
+                for (i, g) in r.clone().into_iter().enumerate() {
+                    let g = g.map_err(perr)?;
+                    let ty = reenc(RoundtripReencoder.global_type(g.ty))?;
+                    let init = match preset.get(&(imported_globals + i as u32)) {
+                        Some(m) => {
+                            ConstExpr::i32_const(layout.regions[*m as usize].start as u32 as i32)
+                        }
+                        None => reenc(RoundtripReencoder.const_expr(g.init_expr))?,
+                    };
+                    s.global(ty, &init);
+                }
                 add_globals(&mut s, &layout);
                 module.section(&s);
                 globals_written = true;
@@ -414,7 +454,7 @@ pub fn lower(wasm: &[u8], record: &mut AbiRecord, parallel: bool) -> Result<Vec<
                 module.section(&s);
             }
             Payload::CustomSection(c) if c.name() == crate::encode::abi::SECTION => {
-                rebase_record(record, &layout);
+                rebase_record(record, &layout, absolute);
                 module.section(&wasm_encoder::CustomSection {
                     name: c.name().into(),
                     data: record.to_compact_json().as_bytes().into(),
@@ -537,7 +577,7 @@ fn const_i32(e: &wasmparser::ConstExpr<'_>) -> Option<u32> {
 
 /// The record after lowering: every memory is memory 0 (exported under
 /// its old name too), with the region's base and size named beside it.
-fn rebase_record(record: &mut AbiRecord, layout: &Layout) {
+fn rebase_record(record: &mut AbiRecord, layout: &Layout, absolute: bool) {
     let opts = record
         .imports
         .iter_mut()
@@ -546,7 +586,7 @@ fn rebase_record(record: &mut AbiRecord, layout: &Layout) {
     for o in opts {
         if let (Some(name), Some(i)) = (&o.memory, o.memory_index) {
             if (i as usize) < layout.regions.len() {
-                o.region = Some(crate::encode::abi::Region {
+                o.region = (!absolute).then(|| crate::encode::abi::Region {
                     memory_index: i,
                     base: format!("{name}_base"),
                     bytes: format!("{name}_bytes"),
