@@ -217,9 +217,9 @@ fn resource_runtime_state_is_unreachable() {
 
 /// Every Rust (wit-bindgen, WASI) fixture, with DWARF or without, fuses with
 /// `--memory shared` into
-/// a valid single-memory module the region verifier accepts, without DWARF. (Run, they need
-/// a WASI host adding region bases, or the wrapper converting pointers,
-/// which it does not yet: docs/memory.md.)
+/// a valid single-memory module the region verifier accepts, without DWARF,
+/// and so does the core module of `--memory shared --component` (with its
+/// region thunks). `rust_fixtures.rs` runs them wrapped.
 #[test]
 fn rust_fixtures_fuse_shared_and_every_access_is_region_checked() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
@@ -235,7 +235,7 @@ fn rust_fixtures_fuse_shared_and_every_access_is_region_checked() {
         memory: meld_core::MemoryMode::Shared,
         ..Default::default()
     };
-    let mut accesses = 0;
+    let (mut accesses, mut wrapped_accesses) = (0, 0);
     for f in &files {
         let bytes = std::fs::read(f).unwrap();
         let fused =
@@ -261,8 +261,45 @@ fn rust_fixtures_fuse_shared_and_every_access_is_region_checked() {
             }
         }
         accesses += report.accesses;
+        // Wrapped: the region thunks' accesses (and every other) are
+        // region-checked in the core module inside the component.
+        let wrapped = meld_core::fuse(
+            &[&bytes],
+            &meld_core::FuseOptions {
+                component: true,
+                ..opts.clone()
+            },
+        )
+        .unwrap_or_else(|e| panic!("{} --component: {e}", f.display()));
+        let inner = regions_module(&wrapped.wasm)
+            .unwrap_or_else(|| panic!("{}: no module with meld:regions", f.display()));
+        let report = verify::check(&inner);
+        assert!(
+            report.violations.is_empty(),
+            "{} --component: {:?}",
+            f.display(),
+            report.violations
+        );
+        wrapped_accesses += report.accesses;
     }
     assert!(accesses > 1000);
+    assert!(wrapped_accesses > accesses, "the thunks add checked accesses");
+}
+
+/// The core module inside component `wasm` that carries `meld:regions`.
+fn regions_module(wasm: &[u8]) -> Option<Vec<u8>> {
+    for p in wasmparser::Parser::new(0).parse_all(wasm) {
+        if let Ok(wasmparser::Payload::ModuleSection {
+            unchecked_range, ..
+        }) = p
+        {
+            let m = &wasm[unchecked_range];
+            if meld_core::shared::layout(m).is_some() {
+                return Some(m.to_vec());
+            }
+        }
+    }
+    None
 }
 
 /// `meld wrap` of a shared core module whose repeated host import the
