@@ -391,3 +391,66 @@ fn optimised_and_wrapped_host_imports_agree_with_the_compositions() {
     assert!(call_component(&engine, &wrapped[2], "run").is_err());
     assert_eq!(call_component(&engine, &wrapped[2], "plain"), Ok(5));
 }
+
+/// Runs `run` of a component importing `test:host/nested` (split, join,
+/// spill, pick; see `host_nested.wat`).
+fn run_nested(engine: &Engine, bytes: &[u8]) -> u32 {
+    type S = String;
+    let component = Component::new(engine, bytes).expect("component compiles");
+    let mut linker = Linker::<()>::new(engine);
+    let mut api = linker.instance("test:host/nested").unwrap();
+    api.func_wrap("split", |_, (s,): (S,)| {
+        Ok((s.split(',').map(str::to_string).collect::<Vec<S>>(),))
+    })
+    .unwrap();
+    api.func_wrap("join", |_, (parts, sep): (Vec<S>, S)| {
+        Ok((parts.join(&sep),))
+    })
+    .unwrap();
+    api.func_wrap("spill", |_, args: (S, S, S, S, S, S, S, S, S)| {
+        let (a, b, c, d, e, f, g, h, i) = args;
+        let all = [a, b, c, d, e, f, g, h, i];
+        Ok((all
+            .iter()
+            .enumerate()
+            .map(|(k, s)| (k as u32 + 1) * s.len() as u32)
+            .sum::<u32>(),))
+    })
+    .unwrap();
+    api.func_wrap("pick", |_, (x,): (Option<S>,)| Ok((x.map(|s| s + "!"),)))
+        .unwrap();
+    let mut store = Store::new(engine, ());
+    let instance = linker.instantiate(&mut store, &component).unwrap();
+    let f = instance.get_func(&mut store, "run").unwrap();
+    let mut out = [Val::U32(0)];
+    f.call(&mut store, &[], &mut out).unwrap();
+    let Val::U32(v) = out[0] else {
+        panic!("u32 result")
+    };
+    v
+}
+
+/// Pointers nested in lists, options and spilled parameters, both ways,
+/// through host imports: the composition, fused+wrapped, and fused
+/// `--memory shared --component` on an engine without multi-memory (the
+/// region thunks convert every pointer and restore the component's memory;
+/// the component's region is moved before the calls).
+#[test]
+fn nested_pointers_through_host_imports_agree_multi_and_shared() {
+    let engine = engine();
+    let input = fixture("host_nested.wat");
+    let unfused = run_nested(&engine, &input);
+    assert_eq!(unfused, 3874);
+    let wrapped = meld_core::fuse(&[&input], &meld_core::FuseOptions::wrapped()).unwrap();
+    assert_eq!(run_nested(&engine, &wrapped.wasm), unfused);
+    let shared_opts = meld_core::FuseOptions {
+        component: true,
+        memory: meld_core::MemoryMode::Shared,
+        ..Default::default()
+    };
+    let shared = meld_core::fuse(&[&input], &shared_opts).unwrap();
+    let mut single = wasmtime::Config::new();
+    single.wasm_multi_memory(false);
+    let single = Engine::new(&single).unwrap();
+    assert_eq!(run_nested(&single, &shared.wasm), unfused);
+}
