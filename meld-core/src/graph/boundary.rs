@@ -34,6 +34,7 @@
 //!   exported resource a fresh embedder handle `[resource-new]R(rep)`).
 
 use super::boundary_walk::{Gen, Site, Slot};
+use super::type_shape::sig;
 use super::{Def, ItemKind};
 use crate::builtins::{self, resources::TypeTable, Builtin};
 use crate::{Error, Result};
@@ -436,18 +437,6 @@ pub(crate) fn thunk(
     }
     runtime.sort_unstable();
 
-    let sig = |ps: &[V], rs: &[V]| {
-        let mut s = String::new();
-        if !ps.is_empty() {
-            let names: Vec<&str> = ps.iter().map(|v| v.name()).collect();
-            write!(s, " (param {})", names.join(" ")).ok();
-        }
-        if !rs.is_empty() {
-            let names: Vec<&str> = rs.iter().map(|v| v.name()).collect();
-            write!(s, " (result {})", names.join(" ")).ok();
-        }
-        s
-    };
     let mut w = String::from("(module\n");
     for name in &runtime {
         let ty = match *name {

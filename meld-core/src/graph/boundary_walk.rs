@@ -3,6 +3,7 @@
 //! (locals) or in linear memory, and converts (or saves / restores) it.
 
 use super::boundary::{Conv, Ctx, Dir, V};
+use super::type_shape::{cases, fields};
 use crate::{Error, Result};
 use std::fmt::Write as _;
 use wasmtime_environ::component::InterfaceType;
@@ -129,6 +130,12 @@ impl Gen<'_, '_> {
             return Ok(());
         }
         let t = self.ctx.types;
+        if let Some(tys) = fields(t, ty) {
+            return self.flat_seq(&tys, slots, dir);
+        }
+        if let Some((cs, _)) = cases(t, ty) {
+            return self.flat_cases(&cs, slots, dir);
+        }
         match ty {
             // a flat handle is a local: nothing to put back
             InterfaceType::Own(_) | InterfaceType::Borrow(_) if self.site == Site::Restore => {}
@@ -144,24 +151,6 @@ impl Gen<'_, '_> {
                     writeln!(self.body, "    (local.set {} {put})", s.local).ok();
                 }
             }
-            InterfaceType::Record(r) => {
-                let tys: Vec<InterfaceType> = t[*r].fields.iter().map(|f| f.ty).collect();
-                self.flat_seq(&tys, slots, dir)?;
-            }
-            InterfaceType::Tuple(tu) => {
-                let tys = t[*tu].types.to_vec();
-                self.flat_seq(&tys, slots, dir)?;
-            }
-            InterfaceType::FixedLengthList(l) => {
-                let tys = vec![t[*l].element; t[*l].size as usize];
-                self.flat_seq(&tys, slots, dir)?;
-            }
-            InterfaceType::Variant(v) => {
-                let cases: Vec<Option<InterfaceType>> = t[*v].cases.values().copied().collect();
-                self.flat_cases(&cases, slots, dir)?;
-            }
-            InterfaceType::Option(o) => self.flat_cases(&[None, Some(t[*o].ty)], slots, dir)?,
-            InterfaceType::Result(r) => self.flat_cases(&[t[*r].ok, t[*r].err], slots, dir)?,
             InterfaceType::List(l) => {
                 let ptr = self.local(V::I32);
                 let len = self.local(V::I32);
@@ -227,6 +216,12 @@ impl Gen<'_, '_> {
         }
         self.uses_memory = true;
         let t = self.ctx.types;
+        if let Some(tys) = fields(t, ty) {
+            return self.mem_seq(&tys, base, offset, dir);
+        }
+        if let Some((cs, info)) = cases(t, ty) {
+            return self.mem_cases(&cs, info, base, offset, dir);
+        }
         match ty {
             InterfaceType::Own(_) | InterfaceType::Borrow(_) => {
                 if let Some(c) = self.conv(ty, dir)? {
@@ -246,28 +241,6 @@ impl Gen<'_, '_> {
                     )
                     .ok();
                 }
-            }
-            InterfaceType::Record(r) => {
-                let tys: Vec<InterfaceType> = t[*r].fields.iter().map(|f| f.ty).collect();
-                self.mem_seq(&tys, base, offset, dir)?;
-            }
-            InterfaceType::Tuple(tu) => {
-                let tys = t[*tu].types.to_vec();
-                self.mem_seq(&tys, base, offset, dir)?;
-            }
-            InterfaceType::FixedLengthList(l) => {
-                let tys = vec![t[*l].element; t[*l].size as usize];
-                self.mem_seq(&tys, base, offset, dir)?;
-            }
-            InterfaceType::Variant(v) => {
-                let cases: Vec<Option<InterfaceType>> = t[*v].cases.values().copied().collect();
-                self.mem_cases(&cases, &t[*v].info, base, offset, dir)?;
-            }
-            InterfaceType::Option(o) => {
-                self.mem_cases(&[None, Some(t[*o].ty)], &t[*o].info, base, offset, dir)?
-            }
-            InterfaceType::Result(r) => {
-                self.mem_cases(&[t[*r].ok, t[*r].err], &t[*r].info, base, offset, dir)?
             }
             InterfaceType::List(l) => {
                 let ptr = self.local(V::I32);

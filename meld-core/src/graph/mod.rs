@@ -23,6 +23,7 @@ mod region_thunk;
 mod region_walk;
 mod resources;
 pub mod trivial_adapters;
+mod type_shape;
 
 use may_leave::core_sig as may_leave_sig;
 use resources::{exported_resources, type_tables};

@@ -36,6 +36,7 @@
 use super::boundary::{core_sig, Ctx, V};
 use super::boundary_walk::Slot;
 use super::region_walk::{Mode, Walk, REGION_BYTES, TRAP_POINTER, TRAP_REALLOC};
+use super::type_shape::sig;
 use super::{AbiOptions, Def, ItemKind};
 use crate::builtins::{self, Builtin};
 use crate::{Error, Result};
@@ -54,19 +55,6 @@ pub(crate) const BASE_WAT: &str = r#"(module (global (export "base") (mut i32) (
 pub(crate) struct RegionThunk {
     pub wat: String,
     pub post: bool,
-}
-
-fn sig(ps: &[V], rs: &[V]) -> String {
-    let mut s = String::new();
-    if !ps.is_empty() {
-        let names: Vec<&str> = ps.iter().map(|v| v.name()).collect();
-        write!(s, " (param {})", names.join(" ")).ok();
-    }
-    if !rs.is_empty() {
-        let names: Vec<&str> = rs.iter().map(|v| v.name()).collect();
-        write!(s, " (result {})", names.join(" ")).ok();
-    }
-    s
 }
 
 fn traps_wat(traps: &BTreeSet<&'static str>) -> String {
@@ -168,15 +156,7 @@ pub(crate) fn thunk(
             .ok();
             rel
         });
-        let result_locals: Vec<u32> = results.iter().map(|v| w.local(*v)).collect();
-        write!(w.body, "    (call $f").ok();
-        for i in 0..params.len() {
-            write!(w.body, " (local.get {i})").ok();
-        }
-        writeln!(w.body, ")").ok();
-        for l in result_locals.iter().rev() {
-            writeln!(w.body, "    (local.set {l})").ok();
-        }
+        let result_locals = call(&mut w, params.len(), &results);
         params_code(&mut w, Mode::Back)?;
         if let Some(rel) = retptr {
             w.mem(&rtuple, rel, 0, Mode::In)?;
@@ -187,15 +167,7 @@ pub(crate) fn thunk(
     } else {
         // Parameters in, the call, the results out.
         params_code(&mut w, Mode::In)?;
-        let result_locals: Vec<u32> = results.iter().map(|v| w.local(*v)).collect();
-        write!(w.body, "    (call $f").ok();
-        for i in 0..params.len() {
-            write!(w.body, " (local.get {i})").ok();
-        }
-        writeln!(w.body, ")").ok();
-        for l in result_locals.iter().rev() {
-            writeln!(w.body, "    (local.set {l})").ok();
-        }
+        let result_locals = call(&mut w, params.len(), &results);
         if results_in_memory {
             let r = result_locals[0];
             w.check(r, &format!("(i64.const {rsize})"), TRAP_POINTER);
@@ -257,6 +229,21 @@ pub(crate) fn thunk(
         wat: m,
         post: post.is_some(),
     }))
+}
+
+/// Call `$f` with the `nparams` parameters; its results go to new locals
+/// (returned).
+fn call(w: &mut Walk, nparams: usize, results: &[V]) -> Vec<u32> {
+    let locals: Vec<u32> = results.iter().map(|v| w.local(*v)).collect();
+    write!(w.body, "    (call $f").ok();
+    for i in 0..nparams {
+        write!(w.body, " (local.get {i})").ok();
+    }
+    writeln!(w.body, ")").ok();
+    for l in locals.iter().rev() {
+        writeln!(w.body, "    (local.set {l})").ok();
+    }
+    locals
 }
 
 /// Convert local `l`, a pointer to `size` bytes: [`Mode::In`] checks and

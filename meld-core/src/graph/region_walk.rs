@@ -10,6 +10,7 @@
 
 use super::boundary::{Ctx, V};
 use super::boundary_walk::{read_i32, Slot};
+use super::type_shape::{cases, fields};
 use crate::{Error, Result};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -82,19 +83,16 @@ impl Walk<'_, '_> {
     /// Whether a pointer occurs anywhere in `ty`.
     pub(super) fn has_ptrs(&self, ty: &InterfaceType) -> bool {
         let t = self.ctx.types;
-        match ty {
-            InterfaceType::String | InterfaceType::List(_) | InterfaceType::Map(_) => true,
-            InterfaceType::Record(r) => t[*r].fields.iter().any(|f| self.has_ptrs(&f.ty)),
-            InterfaceType::Variant(v) => t[*v].cases.values().flatten().any(|c| self.has_ptrs(c)),
-            InterfaceType::FixedLengthList(l) => self.has_ptrs(&t[*l].element),
-            InterfaceType::Tuple(tu) => t[*tu].types.iter().any(|c| self.has_ptrs(c)),
-            InterfaceType::Option(o) => self.has_ptrs(&t[*o].ty),
-            InterfaceType::Result(r) => {
-                t[*r].ok.as_ref().is_some_and(|c| self.has_ptrs(c))
-                    || t[*r].err.as_ref().is_some_and(|c| self.has_ptrs(c))
-            }
-            _ => false,
+        if let Some(tys) = fields(t, ty) {
+            return tys.iter().any(|c| self.has_ptrs(c));
         }
+        if let Some((cs, _)) = cases(t, ty) {
+            return cs.iter().flatten().any(|c| self.has_ptrs(c));
+        }
+        matches!(
+            ty,
+            InterfaceType::String | InterfaceType::List(_) | InterfaceType::Map(_)
+        )
     }
 
     /// A call of the trap function for `reason`.
@@ -176,7 +174,8 @@ impl Walk<'_, '_> {
         }
     }
 
-    /// The element type and size of a pointer type, `None` for a string.
+    /// What a pointer type points at and its elements (`None` for a
+    /// string's); `None` for a type that is not a pointer.
     fn kind(&self, ty: &InterfaceType) -> Option<(Kind, Option<Elem>)> {
         let t = self.ctx.types;
         match ty {
@@ -224,26 +223,12 @@ impl Walk<'_, '_> {
             }
             return Ok(());
         }
-        match ty {
-            InterfaceType::Record(r) => {
-                let tys: Vec<InterfaceType> = t[*r].fields.iter().map(|f| f.ty).collect();
-                self.flat_seq(&tys, slots, mode)
-            }
-            InterfaceType::Tuple(tu) => {
-                let tys = t[*tu].types.to_vec();
-                self.flat_seq(&tys, slots, mode)
-            }
-            InterfaceType::FixedLengthList(l) => {
-                let tys = vec![t[*l].element; t[*l].size as usize];
-                self.flat_seq(&tys, slots, mode)
-            }
-            InterfaceType::Variant(v) => {
-                let cases: Vec<Option<InterfaceType>> = t[*v].cases.values().copied().collect();
-                self.flat_cases(&cases, slots, mode)
-            }
-            InterfaceType::Option(o) => self.flat_cases(&[None, Some(t[*o].ty)], slots, mode),
-            InterfaceType::Result(r) => self.flat_cases(&[t[*r].ok, t[*r].err], slots, mode),
-            _ => Err(unsupported(ty)),
+        if let Some(tys) = fields(t, ty) {
+            return self.flat_seq(&tys, slots, mode);
+        }
+        match cases(t, ty) {
+            Some((cs, _)) => self.flat_cases(&cs, slots, mode),
+            None => Err(unsupported(ty)),
         }
     }
 
@@ -311,30 +296,12 @@ impl Walk<'_, '_> {
             }
             return Ok(());
         }
-        match ty {
-            InterfaceType::Record(r) => {
-                let tys: Vec<InterfaceType> = t[*r].fields.iter().map(|f| f.ty).collect();
-                self.mem_seq(&tys, base, offset, mode)
-            }
-            InterfaceType::Tuple(tu) => {
-                let tys = t[*tu].types.to_vec();
-                self.mem_seq(&tys, base, offset, mode)
-            }
-            InterfaceType::FixedLengthList(l) => {
-                let tys = vec![t[*l].element; t[*l].size as usize];
-                self.mem_seq(&tys, base, offset, mode)
-            }
-            InterfaceType::Variant(v) => {
-                let cases: Vec<Option<InterfaceType>> = t[*v].cases.values().copied().collect();
-                self.mem_cases(&cases, &t[*v].info, base, offset, mode)
-            }
-            InterfaceType::Option(o) => {
-                self.mem_cases(&[None, Some(t[*o].ty)], &t[*o].info, base, offset, mode)
-            }
-            InterfaceType::Result(r) => {
-                self.mem_cases(&[t[*r].ok, t[*r].err], &t[*r].info, base, offset, mode)
-            }
-            _ => Err(unsupported(ty)),
+        if let Some(tys) = fields(t, ty) {
+            return self.mem_seq(&tys, base, offset, mode);
+        }
+        match cases(t, ty) {
+            Some((cs, info)) => self.mem_cases(&cs, info, base, offset, mode),
+            None => Err(unsupported(ty)),
         }
     }
 
