@@ -82,8 +82,9 @@ fn host_imports_with_memory_agree_unfused_wrapped_and_core() {
     let fused = meld_core::fuse(&[&input], &Default::default()).expect("fuse");
     assert_eq!(run_core(&engine, &fused), unfused);
 
-    // `--memory shared`: the same host, adding each region's base to the
-    // pointers it gets (docs/abi.md), on an engine without multi-memory.
+    // `--memory shared`: the same host (absolute pointers: region thunks in
+    // the module convert them, docs/abi.md), on an engine without
+    // multi-memory.
     let opts = meld_core::FuseOptions {
         memory: meld_core::MemoryMode::Shared,
         ..Default::default()
@@ -101,7 +102,7 @@ fn host_imports_with_memory_agree_unfused_wrapped_and_core() {
             .abi
             .imports
             .iter()
-            .any(|i| i.options.region.is_some()));
+            .all(|i| i.options.region.is_none()));
         assert_eq!(run_core(&single, &shared), unfused, "{name}");
     }
     let shared = meld_core::fuse(&[&padded], &opts).unwrap();
@@ -133,9 +134,8 @@ fn host_imports_with_memory_agree_unfused_wrapped_and_core() {
     }
 }
 
-/// The core module with host functions that follow the ABI record.
-/// With `--memory shared`, each pointer is the region's base plus what the
-/// module passes (the record's `region`).
+/// The core module with host functions that follow the ABI record (with
+/// `--memory shared` as with separate memories: absolute pointers).
 fn run_core(engine: &Engine, fused: &meld_core::Fused) -> (u32, Vec<String>, u32) {
     use wasmtime::{Caller, Extern, Linker, Module};
     #[derive(Default)]
@@ -159,19 +159,9 @@ fn run_core(engine: &Engine, fused: &meld_core::Fused) -> (u32, Vec<String>, u32
     let realloc_name = get.options.realloc.clone().expect("get needs a realloc");
     assert_eq!(log.options.memory.as_deref(), Some(mem_name.as_str()));
 
-    // `--memory shared`: pointers are relative to the region, whose base a
-    // global holds (read at each use: a realloc may move the region).
-    let region_base = get.options.region.as_ref().map(|r| r.base.clone());
-    let base = move |cx: &mut Caller<'_, Host>| -> usize {
-        match &region_base {
-            None => 0,
-            Some(name) => match cx.get_export(name) {
-                Some(Extern::Global(g)) => g.get(&mut *cx).unwrap_i32() as u32 as usize,
-                _ => panic!("the region's base global `{name}` is exported"),
-            },
-        }
-    };
-    let base2 = base.clone();
+    // `--memory shared` too: the host gets absolute pointers into the one
+    // memory, as from any one-memory module (the region thunks convert).
+    assert!(get.options.region.is_none() && log.options.region.is_none());
 
     let module = Module::new(engine, &fused.wasm).unwrap();
     let mut linker = Linker::<Host>::new(engine);
@@ -196,13 +186,12 @@ fn run_core(engine: &Engine, fused: &meld_core::Fused) -> (u32, Vec<String>, u32
                     .call(&mut cx, (0, 0, 2, units.len() as i32 * 2))
                     .unwrap();
                 let bytes: Vec<u8> = units.iter().flat_map(|u| u.to_le_bytes()).collect();
-                let b = base(&mut cx);
-                mem.write(&mut cx, b + ptr as usize, &bytes).unwrap();
-                mem.write(&mut cx, b + retptr as usize, &ptr.to_le_bytes())
+                mem.write(&mut cx, ptr as usize, &bytes).unwrap();
+                mem.write(&mut cx, retptr as usize, &ptr.to_le_bytes())
                     .unwrap();
                 mem.write(
                     &mut cx,
-                    b + retptr as usize + 4,
+                    retptr as usize + 4,
                     &(units.len() as i32).to_le_bytes(),
                 )
                 .unwrap();
@@ -220,8 +209,7 @@ fn run_core(engine: &Engine, fused: &meld_core::Fused) -> (u32, Vec<String>, u32
                     _ => panic!("memory export"),
                 };
                 let mut buf = vec![0u8; len as usize * 2];
-                let b = base2(&mut cx);
-                mem.read(&cx, b + ptr as usize, &mut buf).unwrap();
+                mem.read(&cx, ptr as usize, &mut buf).unwrap();
                 let units: Vec<u16> = buf
                     .chunks(2)
                     .map(|c| u16::from_le_bytes([c[0], c[1]]))
@@ -432,7 +420,8 @@ fn run_nested(engine: &Engine, bytes: &[u8]) -> u32 {
 
 /// Pointers nested in lists, options and spilled parameters, both ways,
 /// through host imports: the composition, fused+wrapped, and fused
-/// `--memory shared --component` on an engine without multi-memory (the
+/// `--memory shared --component` (and `meld wrap` of the shared core
+/// module) on an engine without multi-memory (the
 /// region thunks convert every pointer and restore the component's memory;
 /// the component's region is moved before the calls).
 #[test]
@@ -453,4 +442,15 @@ fn nested_pointers_through_host_imports_agree_multi_and_shared() {
     single.wasm_multi_memory(false);
     let single = Engine::new(&single).unwrap();
     assert_eq!(run_nested(&single, &shared.wasm), unfused);
+    // The shared core module has the same thunks: `meld wrap` wraps it.
+    let core = meld_core::fuse(
+        &[&input],
+        &meld_core::FuseOptions {
+            memory: meld_core::MemoryMode::Shared,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let rewrapped = meld_core::wrap::given::wrap_module(&core.wasm, false).unwrap();
+    assert_eq!(run_nested(&single, &rewrapped), unfused);
 }

@@ -201,8 +201,8 @@ fn fuse_unrecorded(inputs: &[&[u8]], opts: &FuseOptions) -> Result<Fused> {
             .map_err(|_| Error::Internal("WIT world decoding panicked".into()))
     };
     let start = std::time::Instant::now();
-    // `--memory shared --component`: the host sees absolute pointers.
-    let region_thunks = opts.memory == MemoryMode::Shared && opts.component;
+    // `--memory shared`: the host sees absolute pointers (region thunks).
+    let region_thunks = opts.memory == MemoryMode::Shared;
     if opts.serial {
         let graph = translate::translate_for(&component, &opts.opaque_reps, region_thunks)?;
         return fuse_after_translate(
@@ -344,15 +344,15 @@ fn fuse_after_translate(
     .map_err(|e| blame_input(component, e))?;
     let mut encoded = encoded;
     if opts.memory == MemoryMode::Shared {
-        // With `--component` the host sees absolute pointers (region
-        // thunks): the record names no region for it to add.
-        let absolute = opts.component;
+        // The host sees absolute pointers (region thunks, in the core
+        // output as in the wrapped one): the record names no region for it
+        // to add.
         encoded.wasm = shared::lower(
             &encoded.wasm,
             &mut record,
             !opts.serial,
             &region_bases,
-            absolute,
+            true,
         )?;
     }
     stage_us[3] = lap();
