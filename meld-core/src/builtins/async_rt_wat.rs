@@ -8,7 +8,7 @@
 //! Added state, all in the runtime's private memory:
 //!
 //! ```text
-//! frames (48 bytes each, frame 0 = the instantiation's ambient task)
+//! frames (64 bytes each, frame 0 = the instantiation's ambient task)
 //!   0 instance (-1: the host's)      4 flags: 1 async-typed (may block),
 //!   8 task.return type id              2 result pending, 4 returned,
 //!  12 memory id (0: none)              8 callee instance marked busy,
@@ -16,11 +16,21 @@
 //!  16 string encoding               20 result kind (0 memory, 1 none, 2 one value)
 //!  24 return pointer                28 context slot 0   32 context slot 1
 //!  36 caller's may-block            40 stashed result (i64)
-//! instance state (8 bytes per instance): backpressure u32, busy u32
+//!  48 caller's instance (async calls)
+//! instance state (16 bytes per instance): backpressure u32, busy u32,
+//!   pending yielded tasks u32, pending waiting tasks u32
 //! ```
-//! Handle-table slots gain two kinds: 3 waitable set, 4 subtask (never
-//! created in this slice: every call it starts completes before the start
-//! returns). Their type word is -1, so no resource intrinsic accepts them.
+//! Handle-table slots gain two kinds: 3 waitable set (rep: how many pending
+//! tasks wait on it), 4 subtask (rep: its status, 1 STARTED: a subtask is
+//! made only for a callee that suspended before `task.return`, and nothing
+//! reachable from a synchronous host call resumes it, as in wasmtime 48).
+//! Their type word is -1, so no resource intrinsic accepts them.
+//!
+//! Pending tasks: a callback-lifted task that may block (async-typed, or
+//! after `task.return`) and returns `YIELD` or `WAIT` is popped and counted
+//! as pending in its instance; one that may not block and returns `YIELD`
+//! has its callback called at once with `EVENT_NONE` (`end_async` answers
+//! -1 and the call shim calls it), as wasmtime does.
 
 /// The async additions, inserted before the resource runtime's final `)`.
 pub const ASYNC_EXT_WAT: &str = r#"
@@ -33,6 +43,8 @@ pub const ASYNC_EXT_WAT: &str = r#"
   ;; suspension of such a task (a call of its own, a wait, a yield) resumes
   ;; its caller first, with STARTED.
   (global $astarted (mut i32) (i32.const 0))
+  ;; Pending tasks that yielded (runnable), over all instances.
+  (global $yielded (mut i32) (i32.const 0))
   (table $calls (export "calls") 0 funcref)
 
   (func $"handle is not an waitable-set" unreachable)
@@ -47,7 +59,11 @@ pub const ASYNC_EXT_WAT: &str = r#"
   (func $"invalid `task.return` signature and/or options for current task" unreachable)
   (func $"async-lifted export failed to produce a result" unreachable)
   (func $"unsupported callback code" unreachable)
-  (func $"meld: one-stack runtime: an async callee yielded or waited before it exited (suspending tasks is not supported yet)" unreachable)
+  (func $"cannot drop waitable set with waiters" unreachable)
+  (func $"cannot drop a subtask which has not yet resolved" unreachable)
+  (func $"meld: one-stack runtime: a sync-lowered caller would wait for a callee that suspended before task.return (not supported yet)" unreachable)
+  (func $"meld: one-stack runtime: a yield or wait would run a pending task (resuming pending tasks is not supported yet)" unreachable)
+  (func $"meld: one-stack runtime: subtask.cancel of a pending subtask (not supported yet)" unreachable)
   (func $"meld: one-stack runtime: a task started by an async call would suspend (a call, wait or yield of its own) and its caller resume first (not supported yet)" unreachable)
   (func $"meld: one-stack runtime: a call into an instance that is busy or under backpressure would have to wait to start (not supported yet)" unreachable)
 
@@ -56,11 +72,11 @@ pub const ASYNC_EXT_WAT: &str = r#"
     (local $new i32)
     (if (i32.ge_u (local.get $i) (global.get $fcap))
       (then
-        (local.set $new (call $alloc (i32.mul (i32.add (i32.shl (global.get $fcap) (i32.const 1)) (i32.const 16)) (i32.const 48))))
-        (memory.copy (local.get $new) (global.get $frames) (i32.mul (global.get $fcap) (i32.const 48)))
+        (local.set $new (call $alloc (i32.mul (i32.add (i32.shl (global.get $fcap) (i32.const 1)) (i32.const 16)) (i32.const 64))))
+        (memory.copy (local.get $new) (global.get $frames) (i32.mul (global.get $fcap) (i32.const 64)))
         (global.set $frames (local.get $new))
         (global.set $fcap (i32.add (i32.shl (global.get $fcap) (i32.const 1)) (i32.const 16)))))
-    (i32.add (global.get $frames) (i32.mul (local.get $i) (i32.const 48))))
+    (i32.add (global.get $frames) (i32.mul (local.get $i) (i32.const 64))))
 
   (func $top (result i32) (call $frame (i32.sub (global.get $tdepth) (i32.const 1))))
 
@@ -68,7 +84,7 @@ pub const ASYNC_EXT_WAT: &str = r#"
   (func $push (param $inst i32) (param $flags i32) (result i32)
     (local $f i32)
     (local.set $f (call $frame (global.get $tdepth)))
-    (memory.fill (local.get $f) (i32.const 0) (i32.const 48))
+    (memory.fill (local.get $f) (i32.const 0) (i32.const 64))
     (i32.store (local.get $f) (local.get $inst))
     (i32.store offset=4 (local.get $f) (local.get $flags))
     (i32.store offset=8 (local.get $f) (i32.const -1))
@@ -86,13 +102,13 @@ pub const ASYNC_EXT_WAT: &str = r#"
     (global.set $may_block (i32.load offset=36 (local.get $f)))
     (global.set $tdepth (i32.sub (global.get $tdepth) (i32.const 1))))
 
-  ;; Instance `inst`'s async state (backpressure, busy).
+  ;; Instance `inst`'s async state (backpressure, busy, pending tasks).
   (func $inst (param $inst i32) (result i32)
     (if (i32.ge_u (local.get $inst) (i32.const 4096))
       (then (call $"too many component instances with handle tables")))
     (if (i32.eqz (global.get $istate))
-      (then (global.set $istate (call $alloc (i32.const 32768)))))
-    (i32.add (global.get $istate) (i32.shl (local.get $inst) (i32.const 3))))
+      (then (global.set $istate (call $alloc (i32.const 65536)))))
+    (i32.add (global.get $istate) (i32.shl (local.get $inst) (i32.const 4))))
 
   (func $busy (param $inst i32) (param $d i32)
     (local $p i32)
@@ -144,10 +160,15 @@ pub const ASYNC_EXT_WAT: &str = r#"
     (local.set $s (call $any (local.get $t) (local.get $h)))
     (if (i32.ne (i32.load (local.get $s)) (i32.const 3))
       (then (call $"handle is not a waitable-set")))
+    (if (i32.load offset=8 (local.get $s))
+      (then (call $"cannot drop waitable set with waiters")))
     (call $free (call $header (local.get $t)) (local.get $s) (local.get $h)))
 
-  ;; waitable-set.poll: no waitable can be in a set in this slice, and no
-  ;; task is ever cancelled: the event is always NONE.
+  ;; waitable-set.poll: a subtask's STARTED event is taken by the start
+  ;; that made its handle, and a pending task never runs again from a
+  ;; synchronous host call (wasmtime 48 runs the pending queue only while
+  ;; every task on the stack waits), so no waitable ever has an event, and
+  ;; no task is ever cancelled: the event is always NONE.
   (func (export "ws_poll") (param $t i32) (param $h i32) (result i32)
     (call $ws (local.get $t) (local.get $h))
     (i32.const 0))
@@ -161,10 +182,14 @@ pub const ASYNC_EXT_WAT: &str = r#"
         (then (call $"cannot block a synchronous task before returning")))))
     (call $ws (local.get $t) (local.get $h))
     (call $suspends)
+    (if (global.get $yielded)
+      (then (call $"meld: one-stack runtime: a yield or wait would run a pending task (resuming pending tasks is not supported yet)")))
     (call $"deadlock detected: event loop cannot make further progress")
     (i32.const 0))
 
-  ;; waitable.join: the waitable must be one (none exists in this slice).
+  ;; waitable.join: the waitable must be one (a subtask: streams and
+  ;; futures trap when made). Membership is not recorded: no waitable ever
+  ;; has an event (see `ws_poll`).
   (func $waitable (param $t i32) (param $h i32)
     (local $k i32)
     (local.set $k (i32.load (call $any (local.get $t) (local.get $h))))
@@ -174,15 +199,24 @@ pub const ASYNC_EXT_WAT: &str = r#"
     (call $waitable (local.get $t) (local.get $w))
     (if (local.get $set) (then (call $ws (local.get $t) (local.get $set)))))
 
+  ;; subtask.drop: every subtask handle is of a callee that has not
+  ;; returned (STARTED), which wasmtime refuses to drop.
   (func (export "subtask_drop") (param $t i32) (param $h i32)
+    (local $s i32)
     (call $waitable (local.get $t) (local.get $h))
-    (if (i32.ne (i32.load (call $any (local.get $t) (local.get $h))) (i32.const 4))
+    (local.set $s (call $any (local.get $t) (local.get $h)))
+    (if (i32.ne (i32.load (local.get $s)) (i32.const 4))
       (then (call $"handle is not a subtask")))
-    (unreachable))
+    (if (i32.eq (i32.load offset=8 (local.get $s)) (i32.const 1))
+      (then (call $"cannot drop a subtask which has not yet resolved")))
+    (call $free (call $header (local.get $t)) (local.get $s) (local.get $h)))
 
+  ;; subtask.cancel: wasmtime would deliver CANCELLED to the pending
+  ;; callee's callback; not done in this slice.
   (func (export "subtask_cancel") (param $t i32) (param $async i32) (param $h i32) (result i32)
     (if (i32.ne (i32.load (call $any (local.get $t) (local.get $h))) (i32.const 4))
       (then (call $"handle is not a subtask")))
+    (call $"meld: one-stack runtime: subtask.cancel of a pending subtask (not supported yet)")
     (unreachable))
 
   (func (export "bp_add") (param $t i32) (param $d i32)
@@ -198,10 +232,22 @@ pub const ASYNC_EXT_WAT: &str = r#"
     (if (global.get $astarted)
       (then (call $"meld: one-stack runtime: a task started by an async call would suspend (a call, wait or yield of its own) and its caller resume first (not supported yet)"))))
 
-  ;; thread.yield: no other task is ever ready in this slice; a task that
-  ;; may block suspends (and is resumed at once).
+  ;; thread.yield: a task that may block suspends, and wasmtime would run
+  ;; any pending yielded task; one that may not block lets only pending
+  ;; tasks of its own instance run (wasmtime's instance-local promotion).
+  ;; Either way, with nothing pending it resumes at once.
   (func (export "yield") (param $cancellable i32) (result i32)
-    (if (global.get $may_block) (then (call $suspends)))
+    (local $i i32)
+    (if (global.get $may_block)
+      (then
+        (call $suspends)
+        (if (global.get $yielded)
+          (then (call $"meld: one-stack runtime: a yield or wait would run a pending task (resuming pending tasks is not supported yet)"))))
+      (else
+        (local.set $i (i32.load (call $top)))
+        (if (i32.ge_s (local.get $i) (i32.const 0))
+          (then (if (i32.load offset=8 (call $inst (local.get $i)))
+            (then (call $"meld: one-stack runtime: a yield or wait would run a pending task (resuming pending tasks is not supported yet)")))))))
     (i32.const 0))
 
   (func (export "task_cancel")
@@ -258,6 +304,7 @@ pub const ASYNC_EXT_WAT: &str = r#"
       (i32.or (i32.or (i32.const 2) (i32.ne (local.get $async) (i32.const 0)))
               (select (i32.const 0) (i32.const 16) (local.get $sync)))))
     (i32.store offset=8 (local.get $f) (local.get $ty))
+    (i32.store offset=48 (local.get $f) (local.get $caller))
     (i32.store offset=12 (local.get $f) (local.get $mem))
     (i32.store offset=16 (local.get $f) (local.get $enc))
     (i32.store offset=20 (local.get $f) (local.get $kind))
@@ -278,19 +325,52 @@ pub const ASYNC_EXT_WAT: &str = r#"
     (global.set $may_block (i32.and (i32.load offset=4 (local.get $f)) (i32.const 1)))
     (i32.mul (i32.sub (global.get $tdepth) (i32.const 1)) (i32.const 3)))
 
-  ;; An async-lifted callee returned callback code `code`: only EXIT after
-  ;; task.return completes here. Returns the subtask status RETURNED.
+  ;; A callback-lifted callee (or its callback) returned callback code
+  ;; `code`. Returns -1 when its callback must be called now with
+  ;; EVENT_NONE (a YIELD of a task that may not block), else the start's
+  ;; status: RETURNED (2) when it exits, or suspends after task.return;
+  ;; STARTED (1) | handle << 4 when it suspends before task.return, the
+  ;; handle a new subtask in the caller's table. A suspended task is popped
+  ;; and stays pending.
   (func (export "end_async") (param $code i32) (result i32)
-    (local $c i32)
+    (local $c i32) (local $f i32) (local $fl i32) (local $p i32) (local $s i32) (local $st i32)
     (local.set $c (i32.and (local.get $code) (i32.const 15)))
     (if (i32.gt_u (local.get $c) (i32.const 2))
       (then (call $"unsupported callback code")))
-    (if (local.get $c)
-      (then (call $"meld: one-stack runtime: an async callee yielded or waited before it exited (suspending tasks is not supported yet)")))
-    (if (i32.eqz (i32.and (i32.load offset=4 (call $top)) (i32.const 4)))
-      (then (call $"async-lifted export failed to produce a result")))
+    (local.set $f (call $top))
+    (local.set $fl (i32.load offset=4 (local.get $f)))
+    (if (i32.eqz (local.get $c))
+      (then
+        (if (i32.eqz (i32.and (local.get $fl) (i32.const 4)))
+          (then (call $"async-lifted export failed to produce a result")))
+        (call $pop)
+        (return (i32.const 2))))
+    ;; may block: async-typed (1) or returned (4)
+    (if (i32.eqz (i32.and (local.get $fl) (i32.const 5)))
+      (then
+        (if (i32.eq (local.get $c) (i32.const 1)) (then (return (i32.const -1))))
+        (call $"cannot block a synchronous task before returning")))
+    (local.set $p (call $inst (i32.load (local.get $f))))
+    (if (i32.eq (local.get $c) (i32.const 2))
+      (then
+        (call $ws (i32.load (local.get $f)) (i32.shr_u (local.get $code) (i32.const 4)))
+        (local.set $s (call $any (i32.load (local.get $f)) (i32.shr_u (local.get $code) (i32.const 4))))
+        (i32.store offset=8 (local.get $s) (i32.add (i32.load offset=8 (local.get $s)) (i32.const 1)))
+        (i32.store offset=12 (local.get $p) (i32.add (i32.load offset=12 (local.get $p)) (i32.const 1))))
+      (else
+        (i32.store offset=8 (local.get $p) (i32.add (i32.load offset=8 (local.get $p)) (i32.const 1)))
+        (global.set $yielded (i32.add (global.get $yielded) (i32.const 1)))))
+    (if (i32.and (local.get $fl) (i32.const 4))
+      (then (local.set $st (i32.const 2)))
+      (else
+        (if (i32.eqz (i32.and (local.get $fl) (i32.const 16)))
+          (then (call $"meld: one-stack runtime: a sync-lowered caller would wait for a callee that suspended before task.return (not supported yet)")))
+        (local.set $st (i32.or (i32.const 1) (i32.shl
+          (call $insert (i32.load offset=48 (local.get $f))
+                        (i32.const 4) (i32.const -1) (i32.const 1) (i32.const 0))
+          (i32.const 4))))))
     (call $pop)
-    (i32.const 2))
+    (local.get $st))
 
   ;; A sync-lifted callee returned: its result is lowered by the shim (the
   ;; `return` adapter) with the caller's options, in the caller's task.

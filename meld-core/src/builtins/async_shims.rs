@@ -187,16 +187,24 @@ pub struct StartImport {
     /// The callee's post-return is imported as `pr.N` (async start of a
     /// sync-lifted callee).
     pub post_return: Option<u32>,
+    /// The callback-lifted callee's callback is imported as `cb.N`.
+    pub callback: Option<u32>,
 }
 
 /// The call shim of one adapter module: exports `p<k>` (site k's
 /// `prepare-call`) and `s<j>` (start import j). Imports: the runtime's
 /// `prepare`, `begin`, `end_async`, `returned_sync`, `end_sync`,
-/// `stashed`, its `calls` table, then each post-return `pr.N`.
+/// `stashed`, its `calls` table, then each post-return `pr.N`, then
+/// `callbacks` callbacks `cb.N`.
+///
+/// A callback-lifted callee's code goes to the runtime's `end_async`; while
+/// that answers -1 (a `YIELD` of a task that may not block), the callback
+/// is called at once with `EVENT_NONE` (0, 0, 0) and its code handed back.
 pub fn adapter_calls(
     sites: &[CallSite],
     starts: &[StartImport],
     post_returns: &[Vec<&'static str>],
+    callbacks: usize,
 ) -> String {
     let mut s = String::from(
         r#"(module
@@ -213,6 +221,11 @@ pub fn adapter_calls(
         s.push_str(&format!(
             "  (import \"pr\" \"{i}\" (func $pr{i} {}))\n",
             list("param", pr)
+        ));
+    }
+    for i in 0..callbacks {
+        s.push_str(&format!(
+            "  (import \"cb\" \"{i}\" (func $cb{i} (param i32 i32 i32) (result i32)))\n"
         ));
     }
     s.push_str("  (global $which (mut i32) (i32.const -1))\n");
@@ -260,7 +273,7 @@ pub fn adapter_calls(
             (vec!["funcref", "i32", "i32", "i32"], vec!["i32"])
         };
         s.push_str(&format!(
-            "  (func (export \"s{j}\") {} {}\n    (local $b i32) (local $kind i32) (local $rp i32)\n",
+            "  (func (export \"s{j}\") {} {}\n    (local $b i32) (local $kind i32) (local $rp i32) (local $code i32)\n",
             list("param", &params),
             list("result", &results)
         ));
@@ -291,7 +304,15 @@ pub fn adapter_calls(
                 "      (call_indirect $calls (type $start{k}) (local.get $b))\n      (call_indirect $calls (type $callee{k}) (i32.add (local.get $b) (i32.const 2)))\n"
             ));
             if site.callee_async {
-                s.push_str("      (call $end_async)\n");
+                let again = match st.callback {
+                    Some(cb) => format!(
+                        "(local.set $code (call $cb{cb} (i32.const 0) (i32.const 0) (i32.const 0))) (br $again)"
+                    ),
+                    None => "(unreachable)".to_string(),
+                };
+                s.push_str(&format!(
+                    "      (local.set $code)\n      (loop $again\n        (local.set $code (call $end_async (local.get $code)))\n        (if (i32.eq (local.get $code) (i32.const -1)) (then {again})))\n      (local.get $code)\n"
+                ));
                 if st.sync {
                     s.push_str("      (drop)\n");
                     if let Some(ty) = st.results.first() {
@@ -388,18 +409,21 @@ mod tests {
                 sync: false,
                 results: vec![],
                 post_return: None,
+                callback: Some(0),
             },
             StartImport {
                 sync: false,
                 results: vec![],
                 post_return: Some(0),
+                callback: None,
             },
             StartImport {
                 sync: true,
                 results: vec!["i32"],
                 post_return: None,
+                callback: Some(1),
             },
         ];
-        valid("calls", &adapter_calls(&sites, &starts, &[vec!["i32"]]));
+        valid("calls", &adapter_calls(&sites, &starts, &[vec!["i32"]], 2));
     }
 }
