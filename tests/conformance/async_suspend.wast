@@ -322,8 +322,10 @@
 (assert_trap (invoke "run-drop") "cannot drop a subtask which has not yet resolved")
 (component instance $d7 $D)
 (assert_trap (invoke "run-chain-drop") "cannot drop a subtask which has not yet resolved")
-(component instance $d8 $D)
-(assert_trap (invoke "run-yret-sync") "cannot block a synchronous task before returning")
+;; (run-yret-sync, a sync lower of an `async` function from a sync task,
+;; traps `cannot block a synchronous task before returning` on wasmtime 48
+;; and fused, and runs on 49: docs/async.md; it is checked by the fixture
+;; tests/fixtures/wat/async_suspend.wat, which runs on 48 only.)
 (component instance $d9 $D)
 (assert_trap (invoke "run-wnoset") "unknown handle index")
 (component instance $d10 $D)
