@@ -12,7 +12,8 @@
 //!   0 instance (-1: the host's)      4 flags: 1 async-typed (may block),
 //!   8 task.return type id              2 result pending, 4 returned,
 //!  12 memory id (0: none)              8 callee instance marked busy,
-//!                                     16 started by an async caller
+//!                                     16 started by an async caller,
+//!                                     32 has a borrow scope
 //!  16 string encoding               20 result kind (0 memory, 1 none, 2 one value)
 //!  24 return pointer                28 context slot 0   32 context slot 1
 //!  36 caller's may-block            40 stashed result (i64)
@@ -64,6 +65,7 @@ pub const ASYNC_EXT_WAT: &str = r#"
   (func $"meld: one-stack runtime: a sync-lowered caller would wait for a callee that suspended before task.return (not supported yet)" unreachable)
   (func $"meld: one-stack runtime: a yield or wait would run a pending task (resuming pending tasks is not supported yet)" unreachable)
   (func $"meld: one-stack runtime: subtask.cancel of a pending subtask (not supported yet)" unreachable)
+  (func $"meld: one-stack runtime: a suspended task would keep handles borrowed or lent across its suspension (not supported yet)" unreachable)
   (func $"meld: one-stack runtime: a task started by an async call would suspend (a call, wait or yield of its own) and its caller resume first (not supported yet)" unreachable)
   (func $"meld: one-stack runtime: a call into an instance that is busy or under backpressure would have to wait to start (not supported yet)" unreachable)
 
@@ -95,6 +97,8 @@ pub const ASYNC_EXT_WAT: &str = r#"
   (func $pop
     (local $f i32)
     (local.set $f (call $top))
+    (if (i32.and (i32.load offset=4 (local.get $f)) (i32.const 32))
+      (then (call $res_exit)))
     (if (i32.and (i32.load offset=4 (local.get $f)) (i32.const 8))
       (then (call $busy (i32.load (local.get $f)) (i32.const -1))))
     (if (i32.and (i32.load offset=4 (local.get $f)) (i32.const 16))
@@ -319,7 +323,9 @@ pub const ASYNC_EXT_WAT: &str = r#"
     (if (i32.or (i32.load (local.get $p)) (i32.load offset=4 (local.get $p)))
       (then (call $"meld: one-stack runtime: a call into an instance that is busy or under backpressure would have to wait to start (not supported yet)")))
     (call $busy (i32.load (local.get $f)) (i32.const 1))
-    (i32.store offset=4 (local.get $f) (i32.or (i32.load offset=4 (local.get $f)) (i32.const 8)))
+    ;; the callee task's borrow scope (the start adapter lends into it)
+    (call $res_enter (i32.const 0) (i32.const 0) (i32.const 0))
+    (i32.store offset=4 (local.get $f) (i32.or (i32.load offset=4 (local.get $f)) (i32.const 40)))
     (if (i32.and (i32.load offset=4 (local.get $f)) (i32.const 16))
       (then (global.set $astarted (i32.add (global.get $astarted) (i32.const 1)))))
     (global.set $may_block (i32.and (i32.load offset=4 (local.get $f)) (i32.const 1)))
@@ -369,6 +375,11 @@ pub const ASYNC_EXT_WAT: &str = r#"
           (call $insert (i32.load offset=48 (local.get $f))
                         (i32.const 4) (i32.const -1) (i32.const 1) (i32.const 0))
           (i32.const 4))))))
+    ;; Its borrow scope is a stack: a pending task may not keep one open
+    ;; with live borrows; without, closing it now releases its lends, which
+    ;; wasmtime released as the borrows were dropped.
+    (if (i32.load (call $scope))
+      (then (call $"meld: one-stack runtime: a suspended task would keep handles borrowed or lent across its suspension (not supported yet)")))
     (call $pop)
     (local.get $st))
 
