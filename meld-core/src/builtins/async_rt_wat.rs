@@ -47,6 +47,17 @@ pub const ASYNC_EXT_WAT: &str = r#"
   ;; Pending tasks that yielded (runnable), over all instances.
   (global $yielded (mut i32) (i32.const 0))
   (table $calls (export "calls") 0 funcref)
+  ;; Pending starts (a call into a busy or backpressured instance): records
+  ;; of 192 bytes (0 state: 0 free, 1 waiting, 2 ready; 4 ready order;
+  ;; 8 caller instance; 12 callee instance; 16 subtask handle; 20 call site;
+  ;; 64 the prepared frame; 128 the lower's parameters as i64s), and four
+  ;; functions each in $ptab (start, return, callee, the shim's resume).
+  (global $precs (mut i32) (i32.const 0))
+  (global $seq (mut i32) (i32.const 1))
+  (global $nready (mut i32) (i32.const 0))
+  (global $plast (mut i32) (i32.const 0))
+  (table $ptab 1024 funcref)
+  (type $resume (func (param i32) (result i32)))
 
   (func $"handle is not an waitable-set" unreachable)
   (func $"handle is not a waitable-set" unreachable)
@@ -66,6 +77,8 @@ pub const ASYNC_EXT_WAT: &str = r#"
   (func $"meld: one-stack runtime: a yield or wait would run a pending task (resuming pending tasks is not supported yet)" unreachable)
   (func $"meld: one-stack runtime: subtask.cancel of a pending subtask (not supported yet)" unreachable)
   (func $"meld: one-stack runtime: a suspended task would keep handles borrowed or lent across its suspension (not supported yet)" unreachable)
+  (func $"meld: one-stack runtime: a pending start became ready while pending starts ran (not supported yet)" unreachable)
+  (func $"meld: one-stack runtime: more than 256 pending starts" unreachable)
   (func $"meld: one-stack runtime: a task started by an async call would suspend (a call, wait or yield of its own) and its caller resume first (not supported yet)" unreachable)
   (func $"meld: one-stack runtime: a call into an instance that is busy or under backpressure would have to wait to start (not supported yet)" unreachable)
 
@@ -118,7 +131,136 @@ pub const ASYNC_EXT_WAT: &str = r#"
     (local $p i32)
     (if (i32.lt_s (local.get $inst) (i32.const 0)) (then (return)))
     (local.set $p (call $inst (local.get $inst)))
-    (i32.store offset=4 (local.get $p) (i32.add (i32.load offset=4 (local.get $p)) (local.get $d))))
+    (i32.store offset=4 (local.get $p) (i32.add (i32.load offset=4 (local.get $p)) (local.get $d)))
+    (call $free_now (local.get $inst)))
+
+  ;; Pending starts into `inst` become ready (in order) when it is free.
+  (func $free_now (param $inst i32)
+    (local $p i32) (local $r i32) (local $i i32)
+    (if (i32.eqz (global.get $precs)) (then (return)))
+    (local.set $p (call $inst (local.get $inst)))
+    (if (i32.or (i32.load (local.get $p)) (i32.load offset=4 (local.get $p))) (then (return)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (i32.const 256)))
+        (local.set $r (i32.add (global.get $precs) (i32.mul (local.get $i) (i32.const 192))))
+        (if (i32.and (i32.eq (i32.load (local.get $r)) (i32.const 1))
+                     (i32.eq (i32.load offset=12 (local.get $r)) (local.get $inst)))
+          (then
+            (i32.store (local.get $r) (i32.const 2))
+            (i32.store offset=4 (local.get $r) (global.get $seq))
+            (global.set $seq (i32.add (global.get $seq) (i32.const 1)))
+            (global.set $nready (i32.add (global.get $nready) (i32.const 1)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next))))
+
+  ;; wasmtime's event loop turn where one-stack code reaches it (a call's
+  ;; start, a call from the host): the pending starts that became ready
+  ;; before it run in that order. One that is not ready any more waits
+  ;; again; each that runs delivers its subtask's new status as an event.
+  (func $turn
+    (local $limit i32) (local $i i32) (local $r i32) (local $best i32) (local $p i32)
+    (local $st i32) (local $s i32)
+    (if (i32.eqz (global.get $nready)) (then (return)))
+    (local.set $limit (global.get $seq))
+    (loop $again
+      (local.set $best (i32.const -1))
+      (local.set $i (i32.const 0))
+      (block $done
+        (loop $next
+          (br_if $done (i32.ge_u (local.get $i) (i32.const 256)))
+          (local.set $r (i32.add (global.get $precs) (i32.mul (local.get $i) (i32.const 192))))
+          (if (i32.and (i32.eq (i32.load (local.get $r)) (i32.const 2))
+                       (i32.lt_u (i32.load offset=4 (local.get $r)) (local.get $limit)))
+            (then (if (i32.or (i32.lt_s (local.get $best) (i32.const 0))
+                              (i32.lt_u (i32.load offset=4 (local.get $r))
+                                        (i32.load offset=4 (i32.add (global.get $precs) (i32.mul (local.get $best) (i32.const 192))))))
+              (then (local.set $best (local.get $i))))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $next)))
+      (if (i32.ge_s (local.get $best) (i32.const 0))
+        (then
+          (local.set $r (i32.add (global.get $precs) (i32.mul (local.get $best) (i32.const 192))))
+          (global.set $nready (i32.sub (global.get $nready) (i32.const 1)))
+          (local.set $p (call $inst (i32.load offset=12 (local.get $r))))
+          (if (i32.or (i32.load (local.get $p)) (i32.load offset=4 (local.get $p)))
+            (then (i32.store (local.get $r) (i32.const 1)))
+            (else
+              (local.set $st (call_indirect $ptab (type $resume) (local.get $best)
+                (i32.add (i32.shl (local.get $best) (i32.const 2)) (i32.const 3))))
+              (local.set $s (call $any (i32.load offset=8 (local.get $r)) (i32.load offset=16 (local.get $r))))
+              (i32.store offset=8 (local.get $s) (i32.or (i32.and (local.get $st) (i32.const 15)) (i32.const 256)))
+              (i32.store (local.get $r) (i32.const 0))))
+          (br $again))))
+    (if (i32.ne (global.get $seq) (local.get $limit))
+      (then (call $"meld: one-stack runtime: a pending start became ready while pending starts ran (not supported yet)"))))
+
+  ;; The call just prepared cannot start (its instance is busy or under
+  ;; backpressure) and its caller is async: it waits as a pending start
+  ;; with a STARTING subtask in the caller's table. `callee`, `resume`: the
+  ;; callee and the call shim's resume function; `site`: the shim's site.
+  ;; The shim then saves the lower's parameters with `psave`.
+  (func (export "defer") (param $callee funcref) (param $resume funcref) (param $site i32) (result i32)
+    (local $f i32) (local $r i32) (local $id i32) (local $h i32) (local $b i32)
+    (if (i32.eqz (global.get $precs))
+      (then (global.set $precs (call $alloc (i32.const 49152)))))
+    (block $found
+      (loop $next
+        (if (i32.ge_u (local.get $id) (i32.const 256))
+          (then (call $"meld: one-stack runtime: more than 256 pending starts")))
+        (local.set $r (i32.add (global.get $precs) (i32.mul (local.get $id) (i32.const 192))))
+        (br_if $found (i32.eqz (i32.load (local.get $r))))
+        (local.set $id (i32.add (local.get $id) (i32.const 1)))
+        (br $next)))
+    (local.set $f (call $top))
+    (local.set $b (i32.mul (i32.sub (global.get $tdepth) (i32.const 1)) (i32.const 3)))
+    (memory.copy (i32.add (local.get $r) (i32.const 64)) (local.get $f) (i32.const 64))
+    (local.set $h (call $insert (i32.load offset=48 (local.get $f)) (i32.const 4) (i32.const -1) (i32.const 0) (i32.const 0)))
+    (i32.store (local.get $r) (i32.const 1))
+    (i32.store offset=8 (local.get $r) (i32.load offset=48 (local.get $f)))
+    (i32.store offset=12 (local.get $r) (i32.load (local.get $f)))
+    (i32.store offset=16 (local.get $r) (local.get $h))
+    (i32.store offset=20 (local.get $r) (local.get $site))
+    (table.copy $ptab $calls (i32.shl (local.get $id) (i32.const 2)) (local.get $b) (i32.const 2))
+    (table.set $ptab (i32.add (i32.shl (local.get $id) (i32.const 2)) (i32.const 2)) (local.get $callee))
+    (table.set $ptab (i32.add (i32.shl (local.get $id) (i32.const 2)) (i32.const 3)) (local.get $resume))
+    (global.set $plast (local.get $r))
+    ;; the prepared frame leaves the stack without having started
+    (global.set $may_block (i32.load offset=36 (local.get $f)))
+    (global.set $tdepth (i32.sub (global.get $tdepth) (i32.const 1)))
+    (i32.shl (local.get $h) (i32.const 4)))
+
+  (func (export "psave") (param $i i32) (param $v i64)
+    (i64.store offset=128 (i32.add (global.get $plast) (i32.shl (local.get $i) (i32.const 3))) (local.get $v)))
+  (func (export "psite") (param $id i32) (result i32)
+    (i32.load offset=20 (i32.add (global.get $precs) (i32.mul (local.get $id) (i32.const 192)))))
+  (func (export "pload") (param $id i32) (param $i i32) (result i64)
+    (i64.load offset=128 (i32.add (i32.add (global.get $precs) (i32.mul (local.get $id) (i32.const 192)))
+                                  (i32.shl (local.get $i) (i32.const 3)))))
+
+  ;; A pending start runs (from `$turn`): its prepared frame back on the
+  ;; stack, entered as `begin` does; flag 64: it has subtask handle (at 52).
+  (func (export "rebegin") (param $id i32) (result i32)
+    (local $r i32) (local $f i32) (local $need i32) (local $mb i32)
+    (local.set $r (i32.add (global.get $precs) (i32.mul (local.get $id) (i32.const 192))))
+    (local.set $need (i32.mul (i32.add (global.get $tdepth) (i32.const 1)) (i32.const 3)))
+    (if (i32.gt_u (local.get $need) (table.size $calls))
+      (then (drop (table.grow $calls (ref.null func) (i32.sub (local.get $need) (table.size $calls))))))
+    (local.set $mb (global.get $may_block))
+    (local.set $f (call $frame (global.get $tdepth)))
+    (memory.copy (local.get $f) (i32.add (local.get $r) (i32.const 64)) (i32.const 64))
+    (i32.store offset=36 (local.get $f) (local.get $mb))
+    (i32.store offset=52 (local.get $f) (i32.load offset=16 (local.get $r)))
+    (global.set $tdepth (i32.add (global.get $tdepth) (i32.const 1)))
+    (table.copy $calls $ptab (i32.mul (i32.sub (global.get $tdepth) (i32.const 1)) (i32.const 3))
+                (i32.shl (local.get $id) (i32.const 2)) (i32.const 3))
+    (call $busy (i32.load (local.get $f)) (i32.const 1))
+    (call $res_enter (i32.const 0) (i32.const 0) (i32.const 0))
+    (i32.store offset=4 (local.get $f) (i32.or (i32.load offset=4 (local.get $f)) (i32.const 120)))
+    (global.set $astarted (i32.add (global.get $astarted) (i32.const 1)))
+    (global.set $may_block (i32.and (i32.load offset=4 (local.get $f)) (i32.const 1)))
+    (i32.mul (i32.sub (global.get $tdepth) (i32.const 1)) (i32.const 3)))
+
 
   ;; Slot of live handle `h` of instance `t` (traps when unknown or free).
   (func $any (param $t i32) (param $h i32) (result i32)
@@ -132,16 +274,19 @@ pub const ASYNC_EXT_WAT: &str = r#"
   ;; composition is entered through this): a fresh task.
   (func (export "host_enter") (param $inst i32)
     (local $f i32)
+    (call $turn)
     (local.set $f (call $push (local.get $inst) (i32.const 10)))
     (call $busy (local.get $inst) (i32.const 1))
     (global.set $may_block (i32.const 0)))
   (func (export "host_exit") (call $pop))
 
-  ;; enter-sync-call / exit-sync-call: the borrow scope plus a task.
+  ;; enter-sync-call / exit-sync-call: the borrow scope plus a task. A
+  ;; guest-to-guest sync call does not make its callee busy (wasmtime's
+  ;; `do_not_enter` is set only around calls its event loop makes and calls
+  ;; from the host).
   (func (export "sync_enter") (param $caller i32) (param $async i32) (param $callee i32)
     (call $res_enter (local.get $caller) (local.get $async) (local.get $callee))
-    (drop (call $push (local.get $callee) (i32.or (i32.const 10) (i32.ne (local.get $async) (i32.const 0)))))
-    (call $busy (local.get $callee) (i32.const 1))
+    (drop (call $push (local.get $callee) (i32.or (i32.const 2) (i32.ne (local.get $async) (i32.const 0)))))
     (global.set $may_block (i32.ne (local.get $async) (i32.const 0))))
   (func (export "sync_exit")
     (call $res_exit)
@@ -166,16 +311,45 @@ pub const ASYNC_EXT_WAT: &str = r#"
       (then (call $"handle is not a waitable-set")))
     (if (i32.load offset=8 (local.get $s))
       (then (call $"cannot drop waitable set with waiters")))
-    (call $free (call $header (local.get $t)) (local.get $s) (local.get $h)))
+    (call $free (call $header (local.get $t)) (local.get $s) (local.get $h))
+    (call $leave (local.get $t) (local.get $h)))
+
+  ;; Subtasks of table `t` joined to set `h` leave it.
+  (func $leave (param $t i32) (param $h i32)
+    (local $hd i32) (local $i i32) (local $s i32)
+    (local.set $hd (call $header (local.get $t)))
+    (block $done
+      (loop $next
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $done (i32.gt_u (local.get $i) (i32.load offset=4 (local.get $hd))))
+        (local.set $s (call $slot (local.get $hd) (local.get $i)))
+        (if (i32.and (i32.eq (i32.load (local.get $s)) (i32.const 4))
+                     (i32.eq (i32.load offset=12 (local.get $s)) (local.get $h)))
+          (then (i32.store offset=12 (local.get $s) (i32.const 0))))
+        (br $next))))
 
   ;; waitable-set.poll: a subtask's STARTED event is taken by the start
   ;; that made its handle, and a pending task never runs again from a
   ;; synchronous host call (wasmtime 48 runs the pending queue only while
   ;; every task on the stack waits), so no waitable ever has an event, and
   ;; no task is ever cancelled: the event is always NONE.
-  (func (export "ws_poll") (param $t i32) (param $h i32) (result i32)
+  (func (export "ws_poll") (param $t i32) (param $h i32) (result i32 i32 i32)
+    (local $hd i32) (local $i i32) (local $s i32)
     (call $ws (local.get $t) (local.get $h))
-    (i32.const 0))
+    (local.set $hd (call $header (local.get $t)))
+    (block $done
+      (loop $next
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $done (i32.gt_u (local.get $i) (i32.load offset=4 (local.get $hd))))
+        (local.set $s (call $slot (local.get $hd) (local.get $i)))
+        (if (i32.and (i32.eq (i32.load (local.get $s)) (i32.const 4))
+              (i32.and (i32.eq (i32.load offset=12 (local.get $s)) (local.get $h))
+                       (i32.ne (i32.and (i32.load offset=8 (local.get $s)) (i32.const 256)) (i32.const 0))))
+          (then
+            (i32.store offset=8 (local.get $s) (i32.and (i32.load offset=8 (local.get $s)) (i32.const 255)))
+            (return (i32.const 1) (local.get $i) (i32.load offset=8 (local.get $s)))))
+        (br $next)))
+    (i32.const 0) (i32.const 0) (i32.const 0))
 
   ;; waitable-set.wait (`$async`: the async option): nothing can ever
   ;; arrive in this slice, so a task allowed to block waits forever, which
@@ -186,7 +360,7 @@ pub const ASYNC_EXT_WAT: &str = r#"
         (then (call $"cannot block a synchronous task before returning")))))
     (call $ws (local.get $t) (local.get $h))
     (call $suspends)
-    (if (global.get $yielded)
+    (if (i32.or (global.get $yielded) (global.get $nready))
       (then (call $"meld: one-stack runtime: a yield or wait would run a pending task (resuming pending tasks is not supported yet)")))
     (call $"deadlock detected: event loop cannot make further progress")
     (i32.const 0))
@@ -201,7 +375,8 @@ pub const ASYNC_EXT_WAT: &str = r#"
       (then (call $"handle is not a waitable"))))
   (func (export "join") (param $t i32) (param $w i32) (param $set i32)
     (call $waitable (local.get $t) (local.get $w))
-    (if (local.get $set) (then (call $ws (local.get $t) (local.get $set)))))
+    (if (local.get $set) (then (call $ws (local.get $t) (local.get $set))))
+    (i32.store offset=12 (call $any (local.get $t) (local.get $w)) (local.get $set)))
 
   ;; subtask.drop: every subtask handle is of a callee that has not
   ;; returned (STARTED), which wasmtime refuses to drop.
@@ -211,7 +386,7 @@ pub const ASYNC_EXT_WAT: &str = r#"
     (local.set $s (call $any (local.get $t) (local.get $h)))
     (if (i32.ne (i32.load (local.get $s)) (i32.const 4))
       (then (call $"handle is not a subtask")))
-    (if (i32.eq (i32.load offset=8 (local.get $s)) (i32.const 1))
+    (if (i32.ne (i32.load offset=8 (local.get $s)) (i32.const 2))
       (then (call $"cannot drop a subtask which has not yet resolved")))
     (call $free (call $header (local.get $t)) (local.get $s) (local.get $h)))
 
@@ -229,7 +404,8 @@ pub const ASYNC_EXT_WAT: &str = r#"
     (local.set $v (i32.add (i32.load (local.get $p)) (local.get $d)))
     (if (i32.gt_u (local.get $v) (i32.const 0xffff))
       (then (call $"backpressure counter overflow")))
-    (i32.store (local.get $p) (local.get $v)))
+    (i32.store (local.get $p) (local.get $v))
+    (if (i32.eqz (local.get $v)) (then (call $free_now (local.get $t)))))
 
   ;; The current task would suspend: trap if that resumed an async caller.
   (func $suspends
@@ -245,13 +421,28 @@ pub const ASYNC_EXT_WAT: &str = r#"
     (if (global.get $may_block)
       (then
         (call $suspends)
-        (if (global.get $yielded)
+        (if (i32.or (global.get $yielded) (global.get $nready))
           (then (call $"meld: one-stack runtime: a yield or wait would run a pending task (resuming pending tasks is not supported yet)"))))
       (else
         (local.set $i (i32.load (call $top)))
         (if (i32.ge_s (local.get $i) (i32.const 0))
-          (then (if (i32.load offset=8 (call $inst (local.get $i)))
+          (then (if (i32.or (i32.load offset=8 (call $inst (local.get $i))) (call $ready_in (local.get $i)))
             (then (call $"meld: one-stack runtime: a yield or wait would run a pending task (resuming pending tasks is not supported yet)")))))))
+    (i32.const 0))
+
+  ;; Whether a ready pending start is into instance `inst`.
+  (func $ready_in (param $inst i32) (result i32)
+    (local $i i32) (local $r i32)
+    (if (i32.eqz (global.get $nready)) (then (return (i32.const 0))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (i32.const 256)))
+        (local.set $r (i32.add (global.get $precs) (i32.mul (local.get $i) (i32.const 192))))
+        (if (i32.and (i32.eq (i32.load (local.get $r)) (i32.const 2))
+                     (i32.eq (i32.load offset=12 (local.get $r)) (local.get $inst)))
+          (then (return (i32.const 1))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))
     (i32.const 0))
 
   (func (export "task_cancel")
@@ -315,13 +506,20 @@ pub const ASYNC_EXT_WAT: &str = r#"
     (if (i32.eqz (local.get $kind)) (then (i32.store offset=24 (local.get $f) (local.get $last))))
     (i32.sub (global.get $tdepth) (i32.const 1)))
 
-  ;; Start the prepared call: the callee instance must be free to enter.
+  ;; Start the prepared call, after the pending starts that are ready (a
+  ;; turn of wasmtime's loop). Its instance must be free to enter: if not,
+  ;; -1 for an async caller (the shim defers the call), a trap for a sync
+  ;; one (it would wait).
   (func (export "begin") (result i32)
     (local $f i32) (local $p i32)
+    (call $turn)
     (local.set $f (call $top))
     (local.set $p (call $inst (i32.load (local.get $f))))
     (if (i32.or (i32.load (local.get $p)) (i32.load offset=4 (local.get $p)))
-      (then (call $"meld: one-stack runtime: a call into an instance that is busy or under backpressure would have to wait to start (not supported yet)")))
+      (then
+        (if (i32.and (i32.load offset=4 (local.get $f)) (i32.const 16))
+          (then (return (i32.const -1))))
+        (call $"meld: one-stack runtime: a call into an instance that is busy or under backpressure would have to wait to start (not supported yet)")))
     (call $busy (i32.load (local.get $f)) (i32.const 1))
     ;; the callee task's borrow scope (the start adapter lends into it)
     (call $res_enter (i32.const 0) (i32.const 0) (i32.const 0))
@@ -371,10 +569,13 @@ pub const ASYNC_EXT_WAT: &str = r#"
       (else
         (if (i32.eqz (i32.and (local.get $fl) (i32.const 16)))
           (then (call $"meld: one-stack runtime: a sync-lowered caller would wait for a callee that suspended before task.return (not supported yet)")))
-        (local.set $st (i32.or (i32.const 1) (i32.shl
-          (call $insert (i32.load offset=48 (local.get $f))
-                        (i32.const 4) (i32.const -1) (i32.const 1) (i32.const 0))
-          (i32.const 4))))))
+        (if (i32.and (local.get $fl) (i32.const 64))
+          (then (local.set $st (i32.or (i32.const 1) (i32.shl (i32.load offset=52 (local.get $f)) (i32.const 4)))))
+          (else
+            (local.set $st (i32.or (i32.const 1) (i32.shl
+              (call $insert (i32.load offset=48 (local.get $f))
+                            (i32.const 4) (i32.const -1) (i32.const 1) (i32.const 0))
+              (i32.const 4))))))))
     ;; Its borrow scope is a stack: a pending task may not keep one open
     ;; with live borrows; without, closing it now releases its lends, which
     ;; wasmtime released as the borrows were dropped.

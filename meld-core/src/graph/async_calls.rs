@@ -512,6 +512,11 @@ impl<'input> Builder<'_, '_, 'input> {
             "returned_sync",
             "end_sync",
             "stashed",
+            "defer",
+            "psave",
+            "psite",
+            "pload",
+            "rebegin",
         ])?;
         shim_args.push(self.rt_def(ItemKind::Table, "calls")?);
         shim_args.extend(pr_defs);
