@@ -13,25 +13,30 @@
 //!   8 task.return type id              2 result pending, 4 returned,
 //!  12 memory id (0: none)              8 callee instance marked busy,
 //!                                     16 started by an async caller,
-//!                                     32 has a borrow scope
+//!                                     32 has a borrow scope,
+//!                                     64 a pending start's run (its
+//!                                        subtask handle at 52)
 //!  16 string encoding               20 result kind (0 memory, 1 none, 2 one value)
 //!  24 return pointer                28 context slot 0   32 context slot 1
 //!  36 caller's may-block            40 stashed result (i64)
-//!  48 caller's instance (async calls)
+//!  48 caller's instance (async calls)  52 subtask handle (flag 64)
 //! instance state (16 bytes per instance): backpressure u32, busy u32,
 //!   pending yielded tasks u32, pending waiting tasks u32
 //! ```
 //! Handle-table slots gain two kinds: 3 waitable set (rep: how many pending
-//! tasks wait on it), 4 subtask (rep: its status, 1 STARTED: a subtask is
-//! made only for a callee that suspended before `task.return`, and nothing
-//! reachable from a synchronous host call resumes it, as in wasmtime 48).
-//! Their type word is -1, so no resource intrinsic accepts them.
+//! tasks wait on it), 4 subtask (rep: its status, 0 STARTING, 1 STARTED,
+//! 2 RETURNED, | 256 while that status is an undelivered event; aux: the
+//! set it joined, 0 none). Their type word is -1, so no resource intrinsic
+//! accepts them.
 //!
 //! Pending tasks: a callback-lifted task that may block (async-typed, or
 //! after `task.return`) and returns `YIELD` or `WAIT` is popped and counted
-//! as pending in its instance; one that may not block and returns `YIELD`
-//! has its callback called at once with `EVENT_NONE` (`end_async` answers
-//! -1 and the call shim calls it), as wasmtime does.
+//! as pending in its instance (nothing reachable from a synchronous host
+//! call resumes it, as in wasmtime 48); one that may not block and returns
+//! `YIELD` has its callback called at once with `EVENT_NONE` (`end_async`
+//! answers -1 and the call shim calls it), as wasmtime does.
+//!
+//! Pending starts: see the record layout at `$precs` and docs/async.md.
 
 /// The async additions, inserted before the resource runtime's final `)`.
 pub const ASYNC_EXT_WAT: &str = r#"
