@@ -375,3 +375,109 @@
 (assert_return (invoke "run-str") (u32.const 163120))
 (component instance $q2 $Q)
 (assert_return (invoke "run-dbl") (u32.const 160421))
+
+;; Ready order: two pending starts into two instances ($a, $b, each under
+;; backpressure) become ready in the order their instances are freed ($b
+;; first), and start in that order: each returns the next number of a
+;; shared counter ($log).
+;;   run = a's 2 * 10 + b's 1 = 21
+;; A pending start that fails when it runs traps in the call that made the
+;; turn (here: it exits without task.return).
+(component definition $R
+  (component $log
+    (core module $m
+      (global $n (mut i32) (i32.const 0))
+      (func (export "next") (result i32)
+        (global.set $n (i32.add (global.get $n) (i32.const 1)))
+        (global.get $n)))
+    (core instance $i (instantiate $m))
+    (func (export "next") (result u32) (canon lift (core func $i "next"))))
+  (instance $log (instantiate $log))
+  (component $w
+    (import "next" (func $next (result u32)))
+    (core func $next (canon lower (func $next)))
+    (core func $ret (canon task.return (result u32)))
+    (core func $bpinc (canon backpressure.inc))
+    (core func $bpdec (canon backpressure.dec))
+    (core module $m
+      (import "" "next" (func $next (result i32)))
+      (import "" "ret" (func $ret (param i32)))
+      (import "" "bpinc" (func $bpinc))
+      (import "" "bpdec" (func $bpdec))
+      (func (export "bpon") (call $bpinc))
+      (func (export "bpoff") (call $bpdec))
+      (func (export "work") (result i32) (call $ret (call $next)) (i32.const 0))
+      (func (export "noret") (result i32) (i32.const 0))
+      (func (export "cb") (param i32 i32 i32) (result i32) (i32.const 0)))
+    (core instance $i (instantiate $m (with "" (instance
+      (export "next" (func $next)) (export "ret" (func $ret))
+      (export "bpinc" (func $bpinc)) (export "bpdec" (func $bpdec))))))
+    (func (export "bpon") (canon lift (core func $i "bpon")))
+    (func (export "bpoff") (canon lift (core func $i "bpoff")))
+    (func (export "work") async (result u32)
+      (canon lift (core func $i "work") async (callback (func $i "cb"))))
+    (func (export "noret") async (result u32)
+      (canon lift (core func $i "noret") async (callback (func $i "cb")))))
+  (instance $a (instantiate $w (with "next" (func $log "next"))))
+  (instance $b (instantiate $w (with "next" (func $log "next"))))
+  (component $other
+    (core func $ret (canon task.return (result u32)))
+    (core module $m
+      (import "" "ret" (func $ret (param i32)))
+      (func (export "tick") (result i32) (call $ret (i32.const 1)) (i32.const 0))
+      (func (export "cb") (param i32 i32 i32) (result i32) (i32.const 0)))
+    (core instance $i (instantiate $m (with "" (instance (export "ret" (func $ret))))))
+    (func (export "tick") async (result u32)
+      (canon lift (core func $i "tick") async (callback (func $i "cb")))))
+  (instance $other (instantiate $other))
+  (component $caller
+    (import "a-on" (func $aon)) (import "a-off" (func $aoff)) (import "a-work" (func $awork async (result u32)))
+    (import "b-on" (func $bon)) (import "b-off" (func $boff)) (import "b-work" (func $bwork async (result u32)))
+    (import "a-noret" (func $anoret async (result u32)))
+    (import "tick" (func $tick async (result u32)))
+    (core module $mm (memory (export "mem") 1))
+    (core instance $mm (instantiate $mm))
+    (core func $aon (canon lower (func $aon)))
+    (core func $aoff (canon lower (func $aoff)))
+    (core func $awork (canon lower (func $awork) async (memory $mm "mem")))
+    (core func $bon (canon lower (func $bon)))
+    (core func $boff (canon lower (func $boff)))
+    (core func $bwork (canon lower (func $bwork) async (memory $mm "mem")))
+    (core func $anoret (canon lower (func $anoret) async (memory $mm "mem")))
+    (core func $tick (canon lower (func $tick) async (memory $mm "mem")))
+    (core module $m
+      (import "" "mem" (memory 1))
+      (import "" "aon" (func $aon)) (import "" "aoff" (func $aoff)) (import "" "awork" (func $awork (param i32) (result i32)))
+      (import "" "bon" (func $bon)) (import "" "boff" (func $boff)) (import "" "bwork" (func $bwork (param i32) (result i32)))
+      (import "" "anoret" (func $anoret (param i32) (result i32)))
+      (import "" "tick" (func $tick (param i32) (result i32)))
+      (func (export "run") (result i32)
+        (call $aon) (call $bon)
+        (drop (call $awork (i32.const 100)))
+        (drop (call $bwork (i32.const 104)))
+        (call $boff) (call $aoff)
+        (drop (call $tick (i32.const 108)))
+        (i32.add (i32.mul (i32.load (i32.const 100)) (i32.const 10)) (i32.load (i32.const 104))))
+      (func (export "run-fail") (result i32)
+        (call $aon)
+        (drop (call $anoret (i32.const 100)))
+        (call $aoff)
+        (call $tick (i32.const 108))))
+    (core instance $i (instantiate $m (with "" (instance
+      (export "mem" (memory $mm "mem"))
+      (export "aon" (func $aon)) (export "aoff" (func $aoff)) (export "awork" (func $awork))
+      (export "bon" (func $bon)) (export "boff" (func $boff)) (export "bwork" (func $bwork))
+      (export "anoret" (func $anoret)) (export "tick" (func $tick))))))
+    (func (export "run") (result u32) (canon lift (core func $i "run")))
+    (func (export "run-fail") (result u32) (canon lift (core func $i "run-fail"))))
+  (instance $caller (instantiate $caller
+    (with "a-on" (func $a "bpon")) (with "a-off" (func $a "bpoff")) (with "a-work" (func $a "work"))
+    (with "b-on" (func $b "bpon")) (with "b-off" (func $b "bpoff")) (with "b-work" (func $b "work"))
+    (with "a-noret" (func $a "noret")) (with "tick" (func $other "tick"))))
+  (export "run" (func $caller "run"))
+  (export "run-fail" (func $caller "run-fail")))
+
+(component instance $r1 $R)
+(assert_return (invoke "run") (u32.const 21))
+(component instance $r2 $R)
+(assert_trap (invoke "run-fail") "async-lifted export failed to produce a result")
