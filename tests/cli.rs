@@ -282,6 +282,46 @@ fn streams_are_accepted_and_trap_if_called() {
 }
 
 #[test]
+fn async_one_stack_limits_trap_naming_the_situation() {
+    // Where the one-stack async runtime cannot do what wasmtime does
+    // (docs/async.md), each export traps in a function named for it.
+    let dir = scratch("one_stack");
+    let out = dir.join("o.wasm");
+    let r = fuse(&[&fixture("bad/async_one_stack.wat")], &out, &[]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let wasm = std::fs::read(&out).unwrap();
+    let engine = wasmtime::Engine::default();
+    let module = wasmtime::Module::new(&engine, wasm).expect("fused module compiles");
+    for (export, reason) in [
+        (
+            "borrowed",
+            "a suspended task would keep handles borrowed or lent across its suspension",
+        ),
+        ("promote", "a yield or wait would run a pending task"),
+        ("cancel", "subtask.cancel of a pending subtask"),
+        (
+            "nested",
+            "a task started by an async call would suspend (a call, wait or yield of its own) and its caller resume first",
+        ),
+    ] {
+        let mut store = wasmtime::Store::new(&engine, ());
+        let instance = wasmtime::Instance::new(&mut store, &module, &[]).expect("instantiates");
+        let f = instance
+            .get_typed_func::<(), i32>(&mut store, export)
+            .unwrap_or_else(|e| panic!("export `{export}`: {e}"));
+        let e = f.call(&mut store, ()).expect_err("traps");
+        let bt = e
+            .downcast_ref::<wasmtime::WasmBacktrace>()
+            .unwrap_or_else(|| panic!("{export}: no backtrace in {e:?}"));
+        let name = bt.frames()[0].func_name().unwrap_or_default().to_string();
+        assert!(
+            name.contains("meld: one-stack runtime: ") && name.contains(reason),
+            "{export}: trapped in {name}"
+        );
+    }
+}
+
+#[test]
 fn memory_modes_multi_auto_and_shared() {
     let dir = scratch("memory");
     let input = fixture("wat/string_utf8_to_utf16_len.wat");

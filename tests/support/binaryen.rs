@@ -1,6 +1,6 @@
 //! binaryen (`wasm-opt`) for the optimise-and-wrap tests: fuse →
-//! `wasm-opt -O3 --all-features --skip-pass=duplicate-import-elimination`
-//! → `meld wrap` (see docs/optimise.md).
+//! `wasm-opt -O3 --all-features --disable-custom-descriptors
+//! --skip-pass=duplicate-import-elimination` → `meld wrap` (see docs/optimise.md).
 //!
 //! binaryen comes from the npm registry (package `binaryen`, pinned to
 //! [`VERSION`]) and runs on `node`. `.ci/run` installs it into
@@ -21,6 +21,7 @@ pub const VERSION: &str = "132.0.0";
 pub const FLAGS: &[&str] = &[
     "-O3",
     "--all-features",
+    "--disable-custom-descriptors",
     "--skip-pass=duplicate-import-elimination",
 ];
 

@@ -50,24 +50,26 @@ pub fn trap_stub(reason: &str, params: &[&str], results: &[&str]) -> String {
 }
 
 /// `waitable-set.poll` of instance `inst` writing the event's payload
-/// (handle, result) at `payload` in the caller's memory (imported as
+/// (handle, result; the runtime's `ws_poll` gives event, handle, result) at
+/// `payload` in the caller's memory (imported as
 /// `m.memory`), checked as wasmtime checks it.
 pub fn ws_poll(inst: u32) -> String {
     format!(
         r#"(module
-  (import "rt" "ws_poll" (func $rt (param i32 i32) (result i32)))
+  (import "rt" "ws_poll" (func $rt (param i32 i32) (result i32 i32 i32)))
   (import "m" "memory" (memory $m 0))
   (func $"pointer not aligned" unreachable)
   (func $"pointer out of bounds" unreachable)
   (func (export "f") (param $set i32) (param $p i32) (result i32)
-    (local $ev i32)
-    (local.set $ev (call $rt (i32.const {inst}) (local.get $set)))
+    (local $ev i32) (local $a i32) (local $b i32)
+    (call $rt (i32.const {inst}) (local.get $set))
+    (local.set $b) (local.set $a) (local.set $ev)
     (if (i32.and (local.get $p) (i32.const 3)) (then (call $"pointer not aligned")))
     (if (i64.gt_u (i64.add (i64.extend_i32_u (local.get $p)) (i64.const 8))
                   (i64.mul (i64.extend_i32_u (memory.size $m)) (i64.const 65536)))
       (then (call $"pointer out of bounds")))
-    (i32.store $m (local.get $p) (i32.const 0))
-    (i32.store $m offset=4 (local.get $p) (i32.const 0))
+    (i32.store $m (local.get $p) (local.get $a))
+    (i32.store $m offset=4 (local.get $p) (local.get $b))
     (local.get $ev)))"#
     )
 }
@@ -187,16 +189,24 @@ pub struct StartImport {
     /// The callee's post-return is imported as `pr.N` (async start of a
     /// sync-lifted callee).
     pub post_return: Option<u32>,
+    /// The callback-lifted callee's callback is imported as `cb.N`.
+    pub callback: Option<u32>,
 }
 
 /// The call shim of one adapter module: exports `p<k>` (site k's
 /// `prepare-call`) and `s<j>` (start import j). Imports: the runtime's
 /// `prepare`, `begin`, `end_async`, `returned_sync`, `end_sync`,
-/// `stashed`, its `calls` table, then each post-return `pr.N`.
+/// `stashed`, its `calls` table, then each post-return `pr.N`, then
+/// `callbacks` callbacks `cb.N`.
+///
+/// A callback-lifted callee's code goes to the runtime's `end_async`; while
+/// that answers -1 (a `YIELD` of a task that may not block), the callback
+/// is called at once with `EVENT_NONE` (0, 0, 0) and its code handed back.
 pub fn adapter_calls(
     sites: &[CallSite],
     starts: &[StartImport],
     post_returns: &[Vec<&'static str>],
+    callbacks: usize,
 ) -> String {
     let mut s = String::from(
         r#"(module
@@ -206,6 +216,11 @@ pub fn adapter_calls(
   (import "rt" "returned_sync" (func $returned_sync (result i32 i32)))
   (import "rt" "end_sync" (func $end_sync (result i32)))
   (import "rt" "stashed" (func $stashed (result i64)))
+  (import "rt" "defer" (func $defer (param funcref funcref i32) (result i32)))
+  (import "rt" "psave" (func $psave (param i32 i64)))
+  (import "rt" "psite" (func $psite (param i32) (result i32)))
+  (import "rt" "pload" (func $pload (param i32 i32) (result i64)))
+  (import "rt" "rebegin" (func $rebegin (param i32) (result i32)))
   (import "rt" "calls" (table $calls 0 funcref))
 "#,
     );
@@ -213,6 +228,11 @@ pub fn adapter_calls(
         s.push_str(&format!(
             "  (import \"pr\" \"{i}\" (func $pr{i} {}))\n",
             list("param", pr)
+        ));
+    }
+    for i in 0..callbacks {
+        s.push_str(&format!(
+            "  (import \"cb\" \"{i}\" (func $cb{i} (param i32 i32 i32) (result i32)))\n"
         ));
     }
     s.push_str("  (global $which (mut i32) (i32.const -1))\n");
@@ -259,9 +279,93 @@ pub fn adapter_calls(
         } else {
             (vec!["funcref", "i32", "i32", "i32"], vec!["i32"])
         };
+        // s<j>: begin (or, for an async caller, defer the call as a
+        // pending start, saving the lower's parameters), then run<j>.
         s.push_str(&format!(
-            "  (func (export \"s{j}\") {} {}\n    (local $b i32) (local $kind i32) (local $rp i32)\n",
+            "  (func (export \"s{j}\") {} {}\n    (local $b i32)\n    (local.set $b (call $begin))\n",
             list("param", &params),
+            list("result", &results)
+        ));
+        if !st.sync {
+            s.push_str(&format!(
+                "    (if (i32.eq (local.get $b) (i32.const -1)) (then\n      (local.set $b (call $defer (local.get 0) (ref.func $r{j}) (global.get $which)))\n"
+            ));
+            for (k, site) in sites.iter().enumerate() {
+                if site.start_import != j {
+                    continue;
+                }
+                s.push_str(&format!(
+                    "      (if (i32.eq (global.get $which) (i32.const {k})) (then\n"
+                ));
+                for (i, ty) in site.lower_params.iter().enumerate() {
+                    s.push_str(&format!(
+                        "        (call $psave (i32.const {i}) (global.get $g{k}_{i}) {})\n",
+                        to_i64(ty)
+                    ));
+                }
+                s.push_str("      ))\n");
+            }
+            s.push_str("      (return (local.get $b))))\n");
+        }
+        s.push_str(&format!(
+            "    (table.set $calls (i32.add (local.get $b) (i32.const 2)) (local.get 0))\n    (call $run{j} (local.get $b)))\n"
+        ));
+        // r<j>: a pending start runs (called by the runtime): its site and
+        // parameters back in the globals (those of the interrupted start
+        // kept aside), then run<j>.
+        if !st.sync {
+            s.push_str(&format!(
+                "  (elem declare func $r{j})\n  (func $r{j} (param $id i32) (result i32)\n    (local $w i32) (local $res i32)\n"
+            ));
+            for (k, site) in sites.iter().enumerate() {
+                if site.start_import == j {
+                    for (i, ty) in site.lower_params.iter().enumerate() {
+                        s.push_str(&format!("    (local $sv{k}_{i} {ty})\n"));
+                    }
+                }
+            }
+            s.push_str("    (local.set $w (global.get $which))\n");
+            for (k, site) in sites.iter().enumerate() {
+                if site.start_import == j {
+                    for i in 0..site.lower_params.len() {
+                        s.push_str(&format!(
+                            "    (local.set $sv{k}_{i} (global.get $g{k}_{i}))\n"
+                        ));
+                    }
+                }
+            }
+            s.push_str("    (global.set $which (call $psite (local.get $id)))\n");
+            for (k, site) in sites.iter().enumerate() {
+                if site.start_import != j {
+                    continue;
+                }
+                s.push_str(&format!(
+                    "    (if (i32.eq (global.get $which) (i32.const {k})) (then\n"
+                ));
+                for (i, ty) in site.lower_params.iter().enumerate() {
+                    s.push_str(&format!(
+                        "      (global.set $g{k}_{i} (call $pload (local.get $id) (i32.const {i})) {})\n",
+                        from_i64(ty)
+                    ));
+                }
+                s.push_str("    ))\n");
+            }
+            s.push_str(&format!(
+                "    (local.set $res (call $run{j} (call $rebegin (local.get $id))))\n    (global.set $which (local.get $w))\n"
+            ));
+            for (k, site) in sites.iter().enumerate() {
+                if site.start_import == j {
+                    for i in 0..site.lower_params.len() {
+                        s.push_str(&format!(
+                            "    (global.set $g{k}_{i} (local.get $sv{k}_{i}))\n"
+                        ));
+                    }
+                }
+            }
+            s.push_str("    (local.get $res))\n");
+        }
+        s.push_str(&format!(
+            "  (func $run{j} (param $b i32) {}\n    (local $kind i32) (local $rp i32) (local $code i32)\n",
             list("result", &results)
         ));
         // Locals for a sync-lifted callee's results.
@@ -272,9 +376,6 @@ pub fn adapter_calls(
                 }
             }
         }
-        s.push_str(
-            "    (local.set $b (call $begin))\n    (table.set $calls (i32.add (local.get $b) (i32.const 2)) (local.get 0))\n",
-        );
         for (k, site) in sites.iter().enumerate() {
             if site.start_import != j {
                 continue;
@@ -291,7 +392,15 @@ pub fn adapter_calls(
                 "      (call_indirect $calls (type $start{k}) (local.get $b))\n      (call_indirect $calls (type $callee{k}) (i32.add (local.get $b) (i32.const 2)))\n"
             ));
             if site.callee_async {
-                s.push_str("      (call $end_async)\n");
+                let again = match st.callback {
+                    Some(cb) => format!(
+                        "(local.set $code (call $cb{cb} (i32.const 0) (i32.const 0) (i32.const 0))) (br $again)"
+                    ),
+                    None => "(unreachable)".to_string(),
+                };
+                s.push_str(&format!(
+                    "      (local.set $code)\n      (loop $again\n        (local.set $code (call $end_async (local.get $code)))\n        (if (i32.eq (local.get $code) (i32.const -1)) (then {again})))\n      (local.get $code)\n"
+                ));
                 if st.sync {
                     s.push_str("      (drop)\n");
                     if let Some(ty) = st.results.first() {
@@ -388,18 +497,21 @@ mod tests {
                 sync: false,
                 results: vec![],
                 post_return: None,
+                callback: Some(0),
             },
             StartImport {
                 sync: false,
                 results: vec![],
                 post_return: Some(0),
+                callback: None,
             },
             StartImport {
                 sync: true,
                 results: vec!["i32"],
                 post_return: None,
+                callback: Some(1),
             },
         ];
-        valid("calls", &adapter_calls(&sites, &starts, &[vec!["i32"]]));
+        valid("calls", &adapter_calls(&sites, &starts, &[vec!["i32"]], 2));
     }
 }

@@ -463,7 +463,21 @@ impl<'input> Builder<'_, '_, 'input> {
         let mut starts = Vec::new();
         let mut post_returns = Vec::new();
         let mut pr_defs = Vec::new();
+        let mut cb_defs = Vec::new();
         for (j, (pos, sync, results)) in calls.starts.iter().enumerate() {
+            let callback = match tramp(*pos)? {
+                Trampoline::AsyncStartCall {
+                    callback: Some(c), ..
+                }
+                | Trampoline::SyncStartCall { callback: Some(c) } => {
+                    let def = self.callbacks.get(c).cloned().ok_or_else(|| {
+                        Error::Invalid("callback used before it is extracted".into())
+                    })?;
+                    cb_defs.push(self.plain_def(&def)?);
+                    Some(cb_defs.len() as u32 - 1)
+                }
+                _ => None,
+            };
             let post_return = match tramp(*pos)? {
                 Trampoline::AsyncStartCall {
                     post_return: Some(p),
@@ -488,6 +502,7 @@ impl<'input> Builder<'_, '_, 'input> {
                 sync: *sync,
                 results: results.clone(),
                 post_return,
+                callback,
             });
         }
         let mut shim_args = self.rt_funcs(&[
@@ -497,10 +512,17 @@ impl<'input> Builder<'_, '_, 'input> {
             "returned_sync",
             "end_sync",
             "stashed",
+            "defer",
+            "psave",
+            "psite",
+            "pload",
+            "rebegin",
         ])?;
         shim_args.push(self.rt_def(ItemKind::Table, "calls")?);
         shim_args.extend(pr_defs);
-        let wat = async_shims::adapter_calls(&sites, &starts, &post_returns);
+        let n_callbacks = cb_defs.len();
+        shim_args.extend(cb_defs);
+        let wat = async_shims::adapter_calls(&sites, &starts, &post_returns, n_callbacks);
         let n = self.async_node("meld:async/calls".into(), &wat, shim_args)?;
         let exports = builtins::export_indices(&self.graph.nodes[n].wasm);
         let mut fixed: std::collections::BTreeMap<usize, Def> = Default::default();

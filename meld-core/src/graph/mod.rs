@@ -35,9 +35,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use wasmtime_environ::component::{
     CanonicalOptions, ComponentTranslation, ComponentTypesBuilder, CoreDef, CoreExport, Export,
-    ExportItem, GlobalInitializer, InstantiateModule, LoweredIndex, RuntimeComponentInstanceIndex,
-    RuntimeImportIndex, RuntimeInstanceIndex, RuntimeMemoryIndex, RuntimePostReturnIndex,
-    RuntimeReallocIndex, StringEncoding, Trampoline, TrampolineIndex,
+    ExportItem, GlobalInitializer, InstantiateModule, LoweredIndex, RuntimeCallbackIndex,
+    RuntimeComponentInstanceIndex, RuntimeImportIndex, RuntimeInstanceIndex, RuntimeMemoryIndex,
+    RuntimePostReturnIndex, RuntimeReallocIndex, StringEncoding, Trampoline, TrampolineIndex,
 };
 use wasmtime_environ::{EntityIndex, ModuleTranslation, PrimaryMap, StaticModuleIndex};
 
@@ -225,6 +225,7 @@ pub(crate) fn build<'data>(
         memories: BTreeMap::new(),
         reallocs: BTreeMap::new(),
         post_returns: BTreeMap::new(),
+        callbacks: BTreeMap::new(),
         lowered: BTreeMap::new(),
         flags: BTreeMap::new(),
         trampolines: BTreeMap::new(),
@@ -277,6 +278,7 @@ struct Builder<'a, 'data, 'input> {
     memories: BTreeMap<RuntimeMemoryIndex, CoreExport<EntityIndex>>,
     reallocs: BTreeMap<RuntimeReallocIndex, CoreDef>,
     post_returns: BTreeMap<RuntimePostReturnIndex, CoreDef>,
+    callbacks: BTreeMap<RuntimeCallbackIndex, CoreDef>,
     lowered: BTreeMap<LoweredIndex, RuntimeImportIndex>,
     /// Component instance → flags builtin node.
     flags: BTreeMap<RuntimeComponentInstanceIndex, Def>,
@@ -311,9 +313,11 @@ impl<'input> Builder<'_, '_, 'input> {
                 GlobalInitializer::ExtractPostReturn(p) => {
                     self.post_returns.insert(p.index, p.def.clone());
                 }
-                // Callbacks run only after a callee waits or yields, which
-                // this slice traps on (docs/async.md): nothing calls them.
-                GlobalInitializer::ExtractCallback(_) => {}
+                // Called by the async call shims when a callee yields
+                // (docs/async.md).
+                GlobalInitializer::ExtractCallback(c) => {
+                    self.callbacks.insert(c.index, c.def.clone());
+                }
                 GlobalInitializer::ExtractTable(_) => {
                     return Err(Error::Unsupported(
                         "shared-everything threads (tables extracted for thread.spawn)".into(),
