@@ -715,3 +715,69 @@ fn ls_res_4_opaque_rep_is_refused_across_the_host_boundary() {
         "{err}"
     );
 }
+
+/// Async runtime (docs/async.md): subtask handles, waitable sets and their
+/// events live in the caller's own table; a handle of another instance
+/// traps `unknown handle index` (async_pending_start.wat `run-across-2`),
+/// events arrive in wasmtime's order at the task that waits.
+#[test]
+fn ls_async_1_events_and_handles_stay_with_their_instance() {
+    check_fused("async_pending_start.wat");
+    check_fused("async_suspend.wat");
+}
+
+/// Context slots, borrow scopes and backpressure are per task / instance:
+/// a fresh task sees slot 0 = 0 (async_calls.wat `run-ctx`,
+/// async_builtins.wat `ctx-fresh`).
+#[test]
+fn ls_async_2_task_state_is_per_task() {
+    check_fused("async_calls.wat");
+    check_fused("async_builtins.wat");
+}
+
+/// The async runtime's state (tables, task stack, pending starts) is in a
+/// memory of its own that no component code names.
+#[test]
+fn ls_async_3_runtime_state_is_unreachable_from_components() {
+    let mut checked = 0;
+    for p in all_wat_fixtures() {
+        if !p
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("async_")
+        {
+            continue;
+        }
+        let bytes = wat::parse_file(&p).unwrap();
+        let report = meld_core::isolation::check(&bytes).unwrap();
+        assert!(
+            report.violations.is_empty(),
+            "{}: {:?}",
+            p.display(),
+            report.violations
+        );
+        // The runtime brings its own memory beside the components'.
+        let fused = meld_core::fuse(&[&bytes], &Default::default()).unwrap();
+        let memories: u32 = wasmparser::Parser::new(0)
+            .parse_all(&fused.wasm)
+            .filter_map(|p| match p.unwrap() {
+                wasmparser::Payload::MemorySection(r) => Some(r.count()),
+                _ => None,
+            })
+            .sum();
+        assert!(memories >= 2, "{}: {memories} memories", p.display());
+        checked += 1;
+    }
+    assert!(checked >= 4, "only {checked} async fixtures");
+}
+
+/// Where a task would block and nothing can make progress, the fused
+/// module traps as wasmtime does (`cannot block a synchronous task before
+/// returning`) instead of hanging; the one-stack limits trap by name
+/// (tests/cli.rs `async_one_stack_limits_trap_naming_the_situation`).
+#[test]
+fn ls_async_4_blocking_that_cannot_progress_traps() {
+    check_fused("async_builtins.wat");
+    check_fused("async_suspend.wat");
+}
