@@ -21,8 +21,15 @@ features=(-W component-model-fixed-length-lists=y -W component-model-map=y
   -W component-model-async-stackful=y -W component-model-error-context=y)
 fail=0
 count=0
+skipped=()
 for f in tests/conformance/*.wast; do
   count=$((count + 1))
+  # A script whose composition behaves differently on wasmtime 49 (meld
+  # follows 48 there: docs/wasmtime-versions.md) says so in a header line;
+  # its fused+wrapped form still runs below.
+  if grep -q '^;; wasmtime-49: differs as written' "$f"; then
+    skipped+=("$(basename "$f")"); continue
+  fi
   if ! out="$(wasmtime wast "${features[@]}" "$f" 2>&1)"; then
     echo "FAIL (as written) $f"; echo "$out" | head -8; fail=1
   fi
@@ -37,5 +44,5 @@ for f in "$dump"/*.fused.wast; do
     echo "FAIL (fused) $(basename "$f")"; echo "$out" | head -8; fail=1
   fi
 done
-echo "wasmtime 49: $count scripts as written, $fused fused+wrapped segments"
+echo "wasmtime 49: $count scripts as written (${#skipped[@]} of them differ on 49 by design, not run as written: ${skipped[*]:-none}), $fused fused+wrapped segments"
 exit $fail

@@ -1,3 +1,6 @@
+;; wasmtime-49: differs as written (the pending-start queue: wasmtime 49 starts
+;; pending calls at other points of its event loop; meld follows wasmtime 48,
+;; docs/wasmtime-versions.md). The fused+wrapped form runs on 49 too.
 ;; The pending-start queue (docs/async.md): an async call into an instance
 ;; under backpressure, or busy (a sync task of it is on the stack), does not
 ;; start: the caller gets STARTING (0) | handle << 4, a subtask in its own
