@@ -181,6 +181,30 @@ compose_async() {
     echo "  $name.wasm  $(wc -c <"$OUT/$name.wasm") bytes"
 }
 compose_async async-calc async-lib=async_lib.wasm async-driver=async-driver.wasm
+# More async compositions (guests-async/wit-more, package meld-test:async-more):
+# libraries, and one command per composition (async-drivers/src/bin/NAME.rs,
+# package meld-test:NAME-driver in the .wac). The patterns that run unfused
+# but not fused yet (guests-async/compositions/pending/, docs/async-fixtures.md)
+# are not composed here.
+for name in async-ints async-floats async-trap; do
+    compose_async "$name" async-scalars-lib=async_scalars_lib.wasm "$name-driver=$name.wasm"
+done
+for name in async-strings async-lists async-records async-variants; do
+    compose_async "$name" async-shapes-lib=async_shapes_lib.wasm "$name-driver=$name.wasm"
+done
+for name in async-resources-own async-drop async-many; do
+    compose_async "$name" async-tally-lib=async_tally_lib.wasm "$name-driver=$name.wasm"
+done
+compose_async async-to-sync async-plain-lib=async_plain_lib.wasm async-to-sync-driver=async-to-sync.wasm
+compose_async async-two-instances async-tally-lib=async_tally_lib.wasm \
+    async-two-instances-driver=async-two-instances.wasm
+for name in async-chain3-mixer async-chain3-blocker; do
+    compose_async "$name" async-shapes-lib=async_shapes_lib.wasm \
+        async-middles-lib=async_middles_lib.wasm "$name-driver=$name.wasm"
+done
+compose_async async-join async-scalars-lib=async_scalars_lib.wasm \
+    async-shapes-lib=async_shapes_lib.wasm async-tally-lib=async_tally_lib.wasm \
+    async-join-driver=async-join.wasm
 
 # The debug-info benchmark input (meld-bench's largest fixture): the variants
 # composition built with DWARF kept (guests' `debuginfo` profile).

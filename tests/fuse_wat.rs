@@ -697,10 +697,11 @@ fn fuse_wat_fixtures() {
 }
 
 /// Every fixture fused, optimised by binaryen (`wasm-opt -O3 --all-features
-/// --skip-pass=duplicate-import-elimination`, all in one node process) and
-/// wrapped again with `meld wrap` ([`meld_core::wrap::given::wrap_module`]):
-/// same world, same results as the composition (the header expectations,
-/// which `fuse_wat_fixtures` checks against the unfused composition).
+/// --disable-custom-descriptors --skip-pass=duplicate-import-elimination`,
+/// all in one node process) and wrapped again with `meld wrap`
+/// ([`meld_core::wrap::given::wrap_module`]): same world, same results as
+/// the composition (the header expectations, which `fuse_wat_fixtures`
+/// checks against the unfused composition).
 #[test]
 fn fuse_wat_optimised_and_wrapped() {
     let fixtures = load_fixtures();

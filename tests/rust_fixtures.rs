@@ -55,7 +55,7 @@ use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxView, WasiView};
 
 /// Fewer fixtures than this means something went missing: fail.
-const MIN_FIXTURES: usize = 22;
+const MIN_FIXTURES: usize = 38;
 
 /// Captured output is capped; a guest writing more traps (and fails the test).
 const PIPE_CAPACITY: usize = 1 << 20;
@@ -609,7 +609,8 @@ const AMBIGUOUS_AFTER_WASM_OPT: &[&str] = &["exit-code"];
 
 /// Every fixture (and its `--opaque-rep` variant) fused to a core module,
 /// optimised by binaryen (`wasm-opt -O3 --all-features
-/// --skip-pass=duplicate-import-elimination`, one node process for all),
+/// --disable-custom-descriptors --skip-pass=duplicate-import-elimination`,
+/// one node process for all),
 /// wrapped with `meld wrap` and run: it must behave as the composition.
 /// One fixture also goes through binaryen's `wasm-opt` command line: with
 /// the documented flags it wraps and runs; with plain `-O3`, which merges

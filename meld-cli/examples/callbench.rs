@@ -40,9 +40,9 @@
 //!
 //! With `MELD_CALLBENCH_WASM_OPT=1` set, each core module is also optimised
 //! by binaryen as docs/optimise.md describes (`wasm-opt -O3 --all-features
-//! --skip-pass=duplicate-import-elimination`, through binaryen's JS API in
-//! one node process; binaryen from `MELD_BINARYEN` or `target/binaryen`, see
-//! `.ci/run`), wrapped again with `meld wrap` and run on wasmtime's component
+//! --disable-custom-descriptors --skip-pass=duplicate-import-elimination`,
+//! through binaryen's JS API in one node process; binaryen from
+//! `MELD_BINARYEN` or `target/binaryen`, see `.ci/run`), wrapped again with `meld wrap` and run on wasmtime's component
 //! and core APIs; four more columns show the optimised times and
 //! `before / after` for the wrapped and the core form (> 1 means wasm-opt
 //! made calls faster), all measured in the same run.
