@@ -202,6 +202,12 @@ for name in async-chain3-mixer async-chain3-blocker; do
     compose_async "$name" async-shapes-lib=async_shapes_lib.wasm \
         async-middles-lib=async_middles_lib.wasm "$name-driver=$name.wasm"
 done
+# Borrows through async calls (pending until async callee tasks got their
+# own borrow scope; the drivers keep their `pending-` names).
+for name in borrow-param resources-borrow; do
+    compose_async "async-$name" async-tally-lib=async_tally_lib.wasm \
+        "pending-$name-driver=pending-$name.wasm"
+done
 compose_async async-join async-scalars-lib=async_scalars_lib.wasm \
     async-shapes-lib=async_shapes_lib.wasm async-tally-lib=async_tally_lib.wasm \
     async-join-driver=async-join.wasm

@@ -1,4 +1,4 @@
-//! Not a fixture (docs/async-fixtures.md, pattern 3): a borrow passed to an
+//! Fixture async-borrow-param (docs/async-fixtures.md, pattern 3): a borrow passed to an
 //! async function (not a method), nothing else async before it.
 wit_bindgen::generate!({ path: "../wit-more", world: "tally-user" });
 
