@@ -399,3 +399,72 @@ fn extended_const_segment_offsets() {
     assert_eq!(call("b8"), 42);
     assert_eq!(call("a8"), 0);
 }
+
+/// A core host may pass any pointer with an empty string (it need not
+/// allocate for it): the region thunk passes 0 on; a non-empty string whose
+/// pointer lies below the component's region traps instead of reaching a
+/// neighbour. The component's region is the second one (base 64 KiB).
+#[test]
+fn empty_strings_from_the_host_take_any_pointer() {
+    let wat = r#"(component
+  (core module $pad
+    (memory (export "mem") 1)
+    (func (export "grow") (result i32) (memory.grow (i32.const 1))))
+  (core instance $pad (instantiate $pad))
+  (core module $m
+    (memory (export "mem") 1)
+    (global $bump (mut i32) (i32.const 1024))
+    (func (export "realloc") (param i32 i32 i32 i32) (result i32)
+      (local $p i32)
+      (local.set $p (global.get $bump))
+      (global.set $bump (i32.add (global.get $bump) (local.get 3)))
+      (if (i32.gt_u (global.get $bump) (i32.shl (memory.size) (i32.const 16)))
+        (then (drop (memory.grow (i32.const 1)))))
+      (local.get $p))
+    (func (export "len") (param i32 i32) (result i32)
+      (i32.add (i32.mul (local.get 0) (i32.const 1000)) (local.get 1))))
+  (core instance $i (instantiate $m))
+  (func (export "len") (param "s" string) (result u32)
+    (canon lift (core func $i "len") (memory $i "mem") (realloc (func $i "realloc"))))
+  (func (export "grow") (result u32) (canon lift (core func $pad "grow"))))"#;
+    let bytes = wat::parse_str(wat).unwrap();
+    let opts = meld_core::FuseOptions {
+        memory: meld_core::MemoryMode::Shared,
+        ..Default::default()
+    };
+    let fused = meld_core::fuse(&[&bytes], &opts).unwrap();
+    let layout = meld_core::shared::layout(&fused.wasm).unwrap();
+    assert!(
+        layout.regions.iter().any(|r| r.start == 65536),
+        "{layout:?}"
+    );
+    let mut config = wasmtime::Config::new();
+    config.wasm_multi_memory(false);
+    let engine = wasmtime::Engine::new(&config).unwrap();
+    let module = wasmtime::Module::new(&engine, &fused.wasm).unwrap();
+    let call = |ptr: i32, len: i32| {
+        let mut store = wasmtime::Store::new(&engine, ());
+        let instance = wasmtime::Instance::new(&mut store, &module, &[]).unwrap();
+        let f = instance
+            .get_typed_func::<(i32, i32), i32>(&mut store, "len")
+            .unwrap();
+        f.call(&mut store, (ptr, len)).map_err(|e| format!("{e:?}"))
+    };
+    // Empty: any pointer, the component sees 0.
+    assert_eq!(call(0, 0), Ok(0));
+    assert_eq!(call(7, 0), Ok(0));
+    // In the region (base 65536 + 1024): relative 1024.
+    assert_eq!(call(65536 + 1024, 3), Ok(1024 * 1000 + 3));
+    // Below the region (the neighbour's bytes): a trap, named.
+    let e = call(16, 3).unwrap_err();
+    assert!(
+        e.contains("string pointer/length out of bounds of memory"),
+        "{e}"
+    );
+    // Past its end.
+    let e = call(65536 + 65530, 10).unwrap_err();
+    assert!(
+        e.contains("string pointer/length out of bounds of memory"),
+        "{e}"
+    );
+}

@@ -120,7 +120,7 @@ pub(crate) fn thunk(
             ty: *v,
         })
         .collect();
-    // A pointer parameter's conversion: `pdir` for the spilled-parameters
+    // The parameters' pointers converted `mode`: the spilled-parameters
     // pointer and everything flat or in memory.
     let params_code = |w: &mut Walk, mode: Mode| -> Result<()> {
         if params_in_memory {

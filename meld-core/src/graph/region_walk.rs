@@ -136,12 +136,15 @@ impl Walk<'_, '_> {
             Mode::In => {
                 let abs = self.local(V::I32);
                 let trap = self.trap(kind.trap());
+                // An empty string or list may come with any pointer (a
+                // host need not allocate for it): it becomes 0.
                 writeln!(
                     self.body,
-                    "    (local.set {abs} {get})\n    (if (i32.lt_u (local.get {abs}) (global.get $base)) (then {trap}))\n    (local.set {rel} (i32.sub (local.get {abs}) (global.get $base)))"
+                    "    (local.set {abs} {get})\n    (if (i64.eqz {bytes}) (then (local.set {rel} (i32.const 0))) (else\n    (if (i32.lt_u (local.get {abs}) (global.get $base)) (then {trap}))\n    (local.set {rel} (i32.sub (local.get {abs}) (global.get $base)))"
                 )
                 .ok();
                 self.check(rel, &bytes, kind.trap());
+                writeln!(self.body, "    ))").ok();
                 writeln!(self.body, "    {}", set(&format!("(local.get {rel})"))).ok();
             }
             Mode::Back => {
