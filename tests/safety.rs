@@ -639,46 +639,53 @@ fn ls_res_2_handle_tables_live_in_a_private_memory() {
         .collect();
     assert!(fixtures.len() >= 10, "resource fixtures missing");
     for p in fixtures {
-        let bytes = wat::parse_file(&p).unwrap();
-        let graph = meld_core::front::translate::translate(&bytes).unwrap();
-        let merged = meld_core::merge::merge(&graph).unwrap();
-        let rt: Vec<usize> = graph
-            .nodes
-            .iter()
-            .enumerate()
-            .filter(|(_, n)| n.label == "meld:resources")
-            .map(|(i, _)| i)
-            .collect();
-        assert_eq!(rt.len(), 1, "{}: one resource runtime", p.display());
-        let table_mem = merged.maps[rt[0]].memories[0];
-        for (i, n) in graph.nodes.iter().enumerate() {
-            if matches!(n.kind, meld_core::graph::NodeKind::Component { .. }) {
-                assert!(
-                    !merged.maps[i].memories.contains(&table_mem),
-                    "{}: component node {} can reach the handle tables",
-                    p.display(),
-                    n.label
-                );
-            }
+        runtime_memory_is_private(&p, "meld:resources");
+    }
+}
+
+/// The memory of the runtime node labelled `runtime` in the fused `p` is
+/// reachable by no component node, no component code names a foreign
+/// memory (isolation check), and the fused module does not export it.
+fn runtime_memory_is_private(p: &std::path::Path, runtime: &str) {
+    let bytes = wat::parse_file(p).unwrap();
+    let graph = meld_core::front::translate::translate(&bytes).unwrap();
+    let merged = meld_core::merge::merge(&graph).unwrap();
+    let rt: Vec<usize> = graph
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| n.label == runtime)
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(rt.len(), 1, "{}: one `{runtime}` node", p.display());
+    let table_mem = merged.maps[rt[0]].memories[0];
+    for (i, n) in graph.nodes.iter().enumerate() {
+        if matches!(n.kind, meld_core::graph::NodeKind::Component { .. }) {
+            assert!(
+                !merged.maps[i].memories.contains(&table_mem),
+                "{}: component node {} can reach `{runtime}`'s memory",
+                p.display(),
+                n.label
+            );
         }
-        let report = meld_core::isolation::check(&bytes).unwrap();
-        assert!(
-            report.violations.is_empty(),
-            "{}: {:?}",
-            p.display(),
-            report.violations
-        );
-        let fused = meld_core::fuse(&[&bytes], &Default::default()).unwrap();
-        for payload in wasmparser::Parser::new(0).parse_all(&fused.wasm) {
-            if let Ok(wasmparser::Payload::ExportSection(r)) = payload {
-                for e in r.into_iter().flatten() {
-                    assert!(
-                        !(e.kind == wasmparser::ExternalKind::Memory && e.index == table_mem),
-                        "{}: the handle-table memory is exported as `{}`",
-                        p.display(),
-                        e.name
-                    );
-                }
+    }
+    let report = meld_core::isolation::check(&bytes).unwrap();
+    assert!(
+        report.violations.is_empty(),
+        "{}: {:?}",
+        p.display(),
+        report.violations
+    );
+    let fused = meld_core::fuse(&[&bytes], &Default::default()).unwrap();
+    for payload in wasmparser::Parser::new(0).parse_all(&fused.wasm) {
+        if let Ok(wasmparser::Payload::ExportSection(r)) = payload {
+            for e in r.into_iter().flatten() {
+                assert!(
+                    !(e.kind == wasmparser::ExternalKind::Memory && e.index == table_mem),
+                    "{}: `{runtime}`'s memory is exported as `{}`",
+                    p.display(),
+                    e.name
+                );
             }
         }
     }
@@ -739,37 +746,19 @@ fn ls_async_2_task_state_is_per_task() {
 /// memory of its own that no component code names.
 #[test]
 fn ls_async_3_runtime_state_is_unreachable_from_components() {
-    let mut checked = 0;
-    for p in all_wat_fixtures() {
-        if !p
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .starts_with("async_")
-        {
-            continue;
-        }
-        let bytes = wat::parse_file(&p).unwrap();
-        let report = meld_core::isolation::check(&bytes).unwrap();
-        assert!(
-            report.violations.is_empty(),
-            "{}: {:?}",
-            p.display(),
-            report.violations
-        );
-        // The runtime brings its own memory beside the components'.
-        let fused = meld_core::fuse(&[&bytes], &Default::default()).unwrap();
-        let memories: u32 = wasmparser::Parser::new(0)
-            .parse_all(&fused.wasm)
-            .filter_map(|p| match p.unwrap() {
-                wasmparser::Payload::MemorySection(r) => Some(r.count()),
-                _ => None,
-            })
-            .sum();
-        assert!(memories >= 2, "{}: {memories} memories", p.display());
-        checked += 1;
+    let fixtures: Vec<PathBuf> = all_wat_fixtures()
+        .into_iter()
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("async_")
+        })
+        .collect();
+    assert!(fixtures.len() >= 4, "async fixtures missing");
+    for p in fixtures {
+        runtime_memory_is_private(&p, "meld:async");
     }
-    assert!(checked >= 4, "only {checked} async fixtures");
 }
 
 /// Where a task would block and nothing can make progress, the fused

@@ -274,6 +274,12 @@ pub fn adapter_calls(
         s.push_str(&format!("    (global.set $which (i32.const {k})))\n"));
     }
     for (j, st) in starts.iter().enumerate() {
+        // The call sites this start-call import serves.
+        let mine: Vec<(usize, &CallSite)> = sites
+            .iter()
+            .enumerate()
+            .filter(|(_, site)| site.start_import == j)
+            .collect();
         let (params, results): (Vec<&str>, Vec<&str>) = if st.sync {
             (vec!["funcref", "i32"], st.results.clone())
         } else {
@@ -290,10 +296,7 @@ pub fn adapter_calls(
             s.push_str(&format!(
                 "    (if (i32.eq (local.get $b) (i32.const -1)) (then\n      (local.set $b (call $defer (local.get 0) (ref.func $r{j}) (global.get $which)))\n"
             ));
-            for (k, site) in sites.iter().enumerate() {
-                if site.start_import != j {
-                    continue;
-                }
+            for &(k, site) in &mine {
                 s.push_str(&format!(
                     "      (if (i32.eq (global.get $which) (i32.const {k})) (then\n"
                 ));
@@ -317,28 +320,21 @@ pub fn adapter_calls(
             s.push_str(&format!(
                 "  (elem declare func $r{j})\n  (func $r{j} (param $id i32) (result i32)\n    (local $w i32) (local $res i32)\n"
             ));
-            for (k, site) in sites.iter().enumerate() {
-                if site.start_import == j {
-                    for (i, ty) in site.lower_params.iter().enumerate() {
-                        s.push_str(&format!("    (local $sv{k}_{i} {ty})\n"));
-                    }
+            for &(k, site) in &mine {
+                for (i, ty) in site.lower_params.iter().enumerate() {
+                    s.push_str(&format!("    (local $sv{k}_{i} {ty})\n"));
                 }
             }
             s.push_str("    (local.set $w (global.get $which))\n");
-            for (k, site) in sites.iter().enumerate() {
-                if site.start_import == j {
-                    for i in 0..site.lower_params.len() {
-                        s.push_str(&format!(
-                            "    (local.set $sv{k}_{i} (global.get $g{k}_{i}))\n"
-                        ));
-                    }
+            for &(k, site) in &mine {
+                for i in 0..site.lower_params.len() {
+                    s.push_str(&format!(
+                        "    (local.set $sv{k}_{i} (global.get $g{k}_{i}))\n"
+                    ));
                 }
             }
             s.push_str("    (global.set $which (call $psite (local.get $id)))\n");
-            for (k, site) in sites.iter().enumerate() {
-                if site.start_import != j {
-                    continue;
-                }
+            for &(k, site) in &mine {
                 s.push_str(&format!(
                     "    (if (i32.eq (global.get $which) (i32.const {k})) (then\n"
                 ));
@@ -353,13 +349,11 @@ pub fn adapter_calls(
             s.push_str(&format!(
                 "    (local.set $res (call $run{j} (call $rebegin (local.get $id))))\n    (global.set $which (local.get $w))\n"
             ));
-            for (k, site) in sites.iter().enumerate() {
-                if site.start_import == j {
-                    for i in 0..site.lower_params.len() {
-                        s.push_str(&format!(
-                            "    (global.set $g{k}_{i} (local.get $sv{k}_{i}))\n"
-                        ));
-                    }
+            for &(k, site) in &mine {
+                for i in 0..site.lower_params.len() {
+                    s.push_str(&format!(
+                        "    (global.set $g{k}_{i} (local.get $sv{k}_{i}))\n"
+                    ));
                 }
             }
             s.push_str("    (local.get $res))\n");
@@ -369,17 +363,14 @@ pub fn adapter_calls(
             list("result", &results)
         ));
         // Locals for a sync-lifted callee's results.
-        for (k, site) in sites.iter().enumerate() {
-            if site.start_import == j && !site.callee_async {
+        for &(k, site) in &mine {
+            if !site.callee_async {
                 for (i, ty) in site.callee.1.iter().enumerate() {
                     s.push_str(&format!("    (local $r{k}_{i} {ty})\n"));
                 }
             }
         }
-        for (k, site) in sites.iter().enumerate() {
-            if site.start_import != j {
-                continue;
-            }
+        for &(k, site) in &mine {
             s.push_str(&format!(
                 "    (if (i32.eq (global.get $which) (i32.const {k})) (then\n"
             ));

@@ -33,7 +33,7 @@
 //!   as a borrow handle), results go out (`own`: `rt.lift_own`, and for an
 //!   exported resource a fresh embedder handle `[resource-new]R(rep)`).
 
-use super::boundary_walk::{Gen, Site, Slot};
+use super::boundary_walk::{param_slots, Gen, Site, Slot};
 use super::type_shape::sig;
 use super::{Def, ItemKind};
 use crate::builtins::{self, resources::TypeTable, Builtin};
@@ -340,14 +340,7 @@ pub(crate) fn thunk(
     if params_in_memory {
         g.mem(&ptuple, 0, 0, pdir)?;
     } else {
-        let slots: Vec<Slot> = flat_params
-            .iter()
-            .enumerate()
-            .map(|(i, v)| Slot {
-                local: i as u32,
-                ty: *v,
-            })
-            .collect();
+        let slots = param_slots(&flat_params);
         g.flat_seq(&ptys, &slots, pdir)?;
     }
     let param_code = std::mem::take(&mut g.body);
@@ -360,14 +353,7 @@ pub(crate) fn thunk(
         if params_in_memory {
             g.mem(&ptuple, 0, 0, pdir)?;
         } else {
-            let slots: Vec<Slot> = flat_params
-                .iter()
-                .enumerate()
-                .map(|(i, v)| Slot {
-                    local: i as u32,
-                    ty: *v,
-                })
-                .collect();
+            let slots = param_slots(&flat_params);
             g.flat_seq(&ptys, &slots, pdir)?;
         }
         restore = std::mem::take(&mut g.body);

@@ -328,6 +328,17 @@ impl Gen<'_, '_> {
     }
 }
 
+/// The slots of flat parameters: local `i` holds the `i`-th value.
+pub(super) fn param_slots(flat: &[V]) -> Vec<Slot> {
+    flat.iter()
+        .enumerate()
+        .map(|(i, v)| Slot {
+            local: i as u32,
+            ty: *v,
+        })
+        .collect()
+}
+
 pub(super) fn read_i32(s: Slot) -> String {
     match s.ty {
         V::I64 => format!("(i32.wrap_i64 (local.get {}))", s.local),

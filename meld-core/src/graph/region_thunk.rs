@@ -34,7 +34,7 @@
 //! range is checked), and the component's memory is still restored.
 
 use super::boundary::{core_sig, Ctx, V};
-use super::boundary_walk::Slot;
+use super::boundary_walk::param_slots;
 use super::region_walk::{Mode, Walk, REGION_BYTES, TRAP_POINTER, TRAP_REALLOC};
 use super::type_shape::sig;
 use super::{AbiOptions, Def, ItemKind};
@@ -112,14 +112,7 @@ pub(crate) fn thunk(
     let rtuple = InterfaceType::Tuple(f.results);
     let psize = t.canonical_abi(&ptuple).size32;
     let rsize = t.canonical_abi(&rtuple).size32;
-    let slots: Vec<Slot> = flat_params
-        .iter()
-        .enumerate()
-        .map(|(i, v)| Slot {
-            local: i as u32,
-            ty: *v,
-        })
-        .collect();
+    let slots = param_slots(&flat_params);
     // The parameters' pointers converted `mode`: the spilled-parameters
     // pointer and everything flat or in memory.
     let params_code = |w: &mut Walk, mode: Mode| -> Result<()> {
