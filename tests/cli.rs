@@ -243,7 +243,7 @@ fn refuses_unlinkable_inputs() {
 fn refuses_async_naming_it() {
     let dir = scratch("async");
     let out = dir.join("o.wasm");
-    let r = fuse(&[&fixture("bad/async_lift.wat")], &out, &[]);
+    let r = fuse(&[&fixture("bad/async_host_import.wat")], &out, &[]);
     assert_refused(&r, "unsupported: async", &out);
 }
 
@@ -291,18 +291,13 @@ fn async_one_stack_limits_trap_naming_the_situation() {
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let wasm = std::fs::read(&out).unwrap();
     let engine = wasmtime::Engine::default();
-    let module = wasmtime::Module::new(&engine, wasm).expect("fused module compiles");
+    let module = wasmtime::Module::new(&engine, &wasm).expect("fused module compiles");
     for (export, reason) in [
         (
             "borrowed",
             "a suspended task would keep handles borrowed or lent across its suspension",
         ),
         ("promote", "a yield or wait would run a pending task"),
-        ("cancel", "subtask.cancel of a pending subtask"),
-        (
-            "nested",
-            "a task started by an async call would suspend (a call, wait or yield of its own) and its caller resume first",
-        ),
     ] {
         let mut store = wasmtime::Store::new(&engine, ());
         let instance = wasmtime::Instance::new(&mut store, &module, &[]).expect("instantiates");
@@ -319,6 +314,39 @@ fn async_one_stack_limits_trap_naming_the_situation() {
             "{export}: trapped in {name}"
         );
     }
+    // A task started by an async call that blocks in waitable-set.wait
+    // from its own code: the async export `run` traps naming it (the host
+    // implements the export's task.return import: docs/abi.md).
+    let r = fuse(&[&fixture("bad/async_one_stack_wait.wat")], &out, &[]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let waits = wasmtime::Module::new(&engine, std::fs::read(&out).unwrap()).expect("compiles");
+    let mut linker = wasmtime::Linker::new(&engine);
+    linker
+        .func_wrap("[export]$root", "[task-return]run", |_: i32| {})
+        .unwrap();
+    let mut store = wasmtime::Store::new(&engine, ());
+    let instance = linker
+        .instantiate(&mut store, &waits)
+        .expect("instantiates");
+    let f = instance
+        .get_typed_func::<(), i32>(&mut store, "[async-lift]run")
+        .expect("the async export's core entry");
+    let e = f.call(&mut store, ()).expect_err("traps");
+    let bt = e
+        .downcast_ref::<wasmtime::WasmBacktrace>()
+        .expect("backtrace");
+    let name = bt.frames()[0].func_name().unwrap_or_default().to_string();
+    assert!(
+        name.contains("a task started by an async call would suspend"),
+        "trapped in {name}"
+    );
+    // A task started by an async call that makes an async call of its own
+    // runs it in place, as wasmtime 49 does: the callee yields, so the
+    // caller gets STARTED | subtask 1 << 4 (wasmtime 49 gives 17 as well).
+    assert_eq!(run_core_i32(&wasm, "nested"), 17);
+    // subtask.cancel (async) of a yielded callee: BLOCKED (-1), the callee
+    // gets TASK_CANCELLED when it next runs (wasmtime 48 and 49 give -1).
+    assert_eq!(run_core_i32(&wasm, "cancel"), -1);
 }
 
 #[test]
@@ -367,7 +395,7 @@ fn failure_leaves_previous_output_untouched() {
     let dir = scratch("keep");
     let out = dir.join("o.wasm");
     std::fs::write(&out, b"previous").unwrap();
-    let r = fuse(&[&fixture("bad/async_lift.wat")], &out, &[]);
+    let r = fuse(&[&fixture("bad/async_host_import.wat")], &out, &[]);
     assert_eq!(r.status.code(), Some(1));
     assert_eq!(std::fs::read(&out).unwrap(), b"previous");
 }

@@ -68,6 +68,11 @@ const MIN_SCRIPTS: usize = 15;
 const MIN_SEGMENTS: usize = 85;
 
 const UNSUPPORTED_MARKER: &str = ";; meld: unsupported";
+/// A segment whose assertions are wasmtime 49's (the CLI users run) where
+/// wasmtime 48 differs: as written it must *fail* on the 48 crates (so the
+/// marker does not outlive the difference); fused it must pass.
+/// `scripts/wasmtime49-conformance.sh` runs it as written on 49.
+const DIFFERS48_MARKER: &str = ";; wasmtime-48: differs as written";
 
 /// One top-level component of a script and the directives after it.
 struct Segment {
@@ -79,6 +84,8 @@ struct Segment {
     component: ComponentDirective,
     /// The reason of a `;; meld: unsupported` marker, if any.
     unsupported: Option<String>,
+    /// What a `;; wasmtime-48: differs as written` marker says, if any.
+    differs48: Option<String>,
     /// Trap assertions that name the reason / accept any trap.
     traps: TrapCounts,
 }
@@ -122,6 +129,8 @@ struct Script {
 struct Tally {
     segments: usize,
     passed_unfused: usize,
+    /// Marked as differing on wasmtime 48, and failing as written there.
+    differs48: usize,
     passed_fused: usize,
     marked_unsupported: usize,
     failures: Vec<String>,
@@ -239,9 +248,15 @@ fn conformance() {
         let (si, gi) = work[i];
         let seg = &scripts[si].segments[gi];
         tally.segments += 1;
-        match out.unfused {
-            Ok(()) => tally.passed_unfused += 1,
-            Err(e) => tally.failures.push(format!("{} (unfused): {e}", seg.label)),
+        match (out.unfused, &seg.differs48) {
+            (Ok(()), None) => tally.passed_unfused += 1,
+            (Err(e), None) => tally.failures.push(format!("{} (unfused): {e}", seg.label)),
+            (Err(_), Some(_)) => tally.differs48 += 1,
+            (Ok(()), Some(_)) => tally.failures.push(format!(
+                "{} (unfused): marked `{DIFFERS48_MARKER}` but passes as written on \
+                 wasmtime 48: drop the marker",
+                seg.label
+            )),
         }
         match out.fused {
             FusedOutcome::Passed => tally.passed_fused += 1,
@@ -267,12 +282,13 @@ fn conformance() {
     let _ = writeln!(
         std::io::stderr(),
         "conformance: {} scripts, {} component segments, {} passed fused \
-         ({} passed unfused, {} marked unsupported)",
+         ({} passed unfused, {} marked unsupported, {} marked as differing on wasmtime 48)",
         scripts.len(),
         tally.segments,
         tally.passed_fused,
         tally.passed_unfused,
-        tally.marked_unsupported
+        tally.marked_unsupported,
+        tally.differs48
     );
     let _ = writeln!(
         std::io::stderr(),
@@ -638,6 +654,7 @@ fn split(name: &str, source: &str) -> Result<Vec<Segment>, String> {
             label,
             range: if segments.is_empty() { 0 } else { open }..source.len(),
             unsupported: unsupported_marker(&source[..open]),
+            differs48: differs48_marker(&source[..open]),
             component,
             traps: TrapCounts::default(),
         });
@@ -662,6 +679,24 @@ fn unsupported_marker(before: &str) -> Option<String> {
         return line
             .strip_prefix(UNSUPPORTED_MARKER)
             .map(|reason| reason.trim().to_string());
+    }
+    None
+}
+
+/// What a `;; wasmtime-48: differs as written` line in the comment block
+/// right before the text ending at `before` says, if there is one.
+fn differs48_marker(before: &str) -> Option<String> {
+    for line in before.lines().rev() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        if !line.starts_with(";;") {
+            return None;
+        }
+        if let Some(rest) = line.strip_prefix(DIFFERS48_MARKER) {
+            return Some(rest.trim().to_string());
+        }
     }
     None
 }

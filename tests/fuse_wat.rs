@@ -365,14 +365,67 @@ fn core_engine() -> wasmtime::Engine {
     wasmtime::Engine::new(&config).expect("core engine")
 }
 
+/// An async export of the fused module (docs/abi.md, "Async exports"):
+/// `[async-lift]NAME` takes the parameters and returns EXIT (0) after
+/// handing the result to the host's `[export]…`/`[task-return]NAME`
+/// import; the harness keeps what that import got.
+fn is_task_return(module: &str, name: &str) -> bool {
+    module.starts_with("[export]") && name.starts_with("[task-return]")
+}
+
+/// The result of async export `export`, once its call returned `code`
+/// with `returned` handed to the host's task.return.
+fn async_result<V: fmt::Debug + Clone>(
+    export: &str,
+    code: Option<i32>,
+    returned: &[Vec<V>],
+) -> Result<V, String> {
+    match (code, returned) {
+        (Some(0), [one]) if one.len() == 1 => Ok(one[0].clone()),
+        _ => Err(format!(
+            "async export `{export}`: callback code {code:?}, task.return got {returned:?}"
+        )),
+    }
+}
+
 fn run_fused_wasmtime(
     engine: &wasmtime::Engine,
     module: &wasmtime::Module,
     export: &str,
 ) -> Result<CoreOutcome, String> {
-    let mut store = wasmtime::Store::new(engine, ());
-    let instance = wasmtime::Instance::new(&mut store, module, &[])
+    let mut store = wasmtime::Store::new(engine, Vec::<Vec<wasmtime::Val>>::new());
+    let mut linker = wasmtime::Linker::<Vec<Vec<wasmtime::Val>>>::new(engine);
+    for imp in module.imports() {
+        if let (true, wasmtime::ExternType::Func(ty)) =
+            (is_task_return(imp.module(), imp.name()), imp.ty())
+        {
+            linker
+                .func_new(imp.module(), imp.name(), ty, |mut caller, params, _| {
+                    caller.data_mut().push(params.to_vec());
+                    Ok(())
+                })
+                .map_err(|e| format!("{e:?}"))?;
+        }
+    }
+    let instance = linker
+        .instantiate(&mut store, module)
         .map_err(|e| format!("instantiation failed: {e:?}"))?;
+    if instance.get_func(&mut store, export).is_none() {
+        if let Some(f) = instance.get_func(&mut store, &format!("[async-lift]{export}")) {
+            let mut code = [wasmtime::Val::I32(-1)];
+            return match f.call(&mut store, &[], &mut code) {
+                Ok(()) => match async_result(export, code[0].i32(), store.data())? {
+                    wasmtime::Val::I32(v) => Ok(CoreOutcome::I32(v as u32)),
+                    wasmtime::Val::I64(v) => Ok(CoreOutcome::I64(v as u64)),
+                    v => Err(format!("async export `{export}` returned {v:?}")),
+                },
+                Err(e) => {
+                    set_last_trap(&e);
+                    Ok(CoreOutcome::Trap)
+                }
+            };
+        }
+    }
     let func = instance
         .get_func(&mut store, export)
         .ok_or_else(|| format!("no exported core func `{export}`"))?;
@@ -411,11 +464,41 @@ fn run_fused_wasmi(
     module: &wasmi::Module,
     export: &str,
 ) -> Result<CoreOutcome, String> {
-    let mut store = wasmi::Store::new(engine, ());
-    let linker = wasmi::Linker::<()>::new(engine);
+    let mut store = wasmi::Store::new(engine, Vec::<Vec<wasmi::Val>>::new());
+    let mut linker = wasmi::Linker::<Vec<Vec<wasmi::Val>>>::new(engine);
+    for imp in module.imports() {
+        if let (true, wasmi::ExternType::Func(ty)) =
+            (is_task_return(imp.module(), imp.name()), imp.ty())
+        {
+            linker
+                .func_new(
+                    imp.module(),
+                    imp.name(),
+                    ty.clone(),
+                    |mut caller, params, _| {
+                        caller.data_mut().push(params.to_vec());
+                        Ok(())
+                    },
+                )
+                .map_err(|e| format!("{e}"))?;
+        }
+    }
     let instance = linker
         .instantiate_and_start(&mut store, module)
         .map_err(|e| format!("instantiation failed: {e}"))?;
+    if instance.get_func(&store, export).is_none() {
+        if let Some(f) = instance.get_func(&store, &format!("[async-lift]{export}")) {
+            let mut code = [wasmi::Val::I32(-1)];
+            return match f.call(&mut store, &[], &mut code) {
+                Ok(()) => match async_result(export, code[0].i32(), store.data())? {
+                    wasmi::Val::I32(v) => Ok(CoreOutcome::I32(v as u32)),
+                    wasmi::Val::I64(v) => Ok(CoreOutcome::I64(v as u64)),
+                    v => Err(format!("async export `{export}` returned {v:?}")),
+                },
+                Err(_) => Ok(CoreOutcome::Trap),
+            };
+        }
+    }
     let func = instance
         .get_func(&store, export)
         .ok_or_else(|| format!("no exported core func `{export}`"))?;

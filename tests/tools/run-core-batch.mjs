@@ -22,13 +22,31 @@ for (let i = 0; i < args.length; i += 2) {
   for (const name of args[i + 1].split(",")) {
     let line;
     try {
-      const instance = new WebAssembly.Instance(module, {});
+      // An async export (docs/abi.md): `[async-lift]NAME` hands its result
+      // to the host's `[task-return]NAME` import and returns EXIT (0).
+      let returned = [];
+      const imports = {};
+      for (const imp of WebAssembly.Module.imports(module)) {
+        if (imp.module.startsWith("[export]") && imp.name.startsWith("[task-return]")) {
+          (imports[imp.module] ??= {})[imp.name] = (...vs) => { returned.push(vs); };
+        }
+      }
+      const instance = new WebAssembly.Instance(module, imports);
       const f = instance.exports[name];
-      if (typeof f !== "function") {
-        line = "error no such export";
-      } else {
+      const af = instance.exports["[async-lift]" + name];
+      if (typeof f === "function") {
         const v = f();
         line = typeof v === "bigint" ? `i64 ${BigInt.asUintN(64, v)}` : `i32 ${v >>> 0}`;
+      } else if (typeof af === "function") {
+        const code = af();
+        if (code !== 0 || returned.length !== 1 || returned[0].length !== 1) {
+          line = `error async export: code ${code}, task.return called ${returned.length} time(s)`;
+        } else {
+          const v = returned[0][0];
+          line = typeof v === "bigint" ? `i64 ${BigInt.asUintN(64, v)}` : `i32 ${v >>> 0}`;
+        }
+      } else {
+        line = "error no such export";
       }
     } catch (e) {
       const msg = String(e && e.message).replace(/\n/g, " ");

@@ -60,9 +60,25 @@ pub const ASYNC_EXT_WAT: &str = r#"
   (global $precs (mut i32) (i32.const 0))
   (global $seq (mut i32) (i32.const 1))
   (global $nready (mut i32) (i32.const 0))
+  ;; How many pending starts ever became ready.
+  (global $readied (mut i32) (i32.const 0))
   (global $plast (mut i32) (i32.const 0))
   (table $ptab 1024 funcref)
   (type $resume (func (param i32) (result i32)))
+  ;; Pending tasks (suspended callback-lifted tasks, `$tsave`): records of
+  ;; 96 bytes (0 state: 0 free, 1 yielded, 2 waiting on a set, 3 running;
+  ;; 4 ready order, 0 not ready; 8 the set it waits on; 32 its frame), and
+  ;; four functions each in $ttab (the frame's three `calls`, its callback).
+  ;; The table grows: any number of tasks may be pending.
+  (global $trecs (mut i32) (i32.const 0))
+  (global $tcap (mut i32) (i32.const 0))
+  (table $ttab 0 funcref)
+  (type $cbt (func (param i32 i32 i32) (result i32)))
+  ;; Blocked waits on the stack (`$block`): (instance, set) pairs.
+  (global $waits (mut i32) (i32.const 0))
+  (global $nwaits (mut i32) (i32.const 0))
+  (global $syncs (mut i32) (i32.const 0))
+  (global $tok (mut i32) (i32.const 0))
 
   (func $"handle is not an waitable-set" unreachable)
   (func $"handle is not a waitable-set" unreachable)
@@ -86,6 +102,12 @@ pub const ASYNC_EXT_WAT: &str = r#"
   (func $"meld: one-stack runtime: more than 256 pending starts" unreachable)
   (func $"meld: one-stack runtime: a task started by an async call would suspend (a call, wait or yield of its own) and its caller resume first (not supported yet)" unreachable)
   (func $"meld: one-stack runtime: a call into an instance that is busy or under backpressure would have to wait to start (not supported yet)" unreachable)
+  (func $"meld: one-stack runtime: a task below on the stack must resume before the one above it finishes (not supported yet)" unreachable)
+  (func $"meld: one-stack runtime: more than 1024 nested blocking waits" unreachable)
+  (func $"meld: async export callback called (the fused module finishes each call before it returns)" unreachable)
+  (func (export "aexp_cb") (param i32 i32 i32) (result i32)
+    (call $"meld: async export callback called (the fused module finishes each call before it returns)")
+    (unreachable))
 
   ;; Frame `i`'s address; the frame array grows on demand.
   (func $frame (param $i i32) (result i32)
@@ -155,7 +177,8 @@ pub const ASYNC_EXT_WAT: &str = r#"
             (i32.store (local.get $r) (i32.const 2))
             (i32.store offset=4 (local.get $r) (global.get $seq))
             (global.set $seq (i32.add (global.get $seq) (i32.const 1)))
-            (global.set $nready (i32.add (global.get $nready) (i32.const 1)))))
+            (global.set $nready (i32.add (global.get $nready) (i32.const 1)))
+            (global.set $readied (i32.add (global.get $readied) (i32.const 1)))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $next))))
 
@@ -165,9 +188,10 @@ pub const ASYNC_EXT_WAT: &str = r#"
   ;; again; each that runs delivers its subtask's new status as an event.
   (func $turn
     (local $limit i32) (local $i i32) (local $r i32) (local $best i32) (local $p i32)
-    (local $st i32) (local $s i32)
+    (local $st i32) (local $s i32) (local $was i32)
     (if (i32.eqz (global.get $nready)) (then (return)))
     (local.set $limit (global.get $seq))
+    (local.set $was (global.get $readied))
     (loop $again
       (local.set $best (i32.const -1))
       (local.set $i (i32.const 0))
@@ -193,11 +217,11 @@ pub const ASYNC_EXT_WAT: &str = r#"
             (else
               (local.set $st (call_indirect $ptab (type $resume) (local.get $best)
                 (i32.add (i32.shl (local.get $best) (i32.const 2)) (i32.const 3))))
-              (local.set $s (call $any (i32.load offset=8 (local.get $r)) (i32.load offset=16 (local.get $r))))
-              (i32.store offset=8 (local.get $s) (i32.or (i32.and (local.get $st) (i32.const 15)) (i32.const 256)))
+              (call $raise (i32.load offset=8 (local.get $r)) (i32.load offset=16 (local.get $r))
+                           (i32.and (local.get $st) (i32.const 15)))
               (i32.store (local.get $r) (i32.const 0))))
           (br $again))))
-    (if (i32.ne (global.get $seq) (local.get $limit))
+    (if (i32.ne (global.get $readied) (local.get $was))
       (then (call $"meld: one-stack runtime: a pending start became ready while pending starts ran (not supported yet)"))))
 
   ;; The call just prepared cannot start (its instance is busy or under
@@ -339,8 +363,13 @@ pub const ASYNC_EXT_WAT: &str = r#"
   ;; every task on the stack waits), so no waitable ever has an event, and
   ;; no task is ever cancelled: the event is always NONE.
   (func (export "ws_poll") (param $t i32) (param $h i32) (result i32 i32 i32)
-    (local $hd i32) (local $i i32) (local $s i32)
     (call $ws (local.get $t) (local.get $h))
+    (call $take (local.get $t) (local.get $h)))
+
+  ;; The first event (in handle order) of set `h` of instance `t`,
+  ;; delivered: (event, handle, status), or (0, 0, 0).
+  (func $take (param $t i32) (param $h i32) (result i32 i32 i32)
+    (local $hd i32) (local $i i32) (local $s i32)
     (local.set $hd (call $header (local.get $t)))
     (block $done
       (loop $next
@@ -359,16 +388,13 @@ pub const ASYNC_EXT_WAT: &str = r#"
   ;; waitable-set.wait (`$async`: the async option): nothing can ever
   ;; arrive in this slice, so a task allowed to block waits forever, which
   ;; wasmtime reports as a deadlock.
-  (func (export "ws_wait") (param $t i32) (param $async i32) (param $h i32) (param $payload i32) (result i32)
+  (func (export "ws_wait") (param $t i32) (param $async i32) (param $h i32) (result i32 i32 i32)
     (if (i32.eqz (local.get $async))
       (then (if (i32.eqz (global.get $may_block))
         (then (call $"cannot block a synchronous task before returning")))))
     (call $ws (local.get $t) (local.get $h))
     (call $suspends)
-    (if (i32.or (global.get $yielded) (global.get $nready))
-      (then (call $"meld: one-stack runtime: a yield or wait would run a pending task (resuming pending tasks is not supported yet)")))
-    (call $"deadlock detected: event loop cannot make further progress")
-    (i32.const 0))
+    (call $block (local.get $t) (local.get $h)))
 
   ;; waitable.join: the waitable must be one (a subtask: streams and
   ;; futures trap when made). Membership is not recorded: no waitable ever
@@ -381,7 +407,9 @@ pub const ASYNC_EXT_WAT: &str = r#"
   (func (export "join") (param $t i32) (param $w i32) (param $set i32)
     (call $waitable (local.get $t) (local.get $w))
     (if (local.get $set) (then (call $ws (local.get $t) (local.get $set))))
-    (i32.store offset=12 (call $any (local.get $t) (local.get $w)) (local.get $set)))
+    (i32.store offset=12 (call $any (local.get $t) (local.get $w)) (local.get $set))
+    (if (i32.and (i32.load offset=8 (call $any (local.get $t) (local.get $w))) (i32.const 256))
+      (then (call $wake (local.get $t) (local.get $set)))))
 
   ;; subtask.drop: every subtask handle is of a callee that has not
   ;; returned (STARTED), which wasmtime refuses to drop.
@@ -391,9 +419,10 @@ pub const ASYNC_EXT_WAT: &str = r#"
     (local.set $s (call $any (local.get $t) (local.get $h)))
     (if (i32.ne (i32.load (local.get $s)) (i32.const 4))
       (then (call $"handle is not a subtask")))
-    ;; resolved: RETURNED (2) or START_CANCELLED (3), no event left
+    ;; resolved: RETURNED (2), START_CANCELLED (3) or RETURN_CANCELLED
+    ;; (4), no event left
     (if (i32.or (i32.lt_u (i32.load offset=8 (local.get $s)) (i32.const 2))
-                (i32.gt_u (i32.load offset=8 (local.get $s)) (i32.const 3)))
+                (i32.gt_u (i32.load offset=8 (local.get $s)) (i32.const 4)))
       (then (call $"cannot drop a subtask which has not yet resolved")))
     (call $free (call $header (local.get $t)) (local.get $s) (local.get $h)))
 
@@ -427,7 +456,42 @@ pub const ASYNC_EXT_WAT: &str = r#"
             (br $next)))
         (i32.store offset=8 (local.get $s) (i32.const 3))
         (return (i32.const 3))))
-    (call $"meld: one-stack runtime: subtask.cancel of a pending subtask (not supported yet)")
+    ;; resolved, its event not yet delivered: the status, delivered now
+    (if (i32.and (i32.ge_u (i32.and (i32.load offset=8 (local.get $s)) (i32.const 15)) (i32.const 2))
+                 (i32.ne (i32.and (i32.load offset=8 (local.get $s)) (i32.const 256)) (i32.const 0)))
+      (then
+        (i32.store offset=8 (local.get $s) (i32.and (i32.load offset=8 (local.get $s)) (i32.const 15)))
+        (return (i32.load offset=8 (local.get $s)))))
+    ;; a started callee, pending: a waiting one is resumed now with
+    ;; TASK_CANCELLED; a yielded one gets it when it next runs (wasmtime)
+    (local.set $i (i32.const 0))
+    (block $none
+      (loop $next
+        (br_if $none (i32.ge_u (local.get $i) (global.get $tcap)))
+        (local.set $r (i32.add (global.get $trecs) (i32.mul (local.get $i) (i32.const 96))))
+        (if (i32.and (i32.and (i32.ne (i32.load (local.get $r)) (i32.const 0))
+                              (i32.ne (i32.load (local.get $r)) (i32.const 3)))
+              (i32.and (i32.eq (i32.load offset=80 (local.get $r)) (local.get $t))
+                       (i32.and (i32.eq (i32.load offset=84 (local.get $r)) (local.get $h))
+                                (i32.ne (i32.and (i32.load offset=36 (local.get $r)) (i32.const 64)) (i32.const 0)))))
+          (then
+            (i32.store offset=12 (local.get $r) (i32.const 1))
+            (if (i32.eq (i32.load (local.get $r)) (i32.const 2))
+              (then (call $tresume (local.get $i))))
+            (br $none)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))
+    (if (i32.ge_u (local.get $i) (global.get $tcap))
+      (then (call $"meld: one-stack runtime: subtask.cancel of a pending subtask (not supported yet)")))
+    (loop $wait
+      (local.set $s (call $any (local.get $t) (local.get $h)))
+      (if (i32.ge_u (i32.and (i32.load offset=8 (local.get $s)) (i32.const 15)) (i32.const 2))
+        (then
+          (i32.store offset=8 (local.get $s) (i32.and (i32.load offset=8 (local.get $s)) (i32.const 15)))
+          (return (i32.load offset=8 (local.get $s)))))
+      (if (local.get $async) (then (return (i32.const -1))))
+      (if (call $run_one (i32.const -1)) (then (br $wait))))
+    (call $"deadlock detected: event loop cannot make further progress")
     (unreachable))
 
   (func (export "bp_add") (param $t i32) (param $d i32)
@@ -453,8 +517,7 @@ pub const ASYNC_EXT_WAT: &str = r#"
     (if (global.get $may_block)
       (then
         (call $suspends)
-        (if (i32.or (global.get $yielded) (global.get $nready))
-          (then (call $"meld: one-stack runtime: a yield or wait would run a pending task (resuming pending tasks is not supported yet)"))))
+        (call $round))
       (else
         (local.set $i (i32.load (call $top)))
         (if (i32.ge_s (local.get $i) (i32.const 0))
@@ -477,8 +540,19 @@ pub const ASYNC_EXT_WAT: &str = r#"
         (br $next)))
     (i32.const 0))
 
+  ;; task.cancel: only after TASK_CANCELLED was delivered (flag 256); it
+  ;; resolves the task as CANCELLED_BEFORE_RETURNED (4) for its caller.
   (func (export "task_cancel")
-    (call $"`task.cancel` called by task which has not been cancelled"))
+    (local $f i32) (local $fl i32)
+    (local.set $f (call $top))
+    (local.set $fl (i32.load offset=4 (local.get $f)))
+    (if (i32.eqz (i32.and (local.get $fl) (i32.const 256)))
+      (then (call $"`task.cancel` called by task which has not been cancelled")))
+    (if (i32.eqz (i32.and (local.get $fl) (i32.const 2)))
+      (then (call $"`task.return` or `task.cancel` called more than once for current task")))
+    (i32.store offset=4 (local.get $f) (i32.or (i32.xor (local.get $fl) (i32.const 2)) (i32.const 4)))
+    (if (i32.and (local.get $fl) (i32.const 64))
+      (then (call $raise (i32.load offset=48 (local.get $f)) (i32.load offset=52 (local.get $f)) (i32.const 4)))))
 
   ;; task.return of type `ty` with memory id `mem` (0: none) and string
   ;; encoding `enc`: checks the current task, returns (result kind, return
@@ -497,11 +571,45 @@ pub const ASYNC_EXT_WAT: &str = r#"
                    (i32.ne (local.get $mem) (i32.load offset=12 (local.get $f)))))
       (then (call $"invalid `task.return` signature and/or options for current task")))
     (i32.store offset=4 (local.get $f) (i32.or (i32.load offset=4 (local.get $f)) (i32.const 4)))
+    (if (i32.and (local.get $fl) (i32.const 512))
+      (then (i32.store (call $sync_slot (i32.load offset=56 (local.get $f))) (i32.const 1))))
+    ;; a subtask's caller sees RETURNED (an event)
+    (if (i32.and (local.get $fl) (i32.const 64))
+      (then (call $raise (i32.load offset=48 (local.get $f)) (i32.load offset=52 (local.get $f)) (i32.const 2))))
     (i32.load offset=20 (local.get $f))
     (i32.load offset=24 (local.get $f))
     (i32.mul (i32.sub (global.get $tdepth) (i32.const 1)) (i32.const 3)))
 
-  (func (export "stash") (param $v i64) (i64.store offset=40 (call $top) (local.get $v)))
+  (func (export "stash") (param $v i64)
+    (local $f i32) (local $d i32)
+    (local.set $f (call $top))
+    (i64.store offset=40 (local.get $f) (local.get $v))
+    ;; a sync-lowered caller waits for this task (`sync_wait`)
+    (if (i32.and (i32.load offset=4 (local.get $f)) (i32.const 512))
+      (then
+        (local.set $d (call $sync_slot (i32.load offset=56 (local.get $f))))
+        (i64.store offset=8 (local.get $d) (local.get $v)))))
+
+  ;; Sync waits (`sync_wait`): 16 bytes per token modulo 1024 (0 done,
+  ;; 8 the stashed result).
+  (func $sync_slot (param $tok i32) (result i32)
+    (if (i32.eqz (global.get $syncs)) (then (global.set $syncs (call $alloc (i32.const 16384)))))
+    (i32.add (global.get $syncs) (i32.shl (i32.and (local.get $tok) (i32.const 1023)) (i32.const 4))))
+
+  ;; After a sync-lowered call: status `st` 15 | token << 4 means its
+  ;; callee suspended before task.return; the caller (which may block)
+  ;; waits, running ready work on this stack, until the callee returns,
+  ;; and the one-value result is where `stashed` reads it.
+  (func (export "sync_wait") (param $st i32)
+    (local $d i32)
+    (if (i32.ne (i32.and (local.get $st) (i32.const 15)) (i32.const 15)) (then (return)))
+    (local.set $d (call $sync_slot (i32.shr_u (local.get $st) (i32.const 4))))
+    (loop $next
+      (if (i32.eqz (i32.load (local.get $d)))
+        (then
+          (if (call $run_one (i32.const -1)) (then (br $next)))
+          (call $stuck))))
+    (i64.store offset=40 (call $frame (global.get $tdepth)) (i64.load offset=8 (local.get $d))))
   (func (export "stashed") (result i64) (i64.load offset=40 (call $frame (global.get $tdepth))))
 
   ;; prepare-call: a task for a call from `caller` into `callee`. `count` is
@@ -513,7 +621,6 @@ pub const ASYNC_EXT_WAT: &str = r#"
                            (param $enc i32) (param $count i32) (param $mem i32) (param $last i32)
                            (param $sync i32) (result i32)
     (local $f i32) (local $kind i32) (local $need i32)
-    (call $suspends)
     (if (i32.and (local.get $sync) (i32.ne (local.get $async) (i32.const 0)))
       (then (if (i32.eqz (global.get $may_block))
         (then (call $"cannot block a synchronous task before returning")))))
@@ -568,8 +675,9 @@ pub const ASYNC_EXT_WAT: &str = r#"
   ;; STARTED (1) | handle << 4 when it suspends before task.return, the
   ;; handle a new subtask in the caller's table. A suspended task is popped
   ;; and stays pending.
-  (func (export "end_async") (param $code i32) (result i32)
+  (func $end (export "end_async") (param $code i32) (param $cb funcref) (result i32)
     (local $c i32) (local $f i32) (local $fl i32) (local $p i32) (local $s i32) (local $st i32)
+    (local $set i32) (local $h i32)
     (local.set $c (i32.and (local.get $code) (i32.const 15)))
     (if (i32.gt_u (local.get $c) (i32.const 2))
       (then (call $"unsupported callback code")))
@@ -589,8 +697,9 @@ pub const ASYNC_EXT_WAT: &str = r#"
     (local.set $p (call $inst (i32.load (local.get $f))))
     (if (i32.eq (local.get $c) (i32.const 2))
       (then
-        (call $ws (i32.load (local.get $f)) (i32.shr_u (local.get $code) (i32.const 4)))
-        (local.set $s (call $any (i32.load (local.get $f)) (i32.shr_u (local.get $code) (i32.const 4))))
+        (local.set $set (i32.shr_u (local.get $code) (i32.const 4)))
+        (call $ws (i32.load (local.get $f)) (local.get $set))
+        (local.set $s (call $any (i32.load (local.get $f)) (local.get $set)))
         (i32.store offset=8 (local.get $s) (i32.add (i32.load offset=8 (local.get $s)) (i32.const 1)))
         (i32.store offset=12 (local.get $p) (i32.add (i32.load offset=12 (local.get $p)) (i32.const 1))))
       (else
@@ -599,22 +708,346 @@ pub const ASYNC_EXT_WAT: &str = r#"
     (if (i32.and (local.get $fl) (i32.const 4))
       (then (local.set $st (i32.const 2)))
       (else
-        (if (i32.eqz (i32.and (local.get $fl) (i32.const 16)))
-          (then (call $"meld: one-stack runtime: a sync-lowered caller would wait for a callee that suspended before task.return (not supported yet)")))
-        (if (i32.and (local.get $fl) (i32.const 64))
+        (if (i32.eqz (i32.and (local.get $fl) (i32.const 592)))
+          (then
+            (if (i32.eqz (i32.load offset=36 (local.get $f)))
+              (then (call $"meld: one-stack runtime: a sync-lowered caller would wait for a callee that suspended before task.return (not supported yet)")))
+            ;; its caller may block: it waits for the task (`sync_wait`)
+            (global.set $tok (i32.add (global.get $tok) (i32.const 1)))
+            (i32.store offset=56 (local.get $f) (global.get $tok))
+            (local.set $fl (i32.or (local.get $fl) (i32.const 512)))
+            (i32.store offset=4 (local.get $f) (local.get $fl))
+            (i32.store (call $sync_slot (global.get $tok)) (i32.const 0))))
+        (if (i32.and (local.get $fl) (i32.const 512))
+          (then (local.set $st (i32.or (i32.const 15) (i32.shl (i32.load offset=56 (local.get $f)) (i32.const 4)))))
+        (else (if (i32.and (local.get $fl) (i32.const 64))
           (then (local.set $st (i32.or (i32.const 1) (i32.shl (i32.load offset=52 (local.get $f)) (i32.const 4)))))
           (else
-            (local.set $st (i32.or (i32.const 1) (i32.shl
-              (call $insert (i32.load offset=48 (local.get $f))
-                            (i32.const 4) (i32.const -1) (i32.const 1) (i32.const 0))
-              (i32.const 4))))))))
+            (local.set $h (call $insert (i32.load offset=48 (local.get $f))
+                            (i32.const 4) (i32.const -1) (i32.const 1) (i32.const 0)))
+            ;; the task now has a subtask: its task.return raises RETURNED
+            (i32.store offset=52 (local.get $f) (local.get $h))
+            (i32.store offset=4 (local.get $f) (i32.or (i32.load offset=4 (local.get $f)) (i32.const 64)))
+            (local.set $st (i32.or (i32.const 1) (i32.shl (local.get $h) (i32.const 4))))))))))
     ;; Its borrow scope is a stack: a pending task may not keep one open
     ;; with live borrows; without, closing it now releases its lends, which
     ;; wasmtime released as the borrows were dropped.
     (if (i32.load (call $scope))
       (then (call $"meld: one-stack runtime: a suspended task would keep handles borrowed or lent across its suspension (not supported yet)")))
+    (call $tsave (local.get $f) (select (i32.const 2) (i32.const 1) (i32.eq (local.get $c) (i32.const 2)))
+                 (local.get $set) (local.get $cb))
     (call $pop)
     (local.get $st))
+
+  ;; Keep the suspended task of frame `f` (the top) as a pending task:
+  ;; `state` 1 yielded (ready now), 2 waiting on `set`; `cb` its callback.
+  (func $tsave (param $f i32) (param $state i32) (param $set i32) (param $cb funcref)
+    (local $i i32) (local $r i32) (local $new i32) (local $n i32)
+    (block $found
+      (loop $next
+        (if (i32.ge_u (local.get $i) (global.get $tcap))
+          (then
+            (local.set $n (i32.add (i32.shl (global.get $tcap) (i32.const 1)) (i32.const 16)))
+            (local.set $new (call $alloc (i32.mul (local.get $n) (i32.const 96))))
+            (memory.fill (local.get $new) (i32.const 0) (i32.mul (local.get $n) (i32.const 96)))
+            (memory.copy (local.get $new) (global.get $trecs) (i32.mul (global.get $tcap) (i32.const 96)))
+            (drop (table.grow $ttab (ref.null func) (i32.shl (i32.sub (local.get $n) (global.get $tcap)) (i32.const 2))))
+            (global.set $trecs (local.get $new))
+            (global.set $tcap (local.get $n))))
+        (local.set $r (i32.add (global.get $trecs) (i32.mul (local.get $i) (i32.const 96))))
+        (br_if $found (i32.eqz (i32.load (local.get $r))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))
+    (i32.store (local.get $r) (local.get $state))
+    (i32.store offset=4 (local.get $r) (i32.const 0))
+    (if (i32.eq (local.get $state) (i32.const 1))
+      (then (i32.store offset=4 (local.get $r) (call $next_seq))))
+    (i32.store offset=8 (local.get $r) (local.get $set))
+    (i32.store offset=12 (local.get $r) (i32.const 0))
+    (memory.copy (i32.add (local.get $r) (i32.const 32)) (local.get $f) (i32.const 64))
+    ;; not on the stack any more: not busy, no scope, no async caller below
+    (i32.store offset=36 (local.get $r)
+      (i32.or (i32.and (i32.load offset=4 (local.get $f)) (i32.const -57)) (i32.const 128)))
+    (table.copy $ttab $calls (i32.shl (local.get $i) (i32.const 2))
+                (i32.mul (i32.sub (global.get $tdepth) (i32.const 1)) (i32.const 3)) (i32.const 3))
+    (table.set $ttab (i32.add (i32.shl (local.get $i) (i32.const 2)) (i32.const 3)) (local.get $cb))
+    ;; an event may already be waiting in its set
+    (if (i32.eq (local.get $state) (i32.const 2))
+      (then (call $wake (i32.load (local.get $f)) (local.get $set)))))
+
+  (func $next_seq (result i32)
+    (global.set $seq (i32.add (global.get $seq) (i32.const 1)))
+    (i32.sub (global.get $seq) (i32.const 1)))
+
+  ;; Subtask `h` of instance `t` has status `st`: an event for its caller
+  ;; unless that status is already its status.
+  (func $raise (param $t i32) (param $h i32) (param $st i32)
+    (local $s i32)
+    (local.set $s (call $slot (call $header (local.get $t)) (local.get $h)))
+    (if (i32.eqz (local.get $s)) (then (return)))
+    (if (i32.ne (i32.load (local.get $s)) (i32.const 4)) (then (return)))
+    (if (i32.eq (i32.and (i32.load offset=8 (local.get $s)) (i32.const 15)) (local.get $st))
+      (then (return)))
+    (i32.store offset=8 (local.get $s) (i32.or (local.get $st) (i32.const 256)))
+    (if (i32.load offset=12 (local.get $s))
+      (then (call $wake (local.get $t) (i32.load offset=12 (local.get $s))))))
+
+  ;; Set `set` of instance `t` has an event: pending tasks waiting on it
+  ;; become ready, in the order their events came.
+  (func $wake (param $t i32) (param $set i32)
+    (local $i i32) (local $r i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (global.get $tcap)))
+        (local.set $r (i32.add (global.get $trecs) (i32.mul (local.get $i) (i32.const 96))))
+        (if (i32.and (i32.eq (i32.load (local.get $r)) (i32.const 2))
+              (i32.and (i32.eqz (i32.load offset=4 (local.get $r)))
+                (i32.and (i32.eq (i32.load offset=8 (local.get $r)) (local.get $set))
+                         (i32.eq (i32.load offset=32 (local.get $r)) (local.get $t)))))
+          (then (i32.store offset=4 (local.get $r) (call $next_seq))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next))))
+
+  ;; The ready work with the lowest order below `limit` whose instance may
+  ;; be entered: a pending start (kind 1) or a pending task (kind 2), with
+  ;; its index; (0, 0) when there is none.
+  (func $pick (param $limit i32) (result i32 i32)
+    (local $i i32) (local $r i32) (local $best i32) (local $kind i32) (local $idx i32)
+    (local.set $best (local.get $limit))
+    (if (global.get $nready)
+      (then
+        (block $done
+          (loop $next
+            (br_if $done (i32.ge_u (local.get $i) (i32.const 256)))
+            (local.set $r (i32.add (global.get $precs) (i32.mul (local.get $i) (i32.const 192))))
+            (if (i32.and (i32.eq (i32.load (local.get $r)) (i32.const 2))
+                         (i32.lt_u (i32.load offset=4 (local.get $r)) (local.get $best)))
+              (then
+                (local.set $best (i32.load offset=4 (local.get $r)))
+                (local.set $kind (i32.const 1))
+                (local.set $idx (local.get $i))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $next)))))
+    (local.set $i (i32.const 0))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (global.get $tcap)))
+        (local.set $r (i32.add (global.get $trecs) (i32.mul (local.get $i) (i32.const 96))))
+        (if (i32.and
+              (i32.and (i32.ne (i32.load (local.get $r)) (i32.const 0))
+                       (i32.ne (i32.load (local.get $r)) (i32.const 3)))
+              (i32.and (i32.ne (i32.load offset=4 (local.get $r)) (i32.const 0))
+                       (i32.lt_u (i32.load offset=4 (local.get $r)) (local.get $best))))
+          (then
+            (if (i32.eqz (i32.load offset=4 (call $inst (i32.load offset=32 (local.get $r)))))
+              (then
+                (local.set $best (i32.load offset=4 (local.get $r)))
+                (local.set $kind (i32.const 2))
+                (local.set $idx (local.get $i))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))
+    (local.get $kind) (local.get $idx))
+
+  ;; Run one piece of ready work ordered below `limit`; 0 if there is none.
+  (func $run_one (param $limit i32) (result i32)
+    (local $kind i32) (local $idx i32) (local $r i32) (local $p i32) (local $st i32)
+    (call $pick (local.get $limit))
+    (local.set $idx) (local.set $kind)
+    (if (i32.eqz (local.get $kind)) (then (return (i32.const 0))))
+    (if (i32.eq (local.get $kind) (i32.const 2))
+      (then (call $tresume (local.get $idx)) (return (i32.const 1))))
+    ;; a pending start, as `$turn` runs it
+    (local.set $r (i32.add (global.get $precs) (i32.mul (local.get $idx) (i32.const 192))))
+    (global.set $nready (i32.sub (global.get $nready) (i32.const 1)))
+    (local.set $p (call $inst (i32.load offset=12 (local.get $r))))
+    (if (i32.or (i32.load (local.get $p)) (i32.load offset=4 (local.get $p)))
+      (then (i32.store (local.get $r) (i32.const 1)) (return (i32.const 1))))
+    (local.set $st (call_indirect $ptab (type $resume) (local.get $idx)
+      (i32.add (i32.shl (local.get $idx) (i32.const 2)) (i32.const 3))))
+    (call $raise (i32.load offset=8 (local.get $r)) (i32.load offset=16 (local.get $r))
+                 (i32.and (local.get $st) (i32.const 15)))
+    (i32.store (local.get $r) (i32.const 0))
+    (i32.const 1))
+
+  ;; Resume pending task `i`: its frame back on the stack, its callback
+  ;; called with its event (NONE after a yield; a waiting task takes the
+  ;; first event of its set), then its callback code handled as `$end`
+  ;; does (it may suspend again).
+  (func $tresume (param $i i32)
+    (local $r i32) (local $f i32) (local $need i32) (local $mb i32) (local $p i32)
+    (local $ev i32) (local $h i32) (local $st i32) (local $code i32) (local $s i32)
+    (local.set $r (i32.add (global.get $trecs) (i32.mul (local.get $i) (i32.const 96))))
+    (local.set $p (call $inst (i32.load offset=32 (local.get $r))))
+    (if (i32.eq (i32.load (local.get $r)) (i32.const 2))
+      (then
+        (if (i32.load offset=12 (local.get $r))
+          (then (local.set $ev (i32.const 6)))
+          (else
+            (call $take (i32.load offset=32 (local.get $r)) (i32.load offset=8 (local.get $r)))
+            (local.set $st) (local.set $h) (local.set $ev)))
+        (if (i32.eqz (local.get $ev))
+          (then (i32.store offset=4 (local.get $r) (i32.const 0)) (return)))
+        (local.set $s (call $any (i32.load offset=32 (local.get $r)) (i32.load offset=8 (local.get $r))))
+        (i32.store offset=8 (local.get $s) (i32.sub (i32.load offset=8 (local.get $s)) (i32.const 1)))
+        (i32.store offset=12 (local.get $p) (i32.sub (i32.load offset=12 (local.get $p)) (i32.const 1))))
+      (else
+        (if (i32.load offset=12 (local.get $r)) (then (local.set $ev (i32.const 6))))
+        (i32.store offset=8 (local.get $p) (i32.sub (i32.load offset=8 (local.get $p)) (i32.const 1)))
+        (global.set $yielded (i32.sub (global.get $yielded) (i32.const 1)))))
+    ;; TASK_CANCELLED delivered: the task may call task.cancel (flag 256)
+    (if (i32.eq (local.get $ev) (i32.const 6))
+      (then (i32.store offset=36 (local.get $r) (i32.or (i32.load offset=36 (local.get $r)) (i32.const 256)))))
+    (i32.store (local.get $r) (i32.const 3))
+    (local.set $need (i32.mul (i32.add (global.get $tdepth) (i32.const 1)) (i32.const 3)))
+    (if (i32.gt_u (local.get $need) (table.size $calls))
+      (then (drop (table.grow $calls (ref.null func) (i32.sub (local.get $need) (table.size $calls))))))
+    (local.set $mb (global.get $may_block))
+    (local.set $f (call $frame (global.get $tdepth)))
+    (memory.copy (local.get $f) (i32.add (local.get $r) (i32.const 32)) (i32.const 64))
+    (i32.store offset=36 (local.get $f) (local.get $mb))
+    (global.set $tdepth (i32.add (global.get $tdepth) (i32.const 1)))
+    (table.copy $calls $ttab (i32.mul (i32.sub (global.get $tdepth) (i32.const 1)) (i32.const 3))
+                (i32.shl (local.get $i) (i32.const 2)) (i32.const 3))
+    (call $busy (i32.load (local.get $f)) (i32.const 1))
+    (call $res_enter (i32.const 0) (i32.const 0) (i32.const 0))
+    (i32.store offset=4 (local.get $f) (i32.or (i32.load offset=4 (local.get $f)) (i32.const 40)))
+    (global.set $may_block (i32.ne (i32.and (i32.load offset=4 (local.get $f)) (i32.const 5)) (i32.const 0)))
+    (local.set $code (call_indirect $ttab (type $cbt) (local.get $ev) (local.get $h) (local.get $st)
+      (i32.add (i32.shl (local.get $i) (i32.const 2)) (i32.const 3))))
+    (loop $again
+      (if (i32.eq (call $end (local.get $code)
+                    (table.get $ttab (i32.add (i32.shl (local.get $i) (i32.const 2)) (i32.const 3))))
+                  (i32.const -1))
+        (then
+          (local.set $code (call_indirect $ttab (type $cbt) (i32.const 0) (i32.const 0) (i32.const 0)
+            (i32.add (i32.shl (local.get $i) (i32.const 2)) (i32.const 3))))
+          (br $again))))
+    ;; (the records may have moved while it ran)
+    (i32.store (i32.add (global.get $trecs) (i32.mul (local.get $i) (i32.const 96))) (i32.const 0)))
+
+  ;; A round of the loop for a yield: the work ready before it runs.
+  (func $round
+    (local $limit i32)
+    (local.set $limit (call $next_seq))
+    (block $done
+      (loop $next
+        (br_if $done (i32.eqz (call $run_one (local.get $limit))))
+        (br $next))))
+
+  ;; Block the task on top until set `h` of instance `t` has an event,
+  ;; running ready work meanwhile (on this stack, above the blocked task);
+  ;; the event is delivered: (event, handle, status). When nothing can
+  ;; run: a deadlock, unless a blocked wait below has its event (wasmtime
+  ;; would resume that task first; this stack cannot).
+  (func $block (param $t i32) (param $h i32) (result i32 i32 i32)
+    (local $s i32) (local $ev i32) (local $a i32) (local $b i32) (local $i i32) (local $w i32)
+    (if (i32.eqz (global.get $waits)) (then (global.set $waits (call $alloc (i32.const 8192)))))
+    (if (i32.ge_u (global.get $nwaits) (i32.const 1024))
+      (then (call $"meld: one-stack runtime: more than 1024 nested blocking waits")))
+    (local.set $w (i32.add (global.get $waits) (i32.shl (global.get $nwaits) (i32.const 3))))
+    (i32.store (local.get $w) (local.get $t))
+    (i32.store offset=4 (local.get $w) (local.get $h))
+    (global.set $nwaits (i32.add (global.get $nwaits) (i32.const 1)))
+    (local.set $s (call $any (local.get $t) (local.get $h)))
+    (i32.store offset=8 (local.get $s) (i32.add (i32.load offset=8 (local.get $s)) (i32.const 1)))
+    (block $got
+      (loop $next
+        (call $take (local.get $t) (local.get $h))
+        (local.set $b) (local.set $a) (local.set $ev)
+        (br_if $got (local.get $ev))
+        (br_if $next (call $run_one (i32.const -1)))
+        (global.set $nwaits (i32.sub (global.get $nwaits) (i32.const 1)))
+        (call $stuck)))
+    (local.set $s (call $any (local.get $t) (local.get $h)))
+    (i32.store offset=8 (local.get $s) (i32.sub (i32.load offset=8 (local.get $s)) (i32.const 1)))
+    (global.set $nwaits (i32.sub (global.get $nwaits) (i32.const 1)))
+    (local.get $ev) (local.get $a) (local.get $b))
+
+  ;; Nothing can run and the task on top must wait: a deadlock, unless a
+  ;; blocked wait below has its event or a sync wait below is done
+  ;; (wasmtime would resume that task first; this stack cannot).
+  (func $stuck
+    (local $i i32) (local $w i32)
+    (loop $below
+      (if (i32.lt_u (local.get $i) (global.get $nwaits))
+        (then
+          (local.set $w (i32.add (global.get $waits) (i32.shl (local.get $i) (i32.const 3))))
+          (if (call $has_event (i32.load (local.get $w)) (i32.load offset=4 (local.get $w)))
+            (then (call $"meld: one-stack runtime: a task below on the stack must resume before the one above it finishes (not supported yet)")))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $below))))
+    (call $"deadlock detected: event loop cannot make further progress"))
+
+  ;; Whether set `h` of instance `t` has an undelivered event.
+  (func $has_event (param $t i32) (param $h i32) (result i32)
+    (local $hd i32) (local $i i32) (local $s i32)
+    (local.set $hd (call $header (local.get $t)))
+    (block $done
+      (loop $next
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $done (i32.gt_u (local.get $i) (i32.load offset=4 (local.get $hd))))
+        (local.set $s (call $slot (local.get $hd) (local.get $i)))
+        (if (i32.and (i32.eq (i32.load (local.get $s)) (i32.const 4))
+              (i32.and (i32.eq (i32.load offset=12 (local.get $s)) (local.get $h))
+                       (i32.ne (i32.and (i32.load offset=8 (local.get $s)) (i32.const 256)) (i32.const 0))))
+          (then (return (i32.const 1))))
+        (br $next)))
+    (i32.const 0))
+
+  ;; An async export called by the host (`async_shims::async_export`): a
+  ;; fresh task of instance `inst` that may block, whose task.return (type
+  ;; `ty`, memory id `mem`, encoding `enc`) calls the host's `ret`.
+  (func (export "aexp_begin") (param $inst i32) (param $ty i32) (param $mem i32) (param $enc i32) (param $ret funcref)
+    (local $f i32) (local $need i32)
+    (call $turn)
+    (local.set $need (i32.mul (i32.add (global.get $tdepth) (i32.const 1)) (i32.const 3)))
+    (if (i32.gt_u (local.get $need) (table.size $calls))
+      (then (drop (table.grow $calls (ref.null func) (i32.sub (local.get $need) (table.size $calls))))))
+    (local.set $f (call $push (local.get $inst) (i32.const 43)))
+    (call $res_enter (i32.const 0) (i32.const 0) (i32.const 0))
+    (i32.store offset=8 (local.get $f) (local.get $ty))
+    (i32.store offset=12 (local.get $f) (local.get $mem))
+    (i32.store offset=16 (local.get $f) (local.get $enc))
+    (i32.store offset=20 (local.get $f) (i32.const 1))
+    (table.set $calls (i32.add (i32.mul (i32.sub (global.get $tdepth) (i32.const 1)) (i32.const 3)) (i32.const 1))
+               (local.get $ret))
+    (call $busy (local.get $inst) (i32.const 1))
+    (global.set $may_block (i32.const 1)))
+
+  ;; The async export's callback code: (1, ..) when it exited; else the
+  ;; event its callback is called with, after a round of the loop (YIELD)
+  ;; or once its set has an event (WAIT; its instance may be entered
+  ;; meanwhile).
+  (func (export "aexp_step") (param $code i32) (param $cb funcref) (result i32 i32 i32 i32)
+    (local $c i32) (local $f i32) (local $inst i32) (local $set i32)
+    (local $ev i32) (local $a i32) (local $b i32)
+    (local.set $c (i32.and (local.get $code) (i32.const 15)))
+    (local.set $f (call $top))
+    (local.set $inst (i32.load (local.get $f)))
+    (if (i32.eqz (local.get $c))
+      (then
+        (if (i32.eqz (i32.and (i32.load offset=4 (local.get $f)) (i32.const 4)))
+          (then (call $"async-lifted export failed to produce a result")))
+        (call $pop)
+        (return (i32.const 1) (i32.const 0) (i32.const 0) (i32.const 0))))
+    (if (i32.gt_u (local.get $c) (i32.const 2))
+      (then (call $"unsupported callback code")))
+    ;; After task.return the host has its result: the rest of the task is
+    ;; pending work for later turns of the loop, as in wasmtime.
+    (if (i32.and (i32.load offset=4 (local.get $f)) (i32.const 4))
+      (then
+        (drop (call $end (local.get $code) (local.get $cb)))
+        (return (i32.const 1) (i32.const 0) (i32.const 0) (i32.const 0))))
+    (call $busy (local.get $inst) (i32.const -1))
+    (if (i32.eq (local.get $c) (i32.const 1))
+      (then (call $round))
+      (else
+        (local.set $set (i32.shr_u (local.get $code) (i32.const 4)))
+        (call $ws (local.get $inst) (local.get $set))
+        (call $block (local.get $inst) (local.get $set))
+        (local.set $b) (local.set $a) (local.set $ev)))
+    (call $busy (local.get $inst) (i32.const 1))
+    (i32.const 0) (local.get $ev) (local.get $a) (local.get $b))
 
   ;; A sync-lifted callee returned: its result is lowered by the shim (the
   ;; `return` adapter) with the caller's options, in the caller's task.

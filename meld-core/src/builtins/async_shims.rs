@@ -49,20 +49,33 @@ pub fn trap_stub(reason: &str, params: &[&str], results: &[&str]) -> String {
     )
 }
 
-/// `waitable-set.poll` of instance `inst` writing the event's payload
-/// (handle, result; the runtime's `ws_poll` gives event, handle, result) at
-/// `payload` in the caller's memory (imported as
-/// `m.memory`), checked as wasmtime checks it.
-pub fn ws_poll(inst: u32) -> String {
+/// `waitable-set.poll` (`wait`: `waitable-set.wait`, with its async
+/// option `async_`) of instance `inst` writing the event's payload
+/// (handle, result; the runtime's `ws_poll`/`ws_wait` give event, handle,
+/// result) at `payload` in the caller's memory (imported as `m.memory`),
+/// checked as wasmtime checks it.
+pub fn ws_poll(inst: u32, wait: Option<bool>) -> String {
+    let (import, consts) = match wait {
+        None => (
+            r#"(import "rt" "ws_poll" (func $rt (param i32 i32) (result i32 i32 i32)))"#
+                .to_string(),
+            format!("(i32.const {inst})"),
+        ),
+        Some(a) => (
+            r#"(import "rt" "ws_wait" (func $rt (param i32 i32 i32) (result i32 i32 i32)))"#
+                .to_string(),
+            format!("(i32.const {inst}) (i32.const {})", a as i32),
+        ),
+    };
     format!(
         r#"(module
-  (import "rt" "ws_poll" (func $rt (param i32 i32) (result i32 i32 i32)))
+  {import}
   (import "m" "memory" (memory $m 0))
   (func $"pointer not aligned" unreachable)
   (func $"pointer out of bounds" unreachable)
   (func (export "f") (param $set i32) (param $p i32) (result i32)
     (local $ev i32) (local $a i32) (local $b i32)
-    (call $rt (i32.const {inst}) (local.get $set))
+    (call $rt {consts} (local.get $set))
     (local.set $b) (local.set $a) (local.set $ev)
     (if (i32.and (local.get $p) (i32.const 3)) (then (call $"pointer not aligned")))
     (if (i64.gt_u (i64.add (i64.extend_i32_u (local.get $p)) (i64.const 8))
@@ -158,6 +171,46 @@ pub fn export_thunk(inst: u32, params: &[&str], results: &[&str]) -> String {
     )
 }
 
+/// The thunk of an async (callback-lifted) export `params -> code`: a
+/// fresh task of instance `inst` (task.return type `ty`, memory id `mem`,
+/// encoding `enc`) that the runtime drives to its end on this stack (its
+/// callback called with each event), its result handed to the host's
+/// `task.return` (`ret`, imported as `h.ret`). Returns EXIT (0): the host
+/// has the result.
+pub fn async_export(
+    inst: u32,
+    ty: u32,
+    mem: u32,
+    enc: u32,
+    params: &[&str],
+    ret: &[&str],
+) -> String {
+    format!(
+        r#"(module
+  (import "rt" "aexp_begin" (func $begin (param i32 i32 i32 i32 funcref)))
+  (import "rt" "aexp_step" (func $step (param i32 funcref) (result i32 i32 i32 i32)))
+  (import "h" "ret" (func $ret {r}))
+  (import "f" "f" (func $f {p} (result i32)))
+  (import "cb" "cb" (func $cb (param i32 i32 i32) (result i32)))
+  (elem declare func $ret $cb)
+  (func (export "f") {p} (result i32)
+    (local $code i32) (local $ev i32) (local $a i32) (local $b i32)
+    (call $begin (i32.const {inst}) (i32.const {ty}) (i32.const {mem}) (i32.const {enc}) (ref.func $ret))
+    (local.set $code (call $f {args}))
+    (loop $again
+      (call $step (local.get $code) (ref.func $cb))
+      (local.set $b) (local.set $a) (local.set $ev)
+      (if (i32.eqz)
+        (then
+          (local.set $code (call $cb (local.get $ev) (local.get $a) (local.get $b)))
+          (br $again))))
+    (i32.const 0)))"#,
+        p = list("param", params),
+        r = list("param", ret),
+        args = gets(0, params.len()),
+    )
+}
+
 /// One async call site of a FACT adapter: the `prepare-call` import it
 /// calls, the `start-call` import after it, and the core types of the
 /// functions it hands them.
@@ -212,7 +265,7 @@ pub fn adapter_calls(
         r#"(module
   (import "rt" "prepare" (func $prepare (param i32 i32 i32 i32 i32 i32 i32 i32 i32) (result i32)))
   (import "rt" "begin" (func $begin (result i32)))
-  (import "rt" "end_async" (func $end_async (param i32) (result i32)))
+  (import "rt" "end_async" (func $end_async (param i32 funcref) (result i32)))
   (import "rt" "returned_sync" (func $returned_sync (result i32 i32)))
   (import "rt" "end_sync" (func $end_sync (result i32)))
   (import "rt" "stashed" (func $stashed (result i64)))
@@ -221,6 +274,7 @@ pub fn adapter_calls(
   (import "rt" "psite" (func $psite (param i32) (result i32)))
   (import "rt" "pload" (func $pload (param i32 i32) (result i64)))
   (import "rt" "rebegin" (func $rebegin (param i32) (result i32)))
+  (import "rt" "sync_wait" (func $sync_wait (param i32)))
   (import "rt" "calls" (table $calls 0 funcref))
 "#,
     );
@@ -232,7 +286,7 @@ pub fn adapter_calls(
     }
     for i in 0..callbacks {
         s.push_str(&format!(
-            "  (import \"cb\" \"{i}\" (func $cb{i} (param i32 i32 i32) (result i32)))\n"
+            "  (import \"cb\" \"{i}\" (func $cb{i} (param i32 i32 i32) (result i32)))\n  (elem declare func $cb{i})\n"
         ));
     }
     s.push_str("  (global $which (mut i32) (i32.const -1))\n");
@@ -383,17 +437,17 @@ pub fn adapter_calls(
                 "      (call_indirect $calls (type $start{k}) (local.get $b))\n      (call_indirect $calls (type $callee{k}) (i32.add (local.get $b) (i32.const 2)))\n"
             ));
             if site.callee_async {
-                let again = match st.callback {
-                    Some(cb) => format!(
+                let (again, cbref) = match st.callback {
+                    Some(cb) => (format!(
                         "(local.set $code (call $cb{cb} (i32.const 0) (i32.const 0) (i32.const 0))) (br $again)"
-                    ),
-                    None => "(unreachable)".to_string(),
+                    ), format!("(ref.func $cb{cb})")),
+                    None => ("(unreachable)".to_string(), "(ref.null func)".to_string()),
                 };
                 s.push_str(&format!(
-                    "      (local.set $code)\n      (loop $again\n        (local.set $code (call $end_async (local.get $code)))\n        (if (i32.eq (local.get $code) (i32.const -1)) (then {again})))\n      (local.get $code)\n"
+                    "      (local.set $code)\n      (loop $again\n        (local.set $code (call $end_async (local.get $code) {cbref}))\n        (if (i32.eq (local.get $code) (i32.const -1)) (then {again})))\n      (local.get $code)\n"
                 ));
                 if st.sync {
-                    s.push_str("      (drop)\n");
+                    s.push_str("      (call $sync_wait)\n");
                     if let Some(ty) = st.results.first() {
                         s.push_str(&format!("      (call $stashed) {}\n", from_i64(ty)));
                     }
@@ -446,7 +500,7 @@ mod tests {
     /// callback-lifted and sync-lifted callees (with a post-return).
     #[test]
     fn generated_shims_validate() {
-        valid("bake", &bake("ws_wait", &[3, 0], &["i32", "i32"], &["i32"]));
+        valid("bake", &bake("ws_new", &[3], &[], &["i32"]));
         valid("bake none", &bake("task_cancel", &[], &[], &[]));
         valid(
             "stub",
@@ -456,7 +510,12 @@ mod tests {
                 &["i32"],
             ),
         );
-        valid("poll", &ws_poll(2));
+        valid("poll", &ws_poll(2, None));
+        valid("wait", &ws_poll(2, Some(true)));
+        valid(
+            "async export",
+            &async_export(1, 3, 1, 0, &["i32", "i32"], &["i32", "i64"]),
+        );
         for p in [
             &[][..],
             &["i32"],

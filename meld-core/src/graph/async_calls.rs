@@ -9,7 +9,8 @@ use super::{Builder, Def, ItemKind, ModuleBytes, NodeKind};
 use crate::builtins::{self, async_shims, Builtin};
 use crate::{Error, Result};
 use wasmtime_environ::component::{
-    CoreDef, RuntimeMemoryIndex, Trampoline, TrampolineIndex, UnsafeIntrinsic,
+    CoreDef, FlatType, InterfaceType, RuntimeMemoryIndex, Trampoline, TrampolineIndex,
+    TypeFuncIndex, UnsafeIntrinsic, MAX_FLAT_PARAMS,
 };
 use wasmtime_environ::WasmValType;
 
@@ -285,20 +286,18 @@ impl<'input> Builder<'_, '_, 'input> {
                 self.baked(t, "ws_drop", &[instance.as_u32() as i32])?
             }
             T::WaitableJoin { instance } => self.baked(t, "join", &[instance.as_u32() as i32])?,
-            T::WaitableSetWait { instance, options } => {
-                let a = opts(self, *options).async_ as i32;
-                self.baked(t, "ws_wait", &[instance.as_u32() as i32, a])?
-            }
-            T::WaitableSetPoll { instance, options } => {
+            T::WaitableSetWait { instance, options } | T::WaitableSetPoll { instance, options } => {
                 let o = opts(self, *options);
-                let mem = o
-                    .memory()
-                    .ok_or_else(|| Error::Invalid("waitable-set.poll without a memory".into()))?;
-                let mut args = self.rt_funcs(&["ws_poll"])?;
+                let wait = matches!(tr, T::WaitableSetWait { .. }).then_some(o.async_);
+                let name = if wait.is_some() { "ws_wait" } else { "ws_poll" };
+                let mem = o.memory().ok_or_else(|| {
+                    Error::Invalid(format!("{} without a memory", tr.symbol_name()))
+                })?;
+                let mut args = self.rt_funcs(&[name])?;
                 args.push(self.memory(mem)?);
                 self.async_shim(
-                    "meld:async/ws_poll".into(),
-                    &async_shims::ws_poll(instance.as_u32()),
+                    format!("meld:async/{name}"),
+                    &async_shims::ws_poll(instance.as_u32(), wait),
                     args,
                 )?
             }
@@ -517,6 +516,7 @@ impl<'input> Builder<'_, '_, 'input> {
             "psite",
             "pload",
             "rebegin",
+            "sync_wait",
         ])?;
         shim_args.push(self.rt_def(ItemKind::Table, "calls")?);
         shim_args.extend(pr_defs);
@@ -609,5 +609,94 @@ impl<'input> Builder<'_, '_, 'input> {
             &async_shims::export_thunk(inst, &p, &r),
             args,
         )
+    }
+}
+
+impl<'input> Builder<'_, '_, 'input> {
+    /// An async (callback-lifted) export `name` of instance `abi.component`
+    /// whose core entry is `func` and callback `callback`: a thunk that
+    /// runs the task to its end in the runtime, and hands the result to a
+    /// host import `[export]IFACE` / `[task-return]NAME` (wit-component's
+    /// names; the wrapper satisfies it with `canon task.return`). Returns
+    /// the thunk and the callback the wrapper's lift names (it traps: the
+    /// thunk always returns EXIT).
+    pub(super) fn async_export(
+        &mut self,
+        name: &str,
+        func: Def,
+        callback: Def,
+        ty: TypeFuncIndex,
+        opts: &wasmtime_environ::component::CanonicalOptions,
+        abi: &mut super::AbiOptions,
+    ) -> Result<(Def, Def)> {
+        let Def::Item {
+            instance: node,
+            index,
+            ..
+        } = func
+        else {
+            return Err(Error::Internal("an export that is a host function".into()));
+        };
+        let (params, _) = super::may_leave_sig(&self.graph.nodes[node].wasm, index)?;
+        let results = self.types[ty].results;
+        let ret: Vec<&'static str> = match self.types.flat_types(&InterfaceType::Tuple(results)) {
+            Some(flat) if flat.memory32.len() <= MAX_FLAT_PARAMS => flat
+                .memory32
+                .iter()
+                .map(|t| match t {
+                    FlatType::I32 => "i32",
+                    FlatType::I64 => "i64",
+                    FlatType::F32 => "f32",
+                    FlatType::F64 => "f64",
+                })
+                .collect(),
+            _ => vec!["i32"],
+        };
+        let (module, field) = match name.split_once('#') {
+            Some((iface, f)) => (format!("[export]{iface}"), format!("[task-return]{f}")),
+            None => ("[export]$root".to_string(), format!("[task-return]{name}")),
+        };
+        self.graph.host_funcs.push(super::HostFunc {
+            module,
+            field,
+            abi: super::AbiOptions {
+                component: abi.component,
+                memory: abi.memory,
+                realloc: None,
+                post_return: None,
+                string_encoding: abi.string_encoding,
+            },
+            handles: false,
+        });
+        let h = self.graph.host_funcs.len() - 1;
+        // `--memory shared --component`: absolute pointers for the host in
+        // the parameters and the results (see `region_thunk`).
+        let mut ret_abi = self.graph.host_funcs[h].abi.clone();
+        let host = self.region_thunk_of(
+            &format!("{name}/task.return"),
+            Def::Host(h),
+            super::region_thunk::Shape::TaskReturn(ty),
+            &mut ret_abi,
+        )?;
+        self.graph.host_funcs[h].abi = ret_abi;
+        let func =
+            self.region_thunk_of(name, func, super::region_thunk::Shape::AsyncEntry(ty), abi)?;
+        let mem = self.mem_id(opts.memory())?;
+        let mut args = self.rt_funcs(&["aexp_begin", "aexp_step"])?;
+        args.extend([host, func, callback]);
+        let thunk = self.async_shim(
+            format!("meld:async/export/{name}"),
+            &async_shims::async_export(
+                abi.component,
+                results.as_u32(),
+                mem,
+                opts.string_encoding as u8 as u32,
+                &params,
+                &ret,
+            ),
+            args,
+        )?;
+        let cb = self.rt_def(ItemKind::Func, "aexp_cb")?;
+        Ok((thunk, cb))
     }
 }

@@ -772,6 +772,26 @@ impl<'input> Builder<'_, '_, 'input> {
                 Export::LiftedFunction { ty, func, options } => {
                     let mut func = self.plain_def(func)?;
                     let opts = component.options[*options].clone();
+                    if let (true, true, Some(cb)) = (self.concurrent, opts.async_, opts.callback) {
+                        let cb = self.callbacks.get(&cb).cloned().ok_or_else(|| {
+                            Error::Invalid("callback used before it is extracted".into())
+                        })?;
+                        let cb = self.plain_def(&cb)?;
+                        let mut abi = self.abi(&opts)?;
+                        let (thunk, cb) =
+                            self.async_export(&name, func, cb, *ty, &opts, &mut abi)?;
+                        self.graph.exports.push(GraphExport {
+                            name: format!("[async-lift]{name}"),
+                            func: thunk,
+                            abi: abi.clone(),
+                        });
+                        self.graph.exports.push(GraphExport {
+                            name: format!("[callback][async-lift]{name}"),
+                            func: cb,
+                            abi,
+                        });
+                        continue;
+                    }
                     if self.concurrent && (opts.async_ || self.types[*ty].async_) {
                         return Err(Error::Unsupported(format!(
                             "async (component-model concurrency): the export `{name}` is \

@@ -72,25 +72,58 @@ fn locals_wat(locals: &[V]) -> String {
     format!("    (local {})\n", names.join(" "))
 }
 
-/// The thunk of function `ty` (a host import when `lower`, else a lifted
-/// export) whose options use string encoding `encoding`; `post_return`
-/// says whether the export has one. `None` when no pointer crosses.
+/// What a region thunk stands in front of.
+#[derive(Clone, Copy)]
+pub(crate) enum Shape {
+    /// A host import (`lower`) or a lifted export of function type `ty`.
+    Func(TypeFuncIndex, bool),
+    /// The entry of an async (callback-lifted) export of type `ty`: its
+    /// parameters as a lift's, one i32 result (the callback code).
+    AsyncEntry(TypeFuncIndex),
+    /// The host's `task.return` of an async export of type `ty`: a host
+    /// import whose parameters are the export's results.
+    TaskReturn(TypeFuncIndex),
+}
+
+/// The thunk of `shape` whose options use string encoding `encoding`;
+/// `post_return` says whether an export has one. `None` when no pointer
+/// crosses.
 pub(crate) fn thunk(
     ctx: &Ctx,
-    ty: TypeFuncIndex,
-    lower: bool,
+    shape: Shape,
     encoding: &'static str,
     post_return: bool,
 ) -> Result<Option<RegionThunk>> {
     let t: &ComponentTypes = ctx.types;
+    let (ty, lower) = match shape {
+        Shape::Func(ty, lower) => (ty, lower),
+        Shape::AsyncEntry(ty) => (ty, false),
+        Shape::TaskReturn(ty) => (ty, true),
+    };
     let f = &t[ty];
-    let ptys: Vec<InterfaceType> = t[f.params].types.to_vec();
-    let rtys: Vec<InterfaceType> = t[f.results].types.to_vec();
+    let (ptys_of, rtys_of) = match shape {
+        Shape::TaskReturn(_) => (f.results, None),
+        Shape::AsyncEntry(_) => (f.params, None),
+        Shape::Func(..) => (f.params, Some(f.results)),
+    };
+    let ptys: Vec<InterfaceType> = t[ptys_of].types.to_vec();
+    let rtys: Vec<InterfaceType> = rtys_of.map(|r| t[r].types.to_vec()).unwrap_or_default();
     let flat_params = flat(ctx, &ptys);
     let flat_results = flat(ctx, &rtys);
     let params_in_memory = flat_params.len() > MAX_FLAT_PARAMS;
     let results_in_memory = flat_results.len() > MAX_FLAT_RESULTS;
-    let (params, results) = core_sig(ctx, ty, lower);
+    let (params, results) = match shape {
+        Shape::Func(..) => core_sig(ctx, ty, lower),
+        Shape::AsyncEntry(_) => (core_sig(ctx, ty, false).0, vec![V::I32]),
+        Shape::TaskReturn(_) => (
+            if params_in_memory {
+                vec![V::I32]
+            } else {
+                flat_params.clone()
+            },
+            Vec::new(),
+        ),
+    };
     let mut w = Walk {
         ctx,
         encoding,
@@ -108,8 +141,8 @@ pub(crate) fn thunk(
             "region thunk: a pointer in flat results".into(),
         ));
     }
-    let ptuple = InterfaceType::Tuple(f.params);
-    let rtuple = InterfaceType::Tuple(f.results);
+    let ptuple = InterfaceType::Tuple(ptys_of);
+    let rtuple = InterfaceType::Tuple(rtys_of.unwrap_or(f.results));
     let psize = t.canonical_abi(&ptuple).size32;
     let rsize = t.canonical_abi(&rtuple).size32;
     let slots = param_slots(&flat_params);
@@ -336,6 +369,17 @@ impl super::Builder<'_, '_, '_> {
         abi: &mut AbiOptions,
         lower: bool,
     ) -> Result<Def> {
+        self.region_thunk_of(label, func, Shape::Func(ty, lower), abi)
+    }
+
+    /// [`Self::region_thunk`] of any [`Shape`].
+    pub(super) fn region_thunk_of(
+        &mut self,
+        label: &str,
+        func: Def,
+        shape: Shape,
+        abi: &mut AbiOptions,
+    ) -> Result<Def> {
         if !self.region_thunks {
             return Ok(func);
         }
@@ -355,13 +399,7 @@ impl super::Builder<'_, '_, '_> {
                 exported: &self.exported,
                 host: &is_host,
             };
-            thunk(
-                &ctx,
-                ty,
-                lower,
-                abi.string_encoding,
-                abi.post_return.is_some(),
-            )?
+            thunk(&ctx, shape, abi.string_encoding, abi.post_return.is_some())?
         };
         let base = self.region_base(memory)?;
         if let Some(realloc) = abi.realloc {

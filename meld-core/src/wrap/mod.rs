@@ -308,6 +308,8 @@ struct Rewriter<'a> {
     /// Export name → new alias index.
     mem_alias: BTreeMap<String, u32>,
     func_alias: BTreeMap<String, u32>,
+    /// `task.return`s with a memory seen so far.
+    task_returns: usize,
 }
 
 impl<'a> Rewriter<'a> {
@@ -329,6 +331,7 @@ impl<'a> Rewriter<'a> {
             new_mems: 0,
             mem_alias: BTreeMap::new(),
             func_alias: BTreeMap::new(),
+            task_returns: 0,
         }
     }
 
@@ -774,7 +777,18 @@ impl<'a> Rewriter<'a> {
                 } else {
                     None
                 };
-                let opts = self.options(&export.options, post);
+                let mut opts = self.options(&export.options, post);
+                // An async export (`[async-lift]NAME`) keeps its async
+                // lift and callback (docs/async.md).
+                for o in options.iter() {
+                    match o {
+                        wasmparser::CanonicalOption::Async => opts.push(CanonicalOption::Async),
+                        wasmparser::CanonicalOption::Callback(f) => {
+                            opts.push(CanonicalOption::Callback(self.shift_func(*f)))
+                        }
+                        _ => {}
+                    }
+                }
                 s.lift(self.shift_func(core_func_index), type_index, opts);
                 self.comp_funcs.push(None);
             }
@@ -802,6 +816,39 @@ impl<'a> Rewriter<'a> {
                     })?;
                 let opts = self.options(&import.options, None);
                 s.lower(func_index, opts);
+                self.core_func_names.push(None);
+            }
+            // An async export's `task.return`: with a memory, that of the
+            // component that lifted the export, and its string encoding
+            // (the encoder gives every one the main memory); matched in
+            // import order with the record's `[task-return]` imports.
+            CanonicalFunction::TaskReturn { result, options } => {
+                let opts = if options.is_empty() {
+                    Vec::new()
+                } else {
+                    let import = self
+                        .record
+                        .imports
+                        .iter()
+                        .filter(|i| {
+                            i.field.starts_with("[task-return]") && i.options.memory.is_some()
+                        })
+                        .nth(self.task_returns)
+                        .ok_or_else(|| {
+                            Error::Internal("wrapping: a task.return with no ABI entry".into())
+                        })?;
+                    self.task_returns += 1;
+                    self.options(&import.options, None)
+                };
+                let result = result.map(|t| match t {
+                    wasmparser::ComponentValType::Primitive(p) => {
+                        wasm_encoder::ComponentValType::Primitive(p.into())
+                    }
+                    wasmparser::ComponentValType::Type(i) => {
+                        wasm_encoder::ComponentValType::Type(i)
+                    }
+                });
+                s.task_return(result, opts);
                 self.core_func_names.push(None);
             }
             CanonicalFunction::ResourceDrop { resource } => {
