@@ -183,9 +183,9 @@ compose_async() {
 compose_async async-calc async-lib=async_lib.wasm async-driver=async-driver.wasm
 # More async compositions (guests-async/wit-more, package meld-test:async-more):
 # libraries, and one command per composition (async-drivers/src/bin/NAME.rs,
-# package meld-test:NAME-driver in the .wac). The patterns that run unfused
+# package meld-test:NAME-driver in the .wac). The pattern that runs unfused
 # but not fused yet (guests-async/compositions/pending/, docs/async-fixtures.md)
-# are not composed here.
+# is not composed here.
 for name in async-ints async-floats async-trap; do
     compose_async "$name" async-scalars-lib=async_scalars_lib.wasm "$name-driver=$name.wasm"
 done
@@ -211,6 +211,13 @@ done
 compose_async async-join async-scalars-lib=async_scalars_lib.wasm \
     async-shapes-lib=async_shapes_lib.wasm async-tally-lib=async_tally_lib.wasm \
     async-join-driver=async-join.wasm
+# Calls made by async-started tasks (pending until meld ran them in place, as
+# wasmtime 49 does): they run on the wasmtime 49 CLI and fused, and trap on
+# the wasmtime 48 crates unfused (their .expect has a `wasmtime48:` line).
+compose_async async-chain3-async async-shapes-lib=async_shapes_lib.wasm \
+    async-relay-lib=async_relay_lib.wasm async-chain3-async-driver=async-chain3-async.wasm
+compose_async async-sync-to-async async-plain-lib=async_plain_lib.wasm \
+    async-bridge-lib=async_bridge_lib.wasm async-sync-to-async-driver=async-sync-to-async.wasm
 
 # The debug-info benchmark input (meld-bench's largest fixture): the variants
 # composition built with DWARF kept (guests' `debuginfo` profile).

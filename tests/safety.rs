@@ -553,7 +553,7 @@ fn ls_input_1_mutated_inputs_never_panic_and_outputs_validate() {
 fn ls_input_2_unsupported_features_are_refused_by_name() {
     for (file, needle) in [
         ("async_host_import.wat", "async"),
-        ("stackful_lift.wat", "stackful async lift"),
+        ("thread_builtin.wat", "cooperative threads"),
     ] {
         let bytes = wat::parse_file(root().join("tests/fixtures/bad").join(file)).unwrap();
         let err = meld_core::fuse(&[&bytes], &Default::default())

@@ -163,18 +163,6 @@ fn check_options(options: &[CanonicalOption], what: &str) -> Result<()> {
             )));
         }
     }
-    // A stackful async lift (no callback) needs a stack of its own per task:
-    // not in this slice of the async runtime (docs/async.md).
-    if what == "lift"
-        && options.iter().any(|o| matches!(o, CanonicalOption::Async))
-        && !options
-            .iter()
-            .any(|o| matches!(o, CanonicalOption::Callback(_)))
-    {
-        return Err(unsupported_async(
-            "a stackful async lift (`canon lift async` without `callback`)",
-        ));
-    }
     Ok(())
 }
 

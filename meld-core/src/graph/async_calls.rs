@@ -613,8 +613,10 @@ impl<'input> Builder<'_, '_, 'input> {
 }
 
 impl<'input> Builder<'_, '_, 'input> {
-    /// An async (callback-lifted) export `name` of instance `abi.component`
-    /// whose core entry is `func` and callback `callback`: a thunk that
+    /// An async export `name` of instance `abi.component` whose core entry
+    /// is `func` and callback `callback` (`None`: a stackful lift, whose
+    /// entry returns nothing; the wrapper still lifts the thunk with a
+    /// callback, which is never called): a thunk that
     /// runs the task to its end in the runtime, and hands the result to a
     /// host import `[export]IFACE` / `[task-return]NAME` (wit-component's
     /// names; the wrapper satisfies it with `canon task.return`). Returns
@@ -624,7 +626,7 @@ impl<'input> Builder<'_, '_, 'input> {
         &mut self,
         name: &str,
         func: Def,
-        callback: Def,
+        callback: Option<Def>,
         ty: TypeFuncIndex,
         opts: &wasmtime_environ::component::CanonicalOptions,
         abi: &mut super::AbiOptions,
@@ -682,6 +684,11 @@ impl<'input> Builder<'_, '_, 'input> {
         let func =
             self.region_thunk_of(name, func, super::region_thunk::Shape::AsyncEntry(ty), abi)?;
         let mem = self.mem_id(opts.memory())?;
+        let stackful = callback.is_none();
+        let callback = match callback {
+            Some(c) => c,
+            None => self.rt_def(ItemKind::Func, "aexp_cb")?,
+        };
         let mut args = self.rt_funcs(&["aexp_begin", "aexp_step"])?;
         args.extend([host, func, callback]);
         let thunk = self.async_shim(
@@ -693,6 +700,7 @@ impl<'input> Builder<'_, '_, 'input> {
                 opts.string_encoding as u8 as u32,
                 &params,
                 &ret,
+                stackful,
             ),
             args,
         )?;

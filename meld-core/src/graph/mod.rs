@@ -772,11 +772,16 @@ impl<'input> Builder<'_, '_, 'input> {
                 Export::LiftedFunction { ty, func, options } => {
                     let mut func = self.plain_def(func)?;
                     let opts = component.options[*options].clone();
-                    if let (true, true, Some(cb)) = (self.concurrent, opts.async_, opts.callback) {
-                        let cb = self.callbacks.get(&cb).cloned().ok_or_else(|| {
-                            Error::Invalid("callback used before it is extracted".into())
-                        })?;
-                        let cb = self.plain_def(&cb)?;
+                    if self.concurrent && opts.async_ {
+                        let cb = match opts.callback {
+                            Some(cb) => {
+                                let cb = self.callbacks.get(&cb).cloned().ok_or_else(|| {
+                                    Error::Invalid("callback used before it is extracted".into())
+                                })?;
+                                Some(self.plain_def(&cb)?)
+                            }
+                            None => None,
+                        };
                         let mut abi = self.abi(&opts)?;
                         let (thunk, cb) =
                             self.async_export(&name, func, cb, *ty, &opts, &mut abi)?;
