@@ -349,7 +349,13 @@ enum Oracle<'a> {
     Expect(&'a Expect),
 }
 
-fn check_fused(name: &str, label: &str, oracle: Oracle, fused: &Run, failures: &mut Vec<String>) -> bool {
+fn check_fused(
+    name: &str,
+    label: &str,
+    oracle: Oracle,
+    fused: &Run,
+    failures: &mut Vec<String>,
+) -> bool {
     match oracle {
         Oracle::Unfused(unfused) => compare(&format!("{name} ({label})"), unfused, fused, failures),
         Oracle::Expect(want) => check_expect(name, label, want, fused, failures),
@@ -670,8 +676,7 @@ fn run_fixture_dir(dir: &Path, min: usize, differs: &[&str]) {
             shared.memory = meld_core::MemoryMode::Shared;
             variants.push(("fused --memory shared", shared));
             for (label, opts) in &variants {
-                ok &=
-                    fuse_and_compare(&engine, &name, label, &bytes, opts, oracle, &mut failures);
+                ok &= fuse_and_compare(&engine, &name, label, &bytes, opts, oracle, &mut failures);
             }
             // The same composition with a type exported at the top level,
             // which no WIT world holds: wrapped from its component type.
@@ -697,9 +702,14 @@ fn run_fixture_dir(dir: &Path, min: usize, differs: &[&str]) {
         "MELD_TEST_FILTER={filter:?} matches no fixture: nothing was tested"
     );
     for listed in differs {
-        let present = paths.iter().any(|p| p.file_stem().is_some_and(|s| s == *listed));
+        let present = paths
+            .iter()
+            .any(|p| p.file_stem().is_some_and(|s| s == *listed));
         if !present {
-            failures.push(format!("{listed}: in WASMTIME48_DIFFERS but not in {}", dir.display()));
+            failures.push(format!(
+                "{listed}: in WASMTIME48_DIFFERS but not in {}",
+                dir.display()
+            ));
         }
     }
     let summary = format!(
@@ -792,7 +802,14 @@ fn rust_fixtures_optimised_and_wrapped() {
                     let output = scratch.join(format!("{name}-{k}.opt.wasm"));
                     std::fs::write(&input, &f.wasm).expect("write fused module");
                     pairs.push((input, output.clone()));
-                    jobs.push((name.clone(), label, f.wasm.len(), output, bytes.clone()));
+                    jobs.push((
+                        name.clone(),
+                        label,
+                        f.wasm.len(),
+                        output,
+                        bytes.clone(),
+                        expect.clone(),
+                    ));
                 }
                 Err(e) => failures.push(format!("{name}: {label}: fuse failed: {e}")),
             }
@@ -802,7 +819,8 @@ fn rust_fixtures_optimised_and_wrapped() {
     let (mut before, mut after) = (0usize, 0usize);
     let mut passed = 0;
     let mut refused = Vec::new();
-    for (name, label, fused_len, output, bytes) in &jobs {
+    let mut against_expect = Vec::new();
+    for (name, label, fused_len, output, bytes, expect) in &jobs {
         let optimised = std::fs::read(output).expect("read optimised module");
         before += fused_len;
         after += optimised.len();
@@ -820,7 +838,18 @@ fn rust_fixtures_optimised_and_wrapped() {
             }
             continue;
         }
-        if wrap_and_compare(&engine, name, label, &optimised, bytes, &mut failures) {
+        if expect.wasmtime48_trap.is_some() {
+            against_expect.push(name.clone());
+        }
+        if wrap_and_compare(
+            &engine,
+            name,
+            label,
+            &optimised,
+            bytes,
+            expect,
+            &mut failures,
+        ) {
             passed += 1;
         }
     }
@@ -830,18 +859,16 @@ fn rust_fixtures_optimised_and_wrapped() {
              dropped by wasm-opt): {refused:?}"
         );
     }
-    println!(
+    let summary = format!(
         "rust_fixtures_optimised_and_wrapped: {} runs, {passed} passed; core modules \
-         {before} -> {after} bytes after wasm-opt ({:.3})",
+         {before} -> {after} bytes after wasm-opt ({:.3}); {} checked against their .expect \
+         (wasmtime 48 traps unfused): {against_expect:?}",
         jobs.len(),
-        after as f64 / before.max(1) as f64
+        after as f64 / before.max(1) as f64,
+        against_expect.len()
     );
-    eprintln!(
-        "rust_fixtures_optimised_and_wrapped: {} runs, {passed} passed; core modules \
-         {before} -> {after} bytes after wasm-opt ({:.3})",
-        jobs.len(),
-        after as f64 / before.max(1) as f64
-    );
+    println!("{summary}");
+    eprintln!("{summary}");
 
     // binaryen's command line, on one fixture.
     if filter.as_deref().is_none_or(|f| "stdio".contains(f)) {
@@ -854,12 +881,17 @@ fn rust_fixtures_optimised_and_wrapped() {
         let documented = scratch.join("stdio-cli.opt.wasm");
         binaryen::wasm_opt_cli(&input, &documented, binaryen::FLAGS);
         let optimised = std::fs::read(&documented).expect("read optimised module");
+        let expect = std::fs::read_to_string(dir.join("stdio.expect"))
+            .map_err(|e| e.to_string())
+            .and_then(|t| parse_expect(&t))
+            .unwrap_or_else(|e| panic!("stdio: .expect: {e}"));
         wrap_and_compare(
             &engine,
             "stdio",
             "wasm-opt CLI",
             &optimised,
             &bytes,
+            &expect,
             &mut failures,
         );
         let plain = scratch.join("stdio-cli.o3.wasm");
@@ -893,13 +925,15 @@ fn rust_fixtures_optimised_and_wrapped() {
 }
 
 /// Wrap `optimised` with `meld wrap`, run it and compare it with the
-/// composition `original` run unfused.
+/// composition `original` run unfused, or with `expect` for a
+/// `WASMTIME48_DIFFERS` fixture (whose unfused 48 run `rust_fixtures` checks).
 fn wrap_and_compare(
     engine: &Engine,
     name: &str,
     label: &str,
     optimised: &[u8],
     original: &[u8],
+    expect: &Expect,
     failures: &mut Vec<String>,
 ) -> bool {
     let wrapped = match meld_core::wrap::given::wrap_module(optimised, false) {
@@ -909,6 +943,16 @@ fn wrap_and_compare(
             return false;
         }
     };
+    let got = match run(engine, &wrapped) {
+        Ok(r) => r,
+        Err(e) => {
+            failures.push(format!("{name}: {label}: run failed: {e}"));
+            return false;
+        }
+    };
+    if expect.wasmtime48_trap.is_some() {
+        return check_expect(name, label, expect, &got, failures);
+    }
     let unfused = match run(engine, original) {
         Ok(r) => r,
         Err(e) => {
@@ -916,11 +960,5 @@ fn wrap_and_compare(
             return false;
         }
     };
-    match run(engine, &wrapped) {
-        Ok(r) => compare(&format!("{name} ({label})"), &unfused, &r, failures),
-        Err(e) => {
-            failures.push(format!("{name}: {label}: run failed: {e}"));
-            false
-        }
-    }
+    compare(&format!("{name} ({label})"), &unfused, &got, failures)
 }

@@ -580,6 +580,50 @@ pub const ASYNC_EXT_WAT: &str = r#"
     (i32.load offset=24 (local.get $f))
     (i32.mul (i32.sub (global.get $tdepth) (i32.const 1)) (i32.const 3)))
 
+  ;; Error contexts: a record in this memory (0 references, 4 string
+  ;; encoding, 8 the length as the creator's options gave it, 12 bytes,
+  ;; 16.. the message's bytes), its address the context's global id; each
+  ;; instance's handle (kind 5) holds it as rep. Messages are small: the
+  ;; shims copy them a byte at a time.
+  (func $"handle is not an error-context" unreachable)
+  (func (export "ec_new") (param $t i32) (param $nbytes i32) (param $enc i32) (param $len i32) (result i32 i32)
+    (local $r i32)
+    (local.set $r (call $alloc (i32.add (local.get $nbytes) (i32.const 16))))
+    (i32.store (local.get $r) (i32.const 1))
+    (i32.store offset=4 (local.get $r) (local.get $enc))
+    (i32.store offset=8 (local.get $r) (local.get $len))
+    (i32.store offset=12 (local.get $r) (local.get $nbytes))
+    (call $insert (local.get $t) (i32.const 5) (i32.const -1) (local.get $r) (i32.const 0))
+    (local.get $r))
+  (func (export "ec_set") (param $r i32) (param $i i32) (param $b i32)
+    (i32.store8 offset=16 (i32.add (local.get $r) (local.get $i)) (local.get $b)))
+  (func (export "ec_get") (param $r i32) (param $i i32) (result i32)
+    (i32.load8_u offset=16 (i32.add (local.get $r) (local.get $i))))
+  (func $ec (param $t i32) (param $h i32) (result i32)
+    (local $s i32)
+    (local.set $s (call $any (local.get $t) (local.get $h)))
+    (if (i32.ne (i32.load (local.get $s)) (i32.const 5))
+      (then (call $"handle is not an error-context")))
+    (local.get $s))
+  ;; (id, encoding, length, bytes) of handle `h` of instance `t`
+  (func (export "ec_info") (param $t i32) (param $h i32) (result i32 i32 i32 i32)
+    (local $r i32)
+    (local.set $r (i32.load offset=8 (call $ec (local.get $t) (local.get $h))))
+    (local.get $r) (i32.load offset=4 (local.get $r)) (i32.load offset=8 (local.get $r))
+    (i32.load offset=12 (local.get $r)))
+  (func (export "ec_drop") (param $t i32) (param $h i32)
+    (local $s i32) (local $r i32)
+    (local.set $s (call $ec (local.get $t) (local.get $h)))
+    (local.set $r (i32.load offset=8 (local.get $s)))
+    (i32.store (local.get $r) (i32.sub (i32.load (local.get $r)) (i32.const 1)))
+    (call $free (call $header (local.get $t)) (local.get $s) (local.get $h)))
+  ;; error-context.transfer: a new handle in `dst` for the same context
+  (func (export "ec_transfer") (param $src i32) (param $h i32) (param $dst i32) (result i32)
+    (local $r i32)
+    (local.set $r (i32.load offset=8 (call $ec (local.get $src) (local.get $h))))
+    (i32.store (local.get $r) (i32.add (i32.load (local.get $r)) (i32.const 1)))
+    (call $insert (local.get $dst) (i32.const 5) (i32.const -1) (local.get $r) (i32.const 0)))
+
   (func (export "stash") (param $v i64)
     (local $f i32) (local $d i32)
     (local.set $f (call $top))

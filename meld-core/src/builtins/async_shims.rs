@@ -87,6 +87,97 @@ pub fn ws_poll(inst: u32, wait: Option<bool>) -> String {
     )
 }
 
+/// `error-context.new` of instance `inst` with string encoding `enc` (0
+/// utf8, 1 utf16, 2 latin1+utf16) in the caller's memory (`m.memory`):
+/// the message copied into the runtime (`ec_new`, `ec_set`).
+pub fn ec_new(inst: u32, enc: u32) -> String {
+    format!(
+        r#"(module
+  (import "rt" "ec_new" (func $new (param i32 i32 i32 i32) (result i32 i32)))
+  (import "rt" "ec_set" (func $set (param i32 i32 i32)))
+  (import "m" "memory" (memory $m 0))
+  (func $"string pointer/length out of bounds of memory" unreachable)
+  (func (export "f") (param $p i32) (param $len i32) (result i32)
+    (local $n i32) (local $h i32) (local $r i32) (local $i i32)
+    (local.set $n {bytes})
+    (if (i64.gt_u (i64.add (i64.extend_i32_u (local.get $p)) (i64.extend_i32_u (local.get $n)))
+                  (i64.mul (i64.extend_i32_u (memory.size $m)) (i64.const 65536)))
+      (then (call $"string pointer/length out of bounds of memory")))
+    (call $new (i32.const {inst}) (local.get $n) (i32.const {enc}) (local.get $len))
+    (local.set $r) (local.set $h)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (call $set (local.get $r) (local.get $i) (i32.load8_u $m (i32.add (local.get $p) (local.get $i))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))
+    (local.get $h)))"#,
+        bytes = match enc {
+            0 => "(local.get $len)",
+            1 => "(i32.shl (local.get $len) (i32.const 1))",
+            _ => "(select (i32.shl (i32.and (local.get $len) (i32.const 0x7fffffff)) (i32.const 1)) (local.get $len) (i32.and (local.get $len) (i32.const 0x80000000)))",
+        }
+    )
+}
+
+/// `error-context.debug-message` of instance `inst` with string encoding
+/// `enc`, memory `m.memory` and realloc `r.realloc`: the message lowered
+/// (a new allocation) and its (pointer, length) written at the pointer.
+pub fn ec_message(inst: u32, enc: u32) -> String {
+    format!(
+        r#"(module
+  (import "rt" "ec_info" (func $info (param i32 i32) (result i32 i32 i32 i32)))
+  (import "rt" "ec_get" (func $get (param i32 i32) (result i32)))
+  (import "m" "memory" (memory $m 0))
+  (import "r" "realloc" (func $realloc (param i32 i32 i32 i32) (result i32)))
+  (func $"invalid debug message pointer: out of bounds" unreachable)
+  (func $"meld: an error-context's debug message read in another string encoding (not supported yet)" unreachable)
+  (func $"realloc return: beyond end of memory" unreachable)
+  (func (export "f") (param $h i32) (param $rp i32)
+    (local $r i32) (local $e i32) (local $len i32) (local $n i32) (local $d i32) (local $i i32)
+    (call $info (i32.const {inst}) (local.get $h))
+    (local.set $n) (local.set $len) (local.set $e) (local.set $r)
+    (if (i32.ne (local.get $e) (i32.const {enc}))
+      (then (call $"meld: an error-context's debug message read in another string encoding (not supported yet)")))
+    (if (i64.gt_u (i64.add (i64.extend_i32_u (local.get $rp)) (i64.const 8))
+                  (i64.mul (i64.extend_i32_u (memory.size $m)) (i64.const 65536)))
+      (then (call $"invalid debug message pointer: out of bounds")))
+    (local.set $d (call $realloc (i32.const 0) (i32.const 0) (i32.const {align}) (local.get $n)))
+    (if (i64.gt_u (i64.add (i64.extend_i32_u (local.get $d)) (i64.extend_i32_u (local.get $n)))
+                  (i64.mul (i64.extend_i32_u (memory.size $m)) (i64.const 65536)))
+      (then (call $"realloc return: beyond end of memory")))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (i32.store8 $m (i32.add (local.get $d) (local.get $i)) (call $get (local.get $r) (local.get $i)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))
+    (i32.store $m (local.get $rp) (local.get $d))
+    (i32.store $m offset=4 (local.get $rp) (local.get $len))))"#,
+        align = if enc == 0 { 1 } else { 2 },
+    )
+}
+
+/// `error-context.transfer`: FACT passes the source and destination
+/// error-context table types; `instances[k]` is table type k's instance.
+pub fn ec_transfer(instances: &[u32]) -> String {
+    let case = |v: &str| {
+        let mut c = String::from("(unreachable)");
+        for (k, i) in instances.iter().enumerate().rev() {
+            c = format!("(if (result i32) (i32.eq (local.get {v}) (i32.const {k})) (then (i32.const {i})) (else {c}))");
+        }
+        c
+    };
+    format!(
+        r#"(module
+  (import "rt" "ec_transfer" (func $t (param i32 i32 i32) (result i32)))
+  (func (export "f") (param $idx i32) (param $src i32) (param $dst i32) (result i32)
+    (call $t {src} (local.get $idx) {dst})))"#,
+        src = case("$src"),
+        dst = case("$dst"),
+    )
+}
+
 /// `value` (of core type `ty`, on the stack) as an i64.
 fn to_i64(ty: &str) -> &'static str {
     match ty {
@@ -523,6 +614,9 @@ mod tests {
             ),
         );
         valid("poll", &ws_poll(2, None));
+        valid("ec new", &ec_new(1, 2));
+        valid("ec message", &ec_message(1, 0));
+        valid("ec transfer", &ec_transfer(&[0, 2, 1]));
         valid("wait", &ws_poll(2, Some(true)));
         valid(
             "async export",

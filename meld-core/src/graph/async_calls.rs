@@ -10,7 +10,7 @@ use crate::builtins::{self, async_shims, Builtin};
 use crate::{Error, Result};
 use wasmtime_environ::component::{
     CoreDef, FlatType, InterfaceType, RuntimeMemoryIndex, Trampoline, TrampolineIndex,
-    TypeFuncIndex, UnsafeIntrinsic, MAX_FLAT_PARAMS,
+    TypeComponentLocalErrorContextTableIndex, TypeFuncIndex, UnsafeIntrinsic, MAX_FLAT_PARAMS,
 };
 use wasmtime_environ::WasmValType;
 
@@ -366,19 +366,58 @@ impl<'input> Builder<'_, '_, 'input> {
                     Vec::new(),
                 )?
             }
-            T::ErrorContextNew { .. }
-            | T::ErrorContextDebugMessage { .. }
-            | T::ErrorContextDrop { .. }
-            | T::ErrorContextTransfer => {
-                let (p, r) = self.tramp_sig(t)?;
-                let reason = format!(
-                    "meld: `{}` called: error-context is not supported yet",
-                    tr.symbol_name()
-                );
+            T::ErrorContextNew {
+                instance, options, ..
+            }
+            | T::ErrorContextDebugMessage {
+                instance, options, ..
+            } => {
+                let o = opts(self, *options);
+                let abi = self.abi(&o)?;
+                let memory = abi.memory.ok_or_else(|| {
+                    Error::Invalid(format!("{} without a memory", tr.symbol_name()))
+                })?;
+                let enc = o.string_encoding as u8 as u32;
+                let inst = instance.as_u32();
+                if let T::ErrorContextNew { .. } = tr {
+                    let mut args = self.rt_funcs(&["ec_new", "ec_set"])?;
+                    args.push(memory);
+                    self.async_shim(
+                        "meld:async/error-context.new".into(),
+                        &async_shims::ec_new(inst, enc),
+                        args,
+                    )?
+                } else {
+                    let realloc = abi.realloc.ok_or_else(|| {
+                        Error::Invalid("error-context.debug-message without a realloc".into())
+                    })?;
+                    let mut args = self.rt_funcs(&["ec_info", "ec_get"])?;
+                    args.extend([memory, realloc]);
+                    self.async_shim(
+                        "meld:async/error-context.debug-message".into(),
+                        &async_shims::ec_message(inst, enc),
+                        args,
+                    )?
+                }
+            }
+            T::ErrorContextDrop { instance, .. } => {
+                self.baked(t, "ec_drop", &[instance.as_u32() as i32])?
+            }
+            T::ErrorContextTransfer => {
+                let n = self.types.num_error_context_tables();
+                let types = self.types.resources_mut_and_types().1;
+                let instances: Vec<u32> = (0..n)
+                    .map(|k| {
+                        types[TypeComponentLocalErrorContextTableIndex::from_u32(k as u32)]
+                            .instance
+                            .as_u32()
+                    })
+                    .collect();
+                let args = self.rt_funcs(&["ec_transfer"])?;
                 self.async_shim(
-                    format!("meld:async/{}", tr.symbol_name()),
-                    &async_shims::trap_stub(&reason, &p, &r),
-                    Vec::new(),
+                    "meld:async/error-context.transfer".into(),
+                    &async_shims::ec_transfer(&instances),
+                    args,
                 )?
             }
             T::PrepareCall { .. } | T::SyncStartCall { .. } | T::AsyncStartCall { .. } => {
