@@ -243,7 +243,7 @@ fn refuses_unlinkable_inputs() {
 fn refuses_async_naming_it() {
     let dir = scratch("async");
     let out = dir.join("o.wasm");
-    let r = fuse(&[&fixture("bad/async_host_import.wat")], &out, &[]);
+    let r = fuse(&[&fixture("bad/thread_builtin.wat")], &out, &[]);
     assert_refused(&r, "unsupported: async", &out);
 }
 
@@ -395,7 +395,7 @@ fn failure_leaves_previous_output_untouched() {
     let dir = scratch("keep");
     let out = dir.join("o.wasm");
     std::fs::write(&out, b"previous").unwrap();
-    let r = fuse(&[&fixture("bad/async_host_import.wat")], &out, &[]);
+    let r = fuse(&[&fixture("bad/thread_builtin.wat")], &out, &[]);
     assert_eq!(r.status.code(), Some(1));
     assert_eq!(std::fs::read(&out).unwrap(), b"previous");
 }

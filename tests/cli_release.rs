@@ -176,7 +176,7 @@ fn stdin_can_be_read_only_once_and_a_failure_writes_nothing_to_stdout() {
     failed(&r, 2, "standard input");
     let r = meld_piped(
         &["fuse", "-", "-o", "-"],
-        &std::fs::read(fixture("bad/async_host_import.wat")).unwrap(),
+        &std::fs::read(fixture("bad/thread_builtin.wat")).unwrap(),
     );
     failed(&r, 1, "unsupported: async");
     assert!(r.stdout.is_empty(), "nothing written on failure");
@@ -780,9 +780,9 @@ fn exit_codes_are_0_1_2_and_3() {
         1,
         "cannot read",
     );
-    // An async host import (async exports and streams fuse now, so
-    // neither serves here).
-    let refused = fixture("bad/async_host_import.wat");
+    // A cooperative-threads built-in (async exports, async host imports
+    // and streams fuse now, so none of them serves here).
+    let refused = fixture("bad/thread_builtin.wat");
     failed(
         &meld(&["fuse", refused.to_str().unwrap(), "-o", o]),
         1,

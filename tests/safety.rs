@@ -462,7 +462,7 @@ fn ls_out_1_failure_leaves_previous_output_untouched() {
     std::fs::write(&out, b"previous").unwrap();
     let r = std::process::Command::new(env!("CARGO_BIN_EXE_meld"))
         .arg("fuse")
-        .arg(root().join("tests/fixtures/bad/async_host_import.wat"))
+        .arg(root().join("tests/fixtures/bad/thread_builtin.wat"))
         .arg("-o")
         .arg(&out)
         .output()
@@ -551,10 +551,7 @@ fn ls_input_1_mutated_inputs_never_panic_and_outputs_validate() {
 
 #[test]
 fn ls_input_2_unsupported_features_are_refused_by_name() {
-    for (file, needle) in [
-        ("async_host_import.wat", "async"),
-        ("thread_builtin.wat", "cooperative threads"),
-    ] {
+    for (file, needle) in [("thread_builtin.wat", "cooperative threads")] {
         let bytes = wat::parse_file(root().join("tests/fixtures/bad").join(file)).unwrap();
         let err = meld_core::fuse(&[&bytes], &Default::default())
             .unwrap_err()

@@ -38,6 +38,15 @@
 //!
 //! Pending starts: see the record layout at `$precs` and docs/async.md.
 
+/// The host's side of async host imports (`async_shims::host_bridge`, or
+/// traps when the composition has none): wait for the next event of a
+/// host subtask, join one to the bridge's set, drop a resolved one.
+pub const HOST_IMPORTS_WAT: &str = r#"
+  (import "host" "wait" (func $host_wait (result i32 i32 i32)))
+  (import "host" "join" (func $host_join (param i32)))
+  (import "host" "drop" (func $host_drop (param i32)))
+"#;
+
 /// The async additions, inserted before the resource runtime's final `)`.
 pub const ASYNC_EXT_WAT: &str = r#"
   (global $may_block (export "may_block") (mut i32) (i32.const 0))
@@ -78,6 +87,11 @@ pub const ASYNC_EXT_WAT: &str = r#"
   (global $waits (mut i32) (i32.const 0))
   (global $nwaits (mut i32) (i32.const 0))
   (global $syncs (mut i32) (i32.const 0))
+  ;; Async host calls in flight: the host's subtask handle -> (instance,
+  ;; handle of its subtask here), 8 bytes each (`host_sub`).
+  (global $hostpending (mut i32) (i32.const 0))
+  (global $hmap (mut i32) (i32.const 0))
+  (global $hcap (mut i32) (i32.const 0))
   (global $tok (mut i32) (i32.const 0))
 
   (func $"handle is not an waitable-set" unreachable)
@@ -462,6 +476,8 @@ pub const ASYNC_EXT_WAT: &str = r#"
       (then
         (i32.store offset=8 (local.get $s) (i32.and (i32.load offset=8 (local.get $s)) (i32.const 15)))
         (return (i32.load offset=8 (local.get $s)))))
+    (if (i32.eq (i32.load offset=4 (local.get $s)) (i32.const -2))
+      (then (call $"meld: subtask.cancel of an async host call (not supported yet)")))
     ;; a started callee, pending: a waiting one is resumed now with
     ;; TASK_CANCELLED; a yielded one gets it when it next runs (wasmtime)
     (local.set $i (i32.const 0))
@@ -490,7 +506,8 @@ pub const ASYNC_EXT_WAT: &str = r#"
           (i32.store offset=8 (local.get $s) (i32.and (i32.load offset=8 (local.get $s)) (i32.const 15)))
           (return (i32.load offset=8 (local.get $s)))))
       (if (local.get $async) (then (return (i32.const -1))))
-      (if (call $run_one (i32.const -1)) (then (br $wait))))
+      (if (call $run_one (i32.const -1)) (then (br $wait)))
+      (if (call $host_progress) (then (br $wait))))
     (call $"deadlock detected: event loop cannot make further progress")
     (unreachable))
 
@@ -586,6 +603,7 @@ pub const ASYNC_EXT_WAT: &str = r#"
   ;; instance's handle (kind 5) holds it as rep. Messages are small: the
   ;; shims copy them a byte at a time.
   (func $"handle is not an error-context" unreachable)
+  (func $"meld: subtask.cancel of an async host call (not supported yet)" unreachable)
   (func (export "ec_new") (param $t i32) (param $nbytes i32) (param $enc i32) (param $len i32) (result i32 i32)
     (local $r i32)
     (local.set $r (call $alloc (i32.add (local.get $nbytes) (i32.const 16))))
@@ -652,6 +670,7 @@ pub const ASYNC_EXT_WAT: &str = r#"
       (if (i32.eqz (i32.load (local.get $d)))
         (then
           (if (call $run_one (i32.const -1)) (then (br $next)))
+          (if (call $host_progress) (then (br $next)))
           (call $stuck))))
     (i64.store offset=40 (call $frame (global.get $tdepth)) (i64.load offset=8 (local.get $d))))
   (func (export "stashed") (result i64) (i64.load offset=40 (call $frame (global.get $tdepth))))
@@ -1000,6 +1019,7 @@ pub const ASYNC_EXT_WAT: &str = r#"
         (local.set $b) (local.set $a) (local.set $ev)
         (br_if $got (local.get $ev))
         (br_if $next (call $run_one (i32.const -1)))
+        (br_if $next (call $host_progress))
         (global.set $nwaits (i32.sub (global.get $nwaits) (i32.const 1)))
         (call $stuck)))
     (local.set $s (call $any (local.get $t) (local.get $h)))
@@ -1021,6 +1041,49 @@ pub const ASYNC_EXT_WAT: &str = r#"
           (local.set $i (i32.add (local.get $i) (i32.const 1)))
           (br $below))))
     (call $"deadlock detected: event loop cannot make further progress"))
+
+  ;; An async host call (`async_shims::host_call`) of instance `t`
+  ;; returned `st`: a call the host has not finished gets a subtask here
+  ;; (its type word -2: a host call), and the host's subtask joins the
+  ;; bridge's set. Returns the status with this table's handle.
+  (func (export "host_sub") (param $t i32) (param $st i32) (result i32)
+    (local $wh i32) (local $h i32) (local $new i32) (local $n i32)
+    (if (i32.ge_u (i32.and (local.get $st) (i32.const 15)) (i32.const 2))
+      (then (return (local.get $st))))
+    (local.set $wh (i32.shr_u (local.get $st) (i32.const 4)))
+    (local.set $h (call $insert (local.get $t) (i32.const 4) (i32.const -2)
+                    (i32.and (local.get $st) (i32.const 15)) (i32.const 0)))
+    (if (i32.ge_u (local.get $wh) (global.get $hcap))
+      (then
+        (local.set $n (i32.add (i32.shl (local.get $wh) (i32.const 1)) (i32.const 16)))
+        (local.set $new (call $alloc (i32.shl (local.get $n) (i32.const 3))))
+        (memory.fill (local.get $new) (i32.const 0) (i32.shl (local.get $n) (i32.const 3)))
+        (memory.copy (local.get $new) (global.get $hmap) (i32.shl (global.get $hcap) (i32.const 3)))
+        (global.set $hmap (local.get $new))
+        (global.set $hcap (local.get $n))))
+    (i32.store (i32.add (global.get $hmap) (i32.shl (local.get $wh) (i32.const 3))) (local.get $t))
+    (i32.store offset=4 (i32.add (global.get $hmap) (i32.shl (local.get $wh) (i32.const 3))) (local.get $h))
+    (global.set $hostpending (i32.add (global.get $hostpending) (i32.const 1)))
+    (call $host_join (local.get $wh))
+    (i32.or (i32.and (local.get $st) (i32.const 15)) (i32.shl (local.get $h) (i32.const 4))))
+
+  ;; Nothing here can run: wait for the host (blocking the whole module,
+  ;; as the host sees it) if an async host call is in flight; its event
+  ;; becomes its subtask's here. 0 when there is none.
+  (func $host_progress (result i32)
+    (local $ev i32) (local $wh i32) (local $st i32) (local $m i32)
+    (if (i32.eqz (global.get $hostpending)) (then (return (i32.const 0))))
+    (call $host_wait)
+    (local.set $st) (local.set $wh) (local.set $ev)
+    (if (i32.ne (local.get $ev) (i32.const 1)) (then (return (i32.const 1))))
+    (local.set $m (i32.add (global.get $hmap) (i32.shl (local.get $wh) (i32.const 3))))
+    (call $raise (i32.load (local.get $m)) (i32.load offset=4 (local.get $m))
+                 (i32.and (local.get $st) (i32.const 15)))
+    (if (i32.ge_u (i32.and (local.get $st) (i32.const 15)) (i32.const 2))
+      (then
+        (call $host_drop (local.get $wh))
+        (global.set $hostpending (i32.sub (global.get $hostpending) (i32.const 1)))))
+    (i32.const 1))
 
   ;; Whether set `h` of instance `t` has an undelivered event.
   (func $has_event (param $t i32) (param $h i32) (result i32)
@@ -1122,5 +1185,8 @@ pub fn async_runtime_wat() -> String {
         .trim_end()
         .strip_suffix(')')
         .expect("the runtime's WAT ends with `)`");
-    format!("{body}{ASYNC_EXT_WAT})")
+    let body = body
+        .strip_prefix("(module")
+        .expect("the runtime's WAT starts with `(module`");
+    format!("(module{HOST_IMPORTS_WAT}{body}{ASYNC_EXT_WAT})")
 }

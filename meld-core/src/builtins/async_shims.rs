@@ -178,6 +178,49 @@ pub fn ec_transfer(instances: &[u32]) -> String {
     )
 }
 
+/// The module between the runtime and the host's async built-ins (one per
+/// composition with async host imports): the host's subtasks join one
+/// waitable set of the host's, and the runtime waits on it; the event's
+/// payload lands in this module's own memory (the `[waitable-set-wait]`
+/// import's memory: nothing of any component's).
+pub const HOST_BRIDGE_WAT: &str = r#"(module
+  (import "h" "new" (func $new (result i32)))
+  (import "h" "wait" (func $wait (param i32 i32) (result i32)))
+  (import "h" "join" (func $join (param i32 i32)))
+  (import "h" "drop" (func $drop (param i32)))
+  (memory (export "memory") 1)
+  (global $set (mut i32) (i32.const 0))
+  (func (export "join") (param $wh i32)
+    (if (i32.eqz (global.get $set)) (then (global.set $set (call $new))))
+    (call $join (local.get $wh) (global.get $set)))
+  (func (export "wait") (result i32 i32 i32)
+    (call $wait (global.get $set) (i32.const 0))
+    (i32.load (i32.const 0))
+    (i32.load (i32.const 4)))
+  (func (export "drop") (param i32) (call $drop (local.get 0))))"#;
+
+/// The runtime's host imports when the composition has no async host
+/// import (never called: no host subtask ever exists).
+pub const NO_HOST_WAT: &str = r#"(module
+  (func (export "wait") (result i32 i32 i32) unreachable)
+  (func (export "join") (param i32) unreachable)
+  (func (export "drop") (param i32) unreachable))"#;
+
+/// An async-lowered host import of instance `inst` (`h.f`, the host's own
+/// async lower: `params -> status`): a call the host has not finished
+/// gets a subtask in the caller's table (`host_sub`).
+pub fn host_call(inst: u32, params: &[&str]) -> String {
+    format!(
+        r#"(module
+  (import "rt" "host_sub" (func $sub (param i32 i32) (result i32)))
+  (import "h" "f" (func $h {p} (result i32)))
+  (func (export "f") {p} (result i32)
+    (call $sub (i32.const {inst}) (call $h {args}))))"#,
+        p = list("param", params),
+        args = gets(0, params.len()),
+    )
+}
+
 /// `value` (of core type `ty`, on the stack) as an i64.
 fn to_i64(ty: &str) -> &'static str {
     match ty {
@@ -615,6 +658,9 @@ mod tests {
         );
         valid("poll", &ws_poll(2, None));
         valid("ec new", &ec_new(1, 2));
+        valid("bridge", HOST_BRIDGE_WAT);
+        valid("no host", NO_HOST_WAT);
+        valid("host call", &host_call(1, &["i32", "i32"]));
         valid("ec message", &ec_message(1, 0));
         valid("ec transfer", &ec_transfer(&[0, 2, 1]));
         valid("wait", &ws_poll(2, Some(true)));

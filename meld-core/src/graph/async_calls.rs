@@ -747,3 +747,99 @@ impl<'input> Builder<'_, '_, 'input> {
         Ok((thunk, cb))
     }
 }
+
+impl<'input> Builder<'_, '_, 'input> {
+    /// The async runtime's `host` imports: the bridge to the host's async
+    /// built-ins when the composition lowers a host import async (the
+    /// fused module then imports `$root` `[waitable-set-new]`,
+    /// `[waitable-set-wait]` (its memory the bridge's own), `[waitable-join]`
+    /// and `[subtask-drop]`: wit-component's names), else traps.
+    pub(super) fn host_side(&mut self) -> Result<Vec<Def>> {
+        let n = if self.host_async {
+            let mut args = Vec::new();
+            for field in [
+                "[waitable-set-new]",
+                "[waitable-set-wait]",
+                "[waitable-join]",
+                "[subtask-drop]",
+            ] {
+                self.graph.host_funcs.push(super::HostFunc {
+                    module: "$root".into(),
+                    field: field.into(),
+                    abi: super::AbiOptions {
+                        component: 0,
+                        memory: None,
+                        realloc: None,
+                        post_return: None,
+                        string_encoding: "utf8",
+                    },
+                    handles: false,
+                });
+                args.push(Def::Host(self.graph.host_funcs.len() - 1));
+            }
+            let wait = self.graph.host_funcs.len() - 3;
+            let n = self.async_node(
+                "meld:async/host-bridge".into(),
+                async_shims::HOST_BRIDGE_WAT,
+                args,
+            )?;
+            self.graph.host_funcs[wait].abi.memory = Some(Def::Item {
+                instance: n,
+                kind: ItemKind::Memory,
+                index: 0,
+            });
+            n
+        } else {
+            self.async_node(
+                "meld:async/no-host".into(),
+                async_shims::NO_HOST_WAT,
+                Vec::new(),
+            )?
+        };
+        let exports = builtins::export_indices(&self.graph.nodes[n].wasm);
+        ["wait", "join", "drop"]
+            .iter()
+            .map(|name| self.shim_export(n, &exports, name))
+            .collect()
+    }
+
+    /// A host import `module`/`field` the composition lowers async: the
+    /// fused module imports the host's own async lower (`[async-lower]`,
+    /// wit-component's name; the wrapper lowers it `async`), behind the
+    /// may-leave guard and a shim that gives a call the host has not
+    /// finished a subtask in the caller's table (`host_sub`).
+    pub(super) fn async_host_import(
+        &mut self,
+        module: String,
+        field: String,
+        opts: &wasmtime_environ::component::CanonicalOptions,
+    ) -> Result<Def> {
+        if self.region_thunks {
+            return Err(refuse(&format!(
+                "the async host import `{module}#{field}` with --memory shared"
+            )));
+        }
+        let abi = self.abi(opts)?;
+        self.graph.host_funcs.push(super::HostFunc {
+            module,
+            field: format!("[async-lower]{field}"),
+            abi,
+            handles: false,
+        });
+        let h = self.graph.host_funcs.len() - 1;
+        let guarded = self.guarded_host(h, opts.instance, opts.core_type)?;
+        let ty = self.types.module_types_builder()[opts.core_type].unwrap_func();
+        let params: Vec<&'static str> = ty.params().iter().map(core_name).collect::<Result<_>>()?;
+        let mut args = self.rt_funcs(&["host_sub"])?;
+        args.push(guarded);
+        let label = format!(
+            "meld:async/host-call/{}#{}",
+            self.graph.host_funcs[h].module, self.graph.host_funcs[h].field
+        );
+        self.async_shim(
+            label,
+            &async_shims::host_call(opts.instance.as_u32(), &params),
+            args,
+        )
+    }
+}

@@ -197,8 +197,15 @@ pub(crate) fn build<'data>(
         .map(|t| (t.key, t.mode))
         .collect();
     let leaving = may_leave::leaving_instances(translation, modules);
+    // An async-lowered host import: the runtime waits on the host through
+    // a bridge (`async_calls::host_side`).
+    let host_async = translation.trampolines.values().any(|t| {
+        matches!(t, Trampoline::LowerImport { options, .. }
+            if translation.component.options[*options].async_)
+    });
     let mut b = Builder {
         concurrent,
+        host_async,
         region_thunks,
         region_bases: BTreeMap::new(),
         abs_reallocs: BTreeMap::new(),
@@ -240,6 +247,8 @@ struct Builder<'a, 'data, 'input> {
     /// Translated with concurrency support: the async runtime (which
     /// includes the resource runtime) serves the intrinsics.
     concurrent: bool,
+    /// The composition lowers a host import async.
+    host_async: bool,
     /// `--memory shared --component`: host-facing functions that pass
     /// memory get region thunks ([`region_thunk`]).
     region_thunks: bool,
@@ -582,11 +591,9 @@ impl<'input> Builder<'_, '_, 'input> {
                 let (module, field) = self.import_name(import)?;
                 let opts = self.t.component.options[*options].clone();
                 if opts.async_ {
-                    let (module, field) = self.import_name(import)?;
-                    return Err(Error::Unsupported(format!(
-                        "async (component-model concurrency): the async host import \
-                         `{module}#{field}` is not supported yet (docs/async.md)"
-                    )));
+                    let def = self.async_host_import(module, field, &opts)?;
+                    self.trampolines.insert(t, def);
+                    return Ok(def);
                 }
                 let abi = self.abi(&opts)?;
                 let label = format!("c{}/{module}#{field}", abi.component);

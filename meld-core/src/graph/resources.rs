@@ -186,7 +186,8 @@ impl Builder<'_, '_, '_> {
     pub(super) fn runtime_args(&mut self, names: &[&str]) -> Result<Vec<Def>> {
         if self.res_runtime.is_none() {
             let n = if self.concurrent {
-                self.builtin_node(Builtin::AsyncRuntime, "meld:async".into(), Vec::new())?
+                let host = self.host_side()?;
+                self.builtin_node(Builtin::AsyncRuntime, "meld:async".into(), host)?
             } else {
                 self.builtin_node(Builtin::ResRuntime, "meld:resources".into(), Vec::new())?
             };

@@ -794,7 +794,7 @@ impl<'a> Rewriter<'a> {
             }
             CanonicalFunction::Lower {
                 func_index,
-                options: _,
+                options,
             } => {
                 let (module, field) = self
                     .comp_funcs
@@ -808,13 +808,24 @@ impl<'a> Rewriter<'a> {
                     .record
                     .imports
                     .iter()
-                    .find(|i| i.module == module && i.field == field)
+                    .find(|i| {
+                        i.module == module
+                            && (i.field == field
+                                || i.field.strip_prefix("[async-lower]") == Some(&field))
+                    })
                     .ok_or_else(|| {
                         Error::Internal(format!(
                             "wrapping: no ABI entry for import `{module}#{field}`"
                         ))
                     })?;
-                let opts = self.options(&import.options, None);
+                let mut opts = self.options(&import.options, None);
+                // An async host import (`[async-lower]NAME`) stays async.
+                if options
+                    .iter()
+                    .any(|o| matches!(o, wasmparser::CanonicalOption::Async))
+                {
+                    opts.push(CanonicalOption::Async);
+                }
                 s.lower(func_index, opts);
                 self.core_func_names.push(None);
             }
@@ -849,6 +860,36 @@ impl<'a> Rewriter<'a> {
                     }
                 });
                 s.task_return(result, opts);
+                self.core_func_names.push(None);
+            }
+            // The host's built-ins the async runtime's bridge imports
+            // (docs/async.md); `waitable-set.wait` writes into the bridge's
+            // own memory (the record's entry names it).
+            CanonicalFunction::WaitableSetNew => {
+                s.waitable_set_new();
+                self.core_func_names.push(None);
+            }
+            CanonicalFunction::WaitableJoin => {
+                s.waitable_join();
+                self.core_func_names.push(None);
+            }
+            CanonicalFunction::SubtaskDrop => {
+                s.subtask_drop();
+                self.core_func_names.push(None);
+            }
+            CanonicalFunction::WaitableSetWait { cancellable, .. } => {
+                let memory = self
+                    .record
+                    .imports
+                    .iter()
+                    .find(|i| i.module == "$root" && i.field == "[waitable-set-wait]")
+                    .and_then(|i| i.options.memory.as_ref())
+                    .and_then(|m| self.mem_alias.get(m))
+                    .copied()
+                    .ok_or_else(|| {
+                        Error::Internal("wrapping: waitable-set.wait without its memory".into())
+                    })?;
+                s.waitable_set_wait(cancellable, memory);
                 self.core_func_names.push(None);
             }
             CanonicalFunction::ResourceDrop { resource } => {
