@@ -366,7 +366,7 @@ pub const ASYNC_EXT_WAT: &str = r#"
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br_if $done (i32.gt_u (local.get $i) (i32.load offset=4 (local.get $hd))))
         (local.set $s (call $slot (local.get $hd) (local.get $i)))
-        (if (i32.and (i32.eq (i32.load (local.get $s)) (i32.const 4))
+        (if (i32.and (call $is_waitable (i32.load (local.get $s)))
                      (i32.eq (i32.load offset=12 (local.get $s)) (local.get $h)))
           (then (i32.store offset=12 (local.get $s) (i32.const 0))))
         (br $next))))
@@ -383,7 +383,7 @@ pub const ASYNC_EXT_WAT: &str = r#"
   ;; The first event (in handle order) of set `h` of instance `t`,
   ;; delivered: (event, handle, status), or (0, 0, 0).
   (func $take (param $t i32) (param $h i32) (result i32 i32 i32)
-    (local $hd i32) (local $i i32) (local $s i32)
+    (local $hd i32) (local $i i32) (local $s i32) (local $code i32) (local $sh i32)
     (local.set $hd (call $header (local.get $t)))
     (block $done
       (loop $next
@@ -396,6 +396,16 @@ pub const ASYNC_EXT_WAT: &str = r#"
           (then
             (i32.store offset=8 (local.get $s) (i32.and (i32.load offset=8 (local.get $s)) (i32.const 255)))
             (return (i32.const 1) (local.get $i) (i32.load offset=8 (local.get $s)))))
+        ;; a stream or future end's copy result
+        (if (i32.eq (i32.load offset=12 (local.get $s)) (local.get $h))
+          (then
+            (call $st_pending_event (local.get $s))
+            (local.set $sh) (local.set $code)
+            (if (local.get $code)
+              (then
+                (return (local.get $code) (local.get $i)
+                  (call $st_deliver (local.get $sh)
+                    (i32.and (i32.sub (i32.load (local.get $s)) (i32.const 6)) (i32.const 1))))))))
         (br $next)))
     (i32.const 0) (i32.const 0) (i32.const 0))
 
@@ -413,16 +423,17 @@ pub const ASYNC_EXT_WAT: &str = r#"
   ;; waitable.join: the waitable must be one (a subtask: streams and
   ;; futures trap when made). Membership is not recorded: no waitable ever
   ;; has an event (see `ws_poll`).
+  (func $is_waitable (param $k i32) (result i32)
+    (i32.or (i32.eq (local.get $k) (i32.const 4))
+            (i32.and (i32.ge_u (local.get $k) (i32.const 6)) (i32.le_u (local.get $k) (i32.const 9)))))
   (func $waitable (param $t i32) (param $h i32)
-    (local $k i32)
-    (local.set $k (i32.load (call $any (local.get $t) (local.get $h))))
-    (if (i32.ne (local.get $k) (i32.const 4))
+    (if (i32.eqz (call $is_waitable (i32.load (call $any (local.get $t) (local.get $h)))))
       (then (call $"handle is not a waitable"))))
   (func (export "join") (param $t i32) (param $w i32) (param $set i32)
     (call $waitable (local.get $t) (local.get $w))
     (if (local.get $set) (then (call $ws (local.get $t) (local.get $set))))
     (i32.store offset=12 (call $any (local.get $t) (local.get $w)) (local.get $set))
-    (if (i32.and (i32.load offset=8 (call $any (local.get $t) (local.get $w))) (i32.const 256))
+    (if (call $slot_has_event (call $any (local.get $t) (local.get $w)))
       (then (call $wake (local.get $t) (local.get $set)))))
 
   ;; subtask.drop: every subtask handle is of a callee that has not
@@ -1094,10 +1105,9 @@ pub const ASYNC_EXT_WAT: &str = r#"
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br_if $done (i32.gt_u (local.get $i) (i32.load offset=4 (local.get $hd))))
         (local.set $s (call $slot (local.get $hd) (local.get $i)))
-        (if (i32.and (i32.eq (i32.load (local.get $s)) (i32.const 4))
-              (i32.and (i32.eq (i32.load offset=12 (local.get $s)) (local.get $h))
-                       (i32.ne (i32.and (i32.load offset=8 (local.get $s)) (i32.const 256)) (i32.const 0))))
-          (then (return (i32.const 1))))
+        (if (i32.and (i32.eq (i32.load offset=12 (local.get $s)) (local.get $h))
+                     (i32.ge_u (i32.load (local.get $s)) (i32.const 4)))
+          (then (if (call $slot_has_event (local.get $s)) (then (return (i32.const 1))))))
         (br $next)))
     (i32.const 0))
 
@@ -1188,5 +1198,8 @@ pub fn async_runtime_wat() -> String {
     let body = body
         .strip_prefix("(module")
         .expect("the runtime's WAT starts with `(module`");
-    format!("(module{HOST_IMPORTS_WAT}{body}{ASYNC_EXT_WAT})")
+    format!(
+        "(module{HOST_IMPORTS_WAT}{body}{ASYNC_EXT_WAT}{})",
+        super::async_streams_wat::STREAMS_WAT
+    )
 }

@@ -14,10 +14,12 @@
 
 pub mod async_rt_wat;
 pub mod async_shims;
+pub mod async_streams_wat;
 pub mod may_leave;
 pub mod prebuilt;
 pub mod resources;
 pub mod shims;
+pub mod stream_shims;
 pub mod transcode;
 
 use crate::{Error, Result};

@@ -213,7 +213,7 @@ impl<'input> Builder<'_, '_, 'input> {
         })
     }
 
-    fn rt_funcs(&mut self, names: &[&str]) -> Result<Vec<Def>> {
+    pub(super) fn rt_funcs(&mut self, names: &[&str]) -> Result<Vec<Def>> {
         names
             .iter()
             .map(|n| self.rt_def(ItemKind::Func, n))
@@ -221,7 +221,7 @@ impl<'input> Builder<'_, '_, 'input> {
     }
 
     /// A generated async module (WAT), instantiated with `args`.
-    fn async_node(&mut self, label: String, wat: &str, args: Vec<Def>) -> Result<usize> {
+    pub(super) fn async_node(&mut self, label: String, wat: &str, args: Vec<Def>) -> Result<usize> {
         let wasm = builtins::assemble(&label, wat)?;
         Ok(self.push_node(
             label,
@@ -231,7 +231,7 @@ impl<'input> Builder<'_, '_, 'input> {
         ))
     }
 
-    fn async_shim(&mut self, label: String, wat: &str, args: Vec<Def>) -> Result<Def> {
+    pub(super) fn async_shim(&mut self, label: String, wat: &str, args: Vec<Def>) -> Result<Def> {
         let n = self.async_node(label, wat, args)?;
         let index = builtins::export_index(&self.graph.nodes[n].wasm, "f")?;
         Ok(Def::Item {
@@ -251,6 +251,21 @@ impl<'input> Builder<'_, '_, 'input> {
         )
     }
 
+    /// [`Self::baked`] for the stream shims.
+    pub(super) fn baked_named(
+        &mut self,
+        t: TrampolineIndex,
+        name: &str,
+        consts: &[i32],
+    ) -> Result<Def> {
+        self.baked(t, name, consts)
+    }
+
+    /// [`Self::tramp_sig`] for the stream shims.
+    pub(super) fn tramp_sig_of(&self, t: TrampolineIndex) -> Result<Sig> {
+        self.tramp_sig(t)
+    }
+
     fn tramp_sig(&self, t: TrampolineIndex) -> Result<Sig> {
         let ty = self.t.component.trampolines[t];
         let f = self.types.module_types_builder()[ty].unwrap_func();
@@ -262,7 +277,7 @@ impl<'input> Builder<'_, '_, 'input> {
 
     /// A small id per distinct memory (0: none), for `task.return`'s check
     /// that it uses the memory its task was lifted with.
-    fn mem_id(&mut self, m: Option<RuntimeMemoryIndex>) -> Result<u32> {
+    pub(super) fn mem_id(&mut self, m: Option<RuntimeMemoryIndex>) -> Result<u32> {
         let Some(m) = m else { return Ok(0) };
         let def = self.memory(m)?;
         let n = self.mem_ids.len() as u32 + 1;
@@ -354,18 +369,9 @@ impl<'input> Builder<'_, '_, 'input> {
             | T::FutureDropReadable { .. }
             | T::FutureDropWritable { .. }
             | T::FutureTransfer
-            | T::StreamTransfer => {
-                let (p, r) = self.tramp_sig(t)?;
-                let reason = format!(
-                    "meld: `{}` called: streams and futures are not supported yet",
-                    tr.symbol_name()
-                );
-                self.async_shim(
-                    format!("meld:async/{}", tr.symbol_name()),
-                    &async_shims::trap_stub(&reason, &p, &r),
-                    Vec::new(),
-                )?
-            }
+            | T::StreamTransfer => self
+                .stream_trampoline(t)?
+                .ok_or_else(|| Error::Internal("a stream intrinsic".into()))?,
             T::ErrorContextNew {
                 instance, options, ..
             }

@@ -16,6 +16,7 @@
 //! intrinsics to [`crate::builtins`] (the graph only picks which to use).
 
 mod async_calls;
+mod async_streams;
 mod boundary;
 mod boundary_walk;
 mod may_leave;
@@ -206,6 +207,7 @@ pub(crate) fn build<'data>(
     let mut b = Builder {
         concurrent,
         host_async,
+        streams_used: false,
         region_thunks,
         region_bases: BTreeMap::new(),
         abs_reallocs: BTreeMap::new(),
@@ -249,6 +251,9 @@ struct Builder<'a, 'data, 'input> {
     concurrent: bool,
     /// The composition lowers a host import async.
     host_async: bool,
+    /// A stream or future copy shim exists: the copy hub is built at the
+    /// end ([`async_streams`]).
+    streams_used: bool,
     /// `--memory shared --component`: host-facing functions that pass
     /// memory get region thunks ([`region_thunk`]).
     region_thunks: bool,
@@ -362,6 +367,7 @@ impl<'input> Builder<'_, '_, 'input> {
             }
         }
         self.exports()?;
+        self.stream_hub()?;
         self.host_windows()
     }
 

@@ -1,0 +1,124 @@
+//! The composition-specific modules of streams and futures (issue 15,
+//! first slice; docs/streams.md): the copy shims that check a buffer in the
+//! caller's memory before the runtime ([`super::async_streams_wat`]) runs
+//! the rendezvous, the transfer shim that maps table types to instances,
+//! and the copy hub that moves element bytes between any two memories.
+
+/// `{stream,future}.{read,write}` of instance `inst` (`kind` 1 stream, 2
+/// future; `side` 0 read, 1 write; payload type `ty` of `esize`-byte
+/// elements aligned to `align`; the async option `async_`; memory id `mem`
+/// imported as `m.memory`, 0 for no payload).
+#[allow(clippy::too_many_arguments)]
+pub fn copy(
+    inst: u32,
+    kind: u32,
+    side: u32,
+    ty: u32,
+    async_: bool,
+    mem: u32,
+    esize: u32,
+    align: u32,
+) -> String {
+    let stream = kind == 1;
+    let (params, n) = if stream {
+        (
+            "(param $h i32) (param $p i32) (param $n i32)",
+            "(local.get $n)",
+        )
+    } else {
+        ("(param $h i32) (param $p i32)", "(i32.const 1)")
+    };
+    let (mem_import, checks) = if mem == 0 || esize == 0 {
+        (String::new(), String::new())
+    } else {
+        (
+            "  (import \"m\" \"memory\" (memory $m 0))\n".to_string(),
+            format!(
+                r#"    (if (i32.and (local.get $p) (i32.const {mask}))
+      (then (call $"pointer not aligned")))
+    (if (i64.gt_u (i64.add (i64.extend_i32_u (local.get $p))
+                           (i64.mul (i64.extend_i32_u {n}) (i64.const {esize})))
+                  (i64.mul (i64.extend_i32_u (memory.size $m)) (i64.const 65536)))
+      (then (call $"pointer out of bounds of memory")))
+"#,
+                mask = align.saturating_sub(1),
+            ),
+        )
+    };
+    format!(
+        r#"(module
+  (import "rt" "st_copy" (func $rt (param i32 i32 i32 i32 i32 i32 i32 i32 i32) (result i32)))
+{mem_import}  (func $"pointer not aligned" unreachable)
+  (func $"pointer out of bounds of memory" unreachable)
+  (func (export "f") {params} (result i32)
+{checks}    (call $rt (i32.const {inst}) (i32.const {kind}) (i32.const {side}) (i32.const {ty})
+              (i32.const {a}) (local.get $h) (i32.const {mem}) (local.get $p) {n})))"#,
+        a = async_ as i32,
+    )
+}
+
+/// `{stream,future}.transfer`: FACT passes the source and destination
+/// table types; `instances[k]` is table type k's instance.
+pub fn transfer(kind: u32, instances: &[u32]) -> String {
+    let case = |v: &str| {
+        let mut c = String::from("(unreachable)");
+        for (k, i) in instances.iter().enumerate().rev() {
+            c = format!(
+                "(if (result i32) (i32.eq (local.get {v}) (i32.const {k})) (then (i32.const {i})) (else {c}))"
+            );
+        }
+        c
+    };
+    format!(
+        r#"(module
+  (import "rt" "st_transfer" (func $t (param i32 i32 i32 i32) (result i32)))
+  (func (export "f") (param $idx i32) (param $src i32) (param $dst i32) (result i32)
+    (call $t (i32.const {kind}) {src} (local.get $idx) {dst})))"#,
+        src = case("$src"),
+        dst = case("$dst"),
+    )
+}
+
+/// The copy hub: `copy(dst, dst_ptr, src, src_ptr, bytes)` between the
+/// memories with ids 1..=`memories` (imported as `m.<id>`), put in the
+/// runtime's `hub` table by an active element segment.
+pub fn hub(memories: u32) -> String {
+    let mut s = String::from("(module\n  (import \"rt\" \"hub\" (table $hub 1 funcref))\n");
+    for id in 1..=memories {
+        s.push_str(&format!("  (import \"m\" \"{id}\" (memory $m{id} 0))\n"));
+    }
+    s.push_str("  (elem (table $hub) (i32.const 0) func $copy)\n");
+    s.push_str("  (func $copy (param $d i32) (param $dp i32) (param $s i32) (param $sp i32) (param $n i32)\n");
+    for d in 1..=memories {
+        for src in 1..=memories {
+            s.push_str(&format!(
+                "    (if (i32.and (i32.eq (local.get $d) (i32.const {d})) (i32.eq (local.get $s) (i32.const {src})))\n      (then (memory.copy $m{d} $m{src} (local.get $dp) (local.get $sp) (local.get $n)) (return)))\n"
+            ));
+        }
+    }
+    s.push_str("    (unreachable)))\n");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn valid(what: &str, wat: &str) {
+        let wasm = wat::parse_str(wat).unwrap_or_else(|e| panic!("{what}: {e}\n{wat}"));
+        let mut features = wasmparser::WasmFeatures::default();
+        features |= wasmparser::WasmFeatures::MULTI_MEMORY;
+        wasmparser::Validator::new_with_features(features)
+            .validate_all(&wasm)
+            .unwrap_or_else(|e| panic!("{what}: {e}\n{wat}"));
+    }
+
+    #[test]
+    fn stream_shims_validate() {
+        valid("read", &copy(1, 1, 0, 3, true, 2, 4, 4));
+        valid("write none", &copy(1, 1, 1, 3, false, 0, 0, 1));
+        valid("future", &copy(1, 2, 1, 3, true, 1, 8, 8));
+        valid("transfer", &transfer(1, &[0, 1, 1]));
+        valid("hub", &hub(3));
+    }
+}

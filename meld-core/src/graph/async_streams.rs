@@ -1,0 +1,246 @@
+//! Streams and futures (issue 15, first slice; docs/streams.md): each
+//! `stream.*`/`future.*` intrinsic resolved to the async runtime
+//! ([`crate::builtins::async_streams_wat`]) through a small shim
+//! ([`crate::builtins::stream_shims`]), and, once every memory exists, the
+//! copy hub that moves element bytes between component memories.
+//!
+//! Payloads copied as bytes: none, numbers, `bool`, and records and tuples
+//! of them. Other payloads (strings, lists, handles, chars, variants: they
+//! need lifting and lowering) trap by name if a copy is attempted.
+
+use super::{Builder, Def, ItemKind};
+use crate::builtins::{async_shims, stream_shims};
+use crate::{Error, Result};
+use wasmtime_environ::component::{
+    ComponentTypes, InterfaceType, Trampoline, TrampolineIndex, TypeFutureTableIndex,
+    TypeStreamTableIndex,
+};
+
+/// A payload whose canonical-ABI bytes can be copied as they are.
+fn bytes_copyable(types: &ComponentTypes, ty: &InterfaceType) -> bool {
+    use InterfaceType as I;
+    match ty {
+        I::Bool
+        | I::U8
+        | I::S8
+        | I::U16
+        | I::S16
+        | I::U32
+        | I::S32
+        | I::U64
+        | I::S64
+        | I::Float32
+        | I::Float64 => true,
+        I::Record(r) => types[*r]
+            .fields
+            .iter()
+            .all(|f| bytes_copyable(types, &f.ty)),
+        I::Tuple(t) => types[*t].types.iter().all(|t| bytes_copyable(types, t)),
+        _ => false,
+    }
+}
+
+/// (kind, type id, element size, alignment, copyable) of a stream or
+/// future table type.
+struct Payload {
+    kind: u32,
+    ty: u32,
+    size: u32,
+    align: u32,
+    copyable: bool,
+}
+
+impl<'input> Builder<'_, '_, 'input> {
+    fn stream_payload(
+        &mut self,
+        t: Option<TypeStreamTableIndex>,
+        f: Option<TypeFutureTableIndex>,
+    ) -> Payload {
+        let types = self.types.resources_mut_and_types().1;
+        let (kind, ty, payload) = match (t, f) {
+            (Some(t), _) => {
+                let s = types[t].ty;
+                (1, s.as_u32(), types[s].payload)
+            }
+            (_, Some(f)) => {
+                let s = types[f].ty;
+                (2, s.as_u32(), types[s].payload)
+            }
+            _ => unreachable!("a stream or a future"),
+        };
+        match payload {
+            None => Payload {
+                kind,
+                ty,
+                size: 0,
+                align: 1,
+                copyable: true,
+            },
+            Some(p) => {
+                let abi = types.canonical_abi(&p);
+                Payload {
+                    kind,
+                    ty,
+                    size: abi.size32,
+                    align: abi.align32,
+                    copyable: bytes_copyable(types, &p),
+                }
+            }
+        }
+    }
+
+    /// A stream or future intrinsic (`None` for any other).
+    pub(super) fn stream_trampoline(&mut self, t: TrampolineIndex) -> Result<Option<Def>> {
+        let tr = &self.t.trampolines[t];
+        use Trampoline as T;
+        let (inst, st, fu) = match tr {
+            T::StreamNew { instance, ty }
+            | T::StreamRead { instance, ty, .. }
+            | T::StreamWrite { instance, ty, .. }
+            | T::StreamCancelRead { instance, ty, .. }
+            | T::StreamCancelWrite { instance, ty, .. }
+            | T::StreamDropReadable { instance, ty }
+            | T::StreamDropWritable { instance, ty } => (instance.as_u32(), Some(*ty), None),
+            T::FutureNew { instance, ty }
+            | T::FutureRead { instance, ty, .. }
+            | T::FutureWrite { instance, ty, .. }
+            | T::FutureCancelRead { instance, ty, .. }
+            | T::FutureCancelWrite { instance, ty, .. }
+            | T::FutureDropReadable { instance, ty }
+            | T::FutureDropWritable { instance, ty } => (instance.as_u32(), None, Some(*ty)),
+            T::StreamTransfer | T::FutureTransfer => {
+                let kind = if matches!(tr, T::StreamTransfer) {
+                    1
+                } else {
+                    2
+                };
+                let (ns, nf) = (
+                    self.types.num_stream_tables(),
+                    self.types.num_future_tables(),
+                );
+                let types = self.types.resources_mut_and_types().1;
+                let instances: Vec<u32> = if kind == 1 {
+                    (0..ns)
+                        .map(|k| {
+                            types[TypeStreamTableIndex::from_u32(k as u32)]
+                                .instance
+                                .as_u32()
+                        })
+                        .collect()
+                } else {
+                    (0..nf)
+                        .map(|k| {
+                            types[TypeFutureTableIndex::from_u32(k as u32)]
+                                .instance
+                                .as_u32()
+                        })
+                        .collect()
+                };
+                let args = self.rt_funcs(&["st_transfer"])?;
+                return Ok(Some(self.async_shim(
+                    format!("meld:async/{}", tr.symbol_name()),
+                    &stream_shims::transfer(kind, &instances),
+                    args,
+                )?));
+            }
+            _ => return Ok(None),
+        };
+        let p = self.stream_payload(st, fu);
+        let name = tr.symbol_name();
+        let label = format!("meld:async/{name}");
+        let def = match tr {
+            T::StreamNew { .. } | T::FutureNew { .. } => self.baked_named(
+                t,
+                "st_new",
+                &[inst as i32, p.kind as i32, p.ty as i32, p.size as i32],
+            )?,
+            T::StreamRead { options, .. }
+            | T::StreamWrite { options, .. }
+            | T::FutureRead { options, .. }
+            | T::FutureWrite { options, .. } => {
+                let side = matches!(tr, T::StreamWrite { .. } | T::FutureWrite { .. }) as u32;
+                if !p.copyable {
+                    let (ps, rs) = self.tramp_sig_of(t)?;
+                    let reason = format!(
+                        "meld: `{name}` called: a payload with strings, lists, handles, chars or \
+                         variants is not supported yet (docs/streams.md)"
+                    );
+                    return Ok(Some(self.async_shim(
+                        label,
+                        &async_shims::trap_stub(&reason, &ps, &rs),
+                        Vec::new(),
+                    )?));
+                }
+                let o = self.t.component.options[*options].clone();
+                let mem = if p.size == 0 {
+                    0
+                } else {
+                    self.mem_id(o.memory())?
+                };
+                self.streams_used = true;
+                let mut args = self.rt_funcs(&["st_copy"])?;
+                if mem != 0 {
+                    let m = o
+                        .memory()
+                        .ok_or_else(|| Error::Invalid(format!("`{name}` without a memory")))?;
+                    args.push(self.memory(m)?);
+                }
+                self.async_shim(
+                    label,
+                    &stream_shims::copy(inst, p.kind, side, p.ty, o.async_, mem, p.size, p.align),
+                    args,
+                )?
+            }
+            T::StreamCancelRead { async_, .. }
+            | T::StreamCancelWrite { async_, .. }
+            | T::FutureCancelRead { async_, .. }
+            | T::FutureCancelWrite { async_, .. } => {
+                let side = matches!(
+                    tr,
+                    T::StreamCancelWrite { .. } | T::FutureCancelWrite { .. }
+                );
+                self.baked_named(
+                    t,
+                    "st_cancel",
+                    &[
+                        inst as i32,
+                        p.kind as i32,
+                        side as i32,
+                        p.ty as i32,
+                        *async_ as i32,
+                    ],
+                )?
+            }
+            _ => {
+                let side = matches!(
+                    tr,
+                    T::StreamDropWritable { .. } | T::FutureDropWritable { .. }
+                );
+                self.baked_named(
+                    t,
+                    "st_drop",
+                    &[inst as i32, p.kind as i32, side as i32, p.ty as i32],
+                )?
+            }
+        };
+        Ok(Some(def))
+    }
+
+    /// The copy hub, once every memory exists: the runtime calls it through
+    /// its `hub` table to move element bytes between two memories.
+    pub(super) fn stream_hub(&mut self) -> Result<()> {
+        if !self.streams_used {
+            return Ok(());
+        }
+        let mut mems: Vec<(u32, Def)> = self.mem_ids.iter().map(|(d, id)| (*id, *d)).collect();
+        mems.sort_by_key(|(id, _)| *id);
+        let mut args = vec![self.rt_def(ItemKind::Table, "hub")?];
+        args.extend(mems.iter().map(|(_, d)| *d));
+        self.async_node(
+            "meld:async/stream-hub".into(),
+            &stream_shims::hub(mems.len() as u32),
+            args,
+        )?;
+        Ok(())
+    }
+}
