@@ -45,6 +45,10 @@ pub const STREAMS_WAT: &str = r#"
   (func $"cannot lift stream after being notified that the writable end dropped" unreachable)
   (func $"cannot lift future after being notified that the writable end dropped" unreachable)
   (func $"a synchronous copy on an end that is in a waitable set" unreachable)
+  (func $"cannot read after being notified that the writable end dropped" unreachable)
+  (func $"cannot write after being notified that the readable end dropped" unreachable)
+  (func $"cannot drop future write end without first writing a value" unreachable)
+  (func $"cannot read from and write to intra-component future/stream with non-numeric payload" unreachable)
 
   (func $sbase (param $sh i32) (param $side i32) (result i32)
     (i32.add (local.get $sh) (i32.add (i32.const 40) (i32.shl (local.get $side) (i32.const 4)))))
@@ -55,6 +59,10 @@ pub const STREAMS_WAT: &str = r#"
     (local $sh i32) (local $r i32) (local $w i32) (local $k i32)
     (local.set $sh (call $alloc (i32.const 96)))
     (memory.fill (local.get $sh) (i32.const 0) (i32.const 96))
+    ;; `kind` | 16: a payload of numbers (or none), which one instance may
+    ;; copy to itself
+    (i32.store offset=36 (local.get $sh) (i32.shr_u (local.get $kind) (i32.const 4)))
+    (local.set $kind (i32.and (local.get $kind) (i32.const 15)))
     (i32.store (local.get $sh) (local.get $kind))
     (i32.store offset=4 (local.get $sh) (local.get $ty))
     (i32.store offset=8 (local.get $sh) (local.get $esize))
@@ -87,11 +95,9 @@ pub const STREAMS_WAT: &str = r#"
         (if (i32.eq (local.get $kind) (i32.const 1))
           (then (call $"handle is a stream of a different type"))
           (else (call $"handle is a future of a different type")))))
+    ;; the other end (wasmtime's words for it)
     (if (i32.ne (local.get $k) (i32.add (local.get $base) (local.get $side)))
-      (then
-        (if (i32.eq (local.get $kind) (i32.const 1))
-          (then (call $"handle is not a stream"))
-          (else (call $"handle is not a future")))))
+      (then (call $"cannot have concurrent operations active on a future/stream")))
     (local.get $s))
 
   ;; The event of side `side` of `sh` is `payload`; a set it joined wakes.
@@ -160,11 +166,16 @@ pub const STREAMS_WAT: &str = r#"
     (local.set $b (call $sbase (local.get $sh) (local.get $side)))
     (if (i32.ne (i32.load offset=8 (local.get $b)) (i32.const 0))
       (then
-        (if (i32.and (i32.eq (local.get $kind) (i32.const 2)) (i32.eq (i32.load offset=8 (local.get $b)) (i32.const 3)))
+        (if (i32.eq (i32.load offset=8 (local.get $b)) (i32.const 3))
           (then
+            (if (i32.eq (local.get $kind) (i32.const 2))
+              (then
+                (if (local.get $side)
+                  (then (call $"cannot write to future after previous write succeeded or readable end dropped"))
+                  (else (call $"cannot read from future after previous read succeeded")))))
             (if (local.get $side)
-              (then (call $"cannot write to future after previous write succeeded or readable end dropped"))
-              (else (call $"cannot read from future after previous read succeeded")))))
+              (then (call $"cannot write after being notified that the readable end dropped"))
+              (else (call $"cannot read after being notified that the writable end dropped")))))
         (call $"cannot have concurrent operations active on a future/stream")))
     (if (i32.and (i32.eqz (local.get $async)) (i32.ne (i32.load offset=12 (local.get $s)) (i32.const 0)))
       (then (call $"a synchronous copy on an end that is in a waitable set")))
@@ -183,6 +194,10 @@ pub const STREAMS_WAT: &str = r#"
           (i32.store offset=32 (local.get $sh) (i32.const 0))
           (br $done)))
       ;; the other side waits: a rendezvous
+      (if (i32.and (i32.eqz (i32.load offset=36 (local.get $sh)))
+                   (i32.eq (local.get $t)
+                           (i32.load (call $sbase (local.get $sh) (i32.sub (i32.const 1) (local.get $side))))))
+        (then (call $"cannot read from and write to intra-component future/stream with non-numeric payload")))
       (local.set $rem (i32.sub (i32.load offset=28 (local.get $sh)) (i32.load offset=32 (local.get $sh))))
       (if (local.get $rem)
         (then
@@ -249,7 +264,12 @@ pub const STREAMS_WAT: &str = r#"
     (if (i32.eq (i32.load offset=12 (local.get $b)) (i32.const -1))
       (then
         (if (i32.eq (i32.load offset=16 (local.get $sh)) (i32.add (local.get $side) (i32.const 1)))
-          (then (call $st_notify (local.get $sh) (i32.const 2))))))
+          (then (call $st_notify (local.get $sh) (i32.const 2)))))
+      (else
+        ;; a copy that completed (in part) but was not reported yet is
+        ;; reported as cancelled, with its count (as wasmtime does)
+        (if (i32.eqz (i32.and (i32.load offset=12 (local.get $b)) (i32.const 15)))
+          (then (i32.store offset=12 (local.get $b) (i32.or (i32.load offset=12 (local.get $b)) (i32.const 2)))))))
     (call $st_finish (local.get $sh) (local.get $side) (local.get $async)))
 
   ;; {stream,future}.drop-{readable,writable}: the handle goes; the other
@@ -262,9 +282,18 @@ pub const STREAMS_WAT: &str = r#"
     (local.set $st (i32.load offset=8 (local.get $b)))
     (if (i32.or (i32.eq (local.get $st) (i32.const 1)) (i32.eq (local.get $st) (i32.const 2)))
       (then
-        (if (i32.eq (local.get $kind) (i32.const 1))
-          (then (call $"cannot drop busy stream"))
-          (else (call $"cannot drop busy future")))))
+        (if (local.get $side)
+          (then
+            (if (i32.eq (local.get $kind) (i32.const 1))
+              (then (call $"cannot drop busy stream"))
+              (else (call $"cannot drop busy future"))))
+          (else
+            (if (i32.eq (local.get $kind) (i32.const 1))
+              (then (call $"cannot remove busy stream"))
+              (else (call $"cannot remove busy future")))))))
+    (if (i32.and (i32.and (i32.eq (local.get $kind) (i32.const 2)) (local.get $side))
+                 (i32.ne (local.get $st) (i32.const 3)))
+      (then (call $"cannot drop future write end without first writing a value")))
     (call $free (call $header (local.get $t)) (local.get $s) (local.get $h))
     (i32.store offset=4 (local.get $b) (i32.const 0))
     (if (i32.eqz (i32.load offset=12 (local.get $sh)))

@@ -35,25 +35,27 @@ pub fn copy(
             "  (import \"m\" \"memory\" (memory $m 0))\n".to_string(),
             format!(
                 r#"    (if (i32.and (local.get $p) (i32.const {mask}))
-      (then (call $"pointer not aligned")))
+      (then (call $"{rw} pointer not aligned")))
     (if (i64.gt_u (i64.add (i64.extend_i32_u (local.get $p))
                            (i64.mul (i64.extend_i32_u {n}) (i64.const {esize})))
                   (i64.mul (i64.extend_i32_u (memory.size $m)) (i64.const 65536)))
       (then (call $"pointer out of bounds of memory")))
 "#,
                 mask = align.saturating_sub(1),
+                rw = if side == 1 { "write" } else { "read" },
             ),
         )
     };
     format!(
         r#"(module
   (import "rt" "st_copy" (func $rt (param i32 i32 i32 i32 i32 i32 i32 i32 i32) (result i32)))
-{mem_import}  (func $"pointer not aligned" unreachable)
+{mem_import}  (func $"{rw} pointer not aligned" unreachable)
   (func $"pointer out of bounds of memory" unreachable)
   (func (export "f") {params} (result i32)
 {checks}    (call $rt (i32.const {inst}) (i32.const {kind}) (i32.const {side}) (i32.const {ty})
               (i32.const {a}) (local.get $h) (i32.const {mem}) (local.get $p) {n})))"#,
         a = async_ as i32,
+        rw = if side == 1 { "write" } else { "read" },
     )
 }
 

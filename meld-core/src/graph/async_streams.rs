@@ -40,10 +40,71 @@ fn bytes_copyable(types: &ComponentTypes, ty: &InterfaceType) -> bool {
     }
 }
 
+/// Whether `ty` holds a stream, future or error-context anywhere: such a
+/// value cannot cross the host boundary yet (its handle is the fused
+/// module's own).
+pub(super) fn holds_async_value(types: &ComponentTypes, ty: &InterfaceType) -> bool {
+    use InterfaceType as I;
+    match ty {
+        I::Stream(_) | I::Future(_) | I::ErrorContext(_) => true,
+        I::List(l) => holds_async_value(types, &types[*l].element),
+        I::Map(m) => {
+            holds_async_value(types, &types[*m].key) || holds_async_value(types, &types[*m].value)
+        }
+        _ => {
+            if let Some(fields) = super::type_shape::fields(types, ty) {
+                return fields.iter().any(|f| holds_async_value(types, f));
+            }
+            if let Some((cases, _)) = super::type_shape::cases(types, ty) {
+                return cases.iter().flatten().any(|c| holds_async_value(types, c));
+            }
+            false
+        }
+    }
+}
+
+impl<'input> Builder<'_, '_, 'input> {
+    /// Refuse a host import or export (`what`) of function type `ty` that
+    /// passes a stream, future or error-context (docs/streams.md).
+    pub(super) fn refuse_async_values_at_boundary(
+        &mut self,
+        what: &str,
+        ty: wasmtime_environ::component::TypeFuncIndex,
+    ) -> Result<()> {
+        let types = self.types.resources_mut_and_types().1;
+        let f = &types[ty];
+        let all = types[f.params].types.iter().chain(types[f.results].types.iter());
+        for t in all {
+            if holds_async_value(types, t) {
+                return Err(Error::Unsupported(format!(
+                    "async (component-model concurrency): {what} passes a stream, future or \
+                     error-context across the host boundary, which is not supported yet \
+                     (docs/streams.md)"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// No payload, or a number: the spec's `none_or_number_type` (one
+/// instance may copy such a stream to itself).
+fn numeric(ty: Option<&InterfaceType>) -> bool {
+    use InterfaceType as I;
+    matches!(
+        ty,
+        None | Some(
+            I::U8 | I::S8 | I::U16 | I::S16 | I::U32 | I::S32 | I::U64 | I::S64 | I::Float32
+                | I::Float64
+        )
+    )
+}
+
 /// (kind, type id, element size, alignment, copyable) of a stream or
 /// future table type.
 struct Payload {
     kind: u32,
+    numeric: bool,
     ty: u32,
     size: u32,
     align: u32,
@@ -71,6 +132,7 @@ impl<'input> Builder<'_, '_, 'input> {
         match payload {
             None => Payload {
                 kind,
+                numeric: true,
                 ty,
                 size: 0,
                 align: 1,
@@ -80,6 +142,7 @@ impl<'input> Builder<'_, '_, 'input> {
                 let abi = types.canonical_abi(&p);
                 Payload {
                     kind,
+                    numeric: numeric(Some(&p)),
                     ty,
                     size: abi.size32,
                     align: abi.align32,
@@ -152,7 +215,12 @@ impl<'input> Builder<'_, '_, 'input> {
             T::StreamNew { .. } | T::FutureNew { .. } => self.baked_named(
                 t,
                 "st_new",
-                &[inst as i32, p.kind as i32, p.ty as i32, p.size as i32],
+                &[
+                    inst as i32,
+                    (p.kind | (p.numeric as u32) << 4) as i32,
+                    p.ty as i32,
+                    p.size as i32,
+                ],
             )?,
             T::StreamRead { options, .. }
             | T::StreamWrite { options, .. }

@@ -596,6 +596,12 @@ impl<'input> Builder<'_, '_, 'input> {
                 })?;
                 let (module, field) = self.import_name(import)?;
                 let opts = self.t.component.options[*options].clone();
+                if self.concurrent {
+                    self.refuse_async_values_at_boundary(
+                        &format!("the host import `{module}#{field}`"),
+                        *lower_ty,
+                    )?;
+                }
                 if opts.async_ {
                     let def = self.async_host_import(module, field, &opts)?;
                     self.trampolines.insert(t, def);
@@ -783,6 +789,9 @@ impl<'input> Builder<'_, '_, 'input> {
         for (name, export) in flat_exports(self.t) {
             match export {
                 Export::LiftedFunction { ty, func, options } => {
+                    if self.concurrent {
+                        self.refuse_async_values_at_boundary(&format!("the export `{name}`"), *ty)?;
+                    }
                     let mut func = self.plain_def(func)?;
                     let opts = component.options[*options].clone();
                     if self.concurrent && opts.async_ {
