@@ -49,6 +49,8 @@ pub const STREAMS_WAT: &str = r#"
   (func $"cannot write after being notified that the readable end dropped" unreachable)
   (func $"cannot drop future write end without first writing a value" unreachable)
   (func $"cannot read from and write to intra-component future/stream with non-numeric payload" unreachable)
+  (func $"cannot lift stream while it's in a waitable set" unreachable)
+  (func $"cannot lift future while it's in a waitable set" unreachable)
 
   (func $sbase (param $sh i32) (param $side i32) (result i32)
     (i32.add (local.get $sh) (i32.add (i32.const 40) (i32.shl (local.get $side) (i32.const 4)))))
@@ -117,6 +119,9 @@ pub const STREAMS_WAT: &str = r#"
     (local.set $b (call $sbase (local.get $sh) (local.get $side)))
     (local.set $p (i32.load offset=12 (local.get $b)))
     (i32.store offset=12 (local.get $b) (i32.const -1))
+    ;; a copy that waited (and took part) ends when its event is delivered
+    (if (i32.eq (i32.load offset=16 (local.get $sh)) (i32.add (local.get $side) (i32.const 1)))
+      (then (i32.store offset=16 (local.get $sh) (i32.const 0))))
     (local.set $r (i32.and (local.get $p) (i32.const 15)))
     (i32.store offset=8 (local.get $b)
       (if (result i32) (i32.eq (i32.load (local.get $sh)) (i32.const 1))
@@ -133,6 +138,15 @@ pub const STREAMS_WAT: &str = r#"
       (if (result i32) (i32.eq (i32.load (local.get $sh)) (i32.const 1))
         (then (i32.or (local.get $result) (i32.shl (i32.load offset=32 (local.get $sh)) (i32.const 4))))
         (else (local.get $result)))))
+
+  ;; The waiting copy took part: its event says so (COMPLETED and its
+  ;; count so far), and it stays open, taking more, until that event is
+  ;; delivered (wasmtime's behaviour; the spec ends it at once).
+  (func $st_progress (param $sh i32)
+    (if (i32.eq (i32.load (local.get $sh)) (i32.const 2))
+      (then (call $st_notify (local.get $sh) (i32.const 0)) (return)))
+    (call $st_event (local.get $sh) (i32.sub (i32.load offset=16 (local.get $sh)) (i32.const 1))
+      (i32.shl (i32.load offset=32 (local.get $sh)) (i32.const 4))))
 
   ;; Copy `n` elements between the pending side and (`mem`, `ptr`): the
   ;; writer's memory to the reader's, through the hub.
@@ -164,6 +178,10 @@ pub const STREAMS_WAT: &str = r#"
     (local.set $s (call $st_end (local.get $t) (local.get $kind) (local.get $side) (local.get $ty) (local.get $h)))
     (local.set $sh (i32.load offset=8 (local.get $s)))
     (local.set $b (call $sbase (local.get $sh) (local.get $side)))
+    ;; an idle end told that the other end dropped: the copy gets that
+    (if (i32.and (i32.eqz (i32.load offset=8 (local.get $b)))
+                 (i32.ne (i32.load offset=12 (local.get $b)) (i32.const -1)))
+      (then (return (call $st_deliver (local.get $sh) (local.get $side)))))
     (if (i32.ne (i32.load offset=8 (local.get $b)) (i32.const 0))
       (then
         (if (i32.eq (i32.load offset=8 (local.get $b)) (i32.const 3))
@@ -206,7 +224,7 @@ pub const STREAMS_WAT: &str = r#"
             (then
               (call $st_move (local.get $sh) (local.get $side) (local.get $mem) (local.get $ptr) (local.get $k))
               (i32.store offset=32 (local.get $sh) (i32.add (i32.load offset=32 (local.get $sh)) (local.get $k)))
-              (call $st_notify (local.get $sh) (i32.const 0))))
+              (call $st_progress (local.get $sh))))
           (if (i32.and (i32.eqz (local.get $k)) (i32.eq (local.get $kind) (i32.const 1)))
             (then
               ;; a zero-length copy meets a waiting one: it completes, the
@@ -300,7 +318,16 @@ pub const STREAMS_WAT: &str = r#"
       (then
         (i32.store offset=12 (local.get $sh) (i32.const 1))
         (if (i32.load offset=16 (local.get $sh))
-          (then (call $st_notify (local.get $sh) (i32.const 1)))))))
+          (then (call $st_notify (local.get $sh) (i32.const 1)))
+          (else
+            ;; an idle stream end still held gets the notice (wasmtime)
+            (local.set $b (call $sbase (local.get $sh) (i32.sub (i32.const 1) (local.get $side))))
+            (if (i32.and (i32.eq (local.get $kind) (i32.const 1))
+                  (i32.and (i32.ne (i32.load offset=4 (local.get $b)) (i32.const 0))
+                    (i32.and (i32.eqz (i32.load offset=8 (local.get $b)))
+                             (i32.eq (i32.load offset=12 (local.get $b)) (i32.const -1)))))
+              (then
+                (call $st_event (local.get $sh) (i32.sub (i32.const 1) (local.get $side)) (i32.const 1)))))))))
 
   ;; {stream,future}.transfer: readable end `h` of instance `src` moves to
   ;; instance `dst` (a new handle there).
@@ -313,6 +340,11 @@ pub const STREAMS_WAT: &str = r#"
         (if (i32.eq (local.get $kind) (i32.const 1))
           (then (call $"handle is not a readable end of a stream"))
           (else (call $"handle is not a readable end of a future")))))
+    (if (i32.load offset=12 (local.get $s))
+      (then
+        (if (i32.eq (local.get $kind) (i32.const 1))
+          (then (call $"cannot lift stream while it's in a waitable set"))
+          (else (call $"cannot lift future while it's in a waitable set")))))
     (local.set $sh (i32.load offset=8 (local.get $s)))
     (local.set $ty (i32.load offset=4 (local.get $s)))
     (if (i32.and (i32.ne (i32.load offset=48 (local.get $sh)) (i32.const 0))

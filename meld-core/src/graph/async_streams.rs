@@ -73,7 +73,10 @@ impl<'input> Builder<'_, '_, 'input> {
     ) -> Result<()> {
         let types = self.types.resources_mut_and_types().1;
         let f = &types[ty];
-        let all = types[f.params].types.iter().chain(types[f.results].types.iter());
+        let all = types[f.params]
+            .types
+            .iter()
+            .chain(types[f.results].types.iter());
         for t in all {
             if holds_async_value(types, t) {
                 return Err(Error::Unsupported(format!(
@@ -94,7 +97,15 @@ fn numeric(ty: Option<&InterfaceType>) -> bool {
     matches!(
         ty,
         None | Some(
-            I::U8 | I::S8 | I::U16 | I::S16 | I::U32 | I::S32 | I::U64 | I::S64 | I::Float32
+            I::U8
+                | I::S8
+                | I::U16
+                | I::S16
+                | I::U32
+                | I::S32
+                | I::U64
+                | I::S64
+                | I::Float32
                 | I::Float64
         )
     )
