@@ -12,6 +12,10 @@
 //!   `--memory shared` on node (no multi-memory). (Every case runs shared on
 //!   wasmtime and wasmi in `fixed_seed_cases` already.)
 //!
+//! A quarter of the cases are async (`meld_difftest::wat_async`: callback
+//! lifts that EXIT, YIELD or return-then-YIELD, async lowers, an async
+//! `run` that waits blocking or in its callback); the tests print how many.
+//!
 //! `MELD_DIFFTEST_CASES=N` overrides the number of fixed-seed cases.
 
 use std::path::{Path, PathBuf};
@@ -24,6 +28,13 @@ mod single_memory;
 
 const SEED: u64 = 0x6d65_6c64; // "meld"
 const CASES: u64 = 600;
+
+/// Writes straight to the process's stderr, bypassing libtest's output
+/// capture, so the counts show up even when the test passes.
+fn loud(msg: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr().write_all(msg.as_bytes());
+}
 
 fn threads() -> usize {
     std::thread::available_parallelism()
@@ -40,10 +51,18 @@ fn fixed_seed_cases() {
     let indices: Vec<u64> = (0..cases).collect();
     let start = Instant::now();
     let failures = runner::run_cases(SEED, &indices, threads(), &|_| {});
-    eprintln!(
-        "difftest: seed {SEED}: {cases} cases, {} mismatches in {:.1}s",
+    let asyncs = indices
+        .iter()
+        .filter(|&&i| difftest::case::Case::generate(SEED, i).is_async())
+        .count();
+    loud(&format!(
+        "difftest: seed {SEED}: {cases} cases ({asyncs} async), {} mismatches in {:.1}s\n",
         failures.len(),
         start.elapsed().as_secs_f64()
+    ));
+    assert!(
+        cases < 100 || asyncs * 10 > cases as usize,
+        "only {asyncs} of {cases} cases are async"
     );
     if !failures.is_empty() {
         let lines: Vec<String> = failures.iter().map(|f| f.line()).collect();
@@ -58,24 +77,42 @@ fn fixed_seed_cases() {
 
 /// The harness itself: a wrong expectation must be reported by all six
 /// runs (four engines, two of them twice: multi-memory and `--memory shared`), and the generated composition must give the expected value.
+/// The same for an async case whose `run` waits in its callback for a
+/// callee that yields before `task.return`.
 #[test]
 fn harness_catches_wrong_expectation() {
     let engines = runner::Engines::new();
-    let case = (0..)
+    let sync_case = (0..)
         .map(|i| difftest::case::Case::generate(SEED, i))
-        .find(|c| c.mutation.is_none())
+        .find(|c| c.mutation.is_none() && !c.is_async())
         .unwrap();
-    let wat = difftest::wat_gen::render(&case);
+    let async_case = (0..)
+        .map(|i| difftest::case::Case::generate(SEED, i))
+        .find(|c| {
+            c.mutation.is_none()
+                && c.wait_in_callback
+                && c.funcs
+                    .iter()
+                    .any(|f| f.asy.lower_async && f.asy.suspends())
+        })
+        .unwrap();
+    for case in [sync_case, async_case] {
+        check_harness(&engines, &case);
+    }
+}
+
+fn check_harness(engines: &runner::Engines, case: &difftest::case::Case) {
+    let wat = difftest::wat_gen::render(case);
     let difftest::case::Expect::Value(v) = case.expected() else {
         unreachable!()
     };
     assert_eq!(
-        runner::check_wat(&engines, &wat, case.expected()),
+        runner::check_wat(engines, &wat, case.expected()),
         Vec::<String>::new()
     );
-    let wrong = runner::check_wat(&engines, &wat, difftest::case::Expect::Value(v ^ 1));
+    let wrong = runner::check_wat(engines, &wat, difftest::case::Expect::Value(v ^ 1));
     assert_eq!(wrong.len(), 6, "{wrong:?}");
-    let trap = runner::check_wat(&engines, &wat, difftest::case::Expect::Trap);
+    let trap = runner::check_wat(engines, &wat, difftest::case::Expect::Trap);
     assert_eq!(trap.len(), 6, "{trap:?}");
 }
 
@@ -141,8 +178,10 @@ fn fixed_seed_cases_shared_on_node() {
     };
     let mut jobs = Vec::new();
     let mut wants = Vec::new();
+    let mut asyncs = 0;
     for i in 0..NODE_CASES {
         let case = difftest::case::Case::generate(SEED, i);
+        asyncs += case.is_async() as usize;
         let bytes = wat::parse_str(difftest::wat_gen::render(&case)).expect("case assembles");
         let fused = meld_core::fuse(&[&bytes], &opts)
             .unwrap_or_else(|e| panic!("case {i}: fuse --memory shared: {e}"));
@@ -163,6 +202,8 @@ fn fixed_seed_cases_shared_on_node() {
             failures.push(format!("case {i}: got {:?}, want {want}", got[0]));
         }
     }
-    eprintln!("difftest: {NODE_CASES} cases fused --memory shared on node");
+    loud(&format!(
+        "difftest: {NODE_CASES} cases ({asyncs} async) fused --memory shared on node\n"
+    ));
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

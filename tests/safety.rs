@@ -551,7 +551,10 @@ fn ls_input_1_mutated_inputs_never_panic_and_outputs_validate() {
 
 #[test]
 fn ls_input_2_unsupported_features_are_refused_by_name() {
-    for (file, needle) in [("thread_builtin.wat", "cooperative threads")] {
+    for (file, needle) in [
+        ("thread_builtin.wat", "cooperative threads"),
+        ("host_stream.wat", "across the host boundary"),
+    ] {
         let bytes = wat::parse_file(root().join("tests/fixtures/bad").join(file)).unwrap();
         let err = meld_core::fuse(&[&bytes], &Default::default())
             .unwrap_err()

@@ -6,8 +6,8 @@
 
 use std::fmt;
 
-use super::layout;
-use super::rng::{case_seed, Rng};
+use super::layout::{self, CoreSig};
+use super::rng::{case_seed, splitmix64, Rng};
 use super::types::{gen_sig, Encoding, FuncSig, Types};
 use super::values::{gen_value, hash_words, mix, words, Budget, Val, HASH_INIT};
 use super::wat_gen::{self, GUARD_WORD};
@@ -21,6 +21,57 @@ pub struct CanonOpts {
     pub encoding: Option<Encoding>,
     /// Lift only.
     pub post_return: bool,
+}
+
+/// How the callee lifts its function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CalleeLift {
+    /// `canon lift` (synchronous).
+    Sync,
+    /// `canon lift ... async (callback ...)`: the entry calls `task.return`
+    /// and returns EXIT.
+    Exit,
+    /// As `Exit`, but the entry returns YIELD and so does the callback
+    /// until it has been called this many times; then `task.return` and
+    /// EXIT from the callback.
+    Yield(u32),
+    /// The entry calls `task.return` and returns YIELD; the callback EXITs.
+    ReturnThenYield,
+    /// `canon lift ... async` without a callback (stackful): the entry
+    /// calls `task.return` and returns nothing.
+    Stackful,
+}
+
+/// The async side of one function: its type, the callee's lift, the
+/// caller's lower.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AsyncFunc {
+    /// The component function type is `async`.
+    pub ty_async: bool,
+    pub lift: CalleeLift,
+    /// `canon lower ... async`.
+    pub lower_async: bool,
+    /// The callee's `canon task.return` names the lift's memory (it may
+    /// leave it out when the result needs none).
+    pub task_return_memory: bool,
+}
+
+impl AsyncFunc {
+    pub const SYNC: AsyncFunc = AsyncFunc {
+        ty_async: false,
+        lift: CalleeLift::Sync,
+        lower_async: false,
+        task_return_memory: false,
+    };
+
+    pub fn lift_async(&self) -> bool {
+        self.lift != CalleeLift::Sync
+    }
+
+    /// The callee suspends before `task.return`.
+    pub fn suspends(&self) -> bool {
+        matches!(self.lift, CalleeLift::Yield(_))
+    }
 }
 
 /// One component function `f<N>` between caller and callee.
@@ -40,9 +91,44 @@ pub struct FuncCase {
     /// Per call, the candidate the callee picks: its params checksum
     /// modulo the number of candidates.
     pub selected: Vec<usize>,
+    /// Async lift / lower / type (all sync for a synchronous case).
+    pub asy: AsyncFunc,
 }
 
 impl FuncCase {
+    /// The core signature the caller's code calls (sync or async lower).
+    pub fn caller_sig(&self, types: &Types) -> CoreSig {
+        if self.asy.lower_async {
+            layout::lower_async_sig(types, &self.sig)
+        } else {
+            layout::lower_sig(types, &self.sig)
+        }
+    }
+
+    /// The core signature of the callee's entry (sync or async lift).
+    pub fn callee_sig(&self, types: &Types) -> CoreSig {
+        if self.asy.lift == CalleeLift::Stackful {
+            layout::CoreSig {
+                results: Vec::new(),
+                ..layout::lift_async_sig(types, &self.sig)
+            }
+        } else if self.asy.lift_async() {
+            layout::lift_async_sig(types, &self.sig)
+        } else {
+            layout::lift_sig(types, &self.sig)
+        }
+    }
+
+    /// Whether the callee hands its result over through memory (a returned
+    /// pointer, or a pointer passed to `task.return`).
+    pub fn callee_result_in_memory(&self, types: &Types) -> bool {
+        match (self.asy.lift_async(), self.sig.result) {
+            (_, None) => false,
+            (true, Some(r)) => layout::task_return_params(types, r).1,
+            (false, Some(_)) => layout::lift_sig(types, &self.sig).result_in_memory,
+        }
+    }
+
     /// The checksum the callee computes over the params of call `j`.
     pub fn params_hash(&self, types: &Types, j: usize) -> u64 {
         let mut ws = Vec::new();
@@ -74,6 +160,15 @@ impl FuncCase {
         }
         if self.calls.len() > 1 {
             s.push_str(&format!(", {} calls", self.calls.len()));
+        }
+        let a = &self.asy;
+        if *a != AsyncFunc::SYNC {
+            s.push_str(&format!(
+                ", {}type, lift {:?}, lower {}",
+                if a.ty_async { "async " } else { "sync " },
+                a.lift,
+                if a.lower_async { "async" } else { "sync" }
+            ));
         }
         s
     }
@@ -128,12 +223,51 @@ pub struct Case {
     pub caller_heap_at_edge: bool,
     pub callee_heap_at_edge: bool,
     pub mutation: Option<Mutation>,
+    /// `run` is lifted `async` with a callback (else synchronously).
+    pub run_async: bool,
+    /// An async `run` waits for a suspended subtask by returning WAIT to
+    /// its callback (else by a blocking `waitable-set.wait` in its code).
+    pub wait_in_callback: bool,
+    /// An async `run` makes all its calls before waiting for any: the
+    /// suspended subtasks are pending together (their events come in any
+    /// order), and the results of the async-lowered calls are walked after
+    /// the last one returned ([`Case::walk_order`]).
+    pub concurrent: bool,
+    /// An async `run` that waits blocking is lifted stackful (no callback).
+    pub run_stackful: bool,
 }
 
 impl Case {
     /// Whether the calls go through a proxy component.
     pub fn has_proxy(&self) -> bool {
         self.funcs.iter().any(|f| f.proxy_enc.is_some())
+    }
+
+    /// Whether anything in the case is async (then the composition uses
+    /// component-model async).
+    pub fn is_async(&self) -> bool {
+        self.run_async || self.funcs.iter().any(|f| f.asy != AsyncFunc::SYNC)
+    }
+
+    /// The calls (indices into [`Case::order`]) in the order the caller
+    /// walks their results: call order, except that a concurrent `run`
+    /// walks the async-lowered ones last.
+    pub fn walk_order(&self) -> Vec<usize> {
+        let lowered_async = |c: &usize| self.funcs[self.order[*c].0].asy.lower_async;
+        let all = 0..self.order.len();
+        if !self.concurrent {
+            return all.collect();
+        }
+        all.clone()
+            .filter(|c| !lowered_async(c))
+            .chain(all.filter(lowered_async))
+            .collect()
+    }
+
+    /// Whether the callee needs its memory in an instance of its own (the
+    /// memory its `canon task.return`s name).
+    pub fn callee_split(&self) -> bool {
+        self.funcs.iter().any(|f| f.asy.lift_async())
     }
 }
 
@@ -143,6 +277,9 @@ const MUTATION_PERCENT: u64 = 12;
 const PROXY_PERCENT: u64 = 30;
 /// Percentage of cases with one big (thousands of elements) list / string.
 const BIG_PERCENT: u64 = 5;
+/// Percentage of cases made async (drawn from a stream of their own, so a
+/// synchronous case is the same as before async cases existed).
+pub const ASYNC_PERCENT: u64 = 25;
 
 fn gen_opts(
     rng: &mut Rng,
@@ -210,6 +347,7 @@ fn gen_func(rng: &mut Rng, types: &mut Types, budget: &mut Budget, proxy: bool) 
         calls,
         candidates,
         selected: Vec::new(),
+        asy: AsyncFunc::SYNC,
     };
     f.selected = (0..f.calls.len())
         .map(|j| match f.candidates.len() {
@@ -218,6 +356,75 @@ fn gen_func(rng: &mut Rng, types: &mut Types, budget: &mut Budget, proxy: bool) 
         })
         .collect();
     f
+}
+
+/// Makes `case` async: `run` lifted async or not, and for each function an
+/// async type, lift and lower where the engines allow them:
+/// - `canon lower async` and `canon lift async` need an `async` type;
+/// - a sync `run` may not block (wasmtime 48 traps a sync lower of an
+///   `async` function from it, and `waitable-set.wait`), so it lowers an
+///   `async` function async, and only from a callee that does not suspend
+///   before `task.return`;
+/// - with a proxy, `run` is async and lowers synchronously (a proxy
+///   started by an async call would suspend on its own call, where
+///   wasmtime 48 and meld's one stack differ: docs/async.md).
+fn make_async(case: &mut Case, rng: &mut Rng) {
+    let proxy = case.has_proxy();
+    case.run_async = proxy || rng.percent(60);
+    case.wait_in_callback = rng.percent(50);
+    for f in &mut case.funcs {
+        let lift = loop {
+            let l = match rng.weighted(&[2, 3, 3, 1, 1]) {
+                0 => CalleeLift::Sync,
+                1 => CalleeLift::Exit,
+                2 => CalleeLift::Yield(rng.range(1, 2) as u32),
+                3 => CalleeLift::ReturnThenYield,
+                _ => CalleeLift::Stackful,
+            };
+            if case.run_async || !matches!(l, CalleeLift::Yield(_)) {
+                break l;
+            }
+        };
+        let mut ty_async = lift != CalleeLift::Sync || rng.percent(40);
+        let lower_async = !proxy && ((!case.run_async && ty_async) || rng.percent(50));
+        // the validator wants an `async` type for an async lower
+        ty_async |= lower_async;
+        f.asy = AsyncFunc {
+            ty_async,
+            lift,
+            lower_async,
+            task_return_memory: rng.percent(70),
+        };
+    }
+    if !case.is_async() {
+        case.funcs[0].asy = AsyncFunc {
+            ty_async: true,
+            lift: CalleeLift::Exit,
+            lower_async: true,
+            task_return_memory: true,
+        };
+    }
+    let types = &case.types;
+    for f in &mut case.funcs {
+        if f.asy.lift_async() {
+            // `post-return` is not allowed with an async lift
+            f.lift.post_return = false;
+        }
+        let a = f.asy;
+        if a.lower_async {
+            // the result's place and spilled params are in memory
+            let sig = layout::lower_async_sig(types, &f.sig);
+            f.lower.memory |= sig.result_in_memory || sig.params_spilled;
+        }
+        // task.return names the lift's memory when it needs one
+        let needs = f
+            .sig
+            .result
+            .is_some_and(|r| types.has_pointers(r) || layout::task_return_params(types, r).1);
+        f.asy.task_return_memory = f.lift.memory && (needs || a.task_return_memory);
+    }
+    case.concurrent = case.run_async && rng.percent(40);
+    case.run_stackful = case.run_async && !case.wait_in_callback && rng.percent(35);
 }
 
 impl Case {
@@ -257,7 +464,15 @@ impl Case {
             caller_heap_at_edge: rng.percent(15),
             callee_heap_at_edge: rng.percent(15),
             mutation: None,
+            run_async: false,
+            wait_in_callback: false,
+            concurrent: false,
+            run_stackful: false,
         };
+        let mut arng = Rng::new(splitmix64(case_seed(seed, index) ^ 0xa5a5_a5a5_a5a5));
+        if arng.percent(ASYNC_PERCENT) {
+            make_async(&mut case, &mut arng);
+        }
         if rng.percent(MUTATION_PERCENT) {
             let arg_sites = wat_gen::caller_data(&case, None).sites;
             let res_sites = wat_gen::callee_data(&case, None).sites;
@@ -297,10 +512,14 @@ impl Case {
             let f = &self.funcs[k];
             seen = mix(seen, f.params_hash(&self.types, j));
             post += f.lift.post_return as u64;
+        }
+        for c in self.walk_order() {
+            let (k, j) = self.order[c];
+            let f = &self.funcs[k];
             if let Some(r) = f.sig.result {
                 let v = &f.candidates[f.selected[j]];
                 words(&self.types, r, v, f.caller_enc, &mut ws);
-                if layout::lower_sig(&self.types, &f.sig).result_in_memory {
+                if f.caller_sig(&self.types).result_in_memory {
                     ws.push(GUARD_WORD);
                 }
             }
@@ -331,6 +550,22 @@ impl Case {
             .collect();
         if self.dirty {
             parts.push("dirty".into());
+        }
+        if self.run_async {
+            parts.push(format!(
+                "async run (waits {})",
+                if self.wait_in_callback {
+                    "in its callback"
+                } else {
+                    "blocking"
+                }
+            ));
+            if self.concurrent {
+                parts.push("calls concurrent".into());
+            }
+            if self.run_stackful {
+                parts.push("run stackful".into());
+            }
         }
         if self.caller_heap_at_edge || self.callee_heap_at_edge {
             parts.push(format!(

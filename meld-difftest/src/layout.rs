@@ -5,6 +5,8 @@ use super::types::{FuncSig, Ty, TyId, Types};
 
 pub const MAX_FLAT_PARAMS: usize = 16;
 pub const MAX_FLAT_RESULTS: usize = 1;
+/// Flat params of an async `canon lower` (more go through memory).
+pub const MAX_FLAT_ASYNC_PARAMS: usize = 4;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CoreTy {
@@ -211,6 +213,50 @@ pub fn lift_sig(types: &Types, sig: &FuncSig) -> CoreSig {
 /// The core signature of `canon lower` (what the caller's core code calls).
 pub fn lower_sig(types: &Types, sig: &FuncSig) -> CoreSig {
     core_sig(types, sig, true)
+}
+
+/// The core signature of an async `canon lower`: params flattened up to
+/// [`MAX_FLAT_ASYNC_PARAMS`] values (else a pointer to the params tuple),
+/// then a pointer to the result's place in memory if there is a result;
+/// returns the status (i32).
+pub fn lower_async_sig(types: &Types, sig: &FuncSig) -> CoreSig {
+    let mut params = flatten(types, sig.params_tuple);
+    let params_spilled = params.len() > MAX_FLAT_ASYNC_PARAMS;
+    if params_spilled {
+        params = vec![CoreTy::I32];
+    }
+    if sig.result.is_some() {
+        params.push(CoreTy::I32);
+    }
+    CoreSig {
+        params,
+        results: vec![CoreTy::I32],
+        params_spilled,
+        result_in_memory: sig.result.is_some(),
+    }
+}
+
+/// The core signature of an async `canon lift` with a callback: params as
+/// for a sync lift, the result is a callback code (i32).
+pub fn lift_async_sig(types: &Types, sig: &FuncSig) -> CoreSig {
+    let lift = lift_sig(types, sig);
+    CoreSig {
+        results: vec![CoreTy::I32],
+        result_in_memory: false,
+        ..lift
+    }
+}
+
+/// The params of `canon task.return (result r)`: the result flattened as
+/// params, up to [`MAX_FLAT_PARAMS`] values, else one pointer; and whether
+/// it is that pointer.
+pub fn task_return_params(types: &Types, r: TyId) -> (Vec<CoreTy>, bool) {
+    let flat = flatten(types, r);
+    if flat.len() > MAX_FLAT_PARAMS {
+        (vec![CoreTy::I32], true)
+    } else {
+        (flat, false)
+    }
 }
 
 #[cfg(test)]

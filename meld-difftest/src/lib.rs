@@ -5,6 +5,8 @@
 //! export returns a checksum of everything that crossed the boundary (see
 //! [`wat_gen`]). The composition runs unfused, fused (wasmtime and wasmi),
 //! and fused + wrapped; all must match the checksum computed in Rust.
+//! A quarter of the cases are async (component-model async: callback
+//! lifts, async lowers, an async `run`; [`wat_async`]) with the same checksum.
 //!
 //! Shared by the `meld-difftest` binary and `tests/difftest.rs`.
 
@@ -14,5 +16,6 @@ pub mod rng;
 pub mod runner;
 pub mod types;
 pub mod values;
+pub mod wat_async;
 pub mod wat_core;
 pub mod wat_gen;

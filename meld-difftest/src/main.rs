@@ -4,7 +4,9 @@
 //!
 //! `cargo run --release -p meld-difftest -- --seed S --cases N [--keep DIR]`
 //!
-//! Prints one line per mismatch and a summary `N cases, M mismatches`;
+//! `--async-only` keeps only the async cases among the indices.
+//!
+//! Prints one line per mismatch and a summary `N cases (A async), M mismatches`;
 //! exits with 1 on any mismatch. `--keep DIR` writes each mismatching
 //! composition to `DIR/seed<S>-case<I>.wat` with its `;; expect:` header, ready
 //! to go to `tests/fixtures/difftest-regressions/`.
@@ -38,6 +40,9 @@ struct Args {
     /// Print the WAT of each case run (with --case).
     #[arg(long)]
     print: bool,
+    /// Run only the async cases among the indices.
+    #[arg(long)]
+    async_only: bool,
     /// Print every engine's outcome for each case (runs on one thread).
     #[arg(long)]
     verbose: bool,
@@ -80,11 +85,14 @@ fn main() -> ExitCode {
     if !args.check.is_empty() {
         return check_files(&args.check);
     }
-    let indices: Vec<u64> = if args.only.is_empty() {
+    let mut indices: Vec<u64> = if args.only.is_empty() {
         (0..args.cases).collect()
     } else {
         args.only.clone()
     };
+    if args.async_only {
+        indices.retain(|&i| Case::generate(args.seed, i).is_async());
+    }
     if args.print {
         for &i in &indices {
             println!("{}", Case::generate(args.seed, i).to_wat());
@@ -129,8 +137,12 @@ fn main() -> ExitCode {
             }
         }
     });
+    let asyncs = indices
+        .iter()
+        .filter(|&&i| Case::generate(args.seed, i).is_async())
+        .count();
     println!(
-        "{} cases, {} mismatches (seed {}, {:.1}s)",
+        "{} cases ({asyncs} async), {} mismatches (seed {}, {:.1}s)",
         indices.len(),
         failures.len(),
         args.seed,

@@ -59,6 +59,9 @@ impl Engines {
         c.wasm_multi_memory(true);
         c.wasm_component_model(true);
         c.wasm_component_model_map(true);
+        // async cases (callback lifts, async lowers, waitable sets)
+        c.wasm_component_model_async(true);
+        c.wasm_component_model_async_stackful(true);
         c.cranelift_opt_level(wasmtime::OptLevel::None);
         c.consume_fuel(true);
         let mut k = wasmtime::Config::new();
@@ -96,8 +99,23 @@ fn wasmtime_error(e: wasmtime::Error) -> Outcome {
     }
 }
 
-/// Runs export `run: func() -> u64` of a component.
+/// Polls `f` to completion (nothing here waits on I/O).
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    let mut f = std::pin::pin!(f);
+    loop {
+        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+        std::thread::yield_now();
+    }
+}
+
+/// Runs export `run: func() -> u64` (or `async func() -> u64`) of a
+/// component, through wasmtime's async API (an async call between
+/// components suspends its caller on a fiber).
 pub fn run_component(engine: &wasmtime::Engine, bytes: &[u8]) -> Outcome {
+    use wasmtime::component::Val;
     let component = match wasmtime::component::Component::new(engine, bytes) {
         Ok(c) => c,
         Err(e) => return Outcome::Error(format!("compile: {e:#}")),
@@ -105,32 +123,78 @@ pub fn run_component(engine: &wasmtime::Engine, bytes: &[u8]) -> Outcome {
     let mut store = wasmtime::Store::new(engine, ());
     store.set_fuel(FUEL).expect("fuel is enabled");
     let linker = wasmtime::component::Linker::<()>::new(engine);
-    let instance = match linker.instantiate(&mut store, &component) {
+    let instance = match block_on(linker.instantiate_async(&mut store, &component)) {
         Ok(i) => i,
         Err(e) => return Outcome::Error(format!("instantiate: {e:#}")),
     };
-    let func = match instance.get_typed_func::<(), (u64,)>(&mut store, "run") {
-        Ok(f) => f,
-        Err(e) => return Outcome::Error(format!("export `run`: {e:#}")),
+    let Some(func) = instance.get_func(&mut store, "run") else {
+        return Outcome::Error("no export `run`".into());
     };
-    match func.call(&mut store, ()) {
-        Ok((v,)) => Outcome::Value(v),
+    let mut results = [Val::U64(0)];
+    match block_on(func.call_async(&mut store, &[], &mut results)) {
+        Ok(()) => match results[0] {
+            Val::U64(v) => Outcome::Value(v),
+            ref v => Outcome::Error(format!("`run` returned {v:?}")),
+        },
         Err(e) => wasmtime_error(e),
     }
 }
 
-/// Runs core export `run: [] -> [i64]` on wasmtime.
+/// The host's `task.return` of an async export of a fused module
+/// (docs/abi.md, "Async exports"): module `[export]...`, field
+/// `[task-return]...`.
+fn is_task_return(module: &str, name: &str) -> bool {
+    module.starts_with("[export]") && name.starts_with("[task-return]")
+}
+
+/// The outcome of `[async-lift]run`, from its callback code and what the
+/// host's `task.return` got (exactly one u64).
+fn async_outcome(code: i32, returned: &[u64]) -> Outcome {
+    match (code, returned) {
+        (0, [v]) => Outcome::Value(*v),
+        _ => Outcome::Error(format!(
+            "[async-lift]run: callback code {code}, task.return got {returned:?}"
+        )),
+    }
+}
+
+/// Runs core export `run: [] -> [i64]` on wasmtime, or, when `run` is
+/// async, `[async-lift]run: [] -> [i32]` with the result from its
+/// `[task-return]run` import.
 pub fn run_core_wasmtime(engine: &wasmtime::Engine, bytes: &[u8]) -> Outcome {
     let module = match wasmtime::Module::new(engine, bytes) {
         Ok(m) => m,
         Err(e) => return Outcome::Error(format!("compile: {e:#}")),
     };
-    let mut store = wasmtime::Store::new(engine, ());
+    let mut store = wasmtime::Store::new(engine, Vec::<u64>::new());
     store.set_fuel(FUEL).expect("fuel is enabled");
-    let instance = match wasmtime::Instance::new(&mut store, &module, &[]) {
+    let mut linker = wasmtime::Linker::<Vec<u64>>::new(engine);
+    for imp in module.imports() {
+        if let (true, wasmtime::ExternType::Func(ty)) =
+            (is_task_return(imp.module(), imp.name()), imp.ty())
+        {
+            let r = linker.func_new(imp.module(), imp.name(), ty, |mut caller, params, _| {
+                match params {
+                    [wasmtime::Val::I64(v)] => caller.data_mut().push(*v as u64),
+                    _ => caller.data_mut().extend([u64::MAX, u64::MAX]),
+                }
+                Ok(())
+            });
+            if let Err(e) = r {
+                return Outcome::Error(format!("task.return import: {e:#}"));
+            }
+        }
+    }
+    let instance = match linker.instantiate(&mut store, &module) {
         Ok(i) => i,
         Err(e) => return Outcome::Error(format!("instantiate: {e:#}")),
     };
+    if let Ok(f) = instance.get_typed_func::<(), i32>(&mut store, "[async-lift]run") {
+        return match f.call(&mut store, ()) {
+            Ok(code) => async_outcome(code, store.data()),
+            Err(e) => wasmtime_error(e),
+        };
+    }
     let func = match instance.get_typed_func::<(), i64>(&mut store, "run") {
         Ok(f) => f,
         Err(e) => return Outcome::Error(format!("export `run`: {e:#}")),
@@ -141,29 +205,60 @@ pub fn run_core_wasmtime(engine: &wasmtime::Engine, bytes: &[u8]) -> Outcome {
     }
 }
 
-/// Runs core export `run: [] -> [i64]` on wasmi.
+/// Runs core export `run: [] -> [i64]` (or `[async-lift]run`) on wasmi.
 pub fn run_core_wasmi(engine: &wasmi::Engine, bytes: &[u8]) -> Outcome {
     let module = match wasmi::Module::new(engine, bytes) {
         Ok(m) => m,
         Err(e) => return Outcome::Error(format!("compile: {e}")),
     };
-    let mut store = wasmi::Store::new(engine, ());
+    let mut store = wasmi::Store::new(engine, Vec::<u64>::new());
     store.set_fuel(FUEL).expect("fuel is enabled");
-    let linker = wasmi::Linker::<()>::new(engine);
+    let mut linker = wasmi::Linker::<Vec<u64>>::new(engine);
+    for imp in module.imports() {
+        if let (true, wasmi::ExternType::Func(ty)) =
+            (is_task_return(imp.module(), imp.name()), imp.ty())
+        {
+            let r = linker.func_new(
+                imp.module(),
+                imp.name(),
+                ty.clone(),
+                |mut caller, params, _| {
+                    match params {
+                        [wasmi::Val::I64(v)] => caller.data_mut().push(*v as u64),
+                        _ => caller.data_mut().extend([u64::MAX, u64::MAX]),
+                    }
+                    Ok(())
+                },
+            );
+            if let Err(e) = r {
+                return Outcome::Error(format!("task.return import: {e}"));
+            }
+        }
+    }
     let instance = match linker.instantiate_and_start(&mut store, &module) {
         Ok(i) => i,
         Err(e) => return Outcome::Error(format!("instantiate: {e}")),
     };
+    let trap = |e: wasmi::Error| {
+        if e.as_trap_code() == Some(wasmi::TrapCode::OutOfFuel) {
+            Outcome::Error("out of fuel (endless loop?)".into())
+        } else {
+            Outcome::Trap(e.to_string())
+        }
+    };
+    if let Ok(f) = instance.get_typed_func::<(), i32>(&store, "[async-lift]run") {
+        return match f.call(&mut store, ()) {
+            Ok(code) => async_outcome(code, store.data()),
+            Err(e) => trap(e),
+        };
+    }
     let func = match instance.get_typed_func::<(), i64>(&store, "run") {
         Ok(f) => f,
         Err(e) => return Outcome::Error(format!("export `run`: {e}")),
     };
     match func.call(&mut store, ()) {
         Ok(v) => Outcome::Value(v as u64),
-        Err(e) if e.as_trap_code() == Some(wasmi::TrapCode::OutOfFuel) => {
-            Outcome::Error("out of fuel (endless loop?)".into())
-        }
-        Err(e) => Outcome::Trap(e.to_string()),
+        Err(e) => trap(e),
     }
 }
 

@@ -400,7 +400,12 @@ pub(super) fn heap_and_pages(end: u32, at_edge: bool) -> (u32, u32) {
     }
 }
 
-pub(super) fn canon_opts_text(o: &CanonOpts, inst: &str, post_return: Option<&str>) -> String {
+/// `post_return`: the instance and name of the post-return function.
+pub(super) fn canon_opts_text(
+    o: &CanonOpts,
+    inst: &str,
+    post_return: Option<(&str, &str)>,
+) -> String {
     let mut s = String::new();
     if o.memory {
         write!(s, " (memory ${inst} \"mem\")").unwrap();
@@ -411,8 +416,8 @@ pub(super) fn canon_opts_text(o: &CanonOpts, inst: &str, post_return: Option<&st
     if let Some(e) = o.encoding {
         write!(s, " string-encoding={}", e.wat_name()).unwrap();
     }
-    if let (true, Some(p)) = (o.post_return, post_return) {
-        write!(s, " (post-return (func ${inst} \"{p}\"))").unwrap();
+    if let (true, Some((pi, p))) = (o.post_return, post_return) {
+        write!(s, " (post-return (func ${pi} \"{p}\"))").unwrap();
     }
     s
 }

@@ -17,16 +17,22 @@
 //!   callee (lowering into its own memory, in its own encoding) and exports
 //!   it again, its core code forwarding the core values unchanged;
 //! - the composition instantiates them and re-exports `run`.
+//!
+//! An async case ([`Case::is_async`]) adds callback lifts, async lowers
+//! and an async `run` ([`super::wat_async`]); the callee then keeps its
+//! memory, allocator and data in a `$libc` instance of its own, which its
+//! `canon task.return`s name. A synchronous case renders as before.
 
 use std::collections::HashMap;
 use std::fmt::Write;
 
-use super::case::{CanonOpts, Case, MutSide};
+use super::case::{CalleeLift, CanonOpts, Case, MutSide};
 use super::layout::{self, CoreTy};
 use super::rng::Rng;
 use super::types::{Encoding, FuncSig, Ty, TyId, Types};
 #[allow(unused_imports)]
 use super::values::{Image, Lowerer, Val, HASH_INIT, HASH_MUL};
+use super::wat_async;
 #[allow(unused_imports)]
 use super::wat_core::*;
 
@@ -65,7 +71,8 @@ pub struct CallerData {
 /// What the callee returns, per candidate.
 pub enum Candidates {
     None,
-    Flat(Vec<(CoreTy, u64)>),
+    /// Per candidate, its flat values (one for a sync lift).
+    Flat(Vec<Vec<(CoreTy, u64)>>),
     /// The address of a table of candidate addresses (u32 each).
     Memory(u32),
 }
@@ -115,7 +122,7 @@ pub fn caller_data(case: &Case, mutate: Option<(usize, usize)>) -> CallerData {
     let mut sites = Vec::new();
     for (c, &(k, j)) in case.order.iter().enumerate() {
         let f = &case.funcs[k];
-        let lower = layout::lower_sig(types, &f.sig);
+        let lower = f.caller_sig(types);
         lw.enc = f.caller_enc;
         let tuple = f.sig.params_tuple;
         let val = Val::Seq(f.calls[j].clone());
@@ -166,7 +173,7 @@ pub fn callee_data(case: &Case, mutate: Option<(usize, usize, usize)>) -> Callee
     let mut sites = Vec::new();
     for (k, f) in case.funcs.iter().enumerate() {
         lw.enc = f.callee_enc;
-        let lift = layout::lift_sig(types, &f.sig);
+        let in_memory = f.callee_result_in_memory(types);
         let Some(r) = f.sig.result else {
             all.push(Candidates::None);
             sites.push(Vec::new());
@@ -178,23 +185,24 @@ pub fn callee_data(case: &Case, mutate: Option<(usize, usize, usize)>) -> Callee
         for (i, v) in f.candidates.iter().enumerate() {
             let m = mutate.filter(|m| (m.0, m.1) == (k, i)).map(|m| m.2);
             let ((), n) = lowering(&mut lw, m, |lw| {
-                if lift.result_in_memory {
+                if in_memory {
                     let addr = lw
                         .img
                         .alloc(layout::size(types, r), layout::alignment(types, r));
                     lw.store(r, v, addr);
                     addrs.push(addr);
                 } else {
-                    let mut one = Vec::new();
-                    lw.flat(r, v, &mut one);
-                    assert_eq!(one.len(), 1);
-                    flat.push(one[0]);
+                    let mut vals = Vec::new();
+                    lw.flat(r, v, &mut vals);
+                    // one value for a sync lift; up to 16 for task.return
+                    assert!(f.asy.lift_async() || vals.len() == 1);
+                    flat.push(vals);
                 }
             });
             f_sites.push(n);
         }
         sites.push(f_sites);
-        all.push(if lift.result_in_memory {
+        all.push(if in_memory {
             let table = lw.img.alloc(4 * addrs.len() as u32, 4);
             for (i, a) in addrs.iter().enumerate() {
                 lw.img.write(table + 4 * i as u32, &a.to_le_bytes());
@@ -229,7 +237,7 @@ fn nominal_names(types: &Types, roots: &[TyId]) -> (Vec<TyId>, HashMap<TyId, Str
     (order, names)
 }
 
-fn ty_ref(types: &Types, names: &HashMap<TyId, String>, id: TyId) -> String {
+pub(super) fn ty_ref(types: &Types, names: &HashMap<TyId, String>, id: TyId) -> String {
     if let Some(n) = names.get(&id) {
         return format!("${n}");
     }
@@ -310,8 +318,13 @@ fn ty_def(types: &Types, names: &HashMap<TyId, String>, id: TyId) -> String {
 }
 
 /// `(param "p0" T) ... (result R)` of a component function.
-fn func_type_text(types: &Types, sig: &FuncSig, names: &HashMap<TyId, String>) -> String {
-    let mut s = String::new();
+pub(super) fn func_type_text(
+    types: &Types,
+    sig: &FuncSig,
+    names: &HashMap<TyId, String>,
+    is_async: bool,
+) -> String {
+    let mut s = String::from(if is_async { " async" } else { "" });
     for (i, p) in sig.params.iter().enumerate() {
         write!(s, " (param \"p{i}\" {})", ty_ref(types, names, *p)).unwrap();
     }
@@ -321,7 +334,7 @@ fn func_type_text(types: &Types, sig: &FuncSig, names: &HashMap<TyId, String>) -
     s
 }
 
-fn core_func_type_text(params: &[CoreTy], results: &[CoreTy]) -> String {
+pub(super) fn core_func_type_text(params: &[CoreTy], results: &[CoreTy]) -> String {
     let mut s = String::new();
     if !params.is_empty() {
         let ps: Vec<&str> = params.iter().map(|t| t.wat()).collect();
@@ -358,9 +371,59 @@ fn render_callee(case: &Case, w: &mut String, nominal: &[TyId], names: &HashMap<
         writeln!(w, "    (type ${n}' {})", ty_def(types, names, *id)).unwrap();
         writeln!(w, "    (export ${n} \"{n}\" (type ${n}'))").unwrap();
     }
-    writeln!(w, "    (core module $m").unwrap();
-    writeln!(w, "    (memory (export \"mem\") {pages})").unwrap();
-    writeln!(w, "    (global $heap (mut i32) (i32.const {heap}))").unwrap();
+    let split = case.callee_split();
+    let data_segments = |w: &mut String| {
+        if img_len > 0 {
+            writeln!(w, "    {}", data_segment(img)).unwrap();
+            let copy = Image {
+                base: pristine,
+                ..img.clone()
+            };
+            writeln!(w, "    {}", data_segment(&copy)).unwrap();
+        }
+    };
+    if split {
+        // memory, allocator and data in an instance of their own: the
+        // `canon task.return`s name the memory, and `$m` imports them
+        writeln!(w, "    (core module $libc").unwrap();
+        writeln!(w, "    (memory (export \"mem\") {pages})").unwrap();
+        writeln!(w, "    (global $heap (mut i32) (i32.const {heap}))").unwrap();
+        writeln!(
+            w,
+            "    (global $bad (export \"bad\") (mut i32) (i32.const 0))"
+        )
+        .unwrap();
+        w.push_str(REALLOC);
+        data_segments(w);
+        writeln!(w, "    )").unwrap();
+        writeln!(w, "    (core instance $libc (instantiate $libc))").unwrap();
+        for (k, f) in case.funcs.iter().enumerate() {
+            if f.asy.lift_async() {
+                writeln!(w, "    {}", wat_async::task_return_def(case, k, names)).unwrap();
+            }
+        }
+        let ctx = case.funcs.iter().any(|f| f.asy.suspends());
+        if ctx {
+            writeln!(w, "    (core func $cget (canon context.get i32 0))").unwrap();
+            writeln!(w, "    (core func $cset (canon context.set i32 0))").unwrap();
+        }
+        writeln!(w, "    (core module $m").unwrap();
+        writeln!(w, "    (import \"libc\" \"mem\" (memory 1))").unwrap();
+        writeln!(w, "    (import \"libc\" \"bad\" (global $bad (mut i32)))").unwrap();
+        for (k, f) in case.funcs.iter().enumerate() {
+            if f.asy.lift_async() {
+                writeln!(w, "    {}", wat_async::task_return_import(case, k)).unwrap();
+            }
+        }
+        if ctx {
+            writeln!(w, "    (import \"\" \"cget\" (func $cget (result i32)))").unwrap();
+            writeln!(w, "    (import \"\" \"cset\" (func $cset (param i32)))").unwrap();
+        }
+    } else {
+        writeln!(w, "    (core module $m").unwrap();
+        writeln!(w, "    (memory (export \"mem\") {pages})").unwrap();
+        writeln!(w, "    (global $heap (mut i32) (i32.const {heap}))").unwrap();
+    }
     writeln!(w, "    (global $h (mut i64) (i64.const 0))").unwrap();
     writeln!(
         w,
@@ -369,20 +432,17 @@ fn render_callee(case: &Case, w: &mut String, nominal: &[TyId], names: &HashMap<
     )
     .unwrap();
     writeln!(w, "    (global $post (mut i32) (i32.const 0))").unwrap();
-    writeln!(w, "    (global $bad (mut i32) (i32.const 0))").unwrap();
-    w.push_str(REALLOC);
+    if !split {
+        writeln!(w, "    (global $bad (mut i32) (i32.const 0))").unwrap();
+        w.push_str(REALLOC);
+    }
     module_prelude(w);
     w.push_str(&all_walkers(case, false));
-    if img_len > 0 {
-        writeln!(w, "    {}", data_segment(img)).unwrap();
-        let copy = Image {
-            base: pristine,
-            ..img.clone()
-        };
-        writeln!(w, "    {}", data_segment(&copy)).unwrap();
+    if !split {
+        data_segments(w);
     }
     for (k, f) in case.funcs.iter().enumerate() {
-        let lift = layout::lift_sig(types, &f.sig);
+        let lift = f.callee_sig(types);
         write!(
             w,
             "    (func (export \"f{k}\"){} (local $k i32) (local $ph i64)",
@@ -430,6 +490,25 @@ fn render_callee(case: &Case, w: &mut String, nominal: &[TyId], names: &HashMap<
             f.candidates.len().max(1)
         )
         .unwrap();
+        if f.asy.lift_async() {
+            // a callback restores the image too: a post-return of a call
+            // made meanwhile may have clobbered it
+            let restore = if img_len > 0 {
+                format!(
+                    "\n      (memory.copy (i32.const {}) (i32.const {pristine}) (i32.const {img_len}))",
+                    img.base
+                )
+            } else {
+                String::new()
+            };
+            w.push_str(&wat_async::callee_async_tail(
+                case,
+                k,
+                &data.candidates[k],
+                &restore,
+            ));
+            continue;
+        }
         match &data.candidates[k] {
             Candidates::None => {}
             Candidates::Memory(table) => write!(
@@ -440,11 +519,11 @@ fn render_callee(case: &Case, w: &mut String, nominal: &[TyId], names: &HashMap<
             Candidates::Flat(vals) => {
                 // if k == 0 then c0 else if k == 1 then c1 ... else c_last
                 let t = lift.results[0].wat();
-                let mut expr = const_expr(*vals.last().unwrap());
+                let mut expr = const_expr(vals.last().unwrap()[0]);
                 for (i, v) in vals.iter().enumerate().rev().skip(1) {
                     expr = format!(
                         "(if (result {t}) (i32.eq (local.get $k) (i32.const {i})) (then {}) (else {expr}))",
-                        const_expr(*v)
+                        const_expr(v[0])
                     );
                 }
                 write!(w, "\n      {expr}").unwrap();
@@ -465,14 +544,40 @@ fn render_callee(case: &Case, w: &mut String, nominal: &[TyId], names: &HashMap<
         "    (func (export \"seen\") (result i64)\n      (global.set $h (global.get $seen))\n      (call $hw (i64.extend_i32_u (global.get $post)))\n      (call $hw (i64.extend_i32_u (global.get $bad)))\n      (global.get $h)))"
     )
     .unwrap();
-    writeln!(w, "    (core instance $i (instantiate $m))").unwrap();
-    for (k, f) in case.funcs.iter().enumerate() {
-        let post = format!("f{k}-post");
+    if split {
+        let rets: String = (0..case.funcs.len())
+            .filter(|k| case.funcs[*k].asy.lift_async())
+            .map(|k| format!(" (export \"ret{k}\" (func $ret{k}))"))
+            .chain(
+                ["cget", "cset"]
+                    .into_iter()
+                    .filter(|_| case.funcs.iter().any(|f| f.asy.suspends()))
+                    .map(|n| format!(" (export \"{n}\" (func ${n}))")),
+            )
+            .collect();
         writeln!(
             w,
-            "    (func (export \"f{k}\"){}\n      (canon lift (core func $i \"f{k}\"){}))",
-            func_type_text(types, &f.sig, names),
-            canon_opts_text(&f.lift, "i", Some(&post))
+            "    (core instance $i (instantiate $m\n      (with \"libc\" (instance $libc))\n      (with \"\" (instance{rets}))))"
+        )
+        .unwrap();
+    } else {
+        writeln!(w, "    (core instance $i (instantiate $m))").unwrap();
+    }
+    let mem_inst = if split { "libc" } else { "i" };
+    for (k, f) in case.funcs.iter().enumerate() {
+        let post = format!("f{k}-post");
+        let how = if f.asy.lift == CalleeLift::Stackful {
+            " async".to_string()
+        } else if f.asy.lift_async() {
+            format!(" async (callback (func $i \"f{k}-cb\"))")
+        } else {
+            String::new()
+        };
+        writeln!(
+            w,
+            "    (func (export \"f{k}\"){}\n      (canon lift (core func $i \"f{k}\"){how}{}))",
+            func_type_text(types, &f.sig, names, f.asy.ty_async),
+            canon_opts_text(&f.lift, mem_inst, Some(("i", &post)))
         )
         .unwrap();
     }
@@ -492,6 +597,8 @@ fn render_caller(case: &Case, w: &mut String, nominal: &[TyId], names: &HashMap<
         .map(|m| (m.call, m.site));
     let data = caller_data(case, arg_mut);
     let (heap, pages) = heap_and_pages(data.img.end(), case.caller_heap_at_edge);
+    // the event a blocking wait writes: in the gap before the heap
+    let event_buf = layout::align_to(data.img.end(), 8);
 
     writeln!(w, "  (component $caller").unwrap();
     for id in nominal {
@@ -503,7 +610,7 @@ fn render_caller(case: &Case, w: &mut String, nominal: &[TyId], names: &HashMap<
         writeln!(
             w,
             "    (import \"f{k}\" (func $f{k}{}))",
-            func_type_text(types, &f.sig, names)
+            func_type_text(types, &f.sig, names, f.asy.ty_async)
         )
         .unwrap();
     }
@@ -525,17 +632,22 @@ fn render_caller(case: &Case, w: &mut String, nominal: &[TyId], names: &HashMap<
     for (k, f) in case.funcs.iter().enumerate() {
         writeln!(
             w,
-            "    (core func $f{k}_l (canon lower (func $f{k}){}))",
+            "    (core func $f{k}_l (canon lower (func $f{k}){}{}))",
+            if f.asy.lower_async { " async" } else { "" },
             canon_opts_text(&f.lower, "libc", None)
         )
         .unwrap();
     }
     writeln!(w, "    (core func $seen_l (canon lower (func $seen)))").unwrap();
+    let builtins = wat_async::caller_builtins(case);
+    for (_, def, _) in &builtins {
+        writeln!(w, "    {def}").unwrap();
+    }
     writeln!(w, "    (core module $m").unwrap();
     writeln!(w, "    (import \"libc\" \"mem\" (memory 1))").unwrap();
     writeln!(w, "    (import \"libc\" \"bad\" (global $bad (mut i32)))").unwrap();
     for (k, f) in case.funcs.iter().enumerate() {
-        let lower = layout::lower_sig(types, &f.sig);
+        let lower = f.caller_sig(types);
         writeln!(
             w,
             "    (import \"\" \"f{k}\" (func $f{k}{}))",
@@ -544,7 +656,13 @@ fn render_caller(case: &Case, w: &mut String, nominal: &[TyId], names: &HashMap<
         .unwrap();
     }
     writeln!(w, "    (import \"\" \"seen\" (func $seen (result i64)))").unwrap();
+    for (_, _, import) in &builtins {
+        writeln!(w, "    {import}").unwrap();
+    }
     writeln!(w, "    (global $h (mut i64) (i64.const 0))").unwrap();
+    if case.is_async() {
+        w.push_str(&wat_async::caller_globals_and_helpers(case));
+    }
     module_prelude(w);
     w.push_str(&all_walkers(case, true));
 
@@ -553,19 +671,21 @@ fn render_caller(case: &Case, w: &mut String, nominal: &[TyId], names: &HashMap<
     let mut result_local = Vec::new();
     let mut nlocals = 0u32;
     for &(k, _) in &case.order {
-        let lower = layout::lower_sig(types, &case.funcs[k].sig);
-        result_local.push(lower.results.first().map(|t| {
-            write!(locals, " (local {})", t.wat()).unwrap();
-            nlocals += 1;
-            (nlocals - 1, *t)
-        }));
+        let lower = case.funcs[k].caller_sig(types);
+        result_local.push(
+            lower
+                .results
+                .first()
+                .filter(|_| !case.funcs[k].asy.lower_async)
+                .map(|t| {
+                    write!(locals, " (local {})", t.wat()).unwrap();
+                    nlocals += 1;
+                    (nlocals - 1, *t)
+                }),
+        );
     }
-    write!(
-        w,
-        "    (func (export \"run\") (result i64){locals}\n      (global.set $h (i64.const {}))",
-        HASH_INIT as i64
-    )
-    .unwrap();
+    // per call: the call, then the walk of its result
+    let mut calls: Vec<(String, String)> = Vec::new();
     for (c, &(k, _)) in case.order.iter().enumerate() {
         let f = &case.funcs[k];
         let call = &data.calls[c];
@@ -577,45 +697,88 @@ fn render_caller(case: &Case, w: &mut String, nominal: &[TyId], names: &HashMap<
             args.push(format!("(i32.const {rp})"));
         }
         let expr = format!("(call $f{k} {})", args.join(" "));
-        match result_local[c] {
-            Some((l, _)) => write!(w, "\n      (local.set {l} {expr})").unwrap(),
-            None => write!(w, "\n      {expr}").unwrap(),
-        }
-        let Some(r) = f.sig.result else { continue };
-        match (call.retptr, result_local[c]) {
-            (Some(rp), _) => write!(
-                w,
-                "\n      (call {} (i32.const {rp}))\n      (call $hw (i64.load (i32.const {})))",
-                walker(r, f.caller_enc),
-                rp + layout::size(types, r)
-            )
-            .unwrap(),
-            (None, Some(slot)) => {
-                let mut pos = 0;
-                flat_walk(types, f.caller_enc, r, &[slot], &mut pos, w);
+        let mut pre = String::new();
+        let mut post = String::new();
+        if f.asy.lower_async && case.concurrent {
+            pre.push_str(&wat_async::concurrent_call(case, c, k, &expr));
+        } else if f.asy.lower_async {
+            pre.push_str(&wat_async::async_call(case, c, k, &expr, event_buf));
+        } else {
+            match result_local[c] {
+                Some((l, _)) => write!(pre, "\n      (local.set {l} {expr})").unwrap(),
+                None => write!(pre, "\n      {expr}").unwrap(),
             }
-            (None, None) => unreachable!("a result is returned somehow"),
         }
+        if let Some(r) = f.sig.result {
+            match (call.retptr, result_local[c]) {
+                (Some(rp), _) => write!(
+                    post,
+                    "\n      (call {} (i32.const {rp}))\n      (call $hw (i64.load (i32.const {})))",
+                    walker(r, f.caller_enc),
+                    rp + layout::size(types, r)
+                )
+                .unwrap(),
+                (None, Some(slot)) => {
+                    let mut pos = 0;
+                    flat_walk(types, f.caller_enc, r, &[slot], &mut pos, &mut post);
+                }
+                (None, None) => unreachable!("a result is returned somehow"),
+            }
+        }
+        calls.push((pre, post));
     }
-    writeln!(
-        w,
-        "\n      (call $hw (call $seen))\n      (call $hw (i64.extend_i32_u (global.get $bad)))\n      (global.get $h)))"
-    )
-    .unwrap();
+    if case.concurrent {
+        w.push_str(&wat_async::concurrent_run(case, &locals, &calls, event_buf));
+    } else if case.run_async {
+        w.push_str(&wat_async::async_run(case, &locals, &calls));
+    } else {
+        write!(
+            w,
+            "    (func (export \"run\") (result i64){locals}\n      (global.set $h (i64.const {}))",
+            HASH_INIT as i64
+        )
+        .unwrap();
+        for (pre, post) in &calls {
+            w.push_str(pre);
+            w.push_str(post);
+        }
+        writeln!(
+            w,
+            "\n      (call $hw (call $seen))\n      (call $hw (i64.extend_i32_u (global.get $bad)))\n      (global.get $h)))"
+        )
+        .unwrap();
+    }
     let mut exports = String::new();
     for k in 0..case.funcs.len() {
         write!(exports, " (export \"f{k}\" (func $f{k}_l))").unwrap();
+    }
+    for (name, _, _) in &builtins {
+        write!(exports, " (export \"{name}\" (func ${name}))").unwrap();
     }
     writeln!(
         w,
         "    (core instance $i (instantiate $m\n      (with \"libc\" (instance $libc))\n      (with \"\" (instance{exports} (export \"seen\" (func $seen_l))))))"
     )
     .unwrap();
-    writeln!(
-        w,
-        "    (func (export \"run\") (result u64) (canon lift (core func $i \"run\"))))"
-    )
-    .unwrap();
+    if case.run_stackful {
+        writeln!(
+            w,
+            "    (func (export \"run\") async (result u64) (canon lift (core func $i \"run\") async)))"
+        )
+        .unwrap();
+    } else if case.run_async {
+        writeln!(
+            w,
+            "    (func (export \"run\") async (result u64) (canon lift (core func $i \"run\") async (callback (func $i \"run-cb\")))))"
+        )
+        .unwrap();
+    } else {
+        writeln!(
+            w,
+            "    (func (export \"run\") (result u64) (canon lift (core func $i \"run\"))))"
+        )
+        .unwrap();
+    }
 }
 
 fn render_proxy(case: &Case, w: &mut String, nominal: &[TyId], names: &HashMap<TyId, String>) {
@@ -630,7 +793,7 @@ fn render_proxy(case: &Case, w: &mut String, nominal: &[TyId], names: &HashMap<T
         writeln!(
             w,
             "    (import \"f{k}\" (func $f{k}{}))",
-            func_type_text(types, &f.sig, names)
+            func_type_text(types, &f.sig, names, f.asy.ty_async)
         )
         .unwrap();
     }
@@ -711,7 +874,7 @@ fn render_proxy(case: &Case, w: &mut String, nominal: &[TyId], names: &HashMap<T
         writeln!(
             w,
             "    (func (export \"f{k}\"){}\n      (canon lift (core func $i \"f{k}\"){}))",
-            func_type_text(types, &f.sig, names),
+            func_type_text(types, &f.sig, names, f.asy.ty_async),
             canon_opts_text(&opts(f), "libc", None)
         )
         .unwrap();
