@@ -12,6 +12,7 @@
 //! emitted with wasm-encoder ([`shims`]). **Leaves** wiring and index
 //! rewriting to [`crate::merge`]; a builtin never learns where it lands.
 
+pub mod async_loop_wat;
 pub mod async_rt_wat;
 pub mod async_shims;
 pub mod async_streams_wat;
