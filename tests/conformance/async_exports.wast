@@ -219,3 +219,38 @@
   (export "run" (func $d "run")))
 (component instance $o $O)
 (assert_return (invoke "run") (u32.const 22112))
+
+;; Two async exports of two components, each returning a string through
+;; its own memory and encoding (utf8, utf16): the wrapper gives each
+;; `canon task.return` the memory and encoding of the component that lifted
+;; the export.
+(component definition $Two
+  (component $A
+    (core module $mm (memory (export "mem") 1) (data (i32.const 64) "alpha"))
+    (core instance $mm (instantiate $mm))
+    (core func $ret (canon task.return (result string) (memory $mm "mem") string-encoding=utf8))
+    (core module $m
+      (import "" "ret" (func $ret (param i32 i32)))
+      (func (export "f") (result i32) (call $ret (i32.const 64) (i32.const 5)) (i32.const 0))
+      (func (export "cb") (param i32 i32 i32) (result i32) unreachable))
+    (core instance $i (instantiate $m (with "" (instance (export "ret" (func $ret))))))
+    (func (export "f") async (result string)
+      (canon lift (core func $i "f") async (callback (func $i "cb")) (memory $mm "mem"))))
+  (component $B
+    (core module $mm (memory (export "mem") 1) (data (i32.const 8) "b\00e\00t\00a\00"))
+    (core instance $mm (instantiate $mm))
+    (core func $ret (canon task.return (result string) (memory $mm "mem") string-encoding=utf16))
+    (core module $m
+      (import "" "ret" (func $ret (param i32 i32)))
+      (func (export "g") (result i32) (call $ret (i32.const 8) (i32.const 4)) (i32.const 0))
+      (func (export "cb") (param i32 i32 i32) (result i32) unreachable))
+    (core instance $i (instantiate $m (with "" (instance (export "ret" (func $ret))))))
+    (func (export "g") async (result string)
+      (canon lift (core func $i "g") async (callback (func $i "cb")) (memory $mm "mem") string-encoding=utf16)))
+  (instance $a (instantiate $A))
+  (instance $b (instantiate $B))
+  (export "f" (func $a "f"))
+  (export "g" (func $b "g")))
+(component instance $two $Two)
+(assert_return (invoke "f") (str.const "alpha"))
+(assert_return (invoke "g") (str.const "beta"))
