@@ -684,6 +684,20 @@ impl<'input> Builder<'_, '_, 'input> {
         else {
             return Err(Error::Internal("an export that is a host function".into()));
         };
+        {
+            let types = self.types.resources_mut_and_types().1;
+            let f = &types[ty];
+            if types[f.params]
+                .types
+                .iter()
+                .chain(types[f.results].types.iter())
+                .any(|t| super::async_streams::holds_handle(types, t))
+            {
+                return Err(refuse(&format!(
+                    "the async export `{name}`, which passes resource handles,"
+                )));
+            }
+        }
         let (params, _) = super::may_leave_sig(&self.graph.nodes[node].wasm, index)?;
         let results = self.types[ty].results;
         let ret: Vec<&'static str> = match self.types.flat_types(&InterfaceType::Tuple(results)) {
@@ -819,10 +833,23 @@ impl<'input> Builder<'_, '_, 'input> {
         module: String,
         field: String,
         opts: &wasmtime_environ::component::CanonicalOptions,
+        ty: TypeFuncIndex,
     ) -> Result<Def> {
         if self.region_thunks {
             return Err(refuse(&format!(
                 "the async host import `{module}#{field}` with --memory shared"
+            )));
+        }
+        let types = self.types.resources_mut_and_types().1;
+        let f = &types[ty];
+        if types[f.params]
+            .types
+            .iter()
+            .chain(types[f.results].types.iter())
+            .any(|t| super::async_streams::holds_handle(types, t))
+        {
+            return Err(refuse(&format!(
+                "the async host import `{module}#{field}`, which passes resource handles,"
             )));
         }
         let abi = self.abi(opts)?;

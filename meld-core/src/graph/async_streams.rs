@@ -44,19 +44,35 @@ fn bytes_copyable(types: &ComponentTypes, ty: &InterfaceType) -> bool {
 /// value cannot cross the host boundary yet (its handle is the fused
 /// module's own).
 pub(super) fn holds_async_value(types: &ComponentTypes, ty: &InterfaceType) -> bool {
+    holds(types, ty, &|t| {
+        matches!(
+            t,
+            InterfaceType::Stream(_) | InterfaceType::Future(_) | InterfaceType::ErrorContext(_)
+        )
+    })
+}
+
+/// Whether `ty` holds a resource handle (`own` or `borrow`) anywhere.
+pub(super) fn holds_handle(types: &ComponentTypes, ty: &InterfaceType) -> bool {
+    holds(types, ty, &|t| {
+        matches!(t, InterfaceType::Own(_) | InterfaceType::Borrow(_))
+    })
+}
+
+fn holds(types: &ComponentTypes, ty: &InterfaceType, p: &dyn Fn(&InterfaceType) -> bool) -> bool {
     use InterfaceType as I;
+    if p(ty) {
+        return true;
+    }
     match ty {
-        I::Stream(_) | I::Future(_) | I::ErrorContext(_) => true,
-        I::List(l) => holds_async_value(types, &types[*l].element),
-        I::Map(m) => {
-            holds_async_value(types, &types[*m].key) || holds_async_value(types, &types[*m].value)
-        }
+        I::List(l) => holds(types, &types[*l].element, p),
+        I::Map(m) => holds(types, &types[*m].key, p) || holds(types, &types[*m].value, p),
         _ => {
             if let Some(fields) = super::type_shape::fields(types, ty) {
-                return fields.iter().any(|f| holds_async_value(types, f));
+                return fields.iter().any(|f| holds(types, f, p));
             }
             if let Some((cases, _)) = super::type_shape::cases(types, ty) {
-                return cases.iter().flatten().any(|c| holds_async_value(types, c));
+                return cases.iter().flatten().any(|c| holds(types, c, p));
             }
             false
         }

@@ -603,7 +603,7 @@ impl<'input> Builder<'_, '_, 'input> {
                     )?;
                 }
                 if opts.async_ {
-                    let def = self.async_host_import(module, field, &opts)?;
+                    let def = self.async_host_import(module, field, &opts, *lower_ty)?;
                     self.trampolines.insert(t, def);
                     return Ok(def);
                 }
