@@ -12,7 +12,10 @@
 //!   `--memory shared` on node (no multi-memory). (Every case runs shared on
 //!   wasmtime and wasmi in `fixed_seed_cases` already.)
 //!
-//! A quarter of the cases are async (`meld_difftest::wat_async`: callback
+//! One case in six is a stream or future case (`meld_difftest::wat_stream`:
+//! the callee writes N random values of a random number / bool / record /
+//! tuple payload, the caller reads them with async reads of random sizes);
+//! the others are generated as before. A quarter of those are async (`meld_difftest::wat_async`: callback
 //! lifts that EXIT, YIELD or return-then-YIELD, async lowers, an async
 //! `run` that waits blocking or in its callback); the tests print how many.
 //!
@@ -55,14 +58,22 @@ fn fixed_seed_cases() {
         .iter()
         .filter(|&&i| difftest::case::Case::generate(SEED, i).is_async())
         .count();
+    let streams = indices
+        .iter()
+        .filter(|&&i| difftest::case::Case::generate(SEED, i).is_stream())
+        .count();
     loud(&format!(
-        "difftest: seed {SEED}: {cases} cases ({asyncs} async), {} mismatches in {:.1}s\n",
+        "difftest: seed {SEED}: {cases} cases ({asyncs} async, {streams} stream/future), {} mismatches in {:.1}s\n",
         failures.len(),
         start.elapsed().as_secs_f64()
     ));
     assert!(
         cases < 100 || asyncs * 10 > cases as usize,
         "only {asyncs} of {cases} cases are async"
+    );
+    assert!(
+        cases < 100 || streams * 12 > cases as usize,
+        "only {streams} of {cases} cases are stream/future cases"
     );
     if !failures.is_empty() {
         let lines: Vec<String> = failures.iter().map(|f| f.line()).collect();
@@ -84,19 +95,28 @@ fn harness_catches_wrong_expectation() {
     let engines = runner::Engines::new();
     let sync_case = (0..)
         .map(|i| difftest::case::Case::generate(SEED, i))
-        .find(|c| c.mutation.is_none() && !c.is_async())
+        .find(|c| c.mutation.is_none() && !c.is_async() && !c.is_stream())
         .unwrap();
     let async_case = (0..)
         .map(|i| difftest::case::Case::generate(SEED, i))
         .find(|c| {
             c.mutation.is_none()
+                && c.is_async()
                 && c.wait_in_callback
                 && c.funcs
                     .iter()
                     .any(|f| f.asy.lower_async && f.asy.suspends())
         })
         .unwrap();
-    for case in [sync_case, async_case] {
+    let stream_case = (0..)
+        .map(|i| difftest::case::Case::generate(SEED, i))
+        .find(|c| {
+            c.stream
+                .as_ref()
+                .is_some_and(|s| !s.future && s.values.len() > 3)
+        })
+        .unwrap();
+    for case in [sync_case, async_case, stream_case] {
         check_harness(&engines, &case);
     }
 }
@@ -179,9 +199,11 @@ fn fixed_seed_cases_shared_on_node() {
     let mut jobs = Vec::new();
     let mut wants = Vec::new();
     let mut asyncs = 0;
+    let mut streams = 0;
     for i in 0..NODE_CASES {
         let case = difftest::case::Case::generate(SEED, i);
         asyncs += case.is_async() as usize;
+        streams += case.is_stream() as usize;
         let bytes = wat::parse_str(difftest::wat_gen::render(&case)).expect("case assembles");
         let fused = meld_core::fuse(&[&bytes], &opts)
             .unwrap_or_else(|e| panic!("case {i}: fuse --memory shared: {e}"));
@@ -203,7 +225,7 @@ fn fixed_seed_cases_shared_on_node() {
         }
     }
     loud(&format!(
-        "difftest: {NODE_CASES} cases ({asyncs} async) fused --memory shared on node\n"
+        "difftest: {NODE_CASES} cases ({asyncs} async, {streams} stream/future) fused --memory shared on node\n"
     ));
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

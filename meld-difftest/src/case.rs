@@ -11,6 +11,7 @@ use super::rng::{case_seed, splitmix64, Rng};
 use super::types::{gen_sig, Encoding, FuncSig, Types};
 use super::values::{gen_value, hash_words, mix, words, Budget, Val, HASH_INIT};
 use super::wat_gen::{self, GUARD_WORD};
+use super::wat_stream::{StreamCase, STREAM_ONE_IN};
 
 /// Canonical options of one side.
 #[derive(Clone, Debug)]
@@ -235,6 +236,9 @@ pub struct Case {
     pub concurrent: bool,
     /// An async `run` that waits blocking is lifted stackful (no callback).
     pub run_stackful: bool,
+    /// A stream / future case ([`super::wat_stream`]): it replaces
+    /// everything above in the composition and the checksum.
+    pub stream: Option<StreamCase>,
 }
 
 impl Case {
@@ -246,6 +250,15 @@ impl Case {
     /// Whether anything in the case is async (then the composition uses
     /// component-model async).
     pub fn is_async(&self) -> bool {
+        self.stream.is_none() && self.is_async_funcs()
+    }
+
+    /// Whether this is a stream / future case.
+    pub fn is_stream(&self) -> bool {
+        self.stream.is_some()
+    }
+
+    fn is_async_funcs(&self) -> bool {
         self.run_async || self.funcs.iter().any(|f| f.asy != AsyncFunc::SYNC)
     }
 
@@ -468,6 +481,7 @@ impl Case {
             wait_in_callback: false,
             concurrent: false,
             run_stackful: false,
+            stream: None,
         };
         let mut arng = Rng::new(splitmix64(case_seed(seed, index) ^ 0xa5a5_a5a5_a5a5));
         if arng.percent(ASYNC_PERCENT) {
@@ -498,10 +512,19 @@ impl Case {
                 });
             }
         }
+        // drawn from a stream of its own: every other case is as before
+        let mut srng = Rng::new(splitmix64(case_seed(seed, index) ^ 0x5757_5757_5757));
+        if srng.below(STREAM_ONE_IN) == 0 {
+            case.stream = Some(StreamCase::generate(&mut srng));
+            case.mutation = None;
+        }
         case
     }
 
     pub fn expected(&self) -> Expect {
+        if let Some(s) = &self.stream {
+            return Expect::Value(s.expected());
+        }
         if self.mutation.is_some() {
             return Expect::Trap;
         }
@@ -531,6 +554,9 @@ impl Case {
     }
 
     pub fn signature(&self) -> String {
+        if let Some(s) = &self.stream {
+            return format!("make: func() -> {}", s.signature());
+        }
         let sigs: Vec<String> = self
             .funcs
             .iter()
@@ -542,6 +568,9 @@ impl Case {
 
     /// Everything but the signatures that shapes the case, for reports.
     pub fn options(&self) -> String {
+        if let Some(s) = &self.stream {
+            return s.options();
+        }
         let mut parts: Vec<String> = self
             .funcs
             .iter()

@@ -6,7 +6,8 @@
 //! [`wat_gen`]). The composition runs unfused, fused (wasmtime and wasmi),
 //! and fused + wrapped; all must match the checksum computed in Rust.
 //! A quarter of the cases are async (component-model async: callback
-//! lifts, async lowers, an async `run`; [`wat_async`]) with the same checksum.
+//! lifts, async lowers, an async `run`; [`wat_async`]) with the same checksum,
+//! and one in six a stream or future between the two ([`wat_stream`]).
 //!
 //! Shared by the `meld-difftest` binary and `tests/difftest.rs`.
 
@@ -19,3 +20,4 @@ pub mod values;
 pub mod wat_async;
 pub mod wat_core;
 pub mod wat_gen;
+pub mod wat_stream;

@@ -4,9 +4,11 @@
 //!
 //! `cargo run --release -p meld-difftest -- --seed S --cases N [--keep DIR]`
 //!
-//! `--async-only` keeps only the async cases among the indices.
+//! `--async-only` keeps only the async cases among the indices,
+//! `--streams-only` only the stream / future cases.
 //!
-//! Prints one line per mismatch and a summary `N cases (A async), M mismatches`;
+//! Prints one line per mismatch and a summary
+//! `N cases (A async, S stream/future), M mismatches`;
 //! exits with 1 on any mismatch. `--keep DIR` writes each mismatching
 //! composition to `DIR/seed<S>-case<I>.wat` with its `;; expect:` header, ready
 //! to go to `tests/fixtures/difftest-regressions/`.
@@ -43,6 +45,9 @@ struct Args {
     /// Run only the async cases among the indices.
     #[arg(long)]
     async_only: bool,
+    /// Run only the stream / future cases among the indices.
+    #[arg(long)]
+    streams_only: bool,
     /// Print every engine's outcome for each case (runs on one thread).
     #[arg(long)]
     verbose: bool,
@@ -93,6 +98,9 @@ fn main() -> ExitCode {
     if args.async_only {
         indices.retain(|&i| Case::generate(args.seed, i).is_async());
     }
+    if args.streams_only {
+        indices.retain(|&i| Case::generate(args.seed, i).is_stream());
+    }
     if args.print {
         for &i in &indices {
             println!("{}", Case::generate(args.seed, i).to_wat());
@@ -141,8 +149,12 @@ fn main() -> ExitCode {
         .iter()
         .filter(|&&i| Case::generate(args.seed, i).is_async())
         .count();
+    let streams = indices
+        .iter()
+        .filter(|&&i| Case::generate(args.seed, i).is_stream())
+        .count();
     println!(
-        "{} cases ({asyncs} async), {} mismatches (seed {}, {:.1}s)",
+        "{} cases ({asyncs} async, {streams} stream/future), {} mismatches (seed {}, {:.1}s)",
         indices.len(),
         failures.len(),
         args.seed,

@@ -223,7 +223,7 @@ pub fn callee_data(case: &Case, mutate: Option<(usize, usize, usize)>) -> Callee
 // Component-level types.
 
 /// Names (`$tN`) of the nominal types the signature uses, children first.
-fn nominal_names(types: &Types, roots: &[TyId]) -> (Vec<TyId>, HashMap<TyId, String>) {
+pub(super) fn nominal_names(types: &Types, roots: &[TyId]) -> (Vec<TyId>, HashMap<TyId, String>) {
     let order: Vec<TyId> = types
         .reachable(roots)
         .into_iter()
@@ -283,7 +283,7 @@ pub(super) fn ty_ref(types: &Types, names: &HashMap<TyId, String>, id: TyId) -> 
     }
 }
 
-fn ty_def(types: &Types, names: &HashMap<TyId, String>, id: TyId) -> String {
+pub(super) fn ty_def(types: &Types, names: &HashMap<TyId, String>, id: TyId) -> String {
     let r = |t: TyId| ty_ref(types, names, t);
     match types.get(id) {
         Ty::Record(fs) => {
@@ -886,6 +886,9 @@ fn render_proxy(case: &Case, w: &mut String, nominal: &[TyId], names: &HashMap<T
 // The composition.
 
 pub fn render(case: &Case) -> String {
+    if let Some(s) = &case.stream {
+        return s.render();
+    }
     let mut roots = Vec::new();
     for f in &case.funcs {
         roots.extend(&f.sig.params);

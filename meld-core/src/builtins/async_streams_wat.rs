@@ -10,6 +10,7 @@
 //!
 //! ```text
 //!  0 kind: 1 stream, 2 future      4 payload type id   8 element size
+//! 36 numeric payload (or none)    72 payload layout (bools, for the hub)
 //! 12 dropped (either end)         16 pending side: 0 none, 1 reader, 2 writer
 //! 20 pending memory id   24 pending pointer   28 pending length   32 progress
 //! 40 reader: instance, handle, state, event (-1: none)
@@ -26,7 +27,7 @@
 /// The stream and future additions of the runtime.
 pub const STREAMS_WAT: &str = r#"
   (table $hub (export "hub") 1 funcref)
-  (type $copyt (func (param i32 i32 i32 i32 i32)))
+  (type $copyt (func (param i32 i32 i32 i32 i32 i32)))
   (func $"handle is not a stream" unreachable)
   (func $"handle is not a future" unreachable)
   (func $"handle is a stream of a different type" unreachable)
@@ -63,7 +64,9 @@ pub const STREAMS_WAT: &str = r#"
     (memory.fill (local.get $sh) (i32.const 0) (i32.const 96))
     ;; `kind` | 16: a payload of numbers (or none), which one instance may
     ;; copy to itself
-    (i32.store offset=36 (local.get $sh) (i32.shr_u (local.get $kind) (i32.const 4)))
+    (i32.store offset=36 (local.get $sh) (i32.and (i32.shr_u (local.get $kind) (i32.const 4)) (i32.const 1)))
+    ;; `kind` >> 8: the payload's layout for the hub (bools to make 0/1)
+    (i32.store offset=72 (local.get $sh) (i32.shr_u (local.get $kind) (i32.const 8)))
     (local.set $kind (i32.and (local.get $kind) (i32.const 15)))
     (i32.store (local.get $sh) (local.get $kind))
     (i32.store offset=4 (local.get $sh) (local.get $ty))
@@ -161,12 +164,12 @@ pub const STREAMS_WAT: &str = r#"
         (call_indirect $hub (type $copyt)
           (i32.load offset=20 (local.get $sh)) (local.get $pp)
           (local.get $mem) (local.get $ptr)
-          (i32.mul (local.get $n) (local.get $es)) (i32.const 0)))
+          (i32.mul (local.get $n) (local.get $es)) (i32.load offset=72 (local.get $sh)) (i32.const 0)))
       (else ;; this side reads from the pending writer
         (call_indirect $hub (type $copyt)
           (local.get $mem) (local.get $ptr)
           (i32.load offset=20 (local.get $sh)) (local.get $pp)
-          (i32.mul (local.get $n) (local.get $es)) (i32.const 0)))))
+          (i32.mul (local.get $n) (local.get $es)) (i32.load offset=72 (local.get $sh)) (i32.const 0)))))
 
   ;; {stream,future}.{read,write} (`side` 0 read, 1 write) of instance `t`
   ;; on end `h`, `n` elements at `ptr` in memory `mem`: the copy result

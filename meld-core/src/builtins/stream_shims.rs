@@ -81,24 +81,76 @@ pub fn transfer(kind: u32, instances: &[u32]) -> String {
     )
 }
 
-/// The copy hub: `copy(dst, dst_ptr, src, src_ptr, bytes)` between the
-/// memories with ids 1..=`memories` (imported as `m.<id>`), put in the
-/// runtime's `hub` table by an active element segment.
-pub fn hub(memories: u32) -> String {
+/// A payload copied field by field: its element size and each field's
+/// (offset, width in bytes, is a `bool`).
+pub type Layout = (u32, Vec<(u32, u32, bool)>);
+
+/// The copy hub: `copy(dst, dst_ptr, src, src_ptr, bytes, layout)`
+/// between the memories with ids 1..=`memories` (imported as `m.<id>`),
+/// put in the runtime's `hub` table by an active element segment. Layout 0
+/// (numbers with no padding, or no payload): one `memory.copy`. Layout k >=
+/// 1 (`layouts[k - 1]`: a payload with `bool`s or padding): each field of
+/// each element copied as lifting and lowering it would (a bool made 0 or
+/// 1, padding left as the reader had it).
+pub fn hub(memories: u32, layouts: &[Layout]) -> String {
     let mut s = String::from("(module\n  (import \"rt\" \"hub\" (table $hub 1 funcref))\n");
     for id in 1..=memories {
         s.push_str(&format!("  (import \"m\" \"{id}\" (memory $m{id} 0))\n"));
     }
     s.push_str("  (elem (table $hub) (i32.const 0) func $copy)\n");
-    s.push_str("  (func $copy (param $d i32) (param $dp i32) (param $s i32) (param $sp i32) (param $n i32)\n");
+    s.push_str("  (func $copy (param $d i32) (param $dp i32) (param $s i32) (param $sp i32) (param $n i32) (param $l i32)\n");
     for d in 1..=memories {
         for src in 1..=memories {
+            let fields = if layouts.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "(if (local.get $l) (then (call $f{d}_{src} (local.get $l) (local.get $dp) (local.get $sp) (local.get $n)) (return)))\n            "
+                )
+            };
             s.push_str(&format!(
-                "    (if (i32.and (i32.eq (local.get $d) (i32.const {d})) (i32.eq (local.get $s) (i32.const {src})))\n      (then (memory.copy $m{d} $m{src} (local.get $dp) (local.get $sp) (local.get $n)) (return)))\n"
+                "    (if (i32.and (i32.eq (local.get $d) (i32.const {d})) (i32.eq (local.get $s) (i32.const {src})))\n      (then {fields}(memory.copy $m{d} $m{src} (local.get $dp) (local.get $sp) (local.get $n))\n            (return)))\n"
             ));
         }
     }
-    s.push_str("    (unreachable)))\n");
+    s.push_str("    (unreachable))\n");
+    if !layouts.is_empty() {
+        for d in 1..=memories {
+            for src in 1..=memories {
+                s.push_str(&format!(
+                    "  (func $f{d}_{src} (param $l i32) (param $dp i32) (param $sp i32) (param $n i32)\n    (local $end i32)\n    (local.set $end (i32.add (local.get $dp) (local.get $n)))\n"
+                ));
+                for (k, (size, fields)) in layouts.iter().enumerate() {
+                    s.push_str(&format!(
+                        "    (if (i32.eq (local.get $l) (i32.const {})) (then\n      (block $done (loop $next\n        (br_if $done (i32.ge_u (local.get $dp) (local.get $end)))\n",
+                        k + 1
+                    ));
+                    for &(o, w, is_bool) in fields {
+                        let (ld, st) = match w {
+                            1 => ("i32.load8_u", "i32.store8"),
+                            2 => ("i32.load16_u", "i32.store16"),
+                            4 => ("i32.load", "i32.store"),
+                            _ => ("i64.load", "i64.store"),
+                        };
+                        let value = format!("({ld} $m{src} offset={o} (local.get $sp))");
+                        let value = if is_bool {
+                            format!("(i32.ne {value} (i32.const 0))")
+                        } else {
+                            value
+                        };
+                        s.push_str(&format!(
+                            "        ({st} $m{d} offset={o} (local.get $dp) {value})\n"
+                        ));
+                    }
+                    s.push_str(&format!(
+                        "        (local.set $dp (i32.add (local.get $dp) (i32.const {size})))\n        (local.set $sp (i32.add (local.get $sp) (i32.const {size})))\n        (br $next)))\n      (return)))\n"
+                    ));
+                }
+                s.push_str("  )\n");
+            }
+        }
+    }
+    s.push_str(")\n");
     s
 }
 
@@ -121,6 +173,16 @@ mod tests {
         valid("write none", &copy(1, 1, 1, 3, false, 0, 0, 1));
         valid("future", &copy(1, 2, 1, 3, true, 1, 8, 8));
         valid("transfer", &transfer(1, &[0, 1, 1]));
-        valid("hub", &hub(3));
+        valid(
+            "hub",
+            &hub(
+                3,
+                &[
+                    (8, vec![(0, 1, true), (4, 4, false)]),
+                    (1, vec![(0, 1, true)]),
+                ],
+            ),
+        );
+        valid("hub plain", &hub(2, &[]));
     }
 }

@@ -106,6 +106,28 @@ impl<'input> Builder<'_, '_, 'input> {
     }
 }
 
+/// The primitive fields of a byte-copyable payload (from `base`): offset,
+/// width, whether it is a `bool`.
+fn layout_fields(
+    types: &ComponentTypes,
+    ty: &InterfaceType,
+    base: u32,
+    out: &mut Vec<(u32, u32, bool)>,
+) {
+    if let Some(fields) = super::type_shape::fields(types, ty) {
+        let mut off = 0u32;
+        for f in &fields {
+            let abi = types.canonical_abi(f);
+            off = off.div_ceil(abi.align32) * abi.align32;
+            layout_fields(types, f, base + off, out);
+            off += abi.size32;
+        }
+    } else {
+        let size = types.canonical_abi(ty).size32;
+        out.push((base, size, matches!(ty, InterfaceType::Bool)));
+    }
+}
+
 /// No payload, or a number: the spec's `none_or_number_type` (one
 /// instance may copy such a stream to itself).
 fn numeric(ty: Option<&InterfaceType>) -> bool {
@@ -132,6 +154,9 @@ fn numeric(ty: Option<&InterfaceType>) -> bool {
 struct Payload {
     kind: u32,
     numeric: bool,
+    /// Its fields, when it must be copied field by field (it has `bool`s,
+    /// which the hub makes 0 or 1, or padding, which stays the reader's).
+    fields: Vec<(u32, u32, bool)>,
     ty: u32,
     size: u32,
     align: u32,
@@ -160,6 +185,7 @@ impl<'input> Builder<'_, '_, 'input> {
             None => Payload {
                 kind,
                 numeric: true,
+                fields: Vec::new(),
                 ty,
                 size: 0,
                 align: 1,
@@ -167,9 +193,16 @@ impl<'input> Builder<'_, '_, 'input> {
             },
             Some(p) => {
                 let abi = types.canonical_abi(&p);
+                let mut fields = Vec::new();
+                layout_fields(types, &p, 0, &mut fields);
+                let covered: u32 = fields.iter().map(|f| f.1).sum();
+                if covered == abi.size32 && !fields.iter().any(|f| f.2) {
+                    fields.clear();
+                }
                 Payload {
                     kind,
                     numeric: numeric(Some(&p)),
+                    fields,
                     ty,
                     size: abi.size32,
                     align: abi.align32,
@@ -239,16 +272,25 @@ impl<'input> Builder<'_, '_, 'input> {
         let name = tr.symbol_name();
         let label = format!("meld:async/{name}");
         let def = match tr {
-            T::StreamNew { .. } | T::FutureNew { .. } => self.baked_named(
-                t,
-                "st_new",
-                &[
-                    inst as i32,
-                    (p.kind | (p.numeric as u32) << 4) as i32,
-                    p.ty as i32,
-                    p.size as i32,
-                ],
-            )?,
+            T::StreamNew { .. } | T::FutureNew { .. } => {
+                let layout = if p.fields.is_empty() {
+                    0
+                } else {
+                    let key = (p.size, p.fields.clone());
+                    let n = self.stream_layouts.len() as u32 + 1;
+                    *self.stream_layouts.entry(key).or_insert(n)
+                };
+                self.baked_named(
+                    t,
+                    "st_new",
+                    &[
+                        inst as i32,
+                        (p.kind | (p.numeric as u32) << 4 | layout << 8) as i32,
+                        p.ty as i32,
+                        p.size as i32,
+                    ],
+                )?
+            }
             T::StreamRead { options, .. }
             | T::StreamWrite { options, .. }
             | T::FutureRead { options, .. }
@@ -331,9 +373,16 @@ impl<'input> Builder<'_, '_, 'input> {
         mems.sort_by_key(|(id, _)| *id);
         let mut args = vec![self.rt_def(ItemKind::Table, "hub")?];
         args.extend(mems.iter().map(|(_, d)| *d));
+        let mut layouts: Vec<(u32, stream_shims::Layout)> = self
+            .stream_layouts
+            .iter()
+            .map(|(k, id)| (*id, k.clone()))
+            .collect();
+        layouts.sort_by_key(|(id, _)| *id);
+        let layouts: Vec<stream_shims::Layout> = layouts.into_iter().map(|(_, l)| l).collect();
         self.async_node(
             "meld:async/stream-hub".into(),
-            &stream_shims::hub(mems.len() as u32),
+            &stream_shims::hub(mems.len() as u32, &layouts),
             args,
         )?;
         Ok(())

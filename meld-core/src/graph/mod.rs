@@ -208,6 +208,7 @@ pub(crate) fn build<'data>(
         concurrent,
         host_async,
         streams_used: false,
+        stream_layouts: BTreeMap::new(),
         region_thunks,
         region_bases: BTreeMap::new(),
         abs_reallocs: BTreeMap::new(),
@@ -254,6 +255,9 @@ struct Builder<'a, 'data, 'input> {
     /// A stream or future copy shim exists: the copy hub is built at the
     /// end ([`async_streams`]).
     streams_used: bool,
+    /// Stream payloads copied field by field (size, fields) → id for the
+    /// hub ([`async_streams`]).
+    stream_layouts: BTreeMap<crate::builtins::stream_shims::Layout, u32>,
     /// `--memory shared --component`: host-facing functions that pass
     /// memory get region thunks ([`region_thunk`]).
     region_thunks: bool,
