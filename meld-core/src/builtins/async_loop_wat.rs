@@ -119,23 +119,13 @@ pub const LOOP_WAT: &str = r#"
 
   ;; Run one piece of ready work ordered below `limit`; 0 if there is none.
   (func $run_one (param $limit i32) (result i32)
-    (local $kind i32) (local $idx i32) (local $r i32) (local $p i32) (local $st i32)
+    (local $kind i32) (local $idx i32)
     (call $pick (local.get $limit))
     (local.set $idx) (local.set $kind)
     (if (i32.eqz (local.get $kind)) (then (return (i32.const 0))))
     (if (i32.eq (local.get $kind) (i32.const 2))
-      (then (call $tresume (local.get $idx)) (return (i32.const 1))))
-    ;; a pending start, as `$turn` runs it
-    (local.set $r (i32.add (global.get $precs) (i32.mul (local.get $idx) (i32.const 192))))
-    (global.set $nready (i32.sub (global.get $nready) (i32.const 1)))
-    (local.set $p (call $inst (i32.load offset=12 (local.get $r))))
-    (if (i32.or (i32.load (local.get $p)) (i32.load offset=4 (local.get $p)))
-      (then (i32.store (local.get $r) (i32.const 1)) (return (i32.const 1))))
-    (local.set $st (call_indirect $ptab (type $resume) (local.get $idx)
-      (i32.add (i32.shl (local.get $idx) (i32.const 2)) (i32.const 3))))
-    (call $raise (i32.load offset=8 (local.get $r)) (i32.load offset=16 (local.get $r))
-                 (i32.and (local.get $st) (i32.const 15)))
-    (i32.store (local.get $r) (i32.const 0))
+      (then (call $tresume (local.get $idx)))
+      (else (call $run_start (local.get $idx))))
     (i32.const 1))
 
   ;; Resume pending task `i`: its frame back on the stack, its callback

@@ -196,13 +196,28 @@ pub const ASYNC_EXT_WAT: &str = r#"
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $next))))
 
+  ;; Run ready pending start `id`: if its instance is busy or under
+  ;; backpressure again it waits again; else it runs (the call shim's
+  ;; resume function) and its subtask's new status is an event.
+  (func $run_start (param $id i32)
+    (local $r i32) (local $p i32) (local $st i32)
+    (local.set $r (i32.add (global.get $precs) (i32.mul (local.get $id) (i32.const 192))))
+    (global.set $nready (i32.sub (global.get $nready) (i32.const 1)))
+    (local.set $p (call $inst (i32.load offset=12 (local.get $r))))
+    (if (i32.or (i32.load (local.get $p)) (i32.load offset=4 (local.get $p)))
+      (then (i32.store (local.get $r) (i32.const 1)) (return)))
+    (local.set $st (call_indirect $ptab (type $resume) (local.get $id)
+      (i32.add (i32.shl (local.get $id) (i32.const 2)) (i32.const 3))))
+    (call $raise (i32.load offset=8 (local.get $r)) (i32.load offset=16 (local.get $r))
+                 (i32.and (local.get $st) (i32.const 15)))
+    (i32.store (local.get $r) (i32.const 0)))
+
   ;; wasmtime's event loop turn where one-stack code reaches it (a call's
   ;; start, a call from the host): the pending starts that became ready
   ;; before it run in that order. One that is not ready any more waits
   ;; again; each that runs delivers its subtask's new status as an event.
   (func $turn
-    (local $limit i32) (local $i i32) (local $r i32) (local $best i32) (local $p i32)
-    (local $st i32) (local $s i32) (local $was i32)
+    (local $limit i32) (local $i i32) (local $r i32) (local $best i32) (local $was i32)
     (if (i32.eqz (global.get $nready)) (then (return)))
     (local.set $limit (global.get $seq))
     (local.set $was (global.get $readied))
@@ -223,17 +238,7 @@ pub const ASYNC_EXT_WAT: &str = r#"
           (br $next)))
       (if (i32.ge_s (local.get $best) (i32.const 0))
         (then
-          (local.set $r (i32.add (global.get $precs) (i32.mul (local.get $best) (i32.const 192))))
-          (global.set $nready (i32.sub (global.get $nready) (i32.const 1)))
-          (local.set $p (call $inst (i32.load offset=12 (local.get $r))))
-          (if (i32.or (i32.load (local.get $p)) (i32.load offset=4 (local.get $p)))
-            (then (i32.store (local.get $r) (i32.const 1)))
-            (else
-              (local.set $st (call_indirect $ptab (type $resume) (local.get $best)
-                (i32.add (i32.shl (local.get $best) (i32.const 2)) (i32.const 3))))
-              (call $raise (i32.load offset=8 (local.get $r)) (i32.load offset=16 (local.get $r))
-                           (i32.and (local.get $st) (i32.const 15)))
-              (i32.store (local.get $r) (i32.const 0))))
+          (call $run_start (local.get $best))
           (br $again))))
     (if (i32.ne (global.get $readied) (local.get $was))
       (then (call $"meld: one-stack runtime: a pending start became ready while pending starts ran (not supported yet)"))))

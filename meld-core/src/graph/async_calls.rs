@@ -684,19 +684,10 @@ impl<'input> Builder<'_, '_, 'input> {
         else {
             return Err(Error::Internal("an export that is a host function".into()));
         };
-        {
-            let types = self.types.resources_mut_and_types().1;
-            let f = &types[ty];
-            if types[f.params]
-                .types
-                .iter()
-                .chain(types[f.results].types.iter())
-                .any(|t| super::async_streams::holds_handle(types, t))
-            {
-                return Err(refuse(&format!(
-                    "the async export `{name}`, which passes resource handles,"
-                )));
-            }
+        if self.func_type_holds(ty, super::async_streams::holds_handle) {
+            return Err(refuse(&format!(
+                "the async export `{name}`, which passes resource handles,"
+            )));
         }
         let (params, _) = super::may_leave_sig(&self.graph.nodes[node].wasm, index)?;
         let results = self.types[ty].results;
@@ -840,14 +831,7 @@ impl<'input> Builder<'_, '_, 'input> {
                 "the async host import `{module}#{field}` with --memory shared"
             )));
         }
-        let types = self.types.resources_mut_and_types().1;
-        let f = &types[ty];
-        if types[f.params]
-            .types
-            .iter()
-            .chain(types[f.results].types.iter())
-            .any(|t| super::async_streams::holds_handle(types, t))
-        {
+        if self.func_type_holds(ty, super::async_streams::holds_handle) {
             return Err(refuse(&format!(
                 "the async host import `{module}#{field}`, which passes resource handles,"
             )));

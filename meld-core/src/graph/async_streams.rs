@@ -16,27 +16,35 @@ use wasmtime_environ::component::{
     TypeStreamTableIndex,
 };
 
+/// A number type: the spec's `none_or_number_type` without the `none`.
+fn is_number(ty: &InterfaceType) -> bool {
+    use InterfaceType as I;
+    matches!(
+        ty,
+        I::U8
+            | I::S8
+            | I::U16
+            | I::S16
+            | I::U32
+            | I::S32
+            | I::U64
+            | I::S64
+            | I::Float32
+            | I::Float64
+    )
+}
+
 /// A payload whose canonical-ABI bytes can be copied as they are.
 fn bytes_copyable(types: &ComponentTypes, ty: &InterfaceType) -> bool {
     use InterfaceType as I;
     match ty {
-        I::Bool
-        | I::U8
-        | I::S8
-        | I::U16
-        | I::S16
-        | I::U32
-        | I::S32
-        | I::U64
-        | I::S64
-        | I::Float32
-        | I::Float64 => true,
+        I::Bool => true,
         I::Record(r) => types[*r]
             .fields
             .iter()
             .all(|f| bytes_copyable(types, &f.ty)),
         I::Tuple(t) => types[*t].types.iter().all(|t| bytes_copyable(types, t)),
-        _ => false,
+        _ => is_number(ty),
     }
 }
 
@@ -80,6 +88,22 @@ fn holds(types: &ComponentTypes, ty: &InterfaceType, p: &dyn Fn(&InterfaceType) 
 }
 
 impl<'input> Builder<'_, '_, 'input> {
+    /// Whether a parameter or result of function type `ty` satisfies
+    /// `holds` (one of [`holds_async_value`], [`holds_handle`]).
+    pub(super) fn func_type_holds(
+        &mut self,
+        ty: wasmtime_environ::component::TypeFuncIndex,
+        holds: fn(&ComponentTypes, &InterfaceType) -> bool,
+    ) -> bool {
+        let types = self.types.resources_mut_and_types().1;
+        let f = &types[ty];
+        types[f.params]
+            .types
+            .iter()
+            .chain(types[f.results].types.iter())
+            .any(|t| holds(types, t))
+    }
+
     /// Refuse a host import or export (`what`) of function type `ty` that
     /// passes a stream, future or error-context (docs/streams.md).
     pub(super) fn refuse_async_values_at_boundary(
@@ -87,20 +111,12 @@ impl<'input> Builder<'_, '_, 'input> {
         what: &str,
         ty: wasmtime_environ::component::TypeFuncIndex,
     ) -> Result<()> {
-        let types = self.types.resources_mut_and_types().1;
-        let f = &types[ty];
-        let all = types[f.params]
-            .types
-            .iter()
-            .chain(types[f.results].types.iter());
-        for t in all {
-            if holds_async_value(types, t) {
-                return Err(Error::Unsupported(format!(
-                    "async (component-model concurrency): {what} passes a stream, future or \
-                     error-context across the host boundary, which is not supported yet \
-                     (docs/streams.md)"
-                )));
-            }
+        if self.func_type_holds(ty, holds_async_value) {
+            return Err(Error::Unsupported(format!(
+                "async (component-model concurrency): {what} passes a stream, future or \
+                 error-context across the host boundary, which is not supported yet \
+                 (docs/streams.md)"
+            )));
         }
         Ok(())
     }
@@ -126,27 +142,6 @@ fn layout_fields(
         let size = types.canonical_abi(ty).size32;
         out.push((base, size, matches!(ty, InterfaceType::Bool)));
     }
-}
-
-/// No payload, or a number: the spec's `none_or_number_type` (one
-/// instance may copy such a stream to itself).
-fn numeric(ty: Option<&InterfaceType>) -> bool {
-    use InterfaceType as I;
-    matches!(
-        ty,
-        None | Some(
-            I::U8
-                | I::S8
-                | I::U16
-                | I::S16
-                | I::U32
-                | I::S32
-                | I::U64
-                | I::S64
-                | I::Float32
-                | I::Float64
-        )
-    )
 }
 
 /// (kind, type id, element size, alignment, copyable) of a stream or
@@ -201,7 +196,7 @@ impl<'input> Builder<'_, '_, 'input> {
                 }
                 Payload {
                     kind,
-                    numeric: numeric(Some(&p)),
+                    numeric: is_number(&p),
                     fields,
                     ty,
                     size: abi.size32,
