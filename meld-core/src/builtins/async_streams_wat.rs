@@ -333,8 +333,9 @@ pub const STREAMS_WAT: &str = r#"
                 (call $st_event (local.get $sh) (i32.sub (i32.const 1) (local.get $side)) (i32.const 1)))))))))
 
   ;; {stream,future}.transfer: readable end `h` of instance `src` moves to
-  ;; instance `dst` (a new handle there).
-  (func (export "st_transfer") (param $kind i32) (param $src i32) (param $h i32) (param $dst i32) (result i32)
+  ;; instance `dst` (a new handle there, of payload type `dty` as `dst`
+  ;; sees it: a payload holding handles has a type per instance).
+  (func (export "st_transfer") (param $kind i32) (param $src i32) (param $h i32) (param $dst i32) (param $dty i32) (result i32)
     (local $s i32) (local $sh i32) (local $k i32) (local $ty i32) (local $n i32)
     (local.set $s (call $any (local.get $src) (local.get $h)))
     (local.set $k (i32.add (i32.const 4) (i32.shl (local.get $kind) (i32.const 1))))
@@ -362,7 +363,7 @@ pub const STREAMS_WAT: &str = r#"
           (then (call $"cannot lift stream after being notified that the writable end dropped"))
           (else (call $"cannot lift future after being notified that the writable end dropped")))))
     (call $free (call $header (local.get $src)) (local.get $s) (local.get $h))
-    (local.set $n (call $insert (local.get $dst) (local.get $k) (local.get $ty) (local.get $sh) (i32.const 0)))
+    (local.set $n (call $insert (local.get $dst) (local.get $k) (local.get $dty) (local.get $sh) (i32.const 0)))
     (i32.store offset=40 (local.get $sh) (local.get $dst))
     (i32.store offset=44 (local.get $sh) (local.get $n))
     (local.get $n))

@@ -60,24 +60,26 @@ pub fn copy(
 }
 
 /// `{stream,future}.transfer`: FACT passes the source and destination
-/// table types; `instances[k]` is table type k's instance.
-pub fn transfer(kind: u32, instances: &[u32]) -> String {
-    let case = |v: &str| {
+/// table types; `tables[k]` is table type k's (instance, payload type id).
+pub fn transfer(kind: u32, tables: &[(u32, u32)]) -> String {
+    let case = |v: &str, pick: fn(&(u32, u32)) -> u32| {
         let mut c = String::from("(unreachable)");
-        for (k, i) in instances.iter().enumerate().rev() {
+        for (k, t) in tables.iter().enumerate().rev() {
             c = format!(
-                "(if (result i32) (i32.eq (local.get {v}) (i32.const {k})) (then (i32.const {i})) (else {c}))"
+                "(if (result i32) (i32.eq (local.get {v}) (i32.const {k})) (then (i32.const {})) (else {c}))",
+                pick(t)
             );
         }
         c
     };
     format!(
         r#"(module
-  (import "rt" "st_transfer" (func $t (param i32 i32 i32 i32) (result i32)))
+  (import "rt" "st_transfer" (func $t (param i32 i32 i32 i32 i32) (result i32)))
   (func (export "f") (param $idx i32) (param $src i32) (param $dst i32) (result i32)
-    (call $t (i32.const {kind}) {src} (local.get $idx) {dst})))"#,
-        src = case("$src"),
-        dst = case("$dst"),
+    (call $t (i32.const {kind}) {src} (local.get $idx) {dst} {dst_ty})))"#,
+        src = case("$src", |t| t.0),
+        dst = case("$dst", |t| t.0),
+        dst_ty = case("$dst", |t| t.1),
     )
 }
 
@@ -91,14 +93,26 @@ pub type Layout = (u32, Vec<(u32, u32, bool)>);
 /// (numbers with no padding, or no payload): one `memory.copy`. Layout k >=
 /// 1 (`layouts[k - 1]`: a payload with `bool`s or padding): each field of
 /// each element copied as lifting and lowering it would (a bool made 0 or
-/// 1, padding left as the reader had it).
-pub fn hub(memories: u32, layouts: &[Layout]) -> String {
+/// 1, padding left as the reader had it). A pair of payload sites
+/// (`pairs[k]`: writer code, reader code, both `>= SITE_BASE`) goes to its
+/// copier `c.<k>` (FACT's adapter per element, `graph::stream_payloads`).
+pub fn hub(memories: u32, layouts: &[Layout], pairs: &[(u32, u32)]) -> String {
     let mut s = String::from("(module\n  (import \"rt\" \"hub\" (table $hub 1 funcref))\n");
     for id in 1..=memories {
         s.push_str(&format!("  (import \"m\" \"{id}\" (memory $m{id} 0))\n"));
     }
+    for k in 0..pairs.len() {
+        s.push_str(&format!(
+            "  (import \"c\" \"{k}\" (func $c{k} (param i32 i32 i32)))\n"
+        ));
+    }
     s.push_str("  (elem (table $hub) (i32.const 0) func $copy)\n");
     s.push_str("  (func $copy (param $d i32) (param $dp i32) (param $s i32) (param $sp i32) (param $n i32) (param $l i32)\n");
+    for (k, (w, r)) in pairs.iter().enumerate() {
+        s.push_str(&format!(
+            "    (if (i32.and (i32.eq (local.get $d) (i32.const {r})) (i32.eq (local.get $s) (i32.const {w})))\n      (then (call $c{k} (local.get $dp) (local.get $sp) (local.get $n)) (return)))\n"
+        ));
+    }
     for d in 1..=memories {
         for src in 1..=memories {
             let fields = if layouts.is_empty() {
@@ -172,7 +186,7 @@ mod tests {
         valid("read", &copy(1, 1, 0, 3, true, 2, 4, 4));
         valid("write none", &copy(1, 1, 1, 3, false, 0, 0, 1));
         valid("future", &copy(1, 2, 1, 3, true, 1, 8, 8));
-        valid("transfer", &transfer(1, &[0, 1, 1]));
+        valid("transfer", &transfer(1, &[(0, 3), (1, 3), (1, 4)]));
         valid(
             "hub",
             &hub(
@@ -181,8 +195,9 @@ mod tests {
                     (8, vec![(0, 1, true), (4, 4, false)]),
                     (1, vec![(0, 1, true)]),
                 ],
+                &[(0x10000, 0x10001)],
             ),
         );
-        valid("hub plain", &hub(2, &[]));
+        valid("hub plain", &hub(2, &[], &[]));
     }
 }

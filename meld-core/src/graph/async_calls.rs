@@ -261,11 +261,6 @@ impl<'input> Builder<'_, '_, 'input> {
         self.baked(t, name, consts)
     }
 
-    /// [`Self::tramp_sig`] for the stream shims.
-    pub(super) fn tramp_sig_of(&self, t: TrampolineIndex) -> Result<Sig> {
-        self.tramp_sig(t)
-    }
-
     fn tramp_sig(&self, t: TrampolineIndex) -> Result<Sig> {
         let ty = self.t.component.trampolines[t];
         let f = self.types.module_types_builder()[ty].unwrap_func();
@@ -409,23 +404,7 @@ impl<'input> Builder<'_, '_, 'input> {
             T::ErrorContextDrop { instance, .. } => {
                 self.baked(t, "ec_drop", &[instance.as_u32() as i32])?
             }
-            T::ErrorContextTransfer => {
-                let n = self.types.num_error_context_tables();
-                let types = self.types.resources_mut_and_types().1;
-                let instances: Vec<u32> = (0..n)
-                    .map(|k| {
-                        types[TypeComponentLocalErrorContextTableIndex::from_u32(k as u32)]
-                            .instance
-                            .as_u32()
-                    })
-                    .collect();
-                let args = self.rt_funcs(&["ec_transfer"])?;
-                self.async_shim(
-                    "meld:async/error-context.transfer".into(),
-                    &async_shims::ec_transfer(&instances),
-                    args,
-                )?
-            }
+            T::ErrorContextTransfer => self.ec_transfer_def()?,
             T::PrepareCall { .. } | T::SyncStartCall { .. } | T::AsyncStartCall { .. } => {
                 return Err(Error::Internal(
                     "an async call intrinsic outside a FACT adapter".into(),
@@ -433,6 +412,25 @@ impl<'input> Builder<'_, '_, 'input> {
             }
             other => return Err(refuse(&format!("intrinsic `{}`", other.symbol_name()))),
         })
+    }
+
+    /// FACT's `error-context.transfer`: table types mapped to instances.
+    pub(super) fn ec_transfer_def(&mut self) -> Result<Def> {
+        let n = self.types.num_error_context_tables();
+        let types = self.types.resources_mut_and_types().1;
+        let instances: Vec<u32> = (0..n)
+            .map(|k| {
+                types[TypeComponentLocalErrorContextTableIndex::from_u32(k as u32)]
+                    .instance
+                    .as_u32()
+            })
+            .collect();
+        let args = self.rt_funcs(&["ec_transfer"])?;
+        self.async_shim(
+            "meld:async/error-context.transfer".into(),
+            &async_shims::ec_transfer(&instances),
+            args,
+        )
     }
 
     /// `context.get`/`context.set` (wasmtime's unsafe intrinsics).

@@ -9,7 +9,7 @@
 //! need lifting and lowering) trap by name if a copy is attempted.
 
 use super::{Builder, Def, ItemKind};
-use crate::builtins::{async_shims, stream_shims};
+use crate::builtins::stream_shims;
 use crate::{Error, Result};
 use wasmtime_environ::component::{
     ComponentTypes, InterfaceType, Trampoline, TrampolineIndex, TypeFutureTableIndex,
@@ -148,6 +148,8 @@ fn layout_fields(
 /// future table type.
 struct Payload {
     kind: u32,
+    /// The payload type (`None`: no payload).
+    payload: Option<InterfaceType>,
     numeric: bool,
     /// Its fields, when it must be copied field by field (it has `bool`s,
     /// which the hub makes 0 or 1, or padding, which stays the reader's).
@@ -179,6 +181,7 @@ impl<'input> Builder<'_, '_, 'input> {
         match payload {
             None => Payload {
                 kind,
+                payload: None,
                 numeric: true,
                 fields: Vec::new(),
                 ty,
@@ -196,6 +199,7 @@ impl<'input> Builder<'_, '_, 'input> {
                 }
                 Payload {
                     kind,
+                    payload: Some(p),
                     numeric: is_number(&p),
                     fields,
                     ty,
@@ -226,41 +230,8 @@ impl<'input> Builder<'_, '_, 'input> {
             | T::FutureCancelWrite { instance, ty, .. }
             | T::FutureDropReadable { instance, ty }
             | T::FutureDropWritable { instance, ty } => (instance.as_u32(), None, Some(*ty)),
-            T::StreamTransfer | T::FutureTransfer => {
-                let kind = if matches!(tr, T::StreamTransfer) {
-                    1
-                } else {
-                    2
-                };
-                let (ns, nf) = (
-                    self.types.num_stream_tables(),
-                    self.types.num_future_tables(),
-                );
-                let types = self.types.resources_mut_and_types().1;
-                let instances: Vec<u32> = if kind == 1 {
-                    (0..ns)
-                        .map(|k| {
-                            types[TypeStreamTableIndex::from_u32(k as u32)]
-                                .instance
-                                .as_u32()
-                        })
-                        .collect()
-                } else {
-                    (0..nf)
-                        .map(|k| {
-                            types[TypeFutureTableIndex::from_u32(k as u32)]
-                                .instance
-                                .as_u32()
-                        })
-                        .collect()
-                };
-                let args = self.rt_funcs(&["st_transfer"])?;
-                return Ok(Some(self.async_shim(
-                    format!("meld:async/{}", tr.symbol_name()),
-                    &stream_shims::transfer(kind, &instances),
-                    args,
-                )?));
-            }
+            T::StreamTransfer => return Ok(Some(self.st_transfer_def(1)?)),
+            T::FutureTransfer => return Ok(Some(self.st_transfer_def(2)?)),
             _ => return Ok(None),
         };
         let p = self.stream_payload(st, fu);
@@ -291,21 +262,26 @@ impl<'input> Builder<'_, '_, 'input> {
             | T::FutureRead { options, .. }
             | T::FutureWrite { options, .. } => {
                 let side = matches!(tr, T::StreamWrite { .. } | T::FutureWrite { .. }) as u32;
-                if !p.copyable {
-                    let (ps, rs) = self.tramp_sig_of(t)?;
-                    let reason = format!(
-                        "meld: `{name}` called: a payload with strings, lists, handles, chars or \
-                         variants is not supported yet (docs/streams.md)"
-                    );
-                    return Ok(Some(self.async_shim(
-                        label,
-                        &async_shims::trap_stub(&reason, &ps, &rs),
-                        Vec::new(),
-                    )?));
-                }
                 let o = self.t.component.options[*options].clone();
                 let mem = if p.size == 0 {
                     0
+                } else if !p.copyable {
+                    // FACT lifts and lowers each element (`stream_payloads`)
+                    let memory = self
+                        .memory(o.memory().ok_or_else(|| {
+                            Error::Invalid(format!("`{name}` without a memory"))
+                        })?)?;
+                    let realloc = self.abi(&o)?.realloc;
+                    let payload = p.payload.expect("a non-copyable payload");
+                    self.payload_site(super::stream_payloads::PayloadSite {
+                        instance: inst,
+                        write: side == 1,
+                        payload,
+                        encoding: o.string_encoding,
+                        memory,
+                        realloc,
+                        size: p.size,
+                    })
                 } else {
                     self.mem_id(o.memory())?
                 };
@@ -358,6 +334,43 @@ impl<'input> Builder<'_, '_, 'input> {
         Ok(Some(def))
     }
 
+    /// `{stream,future}.transfer` (`kind` 1 / 2): FACT passes the source and
+    /// destination table types, which the shim maps to instances and the
+    /// destination's payload type id.
+    pub(super) fn st_transfer_def(&mut self, kind: u32) -> Result<Def> {
+        let (ns, nf) = (
+            self.types.num_stream_tables(),
+            self.types.num_future_tables(),
+        );
+        let types = self.types.resources_mut_and_types().1;
+        let tables: Vec<(u32, u32)> = if kind == 1 {
+            (0..ns)
+                .map(|k| {
+                    let t = &types[TypeStreamTableIndex::from_u32(k as u32)];
+                    (t.instance.as_u32(), t.ty.as_u32())
+                })
+                .collect()
+        } else {
+            (0..nf)
+                .map(|k| {
+                    let t = &types[TypeFutureTableIndex::from_u32(k as u32)];
+                    (t.instance.as_u32(), t.ty.as_u32())
+                })
+                .collect()
+        };
+        let name = if kind == 1 {
+            "stream.transfer"
+        } else {
+            "future.transfer"
+        };
+        let args = self.rt_funcs(&["st_transfer"])?;
+        self.async_shim(
+            format!("meld:async/{name}"),
+            &stream_shims::transfer(kind, &tables),
+            args,
+        )
+    }
+
     /// The copy hub, once every memory exists: the runtime calls it through
     /// its `hub` table to move element bytes between two memories.
     pub(super) fn stream_hub(&mut self) -> Result<()> {
@@ -375,9 +388,12 @@ impl<'input> Builder<'_, '_, 'input> {
             .collect();
         layouts.sort_by_key(|(id, _)| *id);
         let layouts: Vec<stream_shims::Layout> = layouts.into_iter().map(|(_, l)| l).collect();
+        let copiers = self.payload_copiers()?;
+        let pairs: Vec<(u32, u32)> = copiers.iter().map(|(w, r, _)| (*w, *r)).collect();
+        args.extend(copiers.iter().map(|(_, _, f)| *f));
         self.async_node(
             "meld:async/stream-hub".into(),
-            &stream_shims::hub(mems.len() as u32, &layouts),
+            &stream_shims::hub(mems.len() as u32, &layouts, &pairs),
             args,
         )?;
         Ok(())

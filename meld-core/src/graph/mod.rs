@@ -23,6 +23,7 @@ mod may_leave;
 mod region_thunk;
 mod region_walk;
 mod resources;
+mod stream_payloads;
 pub mod trivial_adapters;
 mod type_shape;
 
@@ -209,6 +210,7 @@ pub(crate) fn build<'data>(
         host_async,
         streams_used: false,
         stream_layouts: BTreeMap::new(),
+        payload_sites: Vec::new(),
         region_thunks,
         region_bases: BTreeMap::new(),
         abs_reallocs: BTreeMap::new(),
@@ -258,6 +260,8 @@ struct Builder<'a, 'data, 'input> {
     /// Stream payloads copied field by field (size, fields) → id for the
     /// hub ([`async_streams`]).
     stream_layouts: BTreeMap<crate::builtins::stream_shims::Layout, u32>,
+    /// Reads and writes of payloads FACT copies ([`stream_payloads`]).
+    payload_sites: Vec<stream_payloads::PayloadSite>,
     /// `--memory shared --component`: host-facing functions that pass
     /// memory get region thunks ([`region_thunk`]).
     region_thunks: bool,

@@ -485,6 +485,30 @@ impl ModuleTypesBuilder {
         })
     }
 
+    /// meld patch (vendor/README.md): a function type in a rec group of its
+    /// own, for the adapters meld has FACT compile after translation (the
+    /// element copiers of stream and future payloads).
+    pub fn meld_func_type(
+        &mut self,
+        params: &[WasmValType],
+        results: &[WasmValType],
+    ) -> ModuleInternedTypeIndex {
+        let idx = self.types.push(WasmSubType {
+            is_final: true,
+            supertype: None,
+            composite_type: WasmCompositeType {
+                inner: WasmCompositeInnerType::Func(
+                    WasmFuncType::new(params.iter().copied(), results.iter().copied())
+                        .panic_on_oom(),
+                ),
+                shared: false,
+            },
+        });
+        let next = self.types.next_ty();
+        self.types.push_rec_group(idx..next);
+        idx
+    }
+
     /// Smaller helper method to find a `ModuleInternedTypeIndex` which
     /// corresponds to the `resource.drop` intrinsic in components, namely a
     /// core wasm function type which takes one `i32` argument and has no
