@@ -16,18 +16,29 @@
 //! made before the read) is left to the engine: only the elements, their
 //! order and the end (DROPPED) are checked.
 //!
-//! `T` is none, a number, `bool`, or a record / tuple of those (what meld
-//! supports between components). A stream case replaces a generated case
-//! with probability 1 in [`STREAM_ONE_IN`], drawn from a random stream of
-//! its own, so every other case is generated exactly as before.
+//! `T` is none or any value type the call cases use (`types::gen_type`:
+//! numbers, bool, char, string, list, map, record, tuple, variant, enum,
+//! option, result, flags, nested), often one with strings or lists in it.
+//! The writer's values sit in its memory in its string encoding (pointers
+//! into its memory); the reader reads with `(memory ..) (realloc ..)` and
+//! its own string encoding (each side's drawn from utf8, utf16 and
+//! latin1+utf16), and checksums each element by walking it in its own
+//! memory (pointers followed, as the call cases walk results), so the
+//! words are those of the values as the reader sees them. The reader's
+//! realloc flags a bad alignment argument, which goes into the checksum.
+//! A stream case replaces a generated case with probability 1 in
+//! [`STREAM_ONE_IN`], drawn from a random stream of its own, so every
+//! other case is generated exactly as before.
 
 use std::fmt::Write;
 
 use super::layout;
 use super::rng::Rng;
-use super::types::{Encoding, Ty, TyId, Types};
+use super::types::{gen_type, Encoding, Ty, TyId, Types, MAX_DEPTH};
 use super::values::{gen_value, hash_words, words, Budget, Image, Lowerer, Val, HASH_INIT};
-use super::wat_core::{data_segment, memory_walkers, module_prelude, walker};
+use super::wat_core::{
+    data_segment, heap_and_pages, memory_walkers, module_prelude, walker, REALLOC,
+};
 use super::wat_gen::{nominal_names, ty_def, ty_ref, IMAGE_BASE};
 
 /// One case in this many is a stream / future case.
@@ -61,33 +72,38 @@ pub struct StreamCase {
     /// its padding, where meld and wasmtime differ: see `render`).
     pub dirty: bool,
     pub dirt_seed: u64,
+    /// The writer's (`stream.write`) and the reader's (`stream.read`)
+    /// string encodings.
+    pub writer_enc: Encoding,
+    pub reader_enc: Encoding,
+    /// Name `string-encoding=utf8` even though it is the default.
+    pub explicit_utf8: bool,
+    /// The read names `(realloc ..)` even when the payload has no
+    /// strings or lists.
+    pub realloc_always: bool,
+    /// The reader's heap starts at the end of its memory (every
+    /// allocation grows it).
+    pub reader_heap_at_edge: bool,
 }
 
-const NUMBERS: [Ty; 11] = [
-    Ty::Bool,
-    Ty::U8,
-    Ty::S8,
-    Ty::U16,
-    Ty::S16,
-    Ty::U32,
-    Ty::S32,
-    Ty::U64,
-    Ty::S64,
-    Ty::F32,
-    Ty::F64,
-];
-
-fn gen_elem(rng: &mut Rng, types: &mut Types, depth: u32) -> TyId {
-    if depth == 0 || rng.percent(55) {
-        let t = rng.pick(&NUMBERS).clone();
-        return types.add(t);
+/// A random payload type: any type the call cases use, made to hold a
+/// string or list more often than not.
+fn gen_elem(rng: &mut Rng, types: &mut Types) -> TyId {
+    let depth = rng.range(0, MAX_DEPTH as u64) as u32;
+    let t = gen_type(rng, types, depth);
+    if types.has_pointers(t) || rng.percent(40) {
+        return t;
     }
-    let n = rng.range(1, 4);
-    let fs = (0..n).map(|_| gen_elem(rng, types, depth - 1)).collect();
-    if rng.percent(50) {
-        types.add(Ty::Record(fs))
-    } else {
-        types.add(Ty::Tuple(fs))
+    let s = types.add(Ty::String);
+    match rng.below(5) {
+        0 => types.add(Ty::List(t)),
+        1 => types.add(Ty::Record(vec![s, t])),
+        2 => types.add(Ty::Tuple(vec![t, s])),
+        3 => types.add(Ty::Result(Some(s), Some(t))),
+        _ => {
+            let l = types.add(Ty::List(t));
+            types.add(Ty::Option(l))
+        }
     }
 }
 
@@ -95,10 +111,7 @@ impl StreamCase {
     pub fn generate(rng: &mut Rng) -> StreamCase {
         let future = rng.percent(30);
         let mut types = Types::default();
-        let elem = (!rng.percent(12)).then(|| {
-            let depth = rng.range(0, 2) as u32;
-            gen_elem(rng, &mut types, depth)
-        });
+        let elem = (!rng.percent(12)).then(|| gen_elem(rng, &mut types));
         let n = if future { 1 } else { rng.range(0, 19) };
         let mut budget = Budget::new(false);
         let values = (0..n)
@@ -124,6 +137,26 @@ impl StreamCase {
             write_first: rng.percent(35),
             dirty: rng.percent(50),
             dirt_seed: rng.next_u64(),
+            writer_enc: *rng.pick(&Encoding::ALL),
+            reader_enc: *rng.pick(&Encoding::ALL),
+            explicit_utf8: rng.percent(30),
+            realloc_always: rng.percent(30),
+            reader_heap_at_edge: rng.percent(15),
+        }
+    }
+
+    /// Whether the payload holds strings or lists (the read needs a
+    /// realloc).
+    fn has_pointers(&self) -> bool {
+        self.elem.is_some_and(|t| self.types.has_pointers(t))
+    }
+
+    /// ` string-encoding=..` for a side, or nothing for an implicit utf8.
+    fn enc_opt(&self, enc: Encoding) -> String {
+        if enc == Encoding::Utf8 && !self.explicit_utf8 {
+            String::new()
+        } else {
+            format!(" string-encoding={}", enc.wat_name())
         }
     }
 
@@ -143,7 +176,18 @@ impl StreamCase {
     }
 
     pub fn options(&self) -> String {
-        let mut s = format!("{} values", self.values.len());
+        let mut s = format!(
+            "{} values, {} -> {}",
+            self.values.len(),
+            self.writer_enc.wat_name(),
+            self.reader_enc.wat_name()
+        );
+        if self.realloc_always && !self.has_pointers() {
+            s.push_str(", realloc");
+        }
+        if self.reader_heap_at_edge {
+            s.push_str(", reader heap at edge");
+        }
         if self.write_first {
             s.push_str(", write first");
         }
@@ -154,18 +198,20 @@ impl StreamCase {
     }
 
     /// Each element's words as the reader sees them (1 per element
-    /// without payload), the count received, and `seen()` = N.
+    /// without payload), the count received, `seen()` = N, and the
+    /// reader's realloc's bad-alignment flag (0).
     pub fn expected(&self) -> u64 {
         let mut ws = Vec::new();
         for v in &self.values {
             match self.elem {
-                Some(t) => words(&self.types, t, v, Encoding::Utf8, &mut ws),
+                Some(t) => words(&self.types, t, v, self.reader_enc, &mut ws),
                 None => ws.push(1),
             }
         }
         let n = self.values.len() as u64;
         ws.push(n);
         ws.push(n);
+        ws.push(0);
         hash_words(HASH_INIT, &ws)
     }
 
@@ -198,7 +244,7 @@ impl StreamCase {
         // ---- the callee
         let mut lw = Lowerer {
             types: &self.types,
-            enc: Encoding::Utf8,
+            enc: self.writer_enc,
             img: Image::new(IMAGE_BASE, if self.dirty { 0xa5 } else { 0 }),
             rng: Rng::new(self.dirt_seed),
             // bool bytes other than 0 / 1 and junk padding too: the copy
@@ -221,6 +267,7 @@ impl StreamCase {
         lw.img.write(extra_at, &self.extra);
         let ev = layout::align_to(lw.img.end(), 8);
         let callee_img = lw.img;
+        let (_, callee_pages) = heap_and_pages(ev + 8, false);
 
         writeln!(w, "  (component $callee").unwrap();
         for id in &nominal {
@@ -231,14 +278,19 @@ impl StreamCase {
         writeln!(w, "    (type $s {sty})").unwrap();
         writeln!(
             w,
-            "    (core module $libc (memory (export \"mem\") 1)\n      {})",
+            "    (core module $libc (memory (export \"mem\") {callee_pages})\n      {})",
             data_segment(&callee_img)
         )
         .unwrap();
         writeln!(w, "    (core instance $libc (instantiate $libc))").unwrap();
         let mem = "(memory $libc \"mem\")";
         writeln!(w, "    (core func $new (canon {k}.new $s))").unwrap();
-        writeln!(w, "    (core func $write (canon {k}.write $s async {mem}))").unwrap();
+        writeln!(
+            w,
+            "    (core func $write (canon {k}.write $s async {mem}{}))",
+            self.enc_opt(self.writer_enc)
+        )
+        .unwrap();
         writeln!(w, "    (core func $dw (canon {k}.drop-writable $s))").unwrap();
         writeln!(w, "    (core func $wsnew (canon waitable-set.new))").unwrap();
         writeln!(w, "    (core func $join (canon waitable.join))").unwrap();
@@ -367,6 +419,16 @@ impl StreamCase {
         let buf = img.alloc((8 * size).max(8), align.max(8));
         img.fill_range(buf, (8 * size).max(8), 0xcc);
         let cev = layout::align_to(img.end(), 8);
+        let (heap, pages) = heap_and_pages(cev + 8, self.reader_heap_at_edge);
+        let read_opts = format!(
+            "{mem}{}{}",
+            if self.has_pointers() || self.realloc_always {
+                " (realloc (func $libc \"realloc\"))"
+            } else {
+                ""
+            },
+            self.enc_opt(self.reader_enc)
+        );
         writeln!(w, "  (component $caller").unwrap();
         for id in &nominal {
             let nm = &names[id];
@@ -380,14 +442,15 @@ impl StreamCase {
     (import "pump" (func $pump))
     (import "finish" (func $finish))
     (import "seen" (func $seen (result u64)))
-    (core module $libc (memory (export "mem") 1)
-      {data})
+    (core module $libc (memory (export "mem") {pages})
+      (global $heap (mut i32) (i32.const {heap}))
+      (global $bad (export "bad") (mut i32) (i32.const 0)){REALLOC}      {data})
     (core instance $libc (instantiate $libc))
     (core func $make (canon lower (func $make)))
     (core func $pump (canon lower (func $pump)))
     (core func $finish (canon lower (func $finish)))
     (core func $seen (canon lower (func $seen)))
-    (core func $read (canon {k}.read $s async {mem}))
+    (core func $read (canon {k}.read $s async {read_opts}))
     (core func $dr (canon {k}.drop-readable $s))
     (core func $wsnew (canon waitable-set.new))
     (core func $join (canon waitable.join))
@@ -403,6 +466,7 @@ impl StreamCase {
       (import "" "wsnew" (func $wsnew (result i32)))
       (import "" "join" (func $join (param i32 i32)))
       (import "" "poll" (func $poll (param i32 i32) (result i32)))
+      (import "" "bad" (global $bad (mut i32)))
       (global $h (mut i64) (i64.const 0))
       (global $total (mut i32) (i32.const 0))
 "#,
@@ -417,12 +481,12 @@ impl StreamCase {
         module_prelude(&mut w);
         if let Some(t) = self.elem {
             let ids = self.types.reachable(&[t]);
-            w.push_str(&memory_walkers(&self.types, &ids, Encoding::Utf8));
+            w.push_str(&memory_walkers(&self.types, &ids, self.reader_enc));
         }
         let fold_one = match self.elem {
             Some(t) => format!(
                 "(call {} (i32.add (i32.const {buf}) (i32.mul (local.get $i) (i32.const {size}))))",
-                walker(t, Encoding::Utf8)
+                walker(t, self.reader_enc)
             ),
             None => "(call $hw (i64.const 1))".to_string(),
         };
@@ -493,11 +557,13 @@ impl StreamCase {
         (call $finish)
         (call $hw (i64.extend_i32_u (global.get $total)))
         (call $hw (call $seen))
+        (call $hw (i64.extend_i32_u (global.get $bad)))
         (global.get $h)))
     (core instance $i (instantiate $m (with "" (instance
       (export "mem" (memory $libc "mem")) (export "make" (func $make)) (export "pump" (func $pump))
       (export "finish" (func $finish)) (export "seen" (func $seen)) (export "read" (func $read))
-      (export "dr" (func $dr)) (export "wsnew" (func $wsnew)) (export "join" (func $join)) (export "poll" (func $poll))))))
+      (export "dr" (func $dr)) (export "wsnew" (func $wsnew)) (export "join" (func $join)) (export "poll" (func $poll))
+      (export "bad" (global $libc "bad"))))))
     (func (export "run") (result u64) (canon lift (core func $i "run"))))
 "#,
             init = HASH_INIT as i64,

@@ -33,6 +33,9 @@ use wasmtime_environ::{
 /// The copy shim's memory argument for a site: `SITE_BASE + site`.
 pub(crate) const SITE_BASE: u32 = 0x1_0000;
 
+/// At most this many copiers (each a FACT adapter module of its own).
+const MAX_COPIERS: u64 = 10_000;
+
 /// One read or write of a payload that FACT copies.
 #[derive(Debug, Clone)]
 pub(super) struct PayloadSite {
@@ -154,7 +157,7 @@ impl<'input> Builder<'_, '_, 'input> {
                 out
             })
             .collect();
-        let mut out = Vec::new();
+        let mut pairs = Vec::new();
         for (w, ws) in sites.iter().enumerate() {
             if !ws.write {
                 continue;
@@ -162,12 +165,28 @@ impl<'input> Builder<'_, '_, 'input> {
             for (r, rs) in sites.iter().enumerate() {
                 // one instance cannot copy a non-numeric payload to itself
                 // (the runtime traps before copying)
-                if rs.write || rs.instance == ws.instance || shapes[w] != shapes[r] {
-                    continue;
+                if !rs.write && rs.instance != ws.instance && shapes[w] == shapes[r] {
+                    pairs.push((w, r));
                 }
-                let f = self.payload_copier(ws, rs)?;
-                out.push((SITE_BASE + w as u32, SITE_BASE + r as u32, f));
             }
+        }
+        // Counted before any is compiled: each is a FACT adapter.
+        if pairs.len() as u64 > MAX_COPIERS {
+            return Err(Error::Limit {
+                what: "stream and future payload copiers (pairs of a writing and a reading \
+                       site of one payload type)"
+                    .into(),
+                count: pairs.len() as u64,
+                limit: MAX_COPIERS,
+                remedy: "a fixed limit: pass fewer payload types with strings, lists or \
+                         handles between fewer components"
+                    .into(),
+            });
+        }
+        let mut out = Vec::with_capacity(pairs.len());
+        for (w, r) in pairs {
+            let f = self.payload_copier(&sites[w], &sites[r])?;
+            out.push((SITE_BASE + w as u32, SITE_BASE + r as u32, f));
         }
         Ok(out)
     }
