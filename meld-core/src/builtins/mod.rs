@@ -114,9 +114,50 @@ pub(crate) fn quoted_id(name: &str) -> String {
 /// trapped (the name section calls it `meld:trap:<reason>`). A code out of
 /// range lands in [`UNKNOWN_TRAP`].
 pub fn trap_wat() -> String {
-    let reasons = trap_reasons();
+    trap_wat_with(&trap_reasons())
+}
+
+/// Where a stream or future payload is copied, wasmtime lifts it in the
+/// host, whose words differ from FACT's for these traps (its discriminant
+/// message also names the value, which FACT does not pass on).
+pub const STREAM_COPY_REASONS: &[(wasmtime_environ::Trap, &str)] = &[
+    (
+        wasmtime_environ::Trap::InvalidChar,
+        "converted integer out of range for `char`",
+    ),
+    (
+        wasmtime_environ::Trap::InvalidDiscriminant,
+        "discriminant out of range",
+    ),
+    (
+        wasmtime_environ::Trap::StringOutOfBounds,
+        "string pointer/length out of bounds of memory",
+    ),
+    (
+        wasmtime_environ::Trap::ListOutOfBounds,
+        "list pointer/length out of bounds of memory",
+    ),
+];
+
+/// The trap builtin of the stream payload copiers: [`trap_wat`] with the
+/// host's words of [`STREAM_COPY_REASONS`].
+pub fn stream_copy_trap_wat() -> String {
+    let reasons: Vec<(u8, String)> = trap_reasons()
+        .into_iter()
+        .map(|(code, reason)| {
+            let host = STREAM_COPY_REASONS
+                .iter()
+                .find(|(t, _)| *t as u8 == code)
+                .map(|(_, r)| r.to_string());
+            (code, host.unwrap_or(reason))
+        })
+        .collect();
+    trap_wat_with(&reasons)
+}
+
+fn trap_wat_with(reasons: &[(u8, String)]) -> String {
     let mut s = String::from("(module\n");
-    for (_, reason) in &reasons {
+    for (_, reason) in reasons {
         s.push_str(&format!("  (func {} unreachable)\n", quoted_id(reason)));
     }
     s.push_str(&format!(
@@ -128,11 +169,11 @@ pub fn trap_wat() -> String {
         s.push_str(&format!("    (block $c{code}\n"));
     }
     s.push_str("    (br_table");
-    for (code, _) in &reasons {
+    for (code, _) in reasons {
         s.push_str(&format!(" $c{code}"));
     }
     s.push_str(" $unknown (local.get 0)))\n");
-    for (_, reason) in &reasons {
+    for (_, reason) in reasons {
         s.push_str(&format!("    (call {}) unreachable)\n", quoted_id(reason)));
     }
     s.push_str(&format!(

@@ -211,6 +211,7 @@ pub(crate) fn build<'data>(
         streams_used: false,
         stream_layouts: BTreeMap::new(),
         payload_sites: Vec::new(),
+        stream_copy_trap: None,
         region_thunks,
         region_bases: BTreeMap::new(),
         abs_reallocs: BTreeMap::new(),
@@ -262,6 +263,8 @@ struct Builder<'a, 'data, 'input> {
     stream_layouts: BTreeMap<crate::builtins::stream_shims::Layout, u32>,
     /// Reads and writes of payloads FACT copies ([`stream_payloads`]).
     payload_sites: Vec<stream_payloads::PayloadSite>,
+    /// The payload copiers' trap builtin, with the host's words.
+    stream_copy_trap: Option<Def>,
     /// `--memory shared --component`: host-facing functions that pass
     /// memory get region thunks ([`region_thunk`]).
     region_thunks: bool,

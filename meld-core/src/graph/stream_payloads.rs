@@ -423,21 +423,40 @@ impl<'input> Builder<'_, '_, 'input> {
                 let op = builtins::transcode::TranscodeOp::from_wasmtime(op);
                 let from = resolve(from)?;
                 let to = resolve(to)?;
-                self.builtin_item(
-                    Builtin::Transcode(op),
+                // the host's words for invalid strings (wasmtime lifts
+                // stream payloads in the host)
+                let wat = op
+                    .module_wat()
+                    .replace("invalid utf8 encoding", "invalid utf-8 sequence")
+                    .replace("invalid utf16 encoding", "unpaired surrogate found");
+                let n = self.async_node(
                     format!("meld:transcode/{}", op.name()),
+                    &wat,
                     vec![from, to],
-                    ItemKind::Func,
-                    "transcode",
-                )?
+                )?;
+                Def::Item {
+                    instance: n,
+                    kind: ItemKind::Func,
+                    index: builtins::export_index(&self.graph.nodes[n].wasm, "transcode")?,
+                }
             }
-            I::Trap => self.builtin_item(
-                Builtin::Trap,
-                "meld:trap".into(),
-                Vec::new(),
-                ItemKind::Func,
-                "trap",
-            )?,
+            I::Trap => match self.stream_copy_trap {
+                Some(d) => d,
+                None => {
+                    let n = self.async_node(
+                        "meld:trap".into(),
+                        &builtins::stream_copy_trap_wat(),
+                        Vec::new(),
+                    )?;
+                    let d = Def::Item {
+                        instance: n,
+                        kind: ItemKind::Func,
+                        index: builtins::export_index(&self.graph.nodes[n].wasm, "trap")?,
+                    };
+                    self.stream_copy_trap = Some(d);
+                    d
+                }
+            },
             I::ResourceTransferOwn => self.glue_item("transfer_own")?,
             I::ResourceTransferBorrow => self.glue_item("transfer_borrow")?,
             I::StreamTransfer => self.st_transfer_def(1)?,
