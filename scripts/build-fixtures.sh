@@ -219,6 +219,28 @@ compose_async async-chain3-async async-shapes-lib=async_shapes_lib.wasm \
 compose_async async-sync-to-async async-plain-lib=async_plain_lib.wasm \
     async-bridge-lib=async_bridge_lib.wasm async-sync-to-async-driver=async-sync-to-async.wasm
 
+# Streams and futures between components (guests-async/wit-streams, package
+# meld-test:async-streams; docs/async-fixtures.md, "Stream fixtures"). These
+# crates need wit-bindgen's `async-spawn` feature, so they are not default
+# members of guests-async/ and are built in a build of their own (features
+# unify over the crates one build selects: the crates above keep theirs).
+# Each driver is a reactor exporting `run: async func()` (no wasi:cli/run).
+STREAM_FIXTURES=(stream-bytes stream-strings future-result stream-ping-pong stream-chain3
+    stream-nested stream-cancel stream-handles)
+stream_pkgs=(-p streams-lib -p transform-lib)
+for name in "${STREAM_FIXTURES[@]}"; do stream_pkgs+=(-p "$name-driver"); done
+(cd "$GUESTS_ASYNC" && CARGO_TARGET_DIR="$GUESTS_ASYNC/target" \
+    RUSTFLAGS="--remap-path-prefix=$GUESTS_ASYNC=/guests-async --remap-path-prefix=$CARGO_HOME=/cargo" \
+    cargo build --release --locked --target "$TARGET" "${stream_pkgs[@]}")
+for name in "${STREAM_FIXTURES[@]}"; do
+    if [ "$name" = stream-chain3 ]; then
+        compose_async "$name" streams-lib=streams_lib.wasm transform-lib=transform_lib.wasm \
+            "$name-driver=${name//-/_}_driver.wasm"
+    else
+        compose_async "$name" streams-lib=streams_lib.wasm "$name-driver=${name//-/_}_driver.wasm"
+    fi
+done
+
 # The debug-info benchmark input (meld-bench's largest fixture): the variants
 # composition built with DWARF kept (guests' `debuginfo` profile).
 (cd "$GUESTS" && cargo build --profile debuginfo --locked --target "$TARGET" \
