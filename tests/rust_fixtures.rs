@@ -41,8 +41,8 @@
 //! are not commands: their driver is a reactor exporting a top-level
 //! `run: async func()` (`ASYNC_ENTRY`; a sync `wasi:cli/run` may not block,
 //! and they wait for streams), which is called with the async API; its
-//! return is outcome `ok`. meld refuses their "fused from its component type"
-//! variant, as `ASYNC_ENTRY_TYPE_EXPORT_REFUSAL` says.
+//! return is outcome `ok`; every variant runs them so, also "fused from its
+//! component type" (the async function type re-expressed).
 //!
 //! `tests/fixtures/rust-debug/` holds compositions of the same guests built with
 //! full DWARF (one unoptimised); `rust_debug_fixtures` runs them the same way and
@@ -87,15 +87,6 @@ const WASMTIME48_DIFFERS: &[&str] = &["async-chain3-async", "async-sync-to-async
 /// `run: async func()` (the stream fixtures' drivers, guests-async/
 /// streams-drivers/), called with the async API; returning is outcome `ok`.
 const ASYNC_ENTRY: &str = "run";
-
-/// What `meld_core::fuse` says (for now) about a fixture with an
-/// `ASYNC_ENTRY` export given a top-level type export: the component-type
-/// path of `--component` cannot re-express an async function type, so the
-/// "fused from its component type" variant of those fixtures must be refused
-/// with this text (and the test fails once it is not: then drop this and
-/// compare the run like the others).
-const ASYNC_ENTRY_TYPE_EXPORT_REFUSAL: &str =
-    "cannot re-express the composition's types: an async function type";
 
 /// Captured output is capped; a guest writing more traps (and fails the test).
 const PIPE_CAPACITY: usize = 1 << 20;
@@ -661,9 +652,6 @@ fn run_fixture_dir(dir: &Path, min: usize, differs: &[&str]) {
     let mut passed = 0;
     // Fixtures checked against their `.expect` because wasmtime 48 traps.
     let mut against_expect = Vec::new();
-    // Fixtures with an `ASYNC_ENTRY` export whose type-export variant meld
-    // refused as `ASYNC_ENTRY_TYPE_EXPORT_REFUSAL` says.
-    let mut type_export_refused: Vec<String> = Vec::new();
     for path in &paths {
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
         if filter.as_deref().is_some_and(|f| !name.contains(f)) {
@@ -733,34 +721,15 @@ fn run_fixture_dir(dir: &Path, min: usize, differs: &[&str]) {
             // which no WIT world holds: wrapped from its component type.
             let typed = with_top_level_type_export(&bytes);
             let label = "fused from its component type";
-            if unfused.async_entry {
-                match meld_core::fuse(&[&typed], &meld_core::FuseOptions::wrapped()) {
-                    Err(e) if e.to_string().contains(ASYNC_ENTRY_TYPE_EXPORT_REFUSAL) => {
-                        type_export_refused.push(name.clone())
-                    }
-                    Err(e) => {
-                        failures.push(format!("{name}: {label}: unexpected refusal: {e}"));
-                        ok = false;
-                    }
-                    Ok(_) => {
-                        failures.push(format!(
-                            "{name}: {label}: fused, although ASYNC_ENTRY_TYPE_EXPORT_REFUSAL \
-                             says meld refuses it (drop that exception and compare the run)"
-                        ));
-                        ok = false;
-                    }
-                }
-            } else {
-                ok &= fuse_and_compare(
-                    &engine,
-                    &name,
-                    label,
-                    &typed,
-                    &meld_core::FuseOptions::wrapped(),
-                    oracle,
-                    &mut failures,
-                );
-            }
+            ok &= fuse_and_compare(
+                &engine,
+                &name,
+                label,
+                &typed,
+                &meld_core::FuseOptions::wrapped(),
+                oracle,
+                &mut failures,
+            );
         }
         if ok {
             passed += 1;
@@ -790,14 +759,6 @@ fn run_fixture_dir(dir: &Path, min: usize, differs: &[&str]) {
     );
     println!("{summary}");
     eprintln!("{summary}");
-    if !type_export_refused.is_empty() {
-        eprintln!(
-            "{} fixture(s) with a top-level `{ASYNC_ENTRY}: async func()`: fused from their \
-             component type refused as expected ({ASYNC_ENTRY_TYPE_EXPORT_REFUSAL}): \
-             {type_export_refused:?}",
-            type_export_refused.len()
-        );
-    }
     if !failures.is_empty() {
         panic!(
             "{} failure(s) in {total} compositions:\n  {}",

@@ -33,7 +33,9 @@
 //! Refused (`--component` only; the core module is written): imported core
 //! modules, components and values, a core module exported but not defined
 //! at the top level, anything but functions and types inside an exported
-//! instance, async function types, futures and streams.
+//! instance, futures and streams. Async exports keep their async lift and
+//! callback, their `task.return`s are made here, and async host imports stay
+//! async lowers, with the host built-ins the runtime's bridge imports.
 
 use super::types::{unsupported, Copier, Decls, Extern};
 use crate::encode::abi::AbiRecord;
@@ -434,6 +436,33 @@ pub fn build(carrier: &[u8], skeleton: &[u8], record: &AbiRecord) -> Result<Vec<
         resource_index.insert((iface.clone(), name.clone()), idx);
     }
 
+    // The result type of each async export's `task.return`
+    // (`[export]IFACE#[task-return]NAME`), copied before any is used.
+    let mut task_returns: BTreeMap<(String, String), Option<wasm_encoder::ComponentValType>> =
+        BTreeMap::new();
+    for (m, f, _) in &sk.imports {
+        let (Some(iface), Some(name)) = (m.strip_prefix("[export]"), f.strip_prefix("[task-return]"))
+        else {
+            continue;
+        };
+        let func = if iface == "$root" {
+            ct.exports.get(name).map(|i| i.ty)
+        } else {
+            match ct.exports.get(iface).map(|i| i.ty) {
+                Some(ComponentEntityType::Instance(i)) => tr[i].exports.get(name).map(|i| i.ty),
+                _ => None,
+            }
+        };
+        let Some(ComponentEntityType::Func(fid)) = func else {
+            return Err(unsupported(format!(
+                "the fused module imports `{m}#{f}`, which the composition's types do not provide"
+            )));
+        };
+        let result = c.opt_val(&tr[fid].result)?;
+        task_returns.insert((m.clone(), f.clone()), result);
+    }
+    flush(&mut out, &mut c);
+
     // 4. One core instance per import module, then the main instance.
     let mut modules_in_order: Vec<&str> = Vec::new();
     for (m, _, _) in &sk.imports {
@@ -458,6 +487,7 @@ pub fn build(carrier: &[u8], skeleton: &[u8], record: &AbiRecord) -> Result<Vec<
                     root_types: &root_types,
                     instances: &instances,
                     inst_types: &inst_types,
+                    task_returns: &task_returns,
                 },
             )?;
             items.push((f.clone(), func));
@@ -488,9 +518,21 @@ pub fn build(carrier: &[u8], skeleton: &[u8], record: &AbiRecord) -> Result<Vec<
         for (s, _) in &shims {
             match s {
                 Shim::Lower(m, f) => {
-                    let comp = comp_func(&mut out, &mut n, m, f, &root_funcs, &instances)?;
+                    // The rewriter gives each the record's memory, realloc
+                    // and string encoding.
                     let mut canon = CanonicalFunctionSection::new();
-                    canon.lower(comp, [CanonicalOption::UTF8]);
+                    if let Some(result) = task_returns.get(&(m.clone(), f.clone())) {
+                        canon.task_return(*result, [CanonicalOption::UTF8]);
+                    } else if m == "$root" && f == "[waitable-set-wait]" {
+                        canon.waitable_set_wait(false, 0);
+                    } else if let Some(field) = f.strip_prefix("[async-lower]") {
+                        let comp =
+                            comp_func(&mut out, &mut n, m, field, &root_funcs, &instances)?;
+                        canon.lower(comp, [CanonicalOption::UTF8, CanonicalOption::Async]);
+                    } else {
+                        let comp = comp_func(&mut out, &mut n, m, f, &root_funcs, &instances)?;
+                        canon.lower(comp, [CanonicalOption::UTF8]);
+                    }
                     out.section(&canon);
                 }
                 Shim::Dtor(export) => {
@@ -540,15 +582,31 @@ pub fn build(carrier: &[u8], skeleton: &[u8], record: &AbiRecord) -> Result<Vec<
             out.section(&s);
         }
         let post = crate::encode::abi::post_return_export(core_name);
+        // An async export keeps its async lift and callback.
+        let async_name = format!("[async-lift]{core_name}");
+        let callback_name = format!("[callback]{async_name}");
+        let is_async = sk.exports.contains_key(&async_name);
         let mut aliases = ComponentAliasSection::new();
         aliases.alias(Alias::CoreInstanceExport {
             instance: main,
             kind: ExportKind::Func,
-            name: core_name,
+            name: if is_async { &async_name } else { core_name },
         });
         let core = n.core_funcs;
         n.core_funcs += 1;
         let mut opts = vec![CanonicalOption::UTF8];
+        if is_async {
+            opts.push(CanonicalOption::Async);
+            if sk.exports.contains_key(&callback_name) {
+                aliases.alias(Alias::CoreInstanceExport {
+                    instance: main,
+                    kind: ExportKind::Func,
+                    name: &callback_name,
+                });
+                opts.push(CanonicalOption::Callback(n.core_funcs));
+                n.core_funcs += 1;
+            }
+        }
         if sk.exports.contains_key(&post) {
             aliases.alias(Alias::CoreInstanceExport {
                 instance: main,
@@ -680,6 +738,7 @@ struct ImportCx<'a> {
     root_types: &'a BTreeMap<String, u32>,
     instances: &'a BTreeMap<String, u32>,
     inst_types: &'a BTreeMap<(String, String), u32>,
+    task_returns: &'a BTreeMap<(String, String), Option<wasm_encoder::ComponentValType>>,
 }
 
 /// The core function given to the main module for import `module#field`.
@@ -698,7 +757,20 @@ fn core_import(out: &mut Component, n: &mut Counts, cx: ImportCx<'_>) -> Result<
         return Ok(cx.shim_funcs[k]);
     }
     let mut canon = CanonicalFunctionSection::new();
-    if let Some(iface) = m.strip_prefix("[export]") {
+    if let Some(result) = cx.task_returns.get(&(m.to_string(), f.to_string())) {
+        // an async export's `task.return` with flat results (one with a
+        // memory is a shim, made after the main instance)
+        canon.task_return(*result, []);
+    } else if m == "$root" && f == "[waitable-set-new]" {
+        canon.waitable_set_new();
+    } else if m == "$root" && f == "[waitable-join]" {
+        canon.waitable_join();
+    } else if m == "$root" && f == "[subtask-drop]" {
+        canon.subtask_drop();
+    } else if let Some(field) = f.strip_prefix("[async-lower]") {
+        let comp = comp_func(out, n, m, field, cx.root_funcs, cx.instances)?;
+        canon.lower(comp, [CanonicalOption::UTF8, CanonicalOption::Async]);
+    } else if let Some(iface) = m.strip_prefix("[export]") {
         let (op, res) = f
             .strip_prefix('[')
             .and_then(|r| r.split_once(']'))

@@ -246,7 +246,7 @@ impl<'t> Copier<'t> {
         })
     }
 
-    fn opt_val(&mut self, t: &Option<ComponentValType>) -> Result<Option<EValType>> {
+    pub fn opt_val(&mut self, t: &Option<ComponentValType>) -> Result<Option<EValType>> {
         t.as_ref().map(|t| self.val(t)).transpose()
     }
 
@@ -364,9 +364,6 @@ impl<'t> Copier<'t> {
         }
         let types = self.types;
         let f = &types[id];
-        if f.async_ {
-            return Err(unsupported("an async function type"));
-        }
         let params = f
             .params
             .iter()
@@ -374,7 +371,11 @@ impl<'t> Copier<'t> {
             .collect::<Result<Vec<_>>>()?;
         let result = self.opt_val(&f.result)?;
         let s = self.cur();
-        s.encoder().function().params(params).result(result);
+        s.encoder()
+            .function()
+            .async_(f.async_)
+            .params(params)
+            .result(result);
         let idx = s.types - 1;
         s.map.insert(key, idx);
         Ok(idx)
