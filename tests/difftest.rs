@@ -13,8 +13,10 @@
 //!   wasmtime and wasmi in `fixed_seed_cases` already.)
 //!
 //! One case in six is a stream or future case (`meld_difftest::wat_stream`:
-//! the callee writes N random values of a random number / bool / record /
-//! tuple payload, the caller reads them with async reads of random sizes);
+//! the callee writes N random values of a random payload type, any the
+//! call cases use (strings, lists, variants, ... nested), from its memory
+//! in its string encoding, the caller reads them with async reads of
+//! random sizes, its realloc and its own string encoding);
 //! the others are generated as before. A quarter of those are async (`meld_difftest::wat_async`: callback
 //! lifts that EXIT, YIELD or return-then-YIELD, async lowers, an async
 //! `run` that waits blocking or in its callback); the tests print how many.

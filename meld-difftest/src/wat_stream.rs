@@ -48,6 +48,9 @@ pub const STREAM_ONE_IN: u64 = 6;
 /// copy result is not one the component model allows here.
 pub const ODD_STREAM: u64 = 0x0dd_57e;
 
+/// Percentage of stream / future cases allowed one big string or list.
+const BIG_PERCENT: u64 = 10;
+
 /// Length of the read-size / chunk tables (indexed modulo this).
 const TABLE: u32 = 32;
 
@@ -116,7 +119,9 @@ impl StreamCase {
         let mut types = Types::default();
         let elem = (!rng.percent(12)).then(|| gen_elem(rng, &mut types, future));
         let n = if future { 1 } else { rng.range(0, 19) };
-        let mut budget = Budget::new(false);
+        // sometimes one big string or list (1000s of elements): the
+        // reader's realloc grows its memory
+        let mut budget = Budget::new(rng.percent(BIG_PERCENT));
         let values = (0..n)
             .map(|_| match elem {
                 Some(t) => gen_value(rng, &types, t, budget.fresh()),
