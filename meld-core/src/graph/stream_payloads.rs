@@ -319,7 +319,7 @@ impl<'input> Builder<'_, '_, 'input> {
             (bytes, m.imports().to_vec())
         };
         let mut args = Vec::with_capacity(imports.len());
-        let mut flags = None;
+        let mut flags = std::collections::BTreeMap::new();
         for import in &imports {
             args.push(self.payload_import(import, &defs, &mut flags, &label)?);
         }
@@ -376,7 +376,7 @@ impl<'input> Builder<'_, '_, 'input> {
         &mut self,
         import: &fact::Import,
         defs: &[Def],
-        flags: &mut Option<Def>,
+        flags: &mut std::collections::BTreeMap<u32, Def>,
         label: &str,
     ) -> Result<Def> {
         use fact::Import as I;
@@ -393,17 +393,19 @@ impl<'input> Builder<'_, '_, 'input> {
             }
         };
         Ok(match import {
-            I::CoreDef(D::InstanceFlags(_)) => match flags {
+            // a private flags global per side: the copy is no call, the
+            // instances' own flags stay as they are
+            I::CoreDef(D::InstanceFlags(i)) => match flags.get(&i.as_u32()) {
                 Some(f) => *f,
                 None => {
                     let f = self.builtin_item(
                         Builtin::Flags,
-                        format!("{label}/flags"),
+                        format!("{label}/flags-c{}", i.as_u32()),
                         Vec::new(),
                         ItemKind::Global,
                         "flags",
                     )?;
-                    *flags = Some(f);
+                    flags.insert(i.as_u32(), f);
                     f
                 }
             },
