@@ -137,8 +137,6 @@ struct Run {
     outcome: Outcome,
     /// The full error behind a trap, for `MELD_TEST_VERBOSE`.
     detail: Option<String>,
-    /// Run through the top-level `run: async func()` (`ASYNC_ENTRY`).
-    async_entry: bool,
 }
 
 struct Host {
@@ -322,7 +320,6 @@ fn run(engine: &Engine, wasm: &[u8]) -> Result<Run, String> {
         stderr: stderr.contents().to_vec(),
         outcome,
         detail,
-        async_entry,
     })
 }
 
