@@ -441,7 +441,8 @@ pub fn build(carrier: &[u8], skeleton: &[u8], record: &AbiRecord) -> Result<Vec<
     let mut task_returns: BTreeMap<(String, String), Option<wasm_encoder::ComponentValType>> =
         BTreeMap::new();
     for (m, f, _) in &sk.imports {
-        let (Some(iface), Some(name)) = (m.strip_prefix("[export]"), f.strip_prefix("[task-return]"))
+        let (Some(iface), Some(name)) =
+            (m.strip_prefix("[export]"), f.strip_prefix("[task-return]"))
         else {
             continue;
         };
@@ -526,8 +527,7 @@ pub fn build(carrier: &[u8], skeleton: &[u8], record: &AbiRecord) -> Result<Vec<
                     } else if m == "$root" && f == "[waitable-set-wait]" {
                         canon.waitable_set_wait(false, 0);
                     } else if let Some(field) = f.strip_prefix("[async-lower]") {
-                        let comp =
-                            comp_func(&mut out, &mut n, m, field, &root_funcs, &instances)?;
+                        let comp = comp_func(&mut out, &mut n, m, field, &root_funcs, &instances)?;
                         canon.lower(comp, [CanonicalOption::UTF8, CanonicalOption::Async]);
                     } else {
                         let comp = comp_func(&mut out, &mut n, m, f, &root_funcs, &instances)?;
