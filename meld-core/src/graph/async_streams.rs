@@ -275,6 +275,7 @@ impl<'input> Builder<'_, '_, 'input> {
                     let payload = p.payload.expect("a non-copyable payload");
                     self.payload_site(super::stream_payloads::PayloadSite {
                         instance: inst,
+                        kind: p.kind,
                         write: side == 1,
                         payload,
                         encoding: o.string_encoding,

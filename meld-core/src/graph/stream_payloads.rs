@@ -40,6 +40,8 @@ const MAX_COPIERS: u64 = 10_000;
 #[derive(Debug, Clone)]
 pub(super) struct PayloadSite {
     pub instance: u32,
+    /// 1 stream, 2 future.
+    pub kind: u32,
     pub write: bool,
     pub payload: InterfaceType,
     pub encoding: StringEncoding,
@@ -165,7 +167,11 @@ impl<'input> Builder<'_, '_, 'input> {
             for (r, rs) in sites.iter().enumerate() {
                 // one instance cannot copy a non-numeric payload to itself
                 // (the runtime traps before copying)
-                if !rs.write && rs.instance != ws.instance && shapes[w] == shapes[r] {
+                if !rs.write
+                    && rs.kind == ws.kind
+                    && rs.instance != ws.instance
+                    && shapes[w] == shapes[r]
+                {
                     pairs.push((w, r));
                 }
             }
