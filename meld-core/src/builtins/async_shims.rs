@@ -4,7 +4,6 @@
 //! runtime ([`super::async_rt_wat`]) or calls component code through the
 //! runtime's `calls` table with a type known here.
 
-use super::quoted_id;
 
 fn list(kw: &str, tys: &[&str]) -> String {
     if tys.is_empty() {
@@ -34,18 +33,6 @@ pub fn bake(name: &str, consts: &[i32], params: &[&str], results: &[&str]) -> St
         list("param", params),
         list("result", results),
         gets(0, params.len()),
-    )
-}
-
-/// A built-in this slice does not implement: traps, if it is ever called,
-/// in a function named `reason`.
-pub fn trap_stub(reason: &str, params: &[&str], results: &[&str]) -> String {
-    format!(
-        "(module\n  (func {} unreachable)\n  (func (export \"f\") {} {}\n    (call {}) unreachable))",
-        quoted_id(reason),
-        list("param", params),
-        list("result", results),
-        quoted_id(reason)
     )
 }
 
@@ -648,14 +635,6 @@ mod tests {
     fn generated_shims_validate() {
         valid("bake", &bake("ws_new", &[3], &[], &["i32"]));
         valid("bake none", &bake("task_cancel", &[], &[], &[]));
-        valid(
-            "stub",
-            &trap_stub(
-                "meld: `stream.read` called",
-                &["i32", "i32", "i32"],
-                &["i32"],
-            ),
-        );
         valid("poll", &ws_poll(2, None));
         valid("ec new", &ec_new(1, 2));
         valid("bridge", HOST_BRIDGE_WAT);

@@ -1,12 +1,13 @@
-//! Streams and futures (issue 15, first slice; docs/streams.md): each
+//! Streams and futures (issue 15; docs/streams.md): each
 //! `stream.*`/`future.*` intrinsic resolved to the async runtime
 //! ([`crate::builtins::async_streams_wat`]) through a small shim
 //! ([`crate::builtins::stream_shims`]), and, once every memory exists, the
-//! copy hub that moves element bytes between component memories.
+//! copy hub that moves elements between component memories.
 //!
 //! Payloads copied as bytes: none, numbers, `bool`, and records and tuples
-//! of them. Other payloads (strings, lists, handles, chars, variants: they
-//! need lifting and lowering) trap by name if a copy is attempted.
+//! of them. Other payloads (strings, lists, handles, chars, variants) are
+//! lifted and lowered per element by adapters FACT compiles
+//! ([`super::stream_payloads`]).
 
 use super::{Builder, Def, ItemKind};
 use crate::builtins::stream_shims;
