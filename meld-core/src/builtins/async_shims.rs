@@ -4,7 +4,6 @@
 //! runtime ([`super::async_rt_wat`]) or calls component code through the
 //! runtime's `calls` table with a type known here.
 
-
 fn list(kw: &str, tys: &[&str]) -> String {
     if tys.is_empty() {
         String::new()

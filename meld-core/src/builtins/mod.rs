@@ -155,6 +155,48 @@ pub fn stream_copy_trap_wat() -> String {
     trap_wat_with(&reasons)
 }
 
+/// How many discriminant values [`discriminant_trap_wat`] names.
+pub const NAMED_DISCRIMINANTS: u32 = 256;
+
+/// `disc(d)`: traps in a function named as wasmtime's host lift names an
+/// invalid discriminant, `discriminant {d} out of range` (for d below
+/// [`NAMED_DISCRIMINANTS`]; above, `discriminant out of range`). The
+/// stream payload copiers call it when the element's own discriminant is
+/// out of range.
+pub fn discriminant_trap_wat() -> String {
+    let mut s = String::from("(module\n");
+    for d in 0..NAMED_DISCRIMINANTS {
+        s.push_str(&format!(
+            "  (func {} unreachable)\n",
+            quoted_id(&format!("discriminant {d} out of range"))
+        ));
+    }
+    s.push_str(&format!(
+        "  (func {} unreachable)\n",
+        quoted_id("discriminant out of range")
+    ));
+    s.push_str("  (func (export \"disc\") (param i32)\n    (block $other\n");
+    for d in (0..NAMED_DISCRIMINANTS).rev() {
+        s.push_str(&format!("    (block $d{d}\n"));
+    }
+    s.push_str("    (br_table");
+    for d in 0..NAMED_DISCRIMINANTS {
+        s.push_str(&format!(" $d{d}"));
+    }
+    s.push_str(" $other (local.get 0)))\n");
+    for d in 0..NAMED_DISCRIMINANTS {
+        s.push_str(&format!(
+            "    (call {}) unreachable)\n",
+            quoted_id(&format!("discriminant {d} out of range"))
+        ));
+    }
+    s.push_str(&format!(
+        "    (call {}) unreachable))\n",
+        quoted_id("discriminant out of range")
+    ));
+    s
+}
+
 fn trap_wat_with(reasons: &[(u8, String)]) -> String {
     let mut s = String::from("(module\n");
     for (_, reason) in reasons {

@@ -212,6 +212,7 @@ pub(crate) fn build<'data>(
         stream_layouts: BTreeMap::new(),
         payload_sites: Vec::new(),
         stream_copy_trap: None,
+        discriminant_names: None,
         region_thunks,
         region_bases: BTreeMap::new(),
         abs_reallocs: BTreeMap::new(),
@@ -265,6 +266,8 @@ struct Builder<'a, 'data, 'input> {
     payload_sites: Vec<stream_payloads::PayloadSite>,
     /// The payload copiers' trap builtin, with the host's words.
     stream_copy_trap: Option<Def>,
+    /// `discriminant {d} out of range` by value, for the copiers.
+    discriminant_names: Option<Def>,
     /// `--memory shared --component`: host-facing functions that pass
     /// memory get region thunks ([`region_thunk`]).
     region_thunks: bool,

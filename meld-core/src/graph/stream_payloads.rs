@@ -324,10 +324,32 @@ impl<'input> Builder<'_, '_, 'input> {
             let bytes = m.encode();
             (bytes, m.imports().to_vec())
         };
+        // The element's own discriminant, when it is a variant, enum,
+        // option or result: an out-of-range one is named with its value,
+        // as wasmtime's host lift names it.
+        let disc = {
+            let types = self.types.resources_mut_and_types().1;
+            match &w.payload {
+                InterfaceType::Enum(e) => {
+                    Some((u32::from(types[*e].info.size), types[*e].names.len() as u32))
+                }
+                t => super::type_shape::cases(types, t)
+                    .map(|(cases, info)| (u32::from(info.size), cases.len() as u32)),
+            }
+        };
+        let trap = match disc {
+            Some((size, cases)) => {
+                Some(self.discriminant_trap(&label, src, w.memory, size, cases)?)
+            }
+            None => None,
+        };
         let mut args = Vec::with_capacity(imports.len());
         let mut flags = std::collections::BTreeMap::new();
         for import in &imports {
-            args.push(self.payload_import(import, &defs, &mut flags, &label)?);
+            args.push(match (import, trap) {
+                (fact::Import::Trap, Some(t)) => t,
+                _ => self.payload_import(import, &defs, &mut flags, &label)?,
+            });
         }
         let fact_node = self.push_node(
             format!("{label}/fact"),
@@ -375,6 +397,79 @@ impl<'input> Builder<'_, '_, 'input> {
       (br $next)))))"#
         );
         self.async_shim(format!("{label}/loop"), &driver, args)
+    }
+
+    /// The payload copiers' trap builtin, with the host's words.
+    fn stream_copy_trap(&mut self) -> Result<Def> {
+        if let Some(d) = self.stream_copy_trap {
+            return Ok(d);
+        }
+        let n = self.async_node(
+            "meld:trap".into(),
+            &builtins::stream_copy_trap_wat(),
+            Vec::new(),
+        )?;
+        let d = Def::Item {
+            instance: n,
+            kind: ItemKind::Func,
+            index: builtins::export_index(&self.graph.nodes[n].wasm, "trap")?,
+        };
+        self.stream_copy_trap = Some(d);
+        Ok(d)
+    }
+
+    /// A copier's trap function for a payload with a discriminant of
+    /// `size` bytes and `cases` cases at the element's start (the source
+    /// element's address in global `src` of memory `mem`): an invalid
+    /// discriminant that is the element's own is named with its value.
+    fn discriminant_trap(
+        &mut self,
+        label: &str,
+        src: Def,
+        mem: Def,
+        size: u32,
+        cases: u32,
+    ) -> Result<Def> {
+        let base = self.stream_copy_trap()?;
+        let disc = match self.discriminant_names {
+            Some(d) => d,
+            None => {
+                let n = self.async_node(
+                    "meld:trap".into(),
+                    &builtins::discriminant_trap_wat(),
+                    Vec::new(),
+                )?;
+                let d = Def::Item {
+                    instance: n,
+                    kind: ItemKind::Func,
+                    index: builtins::export_index(&self.graph.nodes[n].wasm, "disc")?,
+                };
+                self.discriminant_names = Some(d);
+                d
+            }
+        };
+        let load = match size {
+            1 => "i32.load8_u",
+            2 => "i32.load16_u",
+            _ => "i32.load",
+        };
+        let code = wasmtime_environ::Trap::InvalidDiscriminant as u8;
+        let wat = format!(
+            r#"(module
+  (import "t" "trap" (func $trap (param i32)))
+  (import "t" "disc" (func $disc (param i32)))
+  (import "p" "src" (global $src (mut i32)))
+  (import "m" "w" (memory $mw 0))
+  (func (export "f") (param $code i32)
+    (local $d i32)
+    (if (i32.eq (local.get $code) (i32.const {code}))
+      (then
+        (local.set $d ({load} $mw (global.get $src)))
+        (if (i32.ge_u (local.get $d) (i32.const {cases}))
+          (then (call $disc (local.get $d))))))
+    (call $trap (local.get $code))))"#
+        );
+        self.async_shim(format!("{label}/trap"), &wat, vec![base, disc, src, mem])
     }
 
     /// What one import of a copier's FACT module is.
@@ -448,23 +543,7 @@ impl<'input> Builder<'_, '_, 'input> {
                     index: builtins::export_index(&self.graph.nodes[n].wasm, "transcode")?,
                 }
             }
-            I::Trap => match self.stream_copy_trap {
-                Some(d) => d,
-                None => {
-                    let n = self.async_node(
-                        "meld:trap".into(),
-                        &builtins::stream_copy_trap_wat(),
-                        Vec::new(),
-                    )?;
-                    let d = Def::Item {
-                        instance: n,
-                        kind: ItemKind::Func,
-                        index: builtins::export_index(&self.graph.nodes[n].wasm, "trap")?,
-                    };
-                    self.stream_copy_trap = Some(d);
-                    d
-                }
-            },
+            I::Trap => self.stream_copy_trap()?,
             I::ResourceTransferOwn => self.glue_item("transfer_own")?,
             I::ResourceTransferBorrow => self.glue_item("transfer_borrow")?,
             I::StreamTransfer => self.st_transfer_def(1)?,
