@@ -115,6 +115,50 @@ fn shape(types: &ComponentTypes, ty: &InterfaceType, out: &mut String) {
     }
 }
 
+/// `check8(ptr, len)`: traps `invalid utf-8 sequence` (wasmtime's words)
+/// unless bytes `[ptr, ptr + len)` of memory `$mw` are UTF-8; a range out
+/// of bounds is left to FACT, which traps with its own reason.
+const UTF8_CHECK: &str = r#"  (func $"invalid utf-8 sequence" unreachable)
+  (func $check8 (param $p i32) (param $n i32)
+    (local $end i32) (local $b i32) (local $k i32) (local $cp i32) (local $min i32) (local $c i32)
+    (if (i64.gt_u (i64.add (i64.extend_i32_u (local.get $p)) (i64.extend_i32_u (local.get $n)))
+                  (i64.mul (i64.extend_i32_u (memory.size $mw)) (i64.const 65536)))
+      (then (return)))
+    (local.set $end (i32.add (local.get $p) (local.get $n)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $b (i32.load8_u $mw (local.get $p)))
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (br_if $next (i32.lt_u (local.get $b) (i32.const 0x80)))
+      (if (i32.lt_u (local.get $b) (i32.const 0xC2)) (then (call $"invalid utf-8 sequence")))
+      (if (i32.lt_u (local.get $b) (i32.const 0xE0))
+        (then (local.set $k (i32.const 1)) (local.set $min (i32.const 0x80))
+              (local.set $cp (i32.and (local.get $b) (i32.const 0x1F))))
+        (else
+          (if (i32.lt_u (local.get $b) (i32.const 0xF0))
+            (then (local.set $k (i32.const 2)) (local.set $min (i32.const 0x800))
+                  (local.set $cp (i32.and (local.get $b) (i32.const 0x0F))))
+            (else
+              (if (i32.ge_u (local.get $b) (i32.const 0xF5)) (then (call $"invalid utf-8 sequence")))
+              (local.set $k (i32.const 3)) (local.set $min (i32.const 0x10000))
+              (local.set $cp (i32.and (local.get $b) (i32.const 0x07)))))))
+      (if (i32.gt_u (local.get $k) (i32.sub (local.get $end) (local.get $p)))
+        (then (call $"invalid utf-8 sequence")))
+      (loop $more
+        (local.set $c (i32.load8_u $mw (local.get $p)))
+        (if (i32.ne (i32.and (local.get $c) (i32.const 0xC0)) (i32.const 0x80))
+          (then (call $"invalid utf-8 sequence")))
+        (local.set $cp (i32.or (i32.shl (local.get $cp) (i32.const 6)) (i32.and (local.get $c) (i32.const 0x3F))))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+        (br_if $more (local.get $k)))
+      (if (i32.lt_u (local.get $cp) (local.get $min)) (then (call $"invalid utf-8 sequence")))
+      (if (i32.eq (i32.and (local.get $cp) (i32.const 0xFFFFF800)) (i32.const 0xD800))
+        (then (call $"invalid utf-8 sequence")))
+      (if (i32.gt_u (local.get $cp) (i32.const 0x10FFFF)) (then (call $"invalid utf-8 sequence")))
+      (br $next))))
+"#;
+
 /// A placeholder definition handed to FACT, resolved back when its
 /// module's imports are wired: `PLACEHOLDER + k` is `defs[k]`.
 const PLACEHOLDER: u32 = 0x4000_0000;
@@ -364,7 +408,7 @@ impl<'input> Builder<'_, '_, 'input> {
         };
 
         // The element loop.
-        let (import, call, mem) = match one {
+        let (import, call, mut mem) = match one {
             None => (
                 "(func $copy (param i32))".to_string(),
                 "(call $copy (local.get $dp))".to_string(),
@@ -380,6 +424,19 @@ impl<'input> Builder<'_, '_, 'input> {
         if one.is_some() {
             args.push(r.memory);
         }
+        // A `string` from UTF-8 to UTF-8: FACT copies it as it is (as in
+        // a call), wasmtime's host lift of a stream payload checks it;
+        // checked here, in the writer's memory, before the copy.
+        let check = w.payload == InterfaceType::String
+            && w.encoding == StringEncoding::Utf8
+            && r.encoding == StringEncoding::Utf8;
+        let mut pre_call = String::new();
+        if check {
+            mem.push_str("  (import \"m\" \"w\" (memory $mw 0))\n");
+            mem.push_str(UTF8_CHECK);
+            args.push(w.memory);
+            pre_call = "(call $check8 (i32.load $mw (local.get $sp)) (i32.load $mw offset=4 (local.get $sp)))\n      ".into();
+        }
         let size = w.size;
         let driver = format!(
             r#"(module
@@ -391,7 +448,7 @@ impl<'input> Builder<'_, '_, 'input> {
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $sp) (local.get $end)))
       (global.set $src (local.get $sp))
-      {call}
+      {pre_call}{call}
       (local.set $sp (i32.add (local.get $sp) (i32.const {size})))
       (local.set $dp (i32.add (local.get $dp) (i32.const {size})))
       (br $next)))))"#
