@@ -34,50 +34,41 @@ fn engine() -> wasmi::Engine {
     wasmi::Engine::new(&c)
 }
 
-/// A scalar as the core ABI passes it (`None`: not a scalar).
-fn arg(a: &WastArg<'_>) -> Option<wasmi::Val> {
+/// A component scalar as the core ABI passes or returns it (`None`: not a
+/// scalar).
+fn scalar(v: &wast::component::WastVal<'_>) -> Option<wasmi::Val> {
     use wast::component::WastVal as V;
-    Some(match a {
-        WastArg::Component(v) => match v {
-            V::Bool(b) => wasmi::Val::I32(*b as i32),
-            V::U8(x) => wasmi::Val::I32(*x as i32),
-            V::S8(x) => wasmi::Val::I32(*x as i32),
-            V::U16(x) => wasmi::Val::I32(*x as i32),
-            V::S16(x) => wasmi::Val::I32(*x as i32),
-            V::U32(x) => wasmi::Val::I32(*x as i32),
-            V::S32(x) => wasmi::Val::I32(*x),
-            V::U64(x) => wasmi::Val::I64(*x as i64),
-            V::S64(x) => wasmi::Val::I64(*x),
-            V::Char(c) => wasmi::Val::I32(*c as i32),
-            _ => return None,
-        },
-        WastArg::Core(WastArgCore::I32(x)) => wasmi::Val::I32(*x),
-        WastArg::Core(WastArgCore::I64(x)) => wasmi::Val::I64(*x),
+    Some(match v {
+        V::Bool(b) => wasmi::Val::I32(*b as i32),
+        V::U8(x) => wasmi::Val::I32(*x as i32),
+        V::S8(x) => wasmi::Val::I32(*x as i32),
+        V::U16(x) => wasmi::Val::I32(*x as i32),
+        V::S16(x) => wasmi::Val::I32(*x as i32),
+        V::U32(x) => wasmi::Val::I32(*x as i32),
+        V::S32(x) => wasmi::Val::I32(*x),
+        V::U64(x) => wasmi::Val::I64(*x as i64),
+        V::S64(x) => wasmi::Val::I64(*x),
+        V::Char(c) => wasmi::Val::I32(*c as i32),
         _ => return None,
     })
 }
 
-/// What a scalar result must be, as the core ABI returns it.
+fn arg(a: &WastArg<'_>) -> Option<wasmi::Val> {
+    match a {
+        WastArg::Component(v) => scalar(v),
+        WastArg::Core(WastArgCore::I32(x)) => Some(wasmi::Val::I32(*x)),
+        WastArg::Core(WastArgCore::I64(x)) => Some(wasmi::Val::I64(*x)),
+        _ => None,
+    }
+}
+
 fn expected(r: &WastRet<'_>) -> Option<wasmi::Val> {
-    use wast::component::WastVal as V;
-    Some(match r {
-        WastRet::Component(v) => match v {
-            V::Bool(b) => wasmi::Val::I32(*b as i32),
-            V::U8(x) => wasmi::Val::I32(*x as i32),
-            V::S8(x) => wasmi::Val::I32(*x as i32),
-            V::U16(x) => wasmi::Val::I32(*x as i32),
-            V::S16(x) => wasmi::Val::I32(*x as i32),
-            V::U32(x) => wasmi::Val::I32(*x as i32),
-            V::S32(x) => wasmi::Val::I32(*x),
-            V::U64(x) => wasmi::Val::I64(*x as i64),
-            V::S64(x) => wasmi::Val::I64(*x),
-            V::Char(c) => wasmi::Val::I32(*c as i32),
-            _ => return None,
-        },
-        WastRet::Core(WastRetCore::I32(x)) => wasmi::Val::I32(*x),
-        WastRet::Core(WastRetCore::I64(x)) => wasmi::Val::I64(*x),
-        _ => return None,
-    })
+    match r {
+        WastRet::Component(v) => scalar(v),
+        WastRet::Core(WastRetCore::I32(x)) => Some(wasmi::Val::I32(*x)),
+        WastRet::Core(WastRetCore::I64(x)) => Some(wasmi::Val::I64(*x)),
+        _ => None,
+    }
 }
 
 /// The primitive result type of each top-level function export of a

@@ -164,63 +164,47 @@ pub const NAMED_DISCRIMINANTS: u32 = 256;
 /// stream payload copiers call it when the element's own discriminant is
 /// out of range.
 pub fn discriminant_trap_wat() -> String {
-    let mut s = String::from("(module\n");
-    for d in 0..NAMED_DISCRIMINANTS {
-        s.push_str(&format!(
-            "  (func {} unreachable)\n",
-            quoted_id(&format!("discriminant {d} out of range"))
-        ));
-    }
-    s.push_str(&format!(
-        "  (func {} unreachable)\n",
-        quoted_id("discriminant out of range")
-    ));
-    s.push_str("  (func (export \"disc\") (param i32)\n    (block $other\n");
-    for d in (0..NAMED_DISCRIMINANTS).rev() {
-        s.push_str(&format!("    (block $d{d}\n"));
-    }
-    s.push_str("    (br_table");
-    for d in 0..NAMED_DISCRIMINANTS {
-        s.push_str(&format!(" $d{d}"));
-    }
-    s.push_str(" $other (local.get 0)))\n");
-    for d in 0..NAMED_DISCRIMINANTS {
-        s.push_str(&format!(
-            "    (call {}) unreachable)\n",
-            quoted_id(&format!("discriminant {d} out of range"))
-        ));
-    }
-    s.push_str(&format!(
-        "    (call {}) unreachable))\n",
-        quoted_id("discriminant out of range")
-    ));
-    s
+    let names: Vec<String> = (0..NAMED_DISCRIMINANTS)
+        .map(|d| format!("discriminant {d} out of range"))
+        .collect();
+    named_traps_wat("disc", &names, "discriminant out of range")
 }
 
 fn trap_wat_with(reasons: &[(u8, String)]) -> String {
+    debug_assert!(reasons
+        .iter()
+        .enumerate()
+        .all(|(k, (c, _))| *c as usize == k));
+    let names: Vec<String> = reasons.iter().map(|(_, r)| r.clone()).collect();
+    named_traps_wat("trap", &names, UNKNOWN_TRAP)
+}
+
+/// A module exporting `export(k)`, which dispatches (`br_table`) to one
+/// function per name, `names[k]` (or `default` for k out of range), whose
+/// body is `unreachable`: the innermost frame of a backtrace says why.
+fn named_traps_wat(export: &str, names: &[String], default: &str) -> String {
     let mut s = String::from("(module\n");
-    for (_, reason) in reasons {
-        s.push_str(&format!("  (func {} unreachable)\n", quoted_id(reason)));
+    for name in names {
+        s.push_str(&format!("  (func {} unreachable)\n", quoted_id(name)));
     }
+    s.push_str(&format!("  (func {} unreachable)\n", quoted_id(default)));
     s.push_str(&format!(
-        "  (func {} unreachable)\n",
-        quoted_id(UNKNOWN_TRAP)
+        "  (func (export \"{export}\") (param i32)\n    (block $unknown\n"
     ));
-    s.push_str("  (func (export \"trap\") (param i32)\n    (block $unknown\n");
-    for (code, _) in reasons.iter().rev() {
-        s.push_str(&format!("    (block $c{code}\n"));
+    for k in (0..names.len()).rev() {
+        s.push_str(&format!("    (block $c{k}\n"));
     }
     s.push_str("    (br_table");
-    for (code, _) in reasons {
-        s.push_str(&format!(" $c{code}"));
+    for k in 0..names.len() {
+        s.push_str(&format!(" $c{k}"));
     }
     s.push_str(" $unknown (local.get 0)))\n");
-    for (_, reason) in reasons {
-        s.push_str(&format!("    (call {}) unreachable)\n", quoted_id(reason)));
+    for name in names {
+        s.push_str(&format!("    (call {}) unreachable)\n", quoted_id(name)));
     }
     s.push_str(&format!(
         "    (call {}) unreachable))\n",
-        quoted_id(UNKNOWN_TRAP)
+        quoted_id(default)
     ));
     s
 }

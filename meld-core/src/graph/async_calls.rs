@@ -231,6 +231,24 @@ impl<'input> Builder<'_, '_, 'input> {
         ))
     }
 
+    /// A generated module (WAT) instantiated with `args`: its export `name`.
+    pub(super) fn generated_item(
+        &mut self,
+        label: String,
+        wat: &str,
+        args: Vec<Def>,
+        kind: ItemKind,
+        name: &str,
+    ) -> Result<Def> {
+        let n = self.async_node(label, wat, args)?;
+        let index = builtins::export_index(&self.graph.nodes[n].wasm, name)?;
+        Ok(Def::Item {
+            instance: n,
+            kind,
+            index,
+        })
+    }
+
     pub(super) fn async_shim(&mut self, label: String, wat: &str, args: Vec<Def>) -> Result<Def> {
         let n = self.async_node(label, wat, args)?;
         let index = builtins::export_index(&self.graph.nodes[n].wasm, "f")?;

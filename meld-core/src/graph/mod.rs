@@ -655,21 +655,8 @@ impl<'input> Builder<'_, '_, 'input> {
                 to,
                 to64,
             } => {
-                if *from64 || *to64 {
-                    return Err(Error::Unsupported(
-                        "64-bit memories in string transcoding".into(),
-                    ));
-                }
-                let op = builtins::transcode::TranscodeOp::from_wasmtime(op);
-                let from = self.memory(*from)?;
-                let to = self.memory(*to)?;
-                self.builtin_item(
-                    Builtin::Transcode(op),
-                    format!("meld:transcode/{}", op.name()),
-                    vec![from, to],
-                    ItemKind::Func,
-                    "transcode",
-                )?
+                let (from, to) = (self.memory(*from)?, self.memory(*to)?);
+                self.transcoder(op, from, *from64, to, *to64, false)?
             }
             Trampoline::Trap => self.builtin_item(
                 Builtin::Trap,
@@ -719,6 +706,41 @@ impl<'input> Builder<'_, '_, 'input> {
         };
         self.trampolines.insert(t, def);
         Ok(def)
+    }
+
+    /// FACT's transcoder `op` from memory `from` to `to`; `host_words`:
+    /// invalid strings named as wasmtime's host lift names them (a stream
+    /// payload copy), not as FACT's adapters do.
+    fn transcoder(
+        &mut self,
+        op: &wasmtime_environ::component::Transcode,
+        from: Def,
+        from64: bool,
+        to: Def,
+        to64: bool,
+        host_words: bool,
+    ) -> Result<Def> {
+        if from64 || to64 {
+            return Err(Error::Unsupported(
+                "64-bit memories in string transcoding".into(),
+            ));
+        }
+        let op = builtins::transcode::TranscodeOp::from_wasmtime(op);
+        let label = format!("meld:transcode/{}", op.name());
+        if !host_words {
+            return self.builtin_item(
+                Builtin::Transcode(op),
+                label,
+                vec![from, to],
+                ItemKind::Func,
+                "transcode",
+            );
+        }
+        let wat = op
+            .module_wat()
+            .replace("invalid utf8 encoding", "invalid utf-8 sequence")
+            .replace("invalid utf16 encoding", "unpaired surrogate found");
+        self.generated_item(label, &wat, vec![from, to], ItemKind::Func, "transcode")
     }
 
     fn memory(&self, m: RuntimeMemoryIndex) -> Result<Def> {

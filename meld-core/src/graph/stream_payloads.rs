@@ -461,16 +461,13 @@ impl<'input> Builder<'_, '_, 'input> {
         if let Some(d) = self.stream_copy_trap {
             return Ok(d);
         }
-        let n = self.async_node(
+        let d = self.generated_item(
             "meld:trap".into(),
             &builtins::stream_copy_trap_wat(),
             Vec::new(),
+            ItemKind::Func,
+            "trap",
         )?;
-        let d = Def::Item {
-            instance: n,
-            kind: ItemKind::Func,
-            index: builtins::export_index(&self.graph.nodes[n].wasm, "trap")?,
-        };
         self.stream_copy_trap = Some(d);
         Ok(d)
     }
@@ -491,16 +488,13 @@ impl<'input> Builder<'_, '_, 'input> {
         let disc = match self.discriminant_names {
             Some(d) => d,
             None => {
-                let n = self.async_node(
+                let d = self.generated_item(
                     "meld:trap".into(),
                     &builtins::discriminant_trap_wat(),
                     Vec::new(),
+                    ItemKind::Func,
+                    "disc",
                 )?;
-                let d = Def::Item {
-                    instance: n,
-                    kind: ItemKind::Func,
-                    index: builtins::export_index(&self.graph.nodes[n].wasm, "disc")?,
-                };
                 self.discriminant_names = Some(d);
                 d
             }
@@ -575,30 +569,10 @@ impl<'input> Builder<'_, '_, 'input> {
                 to,
                 to64,
             } => {
-                if *from64 || *to64 {
-                    return Err(Error::Unsupported(
-                        "64-bit memories in string transcoding".into(),
-                    ));
-                }
-                let op = builtins::transcode::TranscodeOp::from_wasmtime(op);
-                let from = resolve(from)?;
-                let to = resolve(to)?;
                 // the host's words for invalid strings (wasmtime lifts
                 // stream payloads in the host)
-                let wat = op
-                    .module_wat()
-                    .replace("invalid utf8 encoding", "invalid utf-8 sequence")
-                    .replace("invalid utf16 encoding", "unpaired surrogate found");
-                let n = self.async_node(
-                    format!("meld:transcode/{}", op.name()),
-                    &wat,
-                    vec![from, to],
-                )?;
-                Def::Item {
-                    instance: n,
-                    kind: ItemKind::Func,
-                    index: builtins::export_index(&self.graph.nodes[n].wasm, "transcode")?,
-                }
+                let (from, to) = (resolve(from)?, resolve(to)?);
+                self.transcoder(op, from, *from64, to, *to64, true)?
             }
             I::Trap => self.stream_copy_trap()?,
             I::ResourceTransferOwn => self.glue_item("transfer_own")?,
