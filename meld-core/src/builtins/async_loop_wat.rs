@@ -243,12 +243,21 @@ pub const LOOP_WAT: &str = r#"
   ;; (its type word -2: a host call), and the host's subtask joins the
   ;; bridge's set. Returns the status with this table's handle.
   (func (export "host_sub") (param $t i32) (param $st i32) (result i32)
-    (local $wh i32) (local $h i32) (local $new i32) (local $n i32)
+    (local $wh i32) (local $h i32)
     (if (i32.ge_u (i32.and (local.get $st) (i32.const 15)) (i32.const 2))
       (then (return (local.get $st))))
     (local.set $wh (i32.shr_u (local.get $st) (i32.const 4)))
     (local.set $h (call $insert (local.get $t) (i32.const 4) (i32.const -2)
                     (i32.and (local.get $st) (i32.const 15)) (i32.const 0)))
+    (call $hmap_set (local.get $wh) (local.get $t) (local.get $h))
+    (global.set $hostpending (i32.add (global.get $hostpending) (i32.const 1)))
+    (call $host_join (local.get $wh))
+    (i32.or (i32.and (local.get $st) (i32.const 15)) (i32.shl (local.get $h) (i32.const 4))))
+
+  ;; The host's waitable `wh` stands for (`a`, `b`): a subtask (instance,
+  ;; handle here) or a host stream end (-1, its shared object).
+  (func $hmap_set (param $wh i32) (param $a i32) (param $b i32)
+    (local $new i32) (local $n i32)
     (if (i32.ge_u (local.get $wh) (global.get $hcap))
       (then
         (local.set $n (i32.add (i32.shl (local.get $wh) (i32.const 1)) (i32.const 16)))
@@ -257,29 +266,39 @@ pub const LOOP_WAT: &str = r#"
         (memory.copy (local.get $new) (global.get $hmap) (i32.shl (global.get $hcap) (i32.const 3)))
         (global.set $hmap (local.get $new))
         (global.set $hcap (local.get $n))))
-    (i32.store (i32.add (global.get $hmap) (i32.shl (local.get $wh) (i32.const 3))) (local.get $t))
-    (i32.store offset=4 (i32.add (global.get $hmap) (i32.shl (local.get $wh) (i32.const 3))) (local.get $h))
-    (global.set $hostpending (i32.add (global.get $hostpending) (i32.const 1)))
-    (call $host_join (local.get $wh))
-    (i32.or (i32.and (local.get $st) (i32.const 15)) (i32.shl (local.get $h) (i32.const 4))))
+    (i32.store (i32.add (global.get $hmap) (i32.shl (local.get $wh) (i32.const 3))) (local.get $a))
+    (i32.store offset=4 (i32.add (global.get $hmap) (i32.shl (local.get $wh) (i32.const 3))) (local.get $b)))
 
   ;; Nothing here can run: wait for the host (blocking the whole module,
   ;; as the host sees it) if an async host call is in flight; its event
   ;; becomes its subtask's here. 0 when there is none.
   (func $host_progress (result i32)
-    (local $ev i32) (local $wh i32) (local $st i32) (local $m i32)
     (if (i32.eqz (global.get $hostpending)) (then (return (i32.const 0))))
     (call $host_wait)
-    (local.set $st) (local.set $wh) (local.set $ev)
-    (if (i32.ne (local.get $ev) (i32.const 1)) (then (return (i32.const 1))))
+    (call $host_event)
+    (i32.const 1))
+
+  ;; The host's event `ev` on its waitable `wh`, with `st`.
+  (func $host_event (param $ev i32) (param $wh i32) (param $st i32)
+    (local $m i32)
     (local.set $m (i32.add (global.get $hmap) (i32.shl (local.get $wh) (i32.const 3))))
+    ;; a copy of a host stream or future (STREAM_READ .. FUTURE_WRITE): the
+    ;; in-module end's copy ends with it (we hold the host's writable end
+    ;; when the module writes, its readable end when the module reads)
+    (if (i32.and (i32.ge_u (local.get $ev) (i32.const 2)) (i32.le_u (local.get $ev) (i32.const 5)))
+      (then
+        (global.set $hostpending (i32.sub (global.get $hostpending) (i32.const 1)))
+        (global.set $hostcopies (i32.sub (global.get $hostcopies) (i32.const 1)))
+        (call $hs_done (i32.load offset=4 (local.get $m))
+          (i32.and (local.get $ev) (i32.const 1)) (local.get $st))
+        (return)))
+    (if (i32.ne (local.get $ev) (i32.const 1)) (then (return)))
     (call $raise (i32.load (local.get $m)) (i32.load offset=4 (local.get $m))
                  (i32.and (local.get $st) (i32.const 15)))
     (if (i32.ge_u (i32.and (local.get $st) (i32.const 15)) (i32.const 2))
       (then
         (call $host_drop (local.get $wh))
-        (global.set $hostpending (i32.sub (global.get $hostpending) (i32.const 1)))))
-    (i32.const 1))
+        (global.set $hostpending (i32.sub (global.get $hostpending) (i32.const 1))))))
 
   ;; Whether set `h` of instance `t` has an undelivered event.
   (func $has_event (param $t i32) (param $h i32) (result i32)
@@ -351,4 +370,21 @@ pub const LOOP_WAT: &str = r#"
     (call $busy (local.get $inst) (i32.const 1))
     (i32.const 0) (local.get $ev) (local.get $a) (local.get $b))
 
+  ;; The code an async export called by the host returns once its task
+  ;; has exited: EXIT, or, while the module copies to or from a host
+  ;; stream, WAIT on the bridge's set, so that wasmtime calls the export's
+  ;; callback (`aexp_cb`) with the host's next event, as it keeps running
+  ;; the composition's tasks: nothing else would resume the module when the
+  ;; host copies.
+  (func $aexp_exit (export "aexp_exit") (result i32)
+    (if (result i32) (global.get $hostcopies)
+      (then (i32.or (i32.const 2) (i32.shl (call $hs_set) (i32.const 4))))
+      (else (i32.const 0))))
+
+  ;; The callback of every async export: the host's event, then the work
+  ;; it makes ready.
+  (func (export "aexp_cb") (param $ev i32) (param $wh i32) (param $st i32) (result i32)
+    (call $host_event (local.get $ev) (local.get $wh) (local.get $st))
+    (loop $run (br_if $run (call $run_one (i32.const -1))))
+    (call $aexp_exit))
 "#;

@@ -45,6 +45,13 @@ pub const HOST_IMPORTS_WAT: &str = r#"
   (import "host" "wait" (func $host_wait (result i32 i32 i32)))
   (import "host" "join" (func $host_join (param i32)))
   (import "host" "drop" (func $host_drop (param i32)))
+  (import "host" "hs_new" (func $hs_new (param i32) (result i64)))
+  (import "host" "hs_copy" (func $hs_copy (param i32 i32 i32 i32 i32) (result i32)))
+  (import "host" "hs_cancel" (func $hs_cancel (param i32 i32 i32) (result i32)))
+  (import "host" "hs_drop" (func $hs_drop (param i32 i32 i32)))
+  (import "host" "hs_alloc" (func $hs_alloc (param i32) (result i32)))
+  (import "host" "hs_free" (func $hs_free (param i32)))
+  (import "host" "hs_set" (func $hs_set (result i32)))
 "#;
 
 /// The async additions, inserted before the resource runtime's final `)`.
@@ -90,6 +97,8 @@ pub const ASYNC_EXT_WAT: &str = r#"
   ;; Async host calls in flight: the host's subtask handle -> (instance,
   ;; handle of its subtask here), 8 bytes each (`host_sub`).
   (global $hostpending (mut i32) (i32.const 0))
+  ;; Of those, copies of host streams and futures (`$hs_start`).
+  (global $hostcopies (mut i32) (i32.const 0))
   (global $hmap (mut i32) (i32.const 0))
   (global $hcap (mut i32) (i32.const 0))
   (global $tok (mut i32) (i32.const 0))
@@ -118,10 +127,6 @@ pub const ASYNC_EXT_WAT: &str = r#"
   (func $"meld: one-stack runtime: a call into an instance that is busy or under backpressure would have to wait to start (not supported yet)" unreachable)
   (func $"meld: one-stack runtime: a task below on the stack must resume before the one above it finishes (not supported yet)" unreachable)
   (func $"meld: one-stack runtime: more than 1024 nested blocking waits" unreachable)
-  (func $"meld: async export callback called (the fused module finishes each call before it returns)" unreachable)
-  (func (export "aexp_cb") (param i32 i32 i32) (result i32)
-    (call $"meld: async export callback called (the fused module finishes each call before it returns)")
-    (unreachable))
 
   ;; Frame `i`'s address; the frame array grows on demand.
   (func $frame (param $i i32) (result i32)

@@ -169,6 +169,9 @@ pub fn ec_transfer(instances: &[u32]) -> String {
 /// waitable set of the host's, and the runtime waits on it; the event's
 /// payload lands in this module's own memory (the `[waitable-set-wait]`
 /// import's memory: nothing of any component's).
+/// The bridge to the host's async built-ins (`host_bridge`): its own
+/// memory holds the event `waitable-set.wait` writes and the elements of
+/// host stream copies in flight.
 pub const HOST_BRIDGE_WAT: &str = r#"(module
   (import "h" "new" (func $new (result i32)))
   (import "h" "wait" (func $wait (param i32 i32) (result i32)))
@@ -183,14 +186,166 @@ pub const HOST_BRIDGE_WAT: &str = r#"(module
     (call $wait (global.get $set) (i32.const 0))
     (i32.load (i32.const 0))
     (i32.load (i32.const 4)))
-  (func (export "drop") (param i32) (call $drop (local.get 0))))"#;
+  (func (export "drop") (param i32) (call $drop (local.get 0)))
+  (func (export "hs_set") (result i32)
+    (if (i32.eqz (global.get $set)) (then (global.set $set (call $new))))
+    (global.get $set)))"#;
+
+/// The bridge of a composition whose host imports and exports pass
+/// streams or futures: [`HOST_BRIDGE_WAT`] plus, for each host type `k`
+/// (`kinds[k]`: 1 stream, 2 future), the host's seven built-ins of that
+/// type (imported as `s.new<k>`, `s.read<k>`, `s.write<k>`,
+/// `s.cancel_read<k>`, `s.cancel_write<k>`, `s.drop_readable<k>`,
+/// `s.drop_writable<k>`; copies and cancels async, copies in the bridge's
+/// memory), dispatched by type, and a first-fit allocator of copy buffers
+/// in its memory.
+pub fn host_bridge(kinds: &[u32]) -> String {
+    let mut s = HOST_BRIDGE_WAT.to_string();
+    let mut imports = String::new();
+    let dispatch = |op: &str, args: &str| {
+        let mut c = String::from("(unreachable)");
+        for k in (0..kinds.len()).rev() {
+            c = format!(
+                "(if (result i32) (i32.eq (local.get $k) (i32.const {k})) (then (call ${op}{k} {args})) (else {c}))"
+            );
+        }
+        c
+    };
+    for (k, kind) in kinds.iter().enumerate() {
+        let copy = if *kind == 1 {
+            "(param i32 i32 i32)"
+        } else {
+            "(param i32 i32)"
+        };
+        for (op, ty) in [
+            ("new", "(result i64)".to_string()),
+            ("read", format!("{copy} (result i32)")),
+            ("write", format!("{copy} (result i32)")),
+            ("cancel_read", "(param i32) (result i32)".to_string()),
+            ("cancel_write", "(param i32) (result i32)".to_string()),
+            ("drop_readable", "(param i32)".to_string()),
+            ("drop_writable", "(param i32)".to_string()),
+        ] {
+            imports.push_str(&format!(
+                "  (import \"s\" \"{op}{k}\" (func ${op}{k} {ty}))\n"
+            ));
+        }
+    }
+    // imports go before the memory
+    let at = s.find("  (memory").expect("the bridge's memory");
+    s.insert_str(at, &imports);
+    let copy_args = |k: usize| {
+        if kinds[k] == 1 {
+            "(local.get $h) (local.get $p) (local.get $n)"
+        } else {
+            "(local.get $h) (local.get $p)"
+        }
+    };
+    let by_kind = |body: &dyn Fn(usize) -> String| {
+        let mut c = String::from("(unreachable)");
+        for k in (0..kinds.len()).rev() {
+            c = format!(
+                "(if (result i32) (i32.eq (local.get $k) (i32.const {k})) (then {}) (else {c}))",
+                body(k)
+            );
+        }
+        c
+    };
+    let new_case = {
+        let mut c = String::from("(unreachable)");
+        for k in (0..kinds.len()).rev() {
+            c = format!(
+                "(if (result i64) (i32.eq (local.get $k) (i32.const {k})) (then (call $new{k})) (else {c}))"
+            );
+        }
+        c
+    };
+    let read = by_kind(&|k| format!("(call $read{k} {})", copy_args(k)));
+    let write = by_kind(&|k| format!("(call $write{k} {})", copy_args(k)));
+    let cread = dispatch("cancel_read", "(local.get $h)");
+    let cwrite = dispatch("cancel_write", "(local.get $h)");
+    let mut dread = String::new();
+    let mut dwrite = String::new();
+    for k in 0..kinds.len() {
+        dread.push_str(&format!(
+            "    (if (i32.eq (local.get $k) (i32.const {k})) (then (call $drop_readable{k} (local.get $h))))\n"
+        ));
+        dwrite.push_str(&format!(
+            "    (if (i32.eq (local.get $k) (i32.const {k})) (then (call $drop_writable{k} (local.get $h))))\n"
+        ));
+    }
+    let tail = format!(
+        r#"  (func (export "hs_new") (param $k i32) (result i64)
+    {new_case})
+  (func (export "hs_copy") (param $k i32) (param $side i32) (param $h i32) (param $p i32) (param $n i32) (result i32)
+    (if (result i32) (local.get $side) (then {write}) (else {read})))
+  (func (export "hs_cancel") (param $k i32) (param $side i32) (param $h i32) (result i32)
+    (if (result i32) (local.get $side) (then {cwrite}) (else {cread})))
+  (func (export "hs_drop") (param $k i32) (param $side i32) (param $h i32)
+    (if (local.get $side)
+      (then
+{dwrite}      )
+      (else
+{dread}      )))
+  ;; Copy buffers: blocks of [size][next], 8-aligned, after the event at 0.
+  (global $top (mut i32) (i32.const 16))
+  (global $free (mut i32) (i32.const 0))
+  (func (export "hs_alloc") (param $n i32) (result i32)
+    (local $b i32) (local $prev i32) (local $end i32)
+    (local.set $n (i32.and (i32.add (local.get $n) (i32.const 7)) (i32.const -8)))
+    (local.set $b (global.get $free))
+    (block $none
+      (loop $next
+        (br_if $none (i32.eqz (local.get $b)))
+        (if (i32.ge_u (i32.load (local.get $b)) (local.get $n))
+          (then
+            (if (local.get $prev)
+              (then (i32.store offset=4 (local.get $prev) (i32.load offset=4 (local.get $b))))
+              (else (global.set $free (i32.load offset=4 (local.get $b)))))
+            (return (i32.add (local.get $b) (i32.const 8)))))
+        (local.set $prev (local.get $b))
+        (local.set $b (i32.load offset=4 (local.get $b)))
+        (br $next)))
+    (local.set $b (global.get $top))
+    (local.set $end (i32.add (i32.add (local.get $b) (i32.const 8)) (local.get $n)))
+    (if (i32.gt_u (local.get $end) (i32.shl (memory.size) (i32.const 16)))
+      (then
+        (if (i32.eq (memory.grow (i32.shr_u (i32.sub (i32.add (local.get $end) (i32.const 65535))
+                                                     (i32.shl (memory.size) (i32.const 16)))
+                                            (i32.const 16)))
+                    (i32.const -1))
+          (then (unreachable)))))
+    (i32.store (local.get $b) (local.get $n))
+    (global.set $top (local.get $end))
+    (i32.add (local.get $b) (i32.const 8)))
+  (func (export "hs_free") (param $p i32)
+    (if (i32.eqz (local.get $p)) (then (return)))
+    (local.set $p (i32.sub (local.get $p) (i32.const 8)))
+    (i32.store offset=4 (local.get $p) (global.get $free))
+    (global.set $free (local.get $p)))
+)"#
+    );
+    // replace the closing `)` of HOST_BRIDGE_WAT with the additions
+    let close = s.rfind(')').expect("the module's end");
+    s.truncate(close);
+    s.push_str(&tail);
+    s
+}
 
 /// The runtime's host imports when the composition has no async host
-/// import (never called: no host subtask ever exists).
+/// import and no host stream (never called: no host subtask or host stream
+/// ever exists).
 pub const NO_HOST_WAT: &str = r#"(module
   (func (export "wait") (result i32 i32 i32) unreachable)
   (func (export "join") (param i32) unreachable)
-  (func (export "drop") (param i32) unreachable))"#;
+  (func (export "drop") (param i32) unreachable)
+  (func (export "hs_new") (param i32) (result i64) unreachable)
+  (func (export "hs_copy") (param i32 i32 i32 i32 i32) (result i32) unreachable)
+  (func (export "hs_cancel") (param i32 i32 i32) (result i32) unreachable)
+  (func (export "hs_drop") (param i32 i32 i32) unreachable)
+  (func (export "hs_alloc") (param i32) (result i32) unreachable)
+  (func (export "hs_free") (param i32) unreachable)
+  (func (export "hs_set") (result i32) unreachable))"#;
 
 /// An async-lowered host import of instance `inst` (`h.f`, the host's own
 /// async lower: `params -> status`): a call the host has not finished
@@ -317,6 +472,7 @@ pub fn async_export(
         r#"(module
   (import "rt" "aexp_begin" (func $begin (param i32 i32 i32 i32 funcref)))
   (import "rt" "aexp_step" (func $step (param i32 funcref) (result i32 i32 i32 i32)))
+  (import "rt" "aexp_exit" (func $exit (result i32)))
   (import "h" "ret" (func $ret {r}))
   (import "f" "f" (func $f {p} {entry_result}))
   (import "cb" "cb" (func $cb (param i32 i32 i32) (result i32)))
@@ -332,7 +488,7 @@ pub fn async_export(
         (then
           (local.set $code (call $cb (local.get $ev) (local.get $a) (local.get $b)))
           (br $again))))
-    (i32.const 0)))"#,
+    (call $exit)))"#,
         p = list("param", params),
         r = list("param", ret),
         args = gets(0, params.len()),
@@ -636,7 +792,8 @@ mod tests {
         valid("bake none", &bake("task_cancel", &[], &[], &[]));
         valid("poll", &ws_poll(2, None));
         valid("ec new", &ec_new(1, 2));
-        valid("bridge", HOST_BRIDGE_WAT);
+        valid("bridge", &host_bridge(&[]));
+        valid("stream bridge", &host_bridge(&[1, 2, 1]));
         valid("no host", NO_HOST_WAT);
         valid("host call", &host_call(1, &["i32", "i32"]));
         valid("ec message", &ec_message(1, 0));

@@ -60,6 +60,20 @@ pub const STREAMS_WAT: &str = r#"
   ;; `ty`, elements of `esize` bytes: readable | writable << 32.
   (func (export "st_new") (param $t i32) (param $kind i32) (param $ty i32) (param $esize i32) (result i64)
     (local $sh i32) (local $r i32) (local $w i32) (local $k i32)
+    (local.set $sh (call $st_alloc (local.get $kind) (local.get $ty) (local.get $esize)))
+    (local.set $kind (i32.load (local.get $sh)))
+    (local.set $k (i32.add (i32.const 4) (i32.shl (local.get $kind) (i32.const 1))))
+    (local.set $r (call $insert (local.get $t) (local.get $k) (local.get $ty) (local.get $sh) (i32.const 0)))
+    (local.set $w (call $insert (local.get $t) (i32.add (local.get $k) (i32.const 1)) (local.get $ty) (local.get $sh) (i32.const 0)))
+    (i32.store offset=40 (local.get $sh) (local.get $t))
+    (i32.store offset=44 (local.get $sh) (local.get $r))
+    (i32.store offset=56 (local.get $sh) (local.get $t))
+    (i32.store offset=60 (local.get $sh) (local.get $w))
+    (i64.or (i64.extend_i32_u (local.get $r)) (i64.shl (i64.extend_i32_u (local.get $w)) (i64.const 32))))
+
+  ;; A shared object with no ends yet (`kind` as `st_new` takes it).
+  (func $st_alloc (param $kind i32) (param $ty i32) (param $esize i32) (result i32)
+    (local $sh i32)
     (local.set $sh (call $alloc (i32.const 96)))
     (memory.fill (local.get $sh) (i32.const 0) (i32.const 96))
     ;; `kind` | 16: a payload of numbers (or none), which one instance may
@@ -73,14 +87,7 @@ pub const STREAMS_WAT: &str = r#"
     (i32.store offset=8 (local.get $sh) (local.get $esize))
     (i32.store offset=52 (local.get $sh) (i32.const -1))
     (i32.store offset=68 (local.get $sh) (i32.const -1))
-    (local.set $k (i32.add (i32.const 4) (i32.shl (local.get $kind) (i32.const 1))))
-    (local.set $r (call $insert (local.get $t) (local.get $k) (local.get $ty) (local.get $sh) (i32.const 0)))
-    (local.set $w (call $insert (local.get $t) (i32.add (local.get $k) (i32.const 1)) (local.get $ty) (local.get $sh) (i32.const 0)))
-    (i32.store offset=40 (local.get $sh) (local.get $t))
-    (i32.store offset=44 (local.get $sh) (local.get $r))
-    (i32.store offset=56 (local.get $sh) (local.get $t))
-    (i32.store offset=60 (local.get $sh) (local.get $w))
-    (i64.or (i64.extend_i32_u (local.get $r)) (i64.shl (i64.extend_i32_u (local.get $w)) (i64.const 32))))
+    (local.get $sh))
 
   ;; The slot of end `h` of instance `t`: a `kind` (1 stream, 2 future)
   ;; end of side `side` (0 readable, 1 writable) of payload type `ty`.
@@ -205,6 +212,13 @@ pub const STREAMS_WAT: &str = r#"
       ;; the other end dropped
       (if (i32.load offset=12 (local.get $sh))
         (then (call $st_event (local.get $sh) (local.get $side) (i32.const 1)) (br $done)))
+      ;; the other end is the host's: the host copies
+      (if (i32.load offset=76 (local.get $sh))
+        (then
+          (local.set $k (call $hs_start (local.get $sh) (local.get $side) (local.get $mem) (local.get $ptr) (local.get $n)))
+          (if (i32.ne (local.get $k) (i32.const -1))
+            (then (call $hs_done (local.get $sh) (local.get $side) (local.get $k))))
+          (br $done)))
       ;; nobody waiting: this copy waits
       (if (i32.eqz (i32.load offset=16 (local.get $sh)))
         (then
@@ -272,7 +286,7 @@ pub const STREAMS_WAT: &str = r#"
   ;; with what it has copied) unless it already has its event.
   (func (export "st_cancel") (param $t i32) (param $kind i32) (param $side i32) (param $ty i32) (param $async i32)
                              (param $h i32) (result i32)
-    (local $s i32) (local $sh i32) (local $b i32)
+    (local $s i32) (local $sh i32) (local $b i32) (local $r i32)
     (local.set $s (call $st_end (local.get $t) (local.get $kind) (local.get $side) (local.get $ty) (local.get $h)))
     (local.set $sh (i32.load offset=8 (local.get $s)))
     (local.set $b (call $sbase (local.get $sh) (local.get $side)))
@@ -282,6 +296,19 @@ pub const STREAMS_WAT: &str = r#"
           (then (call $"stream or future write cancelled when no write is pending"))
           (else (call $"stream or future read cancelled when no read is pending")))))
     (i32.store offset=8 (local.get $b) (i32.const 2))
+    ;; a copy the host has not finished: the host cancels it (its result
+    ;; now, or its event later)
+    (if (i32.and (i32.ne (i32.load offset=76 (local.get $sh)) (i32.const 0))
+                 (i32.eq (i32.load offset=12 (local.get $b)) (i32.const -1)))
+      (then
+        (local.set $r (call $hs_cancel (i32.load offset=80 (local.get $sh)) (local.get $side)
+                        (i32.load offset=76 (local.get $sh))))
+        (if (i32.ne (local.get $r) (i32.const -1))
+          (then
+            (global.set $hostpending (i32.sub (global.get $hostpending) (i32.const 1)))
+            (global.set $hostcopies (i32.sub (global.get $hostcopies) (i32.const 1)))
+            (call $hs_done (local.get $sh) (local.get $side) (local.get $r))))
+        (return (call $st_finish (local.get $sh) (local.get $side) (local.get $async)))))
     (if (i32.eq (i32.load offset=12 (local.get $b)) (i32.const -1))
       (then
         (if (i32.eq (i32.load offset=16 (local.get $sh)) (i32.add (local.get $side) (i32.const 1)))
@@ -317,6 +344,14 @@ pub const STREAMS_WAT: &str = r#"
       (then (call $"cannot drop future write end without first writing a value")))
     (call $free (call $header (local.get $t)) (local.get $s) (local.get $h))
     (i32.store offset=4 (local.get $b) (i32.const 0))
+    ;; the other end is the host's: drop ours there
+    (if (i32.load offset=76 (local.get $sh))
+      (then
+        (call $hs_drop (i32.load offset=80 (local.get $sh)) (local.get $side) (i32.load offset=76 (local.get $sh)))
+        (call $hmap_set (i32.load offset=76 (local.get $sh)) (i32.const 0) (i32.const 0))
+        (i32.store offset=76 (local.get $sh) (i32.const 0))
+        (i32.store offset=12 (local.get $sh) (i32.const 1))
+        (return)))
     (if (i32.eqz (i32.load offset=12 (local.get $sh)))
       (then
         (i32.store offset=12 (local.get $sh) (i32.const 1))
@@ -336,7 +371,19 @@ pub const STREAMS_WAT: &str = r#"
   ;; instance `dst` (a new handle there, of payload type `dty` as `dst`
   ;; sees it: a payload holding handles has a type per instance).
   (func (export "st_transfer") (param $kind i32) (param $src i32) (param $h i32) (param $dst i32) (param $dty i32) (result i32)
-    (local $s i32) (local $sh i32) (local $k i32) (local $ty i32) (local $n i32)
+    (local $sh i32) (local $n i32)
+    (local.set $sh (call $st_take (local.get $kind) (local.get $src) (local.get $h)))
+    (local.set $n (call $insert (local.get $dst)
+                    (i32.add (i32.const 4) (i32.shl (local.get $kind) (i32.const 1)))
+                    (local.get $dty) (local.get $sh) (i32.const 0)))
+    (i32.store offset=40 (local.get $sh) (local.get $dst))
+    (i32.store offset=44 (local.get $sh) (local.get $n))
+    (local.get $n))
+
+  ;; Readable end `h` of instance `src` leaves its table (lifted): its
+  ;; shared object.
+  (func $st_take (param $kind i32) (param $src i32) (param $h i32) (result i32)
+    (local $s i32) (local $sh i32) (local $k i32)
     (local.set $s (call $any (local.get $src) (local.get $h)))
     (local.set $k (i32.add (i32.const 4) (i32.shl (local.get $kind) (i32.const 1))))
     (if (i32.ne (i32.load (local.get $s)) (local.get $k))
@@ -350,7 +397,6 @@ pub const STREAMS_WAT: &str = r#"
           (then (call $"cannot lift stream while it's in a waitable set"))
           (else (call $"cannot lift future while it's in a waitable set")))))
     (local.set $sh (i32.load offset=8 (local.get $s)))
-    (local.set $ty (i32.load offset=4 (local.get $s)))
     (if (i32.and (i32.ne (i32.load offset=48 (local.get $sh)) (i32.const 0))
                  (i32.ne (i32.load offset=48 (local.get $sh)) (i32.const 3)))
       (then
@@ -363,10 +409,124 @@ pub const STREAMS_WAT: &str = r#"
           (then (call $"cannot lift stream after being notified that the writable end dropped"))
           (else (call $"cannot lift future after being notified that the writable end dropped")))))
     (call $free (call $header (local.get $src)) (local.get $s) (local.get $h))
-    (local.set $n (call $insert (local.get $dst) (local.get $k) (local.get $dty) (local.get $sh) (i32.const 0)))
-    (i32.store offset=40 (local.get $sh) (local.get $dst))
-    (i32.store offset=44 (local.get $sh) (local.get $n))
-    (local.get $n))
+    (i32.store offset=44 (local.get $sh) (i32.const 0))
+    (local.get $sh))
+
+  ;; --- Host streams and futures (docs/streams.md, "At the host boundary").
+  ;; A stream or future one end of which is the host's keeps, in its
+  ;; shared object: 76 the host's handle of the end the module holds there
+  ;; (its writable end when the module writes, its readable end when it
+  ;; reads), 80 the host type (the bridge's numbering), 84 the buffer in
+  ;; the bridge's memory of a copy in flight, 88 the bridge memory's id;
+  ;; a read in flight keeps its target at 20 (memory id) and 24 (pointer).
+  ;; Elements pass through the bridge's memory: the hub copies them there
+  ;; (from a writer) or from there (to a reader), the host's own
+  ;; `stream.write`/`stream.read` take them from or put them there.
+
+  ;; Readable end `h` (of a `kind` stream or future) of instance `t` goes
+  ;; to the host, as host type `hty`, through the bridge memory `bmem`:
+  ;; the host's readable handle.
+  (func (export "st_to_host") (param $t i32) (param $kind i32) (param $hty i32) (param $bmem i32) (param $h i32) (result i32)
+    (local $sh i32) (local $v i64) (local $wh i32) (local $r i32) (local $n i32) (local $es i32)
+    (local.set $sh (call $st_take (local.get $kind) (local.get $t) (local.get $h)))
+    ;; the host's own stream coming back: its handle again
+    (if (local.tee $r (i32.load offset=76 (local.get $sh)))
+      (then
+        (call $hmap_set (local.get $r) (i32.const 0) (i32.const 0))
+        (i32.store offset=76 (local.get $sh) (i32.const 0))
+        (return (local.get $r))))
+    (local.set $v (call $hs_new (local.get $hty)))
+    (local.set $wh (i32.wrap_i64 (i64.shr_u (local.get $v) (i64.const 32))))
+    (i32.store offset=76 (local.get $sh) (local.get $wh))
+    (i32.store offset=80 (local.get $sh) (local.get $hty))
+    (i32.store offset=88 (local.get $sh) (local.get $bmem))
+    (call $hmap_set (local.get $wh) (i32.const -1) (local.get $sh))
+    (call $host_join (local.get $wh))
+    ;; a write waiting for a reader goes to the host now
+    (if (i32.and (i32.eq (i32.load offset=16 (local.get $sh)) (i32.const 2))
+                 (i32.eq (i32.load offset=68 (local.get $sh)) (i32.const -1)))
+      (then
+        (i32.store offset=16 (local.get $sh) (i32.const 0))
+        (local.set $es (i32.load offset=8 (local.get $sh)))
+        (local.set $n (i32.sub (i32.load offset=28 (local.get $sh)) (i32.load offset=32 (local.get $sh))))
+        (local.set $r (call $hs_start (local.get $sh) (i32.const 1) (i32.load offset=20 (local.get $sh))
+                        (i32.add (i32.load offset=24 (local.get $sh))
+                                 (i32.mul (i32.load offset=32 (local.get $sh)) (local.get $es)))
+                        (local.get $n)))
+        (if (i32.ne (local.get $r) (i32.const -1))
+          (then (call $hs_done (local.get $sh) (i32.const 1) (local.get $r))))))
+    ;; the writer is gone: so is the host's writable end
+    (if (i32.and (i32.ne (i32.load offset=12 (local.get $sh)) (i32.const 0))
+                 (i32.eqz (i32.load offset=60 (local.get $sh))))
+      (then
+        (call $hs_drop (local.get $hty) (i32.const 1) (local.get $wh))
+        (call $hmap_set (local.get $wh) (i32.const 0) (i32.const 0))
+        (i32.store offset=76 (local.get $sh) (i32.const 0))))
+    (i32.wrap_i64 (local.get $v)))
+
+  ;; The host's readable end `rh` (host type `hty`) comes into instance
+  ;; `t` as a `kind` end of payload type `ty` (`kind` and `esize` as
+  ;; `st_new` takes them): its handle there.
+  (func (export "st_from_host") (param $t i32) (param $kind i32) (param $ty i32) (param $esize i32)
+                                (param $hty i32) (param $bmem i32) (param $rh i32) (result i32)
+    (local $sh i32) (local $r i32)
+    (local.set $sh (call $st_alloc (local.get $kind) (local.get $ty) (local.get $esize)))
+    (local.set $r (call $insert (local.get $t)
+                    (i32.add (i32.const 4) (i32.shl (i32.load (local.get $sh)) (i32.const 1)))
+                    (local.get $ty) (local.get $sh) (i32.const 0)))
+    (i32.store offset=40 (local.get $sh) (local.get $t))
+    (i32.store offset=44 (local.get $sh) (local.get $r))
+    (i32.store offset=76 (local.get $sh) (local.get $rh))
+    (i32.store offset=80 (local.get $sh) (local.get $hty))
+    (i32.store offset=88 (local.get $sh) (local.get $bmem))
+    (call $hmap_set (local.get $rh) (i32.const -1) (local.get $sh))
+    (call $host_join (local.get $rh))
+    (local.get $r))
+
+  ;; Side `side`'s copy of `n` elements at (`mem`, `ptr`) on a host stream:
+  ;; the host's result, or -1 when it is in flight (its event comes
+  ;; through `host_progress`).
+  (func $hs_start (param $sh i32) (param $side i32) (param $mem i32) (param $ptr i32) (param $n i32) (result i32)
+    (local $bytes i32) (local $buf i32) (local $r i32)
+    (local.set $bytes (i32.mul (local.get $n) (i32.load offset=8 (local.get $sh))))
+    (local.set $buf (call $hs_alloc (local.get $bytes)))
+    (i32.store offset=84 (local.get $sh) (local.get $buf))
+    (i32.store offset=20 (local.get $sh) (local.get $mem))
+    (i32.store offset=24 (local.get $sh) (local.get $ptr))
+    (if (i32.and (local.get $side) (i32.ne (local.get $bytes) (i32.const 0)))
+      (then
+        (call_indirect $hub (type $copyt)
+          (i32.load offset=88 (local.get $sh)) (local.get $buf) (local.get $mem) (local.get $ptr)
+          (local.get $bytes) (i32.load offset=72 (local.get $sh)) (i32.const 0))))
+    (local.set $r (call $hs_copy (i32.load offset=80 (local.get $sh)) (local.get $side)
+                    (i32.load offset=76 (local.get $sh)) (local.get $buf) (local.get $n)))
+    (if (i32.eq (local.get $r) (i32.const -1))
+      (then
+        (global.set $hostpending (i32.add (global.get $hostpending) (i32.const 1)))
+        (global.set $hostcopies (i32.add (global.get $hostcopies) (i32.const 1)))))
+    (local.get $r))
+
+  ;; The host's copy for side `side` ended with `r`: a read's elements
+  ;; move from the buffer to their target, the buffer is freed, the end's
+  ;; event is `r`.
+  (func $hs_done (param $sh i32) (param $side i32) (param $r i32)
+    (local $n i32) (local $bytes i32)
+    (local.set $n
+      (if (result i32) (i32.eq (i32.load (local.get $sh)) (i32.const 1))
+        (then (i32.shr_u (local.get $r) (i32.const 4)))
+        (else (i32.eqz (i32.and (local.get $r) (i32.const 15))))))
+    (local.set $bytes (i32.mul (local.get $n) (i32.load offset=8 (local.get $sh))))
+    (if (i32.and (i32.eqz (local.get $side)) (i32.ne (local.get $bytes) (i32.const 0)))
+      (then
+        (call_indirect $hub (type $copyt)
+          (i32.load offset=20 (local.get $sh)) (i32.load offset=24 (local.get $sh))
+          (i32.load offset=88 (local.get $sh)) (i32.load offset=84 (local.get $sh))
+          (local.get $bytes) (i32.load offset=72 (local.get $sh)) (i32.const 0))))
+    (call $hs_free (i32.load offset=84 (local.get $sh)))
+    (i32.store offset=84 (local.get $sh) (i32.const 0))
+    (if (i32.eq (i32.and (local.get $r) (i32.const 15)) (i32.const 1))
+      (then (i32.store offset=12 (local.get $sh) (i32.const 1))))
+    (call $st_event (local.get $sh) (local.get $side) (local.get $r)))
 
   ;; A stream or future end with an undelivered event: its event code and
   ;; shared object (0: none).

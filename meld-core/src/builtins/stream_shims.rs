@@ -96,7 +96,15 @@ pub type Layout = (u32, Vec<(u32, u32, bool)>);
 /// 1, padding left as the reader had it). A pair of payload sites
 /// (`pairs[k]`: writer code, reader code, both `>= SITE_BASE`) goes to its
 /// copier `c.<k>` (FACT's adapter per element, `graph::stream_payloads`).
-pub fn hub(memories: u32, layouts: &[Layout], pairs: &[(u32, u32)]) -> String {
+/// A site with a memory (`sites`: code, memory id) copied to or from the
+/// host bridge's memory (host streams, `graph::host_streams`) copies its
+/// bytes as they are: the host lifts and checks them, or lowered them.
+pub fn hub(
+    memories: u32,
+    layouts: &[Layout],
+    pairs: &[(u32, u32)],
+    sites: &[(u32, u32)],
+) -> String {
     let mut s = String::from("(module\n  (import \"rt\" \"hub\" (table $hub 1 funcref))\n");
     for id in 1..=memories {
         s.push_str(&format!("  (import \"m\" \"{id}\" (memory $m{id} 0))\n"));
@@ -112,6 +120,13 @@ pub fn hub(memories: u32, layouts: &[Layout], pairs: &[(u32, u32)]) -> String {
         s.push_str(&format!(
             "    (if (i32.and (i32.eq (local.get $d) (i32.const {r})) (i32.eq (local.get $s) (i32.const {w})))\n      (then (call $c{k} (local.get $dp) (local.get $sp) (local.get $n)) (return)))\n"
         ));
+    }
+    for (code, mem) in sites {
+        for v in ["$d", "$s"] {
+            s.push_str(&format!(
+                "    (if (i32.eq (local.get {v}) (i32.const {code})) (then (local.set {v} (i32.const {mem}))))\n"
+            ));
+        }
     }
     for d in 1..=memories {
         for src in 1..=memories {
@@ -196,8 +211,9 @@ mod tests {
                     (1, vec![(0, 1, true)]),
                 ],
                 &[(0x10000, 0x10001)],
+                &[(0x10000, 1), (0x10001, 2)],
             ),
         );
-        valid("hub plain", &hub(2, &[], &[]));
+        valid("hub plain", &hub(2, &[], &[], &[]));
     }
 }

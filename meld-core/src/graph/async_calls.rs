@@ -749,13 +749,52 @@ impl<'input> Builder<'_, '_, 'input> {
         self.graph.host_funcs[h].abi = ret_abi;
         let func =
             self.region_thunk_of(name, func, super::region_thunk::Shape::AsyncEntry(ty), abi)?;
-        let mem = self.mem_id(opts.memory())?;
         let stackful = callback.is_none();
+        // Streams and futures in the parameters come in from the host, in
+        // the results (to `task.return`) go out to it (`host_streams`).
+        let streams = self.stream_convs(ty)?;
+        let (host, func) = if streams.is_empty() {
+            (host, func)
+        } else {
+            let (ptys, rtys) = {
+                let types = self.types.resources_mut_and_types().1;
+                let f = &types[ty];
+                (
+                    types[f.params].types.to_vec(),
+                    types[f.results].types.to_vec(),
+                )
+            };
+            let (inst, memory) = (abi.component, abi.memory);
+            let label = format!("{name}/task.return");
+            let host = self
+                .boundary_thunk_of(&label, host, &rtys, &[], None, &streams, inst, memory, true)?
+                .unwrap_or(host);
+            let entry: &[super::boundary::V] = if stackful {
+                &[]
+            } else {
+                &[super::boundary::V::I32]
+            };
+            let func = self
+                .boundary_thunk_of(
+                    name,
+                    func,
+                    &ptys,
+                    &[],
+                    Some(entry),
+                    &streams,
+                    inst,
+                    memory,
+                    false,
+                )?
+                .unwrap_or(func);
+            (host, func)
+        };
+        let mem = self.mem_id(opts.memory())?;
         let callback = match callback {
             Some(c) => c,
             None => self.rt_def(ItemKind::Func, "aexp_cb")?,
         };
-        let mut args = self.rt_funcs(&["aexp_begin", "aexp_step"])?;
+        let mut args = self.rt_funcs(&["aexp_begin", "aexp_step", "aexp_exit"])?;
         args.extend([host, func, callback]);
         let thunk = self.async_shim(
             format!("meld:async/export/{name}"),
@@ -805,9 +844,11 @@ impl<'input> Builder<'_, '_, 'input> {
                 args.push(Def::Host(self.graph.host_funcs.len() - 1));
             }
             let wait = self.graph.host_funcs.len() - 3;
+            args.extend(self.host_stream_imports());
+            let kinds: Vec<u32> = self.host_streams.iter().map(|h| h.kind).collect();
             let n = self.async_node(
                 "meld:async/host-bridge".into(),
-                async_shims::HOST_BRIDGE_WAT,
+                &async_shims::host_bridge(&kinds),
                 args,
             )?;
             self.graph.host_funcs[wait].abi.memory = Some(Def::Item {
@@ -815,6 +856,7 @@ impl<'input> Builder<'_, '_, 'input> {
                 kind: ItemKind::Memory,
                 index: 0,
             });
+            self.bridge_memory(n);
             n
         } else {
             self.async_node(
@@ -824,10 +866,21 @@ impl<'input> Builder<'_, '_, 'input> {
             )?
         };
         let exports = builtins::export_indices(&self.graph.nodes[n].wasm);
-        ["wait", "join", "drop"]
-            .iter()
-            .map(|name| self.shim_export(n, &exports, name))
-            .collect()
+        [
+            "wait",
+            "join",
+            "drop",
+            "hs_new",
+            "hs_copy",
+            "hs_cancel",
+            "hs_drop",
+            "hs_alloc",
+            "hs_free",
+            "hs_set",
+        ]
+        .iter()
+        .map(|name| self.shim_export(n, &exports, name))
+        .collect()
     }
 
     /// A host import `module`/`field` the composition lowers async: the

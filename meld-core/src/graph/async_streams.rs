@@ -49,16 +49,10 @@ fn bytes_copyable(types: &ComponentTypes, ty: &InterfaceType) -> bool {
     }
 }
 
-/// Whether `ty` holds a stream, future or error-context anywhere: such a
-/// value cannot cross the host boundary yet (its handle is the fused
-/// module's own).
-pub(super) fn holds_async_value(types: &ComponentTypes, ty: &InterfaceType) -> bool {
-    holds(types, ty, &|t| {
-        matches!(
-            t,
-            InterfaceType::Stream(_) | InterfaceType::Future(_) | InterfaceType::ErrorContext(_)
-        )
-    })
+/// Whether `ty` holds an error-context anywhere: it cannot cross the host
+/// boundary yet (its handle is the fused module's own).
+pub(super) fn holds_error_context(types: &ComponentTypes, ty: &InterfaceType) -> bool {
+    holds(types, ty, &|t| matches!(t, InterfaceType::ErrorContext(_)))
 }
 
 /// Whether `ty` holds a resource handle (`own` or `borrow`) anywhere.
@@ -90,7 +84,7 @@ fn holds(types: &ComponentTypes, ty: &InterfaceType, p: &dyn Fn(&InterfaceType) 
 
 impl<'input> Builder<'_, '_, 'input> {
     /// Whether a parameter or result of function type `ty` satisfies
-    /// `holds` (one of [`holds_async_value`], [`holds_handle`]).
+    /// `holds` ([`holds_handle`]).
     pub(super) fn func_type_holds(
         &mut self,
         ty: wasmtime_environ::component::TypeFuncIndex,
@@ -103,23 +97,6 @@ impl<'input> Builder<'_, '_, 'input> {
             .iter()
             .chain(types[f.results].types.iter())
             .any(|t| holds(types, t))
-    }
-
-    /// Refuse a host import or export (`what`) of function type `ty` that
-    /// passes a stream, future or error-context (docs/streams.md).
-    pub(super) fn refuse_async_values_at_boundary(
-        &mut self,
-        what: &str,
-        ty: wasmtime_environ::component::TypeFuncIndex,
-    ) -> Result<()> {
-        if self.func_type_holds(ty, holds_async_value) {
-            return Err(Error::Unsupported(format!(
-                "async (component-model concurrency): {what} passes a stream, future or \
-                 error-context across the host boundary, which is not supported yet \
-                 (docs/streams.md)"
-            )));
-        }
-        Ok(())
     }
 }
 
@@ -147,22 +124,35 @@ fn layout_fields(
 
 /// (kind, type id, element size, alignment, copyable) of a stream or
 /// future table type.
-struct Payload {
+pub(super) struct Payload {
     kind: u32,
     /// The payload type (`None`: no payload).
-    payload: Option<InterfaceType>,
+    pub payload: Option<InterfaceType>,
     numeric: bool,
     /// Its fields, when it must be copied field by field (it has `bool`s,
     /// which the hub makes 0 or 1, or padding, which stays the reader's).
     fields: Vec<(u32, u32, bool)>,
-    ty: u32,
-    size: u32,
+    pub ty: u32,
+    pub size: u32,
     align: u32,
     copyable: bool,
 }
 
 impl<'input> Builder<'_, '_, 'input> {
-    fn stream_payload(
+    /// `st_new`'s `kind` word of payload `p`: the kind, numeric << 4,
+    /// the hub's layout id << 8.
+    pub(super) fn stream_kind_word(&mut self, p: &Payload) -> u32 {
+        let layout = if p.fields.is_empty() {
+            0
+        } else {
+            let key = (p.size, p.fields.clone());
+            let n = self.stream_layouts.len() as u32 + 1;
+            *self.stream_layouts.entry(key).or_insert(n)
+        };
+        p.kind | (p.numeric as u32) << 4 | layout << 8
+    }
+
+    pub(super) fn stream_payload(
         &mut self,
         t: Option<TypeStreamTableIndex>,
         f: Option<TypeFutureTableIndex>,
@@ -240,22 +230,11 @@ impl<'input> Builder<'_, '_, 'input> {
         let label = format!("meld:async/{name}");
         let def = match tr {
             T::StreamNew { .. } | T::FutureNew { .. } => {
-                let layout = if p.fields.is_empty() {
-                    0
-                } else {
-                    let key = (p.size, p.fields.clone());
-                    let n = self.stream_layouts.len() as u32 + 1;
-                    *self.stream_layouts.entry(key).or_insert(n)
-                };
+                let word = self.stream_kind_word(&p);
                 self.baked_named(
                     t,
                     "st_new",
-                    &[
-                        inst as i32,
-                        (p.kind | (p.numeric as u32) << 4 | layout << 8) as i32,
-                        p.ty as i32,
-                        p.size as i32,
-                    ],
+                    &[inst as i32, word as i32, p.ty as i32, p.size as i32],
                 )?
             }
             T::StreamRead { options, .. }
@@ -379,6 +358,16 @@ impl<'input> Builder<'_, '_, 'input> {
         if !self.streams_used {
             return Ok(());
         }
+        // host streams: a payload site's memory, for copies to and from
+        // the bridge's memory
+        let mut sites = Vec::new();
+        if self.bridge_mem_id != 0 {
+            for (k, site) in self.payload_sites.clone().iter().enumerate() {
+                let n = self.mem_ids.len() as u32 + 1;
+                let id = *self.mem_ids.entry(site.memory).or_insert(n);
+                sites.push((super::stream_payloads::SITE_BASE + k as u32, id));
+            }
+        }
         let mut mems: Vec<(u32, Def)> = self.mem_ids.iter().map(|(d, id)| (*id, *d)).collect();
         mems.sort_by_key(|(id, _)| *id);
         let mut args = vec![self.rt_def(ItemKind::Table, "hub")?];
@@ -395,7 +384,7 @@ impl<'input> Builder<'_, '_, 'input> {
         args.extend(copiers.iter().map(|(_, _, f)| *f));
         self.async_node(
             "meld:async/stream-hub".into(),
-            &stream_shims::hub(mems.len() as u32, &layouts, &pairs),
+            &stream_shims::hub(mems.len() as u32, &layouts, &pairs, &sites),
             args,
         )?;
         Ok(())

@@ -96,6 +96,23 @@ pub(super) enum Conv {
     XOwnIn { tt: u32, x: usize },
     /// Exported borrow into a non-definer: the rep becomes a borrow handle.
     XBorrowIn { tt: u32 },
+    /// A readable stream or future end out to the host: `rt.st_to_host`.
+    StreamOut { kind: u32, hty: u32, bmem: u32 },
+    /// The host's readable end in: `rt.st_from_host`.
+    StreamIn(StreamConv),
+}
+
+/// How a stream or future table type crosses the host boundary
+/// ([`super::host_streams`]): its kind, host type, `st_new` kind word,
+/// payload type id, element size, and the bridge memory's id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct StreamConv {
+    pub kind: u32,
+    pub hty: u32,
+    pub kindword: u32,
+    pub ty: u32,
+    pub esize: u32,
+    pub bmem: u32,
 }
 
 /// The resource side of a type: whether the boundary converts `tt`.
@@ -105,6 +122,8 @@ pub(crate) struct Ctx<'a> {
     pub exported: &'a BTreeMap<u32, (String, String)>,
     /// Which resources are host-defined (key → true).
     pub host: &'a dyn Fn(u32) -> bool,
+    /// Stream and future table types (kind, index) at the host boundary.
+    pub streams: &'a BTreeMap<(u32, u32), StreamConv>,
 }
 
 impl Ctx<'_> {
@@ -126,6 +145,8 @@ impl Ctx<'_> {
         let t = self.types;
         match ty {
             InterfaceType::Own(tt) | InterfaceType::Borrow(tt) => self.boundary_key(*tt).is_some(),
+            InterfaceType::Stream(tt) => self.streams.contains_key(&(1, tt.as_u32())),
+            InterfaceType::Future(tt) => self.streams.contains_key(&(2, tt.as_u32())),
             InterfaceType::Record(r) => t[*r].fields.iter().any(|f| self.has_handles(&f.ty)),
             InterfaceType::Variant(v) => {
                 t[*v].cases.values().flatten().any(|c| self.has_handles(c))
@@ -141,17 +162,6 @@ impl Ctx<'_> {
             }
             _ => false,
         }
-    }
-
-    /// Whether function `ty` needs a boundary thunk.
-    pub fn func_needs_thunk(&self, ty: TypeFuncIndex) -> bool {
-        let f = &self.types[ty];
-        let t = self.types;
-        t[f.params]
-            .types
-            .iter()
-            .chain(t[f.results].types.iter())
-            .any(|p| self.has_handles(p))
     }
 
     /// The canonical ABI flattening of `ty`.
@@ -220,11 +230,21 @@ impl Ctx<'_> {
 pub(crate) fn core_sig(ctx: &Ctx, ty: TypeFuncIndex, lower: bool) -> (Vec<V>, Vec<V>) {
     let t = ctx.types;
     let f = &t[ty];
-    let mut params = ctx.flat(&t[f.params].types);
+    core_sig_of(ctx, &t[f.params].types, &t[f.results].types, lower)
+}
+
+/// [`core_sig`] of parameter types `ptys` and result types `rtys`.
+fn core_sig_of(
+    ctx: &Ctx,
+    ptys: &[InterfaceType],
+    rtys: &[InterfaceType],
+    lower: bool,
+) -> (Vec<V>, Vec<V>) {
+    let mut params = ctx.flat(ptys);
     if params.len() > MAX_FLAT_PARAMS {
         params = vec![V::I32];
     }
-    let mut results = ctx.flat(&t[f.results].types);
+    let mut results = ctx.flat(rtys);
     if results.len() > MAX_FLAT_RESULTS {
         results = Vec::new();
         if lower {
@@ -278,22 +298,28 @@ pub(crate) struct Thunk {
     pub save: bool,
 }
 
-/// The thunk for function `ty` of `instance`: a host import (`lower`) or a
+/// The thunk of `instance` for a function with parameter types `ptys` and
+/// result types `rtys`: a host import (`lower`) or a
 /// lifted export. `suppress(key)` says whether exported resource `key` has a
 /// destructor wrapper (whose `suppress` global the thunk sets while it drops
 /// an embedder handle). The thunk imports `f.f`, the function it wraps, last.
-pub(crate) fn thunk(
+/// An async export's `task.return` is lowered with the results as its
+/// parameters; `entry`: the core results of an async export's entry,
+/// passed through (`rtys` is then empty).
+pub(crate) fn thunk_of(
     ctx: &Ctx,
-    ty: TypeFuncIndex,
+    ptys: &[InterfaceType],
+    rtys: &[InterfaceType],
     instance: u32,
     lower: bool,
     suppress: &dyn Fn(u32) -> bool,
+    entry: Option<&[V]>,
 ) -> Result<Thunk> {
-    let (params, results) = core_sig(ctx, ty, lower);
+    let (params, mut results) = core_sig_of(ctx, ptys, rtys, lower);
+    if let Some(r) = entry {
+        results = r.to_vec();
+    }
     let t = ctx.types;
-    let f = &t[ty];
-    let ptys: Vec<InterfaceType> = t[f.params].types.to_vec();
-    let rtys: Vec<InterfaceType> = t[f.results].types.to_vec();
     let mut g = Gen {
         ctx,
         instance,
@@ -316,7 +342,7 @@ pub(crate) fn thunk(
     };
     // The walker's flattening must agree with wasmtime's wherever wasmtime
     // computes one (up to 16 values).
-    for ty in ptys.iter().chain(&rtys) {
+    for ty in ptys.iter().chain(rtys) {
         let mut f = Vec::new();
         ctx.flatten(ty, &mut f);
         if let Some(n) = t.canonical_abi(ty).flat_count {
@@ -328,20 +354,18 @@ pub(crate) fn thunk(
             }
         }
     }
-    let flat_params = ctx.flat(&ptys);
+    let flat_params = ctx.flat(ptys);
     let params_in_memory = flat_params.len() > MAX_FLAT_PARAMS;
-    let flat_results = ctx.flat(&rtys);
+    let flat_results = ctx.flat(rtys);
     let results_in_memory = flat_results.len() > MAX_FLAT_RESULTS;
-    let ptuple = InterfaceType::Tuple(f.params);
-    let rtuple = InterfaceType::Tuple(f.results);
 
     // Parameters, before the call.
     let mut pre = String::new();
     if params_in_memory {
-        g.mem(&ptuple, 0, 0, pdir)?;
+        g.mem_seq(ptys, 0, 0, pdir)?;
     } else {
         let slots = param_slots(&flat_params);
-        g.flat_seq(&ptys, &slots, pdir)?;
+        g.flat_seq(ptys, &slots, pdir)?;
     }
     let param_code = std::mem::take(&mut g.body);
     pre.push_str(&param_code);
@@ -351,10 +375,10 @@ pub(crate) fn thunk(
         let mark = g.local(V::I32);
         g.site = Site::Restore;
         if params_in_memory {
-            g.mem(&ptuple, 0, 0, pdir)?;
+            g.mem_seq(ptys, 0, 0, pdir)?;
         } else {
             let slots = param_slots(&flat_params);
-            g.flat_seq(&ptys, &slots, pdir)?;
+            g.flat_seq(ptys, &slots, pdir)?;
         }
         restore = std::mem::take(&mut g.body);
         Some(mark)
@@ -382,14 +406,14 @@ pub(crate) fn thunk(
         } else {
             result_locals[0]
         };
-        g.mem(&rtuple, base, 0, rdir)?;
+        g.mem_seq(rtys, base, 0, rdir)?;
     } else {
         let slots: Vec<Slot> = flat_results
             .iter()
             .zip(&result_locals)
             .map(|(v, l)| Slot { local: *l, ty: *v })
             .collect();
-        g.flat_seq(&rtys, &slots, rdir)?;
+        g.flat_seq(rtys, &slots, rdir)?;
     }
     let result_code = std::mem::take(&mut g.body);
 
@@ -419,6 +443,8 @@ pub(crate) fn thunk(
             Conv::LiftOwn { .. } => need("lift_own"),
             Conv::Rep { .. } => need("rep"),
             Conv::XOwnIn { .. } => need("new"),
+            Conv::StreamOut { .. } => need("st_to_host"),
+            Conv::StreamIn(_) => need("st_from_host"),
         }
     }
     runtime.sort_unstable();
@@ -428,6 +454,8 @@ pub(crate) fn thunk(
         let ty = match *name {
             "enter" => "(param i32 i32 i32)",
             "exit" => "",
+            "st_to_host" => "(param i32 i32 i32 i32 i32) (result i32)",
+            "st_from_host" => "(param i32 i32 i32 i32 i32 i32 i32) (result i32)",
             _ => "(param i32 i32 i32) (result i32)",
         };
         writeln!(w, "  (import \"rt\" \"{name}\" (func $rt_{name} {ty}))").ok();
@@ -499,6 +527,13 @@ pub(crate) fn thunk(
                     "(local $rep i32) (local.set $rep (call $xrep{x} (local.get 0))) {on} (call $xdrop{x} (local.get 0)) {off}\n    (call $rt_new (i32.const {instance}) (i32.const {tt}) (local.get $rep))"
                 )
             }
+            Conv::StreamOut { kind, hty, bmem } => format!(
+                "(call $rt_st_to_host (i32.const {instance}) (i32.const {kind}) (i32.const {hty}) (i32.const {bmem}) (local.get 0))"
+            ),
+            Conv::StreamIn(c) => format!(
+                "(call $rt_st_from_host (i32.const {instance}) (i32.const {}) (i32.const {}) (i32.const {}) (i32.const {}) (i32.const {}) (local.get 0))",
+                c.kindword, c.ty, c.esize, c.hty, c.bmem
+            ),
         };
         writeln!(w, "  (func $c{i} (param i32) (result i32)\n    {body})").ok();
     }
@@ -565,6 +600,35 @@ impl super::Builder<'_, '_, '_> {
         memory: Option<Def>,
         lower: bool,
     ) -> Result<Option<Def>> {
+        let (ptys, rtys) = {
+            let types = self.types.resources_mut_and_types().1;
+            let f = &types[ty];
+            (
+                types[f.params].types.to_vec(),
+                types[f.results].types.to_vec(),
+            )
+        };
+        let streams = self.stream_convs(ty)?;
+        self.boundary_thunk_of(
+            label, func, &ptys, &rtys, None, &streams, instance, memory, lower,
+        )
+    }
+
+    /// [`Self::boundary_thunk`] of parameter types `ptys` and result types
+    /// `rtys` (see [`thunk_of`]), the streams in them `streams`.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn boundary_thunk_of(
+        &mut self,
+        label: &str,
+        func: Def,
+        ptys: &[InterfaceType],
+        rtys: &[InterfaceType],
+        entry: Option<&[V]>,
+        streams: &BTreeMap<(u32, u32), StreamConv>,
+        instance: u32,
+        memory: Option<Def>,
+        lower: bool,
+    ) -> Result<Option<Def>> {
         let component = &self.t.component;
         let is_host = |key: u32| {
             let res = wasmtime_environ::component::ResourceIndex::from_u32(key);
@@ -578,13 +642,20 @@ impl super::Builder<'_, '_, '_> {
                 tables: &self.type_tables,
                 exported: &self.exported,
                 host: &is_host,
+                streams,
             };
-            if !ctx.func_needs_thunk(ty) {
+            if !ptys.iter().chain(rtys).any(|t| ctx.has_handles(t)) {
                 return Ok(None);
             }
-            thunk(&ctx, ty, instance, lower, &|k| {
-                dtor_wrappers.contains_key(&k)
-            })?
+            thunk_of(
+                &ctx,
+                ptys,
+                rtys,
+                instance,
+                lower,
+                &|k| dtor_wrappers.contains_key(&k),
+                entry,
+            )?
         };
         let mut args = self.runtime_args(&thunk.runtime)?;
         if thunk.memory {

@@ -65,6 +65,25 @@ impl Gen<'_, '_> {
     /// The conversion function (its index) for a handle of `ty` moving `dir`;
     /// `None` when the value passes unchanged.
     pub(super) fn conv(&mut self, ty: &InterfaceType, dir: Dir) -> Result<Option<usize>> {
+        let stream = match ty {
+            InterfaceType::Stream(t) => Some((1, t.as_u32())),
+            InterfaceType::Future(t) => Some((2, t.as_u32())),
+            _ => None,
+        };
+        if let Some(key) = stream {
+            let Some(c) = self.ctx.streams.get(&key).copied() else {
+                return Ok(None);
+            };
+            let conv = match dir {
+                Dir::Out => Conv::StreamOut {
+                    kind: c.kind,
+                    hty: c.hty,
+                    bmem: c.bmem,
+                },
+                Dir::In => Conv::StreamIn(c),
+            };
+            return Ok(Some(self.conv_index(conv)));
+        }
         let (own, tt) = match ty {
             InterfaceType::Own(tt) => (true, *tt),
             InterfaceType::Borrow(tt) => (false, *tt),
@@ -115,13 +134,18 @@ impl Gen<'_, '_> {
                 ))
             }
         };
-        Ok(Some(match self.convs.iter().position(|c| *c == conv) {
+        Ok(Some(self.conv_index(conv)))
+    }
+
+    /// The index of conversion `conv` in this thunk (added once).
+    fn conv_index(&mut self, conv: Conv) -> usize {
+        match self.convs.iter().position(|c| *c == conv) {
             Some(i) => i,
             None => {
                 self.convs.push(conv);
                 self.convs.len() - 1
             }
-        }))
+        }
     }
 
     /// Convert the handles of `ty` held in flat slots `slots`.
@@ -138,8 +162,15 @@ impl Gen<'_, '_> {
         }
         match ty {
             // a flat handle is a local: nothing to put back
-            InterfaceType::Own(_) | InterfaceType::Borrow(_) if self.site == Site::Restore => {}
-            InterfaceType::Own(_) | InterfaceType::Borrow(_) => {
+            InterfaceType::Own(_)
+            | InterfaceType::Borrow(_)
+            | InterfaceType::Stream(_)
+            | InterfaceType::Future(_)
+                if self.site == Site::Restore => {}
+            InterfaceType::Own(_)
+            | InterfaceType::Borrow(_)
+            | InterfaceType::Stream(_)
+            | InterfaceType::Future(_) => {
                 if let Some(c) = self.conv(ty, dir)? {
                     let s = slots[0];
                     let get = read_i32(s);
@@ -223,7 +254,10 @@ impl Gen<'_, '_> {
             return self.mem_cases(&cs, info, base, offset, dir);
         }
         match ty {
-            InterfaceType::Own(_) | InterfaceType::Borrow(_) => {
+            InterfaceType::Own(_)
+            | InterfaceType::Borrow(_)
+            | InterfaceType::Stream(_)
+            | InterfaceType::Future(_) => {
                 if let Some(c) = self.conv(ty, dir)? {
                     let load = format!("(i32.load offset={offset} (local.get {base}))");
                     let value = match self.site {

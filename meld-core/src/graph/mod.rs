@@ -19,6 +19,7 @@ mod async_calls;
 mod async_streams;
 mod boundary;
 mod boundary_walk;
+mod host_streams;
 mod may_leave;
 mod region_thunk;
 mod region_walk;
@@ -208,6 +209,9 @@ pub(crate) fn build<'data>(
     let mut b = Builder {
         concurrent,
         host_async,
+        host_streams: Vec::new(),
+        bridge_copies: Vec::new(),
+        bridge_mem_id: 0,
         streams_used: false,
         stream_layouts: BTreeMap::new(),
         payload_sites: Vec::new(),
@@ -254,8 +258,16 @@ struct Builder<'a, 'data, 'input> {
     /// Translated with concurrency support: the async runtime (which
     /// includes the resource runtime) serves the intrinsics.
     concurrent: bool,
-    /// The composition lowers a host import async.
+    /// The composition lowers a host import async, or passes a stream or
+    /// future across the host boundary: the runtime has the host bridge.
     host_async: bool,
+    /// The stream and future types at the host boundary ([`host_streams`]).
+    host_streams: Vec<host_streams::HostStream>,
+    /// The bridge's host stream copies (host function indices), whose
+    /// memory is the bridge's once it exists.
+    bridge_copies: Vec<usize>,
+    /// The bridge memory's id for the copy hub (0: none).
+    bridge_mem_id: u32,
     /// A stream or future copy shim exists: the copy hub is built at the
     /// end ([`async_streams`]).
     streams_used: bool,
@@ -317,6 +329,10 @@ struct Builder<'a, 'data, 'input> {
 
 impl<'input> Builder<'_, '_, 'input> {
     fn run(&mut self) -> Result<()> {
+        if self.concurrent {
+            self.host_streams = self.scan_host_streams()?;
+            self.host_async |= !self.host_streams.is_empty();
+        }
         let component = &self.t.component;
         for init in &component.initializers {
             match init {
@@ -610,12 +626,6 @@ impl<'input> Builder<'_, '_, 'input> {
                 })?;
                 let (module, field) = self.import_name(import)?;
                 let opts = self.t.component.options[*options].clone();
-                if self.concurrent {
-                    self.refuse_async_values_at_boundary(
-                        &format!("the host import `{module}#{field}`"),
-                        *lower_ty,
-                    )?;
-                }
                 if opts.async_ {
                     let def = self.async_host_import(module, field, &opts, *lower_ty)?;
                     self.trampolines.insert(t, def);
@@ -825,9 +835,6 @@ impl<'input> Builder<'_, '_, 'input> {
         for (name, export) in flat_exports(self.t) {
             match export {
                 Export::LiftedFunction { ty, func, options } => {
-                    if self.concurrent {
-                        self.refuse_async_values_at_boundary(&format!("the export `{name}`"), *ty)?;
-                    }
                     let mut func = self.plain_def(func)?;
                     let opts = component.options[*options].clone();
                     if self.concurrent && opts.async_ {

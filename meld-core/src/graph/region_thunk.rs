@@ -398,6 +398,7 @@ impl super::Builder<'_, '_, '_> {
                 tables: &self.type_tables,
                 exported: &self.exported,
                 host: &is_host,
+                streams: &std::collections::BTreeMap::new(),
             };
             thunk(&ctx, shape, abi.string_encoding, abi.post_return.is_some())?
         };

@@ -892,6 +892,89 @@ impl<'a> Rewriter<'a> {
                 s.waitable_set_wait(cancellable, memory);
                 self.core_func_names.push(None);
             }
+            // The host's stream and future built-ins the runtime's bridge
+            // imports for streams at the host boundary (docs/streams.md);
+            // copies use the bridge's own memory (its record entries name
+            // it).
+            CanonicalFunction::StreamNew { ty } => {
+                s.stream_new(ty);
+                self.core_func_names.push(None);
+            }
+            CanonicalFunction::FutureNew { ty } => {
+                s.future_new(ty);
+                self.core_func_names.push(None);
+            }
+            ref f @ (CanonicalFunction::StreamRead { ty, ref options }
+            | CanonicalFunction::StreamWrite { ty, ref options }
+            | CanonicalFunction::FutureRead { ty, ref options }
+            | CanonicalFunction::FutureWrite { ty, ref options }) => {
+                let memory = self
+                    .record
+                    .imports
+                    .iter()
+                    .find(|i| {
+                        [
+                            "[stream-read-",
+                            "[stream-write-",
+                            "[future-read-",
+                            "[future-write-",
+                        ]
+                        .iter()
+                        .any(|p| i.field.contains(p))
+                    })
+                    .and_then(|i| i.options.memory.as_ref())
+                    .and_then(|m| self.mem_alias.get(m))
+                    .copied()
+                    .ok_or_else(|| {
+                        Error::Internal("wrapping: a stream copy without its memory".into())
+                    })?;
+                let mut opts = vec![CanonicalOption::Memory(memory), CanonicalOption::UTF8];
+                if options
+                    .iter()
+                    .any(|o| matches!(o, wasmparser::CanonicalOption::Async))
+                {
+                    opts.push(CanonicalOption::Async);
+                }
+                match f {
+                    CanonicalFunction::StreamRead { .. } => s.stream_read(ty, opts),
+                    CanonicalFunction::StreamWrite { .. } => s.stream_write(ty, opts),
+                    CanonicalFunction::FutureRead { .. } => s.future_read(ty, opts),
+                    _ => s.future_write(ty, opts),
+                };
+                self.core_func_names.push(None);
+            }
+            CanonicalFunction::StreamCancelRead { ty, async_ } => {
+                s.stream_cancel_read(ty, async_);
+                self.core_func_names.push(None);
+            }
+            CanonicalFunction::StreamCancelWrite { ty, async_ } => {
+                s.stream_cancel_write(ty, async_);
+                self.core_func_names.push(None);
+            }
+            CanonicalFunction::FutureCancelRead { ty, async_ } => {
+                s.future_cancel_read(ty, async_);
+                self.core_func_names.push(None);
+            }
+            CanonicalFunction::FutureCancelWrite { ty, async_ } => {
+                s.future_cancel_write(ty, async_);
+                self.core_func_names.push(None);
+            }
+            CanonicalFunction::StreamDropReadable { ty } => {
+                s.stream_drop_readable(ty);
+                self.core_func_names.push(None);
+            }
+            CanonicalFunction::StreamDropWritable { ty } => {
+                s.stream_drop_writable(ty);
+                self.core_func_names.push(None);
+            }
+            CanonicalFunction::FutureDropReadable { ty } => {
+                s.future_drop_readable(ty);
+                self.core_func_names.push(None);
+            }
+            CanonicalFunction::FutureDropWritable { ty } => {
+                s.future_drop_writable(ty);
+                self.core_func_names.push(None);
+            }
             CanonicalFunction::ResourceDrop { resource } => {
                 s.resource_drop(resource);
                 self.core_func_names.push(None);

@@ -233,6 +233,18 @@ struct Counts {
 /// The shell for the composition whose component type `carrier` holds,
 /// around `skeleton` (see the module docs).
 pub fn build(carrier: &[u8], skeleton: &[u8], record: &AbiRecord) -> Result<Vec<u8>> {
+    // The host's stream and future built-ins are named after a WIT
+    // function (wit-component's names), which this world has no WIT for.
+    if let Some(i) = record.imports.iter().find(|i| {
+        let f = i.field.strip_prefix("[async-lower]").unwrap_or(&i.field);
+        f.starts_with("[stream-") || f.starts_with("[future-")
+    }) {
+        return Err(Error::Unsupported(format!(
+            "--component: a stream or future at the host boundary (`{}#{}`) in a world \
+             WIT cannot express (docs/streams.md)",
+            i.module, i.field
+        )));
+    }
     let types = Validator::new_with_features(features())
         .validate_all(carrier)
         .map_err(|e| Error::Wrap(format!("the `{SECTION}` section does not validate: {e}")))?;

@@ -1,0 +1,342 @@
+//! Streams and futures at the host boundary (issue 15; docs/streams.md,
+//! "At the host boundary"): a stream or future in the type of a host
+//! import or export is carried across by the async runtime's host side.
+//!
+//! Every distinct stream or future type in those functions is a *host
+//! type*: the fused module imports the host's seven built-ins of it under
+//! wit-component's names (`[stream-new-N]F`, `[async-lower][stream-read-N]F`
+//! … of a function `F` whose type holds it, `N` its position among `F`'s
+//! streams and futures), behind the bridge (`async_shims::host_bridge`),
+//! whose memory the copies use. Boundary thunks ([`super::boundary`]) turn
+//! an end the module passes out into a host stream (`st_to_host`) and an
+//! end the host passes in into one of the module's (`st_from_host`).
+
+use super::async_streams::holds_error_context;
+use super::boundary::StreamConv;
+use super::type_shape::{cases, fields};
+use super::{flat_exports, AbiOptions, Builder, Def, HostFunc, ItemKind};
+use crate::{Error, Result};
+use std::collections::BTreeMap;
+use wasmtime_environ::component::{
+    ComponentTypes, Export, GlobalInitializer, InterfaceType, Trampoline, TypeFuncIndex,
+};
+
+/// One host type: the stream (`kind` 1) or future (2) of `payload`, named
+/// after its first occurrence (`index` among the streams and futures of
+/// function `func`, imported from `module` or exported: `[export]…`).
+#[derive(Debug, Clone)]
+pub(super) struct HostStream {
+    pub kind: u32,
+    pub payload: Option<InterfaceType>,
+    pub module: String,
+    pub func: String,
+    pub index: usize,
+}
+
+/// The streams and futures of a function type in wit-parser's order
+/// (`Function::find_futures_and_streams`: parameters, then results, depth
+/// first, a payload before its stream or future): (kind, payload).
+fn streams_of(types: &ComponentTypes, ty: TypeFuncIndex) -> Vec<(u32, Option<InterfaceType>)> {
+    fn walk(
+        types: &ComponentTypes,
+        ty: &InterfaceType,
+        out: &mut Vec<(u32, Option<InterfaceType>)>,
+    ) {
+        match ty {
+            InterfaceType::Stream(t) => {
+                let p = types[types[*t].ty].payload;
+                if let Some(p) = &p {
+                    walk(types, p, out);
+                }
+                out.push((1, p));
+            }
+            InterfaceType::Future(t) => {
+                let p = types[types[*t].ty].payload;
+                if let Some(p) = &p {
+                    walk(types, p, out);
+                }
+                out.push((2, p));
+            }
+            InterfaceType::List(l) => walk(types, &types[*l].element, out),
+            InterfaceType::FixedLengthList(l) => walk(types, &types[*l].element, out),
+            InterfaceType::Map(m) => {
+                walk(types, &types[*m].key, out);
+                walk(types, &types[*m].value, out);
+            }
+            _ => {
+                if let Some(fs) = fields(types, ty) {
+                    fs.iter().for_each(|f| walk(types, f, out));
+                } else if let Some((cs, _)) = cases(types, ty) {
+                    cs.iter().flatten().for_each(|c| walk(types, c, out));
+                }
+            }
+        }
+    }
+    let f = &types[ty];
+    let mut out = Vec::new();
+    for t in types[f.params]
+        .types
+        .iter()
+        .chain(types[f.results].types.iter())
+    {
+        walk(types, t, &mut out);
+    }
+    out
+}
+
+/// Whether a payload can cross through the bridge's memory as bytes: it
+/// holds no pointer (string, list, map) and no handle.
+fn pointer_free(types: &ComponentTypes, ty: &InterfaceType) -> bool {
+    use InterfaceType as I;
+    match ty {
+        I::String | I::List(_) | I::Map(_) | I::FixedLengthList(_) => false,
+        I::Own(_) | I::Borrow(_) | I::Stream(_) | I::Future(_) | I::ErrorContext(_) => false,
+        _ => {
+            if let Some(fs) = fields(types, ty) {
+                return fs.iter().all(|f| pointer_free(types, f));
+            }
+            if let Some((cs, _)) = cases(types, ty) {
+                return cs.iter().flatten().all(|c| pointer_free(types, c));
+            }
+            true
+        }
+    }
+}
+
+fn refuse(what: &str, why: &str) -> Error {
+    Error::Unsupported(format!(
+        "async (component-model concurrency): {what} passes {why} across the host boundary, \
+         which is not supported yet (docs/streams.md)"
+    ))
+}
+
+impl<'input> Builder<'_, '_, 'input> {
+    /// The host types of the composition's host imports and exports, and
+    /// the refusals: an error-context, a stream or future in an async host
+    /// import, with `--memory shared`, or whose payload holds pointers or
+    /// handles.
+    pub(super) fn scan_host_streams(&mut self) -> Result<Vec<HostStream>> {
+        let mut funcs: Vec<(String, String, String, TypeFuncIndex, bool)> = Vec::new();
+        let component = &self.t.component;
+        let mut lowered = BTreeMap::new();
+        for init in &component.initializers {
+            if let GlobalInitializer::LowerImport { index, import } = init {
+                lowered.insert(*index, *import);
+            }
+        }
+        for tr in self.t.trampolines.values() {
+            if let Trampoline::LowerImport {
+                index,
+                options,
+                lower_ty,
+            } = tr
+            {
+                let Some(import) = lowered.get(index) else {
+                    continue;
+                };
+                let (module, field) = self.import_name(*import)?;
+                let async_ = component.options[*options].async_;
+                let what = format!("the host import `{module}#{field}`");
+                funcs.push((what, module, field, *lower_ty, async_));
+            }
+        }
+        for (name, export) in flat_exports(self.t) {
+            if let Export::LiftedFunction { ty, .. } = export {
+                let (module, func) = match name.split_once('#') {
+                    Some((iface, f)) => (format!("[export]{iface}"), f.to_string()),
+                    None => ("[export]$root".to_string(), name.clone()),
+                };
+                funcs.push((format!("the export `{name}`"), module, func, *ty, false));
+            }
+        }
+        let types = self.types.resources_mut_and_types().1;
+        let mut out: Vec<HostStream> = Vec::new();
+        for (what, module, func, ty, async_) in funcs {
+            let found = streams_of(types, ty);
+            let f = &types[ty];
+            let holds_ec = types[f.params]
+                .types
+                .iter()
+                .chain(types[f.results].types.iter())
+                .any(|t| holds_error_context(types, t));
+            if holds_ec {
+                return Err(refuse(&what, "an error-context"));
+            }
+            if found.is_empty() {
+                continue;
+            }
+            if async_ {
+                return Err(refuse(
+                    &format!("{what} (lowered async)"),
+                    "a stream or future",
+                ));
+            }
+            if self.region_thunks {
+                return Err(refuse(
+                    &format!("{what} (with --memory shared)"),
+                    "a stream or future",
+                ));
+            }
+            for (index, (kind, payload)) in found.into_iter().enumerate() {
+                if let Some(p) = &payload {
+                    if !pointer_free(types, p) {
+                        return Err(refuse(
+                            &what,
+                            "a stream or future whose elements hold strings, lists or handles",
+                        ));
+                    }
+                }
+                if !out.iter().any(|h| h.kind == kind && h.payload == payload) {
+                    out.push(HostStream {
+                        kind,
+                        payload,
+                        module: module.clone(),
+                        func: func.clone(),
+                        index,
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The bridge's host imports of the host types (seven each, in the
+    /// order `async_shims::host_bridge` imports them), copies in the
+    /// bridge's memory (set by [`Self::bridge_memory`]).
+    pub(super) fn host_stream_imports(&mut self) -> Vec<Def> {
+        let mut args = Vec::new();
+        for h in self.host_streams.clone() {
+            let what = if h.kind == 1 { "stream" } else { "future" };
+            let n = h.index;
+            for (op, copy) in [
+                (format!("[{what}-new-{n}]"), false),
+                (format!("[async-lower][{what}-read-{n}]"), true),
+                (format!("[async-lower][{what}-write-{n}]"), true),
+                (format!("[{what}-cancel-read-{n}]"), false),
+                (format!("[{what}-cancel-write-{n}]"), false),
+                (format!("[{what}-drop-readable-{n}]"), false),
+                (format!("[{what}-drop-writable-{n}]"), false),
+            ] {
+                self.graph.host_funcs.push(HostFunc {
+                    module: h.module.clone(),
+                    field: format!("{op}{}", h.func),
+                    abi: AbiOptions {
+                        component: 0,
+                        memory: None,
+                        realloc: None,
+                        post_return: None,
+                        string_encoding: "utf8",
+                    },
+                    handles: false,
+                });
+                let i = self.graph.host_funcs.len() - 1;
+                if copy {
+                    self.bridge_copies.push(i);
+                }
+                args.push(Def::Host(i));
+            }
+        }
+        args
+    }
+
+    /// The bridge node `n` is made: its memory is the one host stream
+    /// copies use, and gets a memory id for the copy hub.
+    pub(super) fn bridge_memory(&mut self, n: usize) {
+        let mem = Def::Item {
+            instance: n,
+            kind: ItemKind::Memory,
+            index: 0,
+        };
+        for i in std::mem::take(&mut self.bridge_copies) {
+            self.graph.host_funcs[i].abi.memory = Some(mem);
+        }
+        if !self.host_streams.is_empty() {
+            let id = self.mem_ids.len() as u32 + 1;
+            self.bridge_mem_id = *self.mem_ids.entry(mem).or_insert(id);
+            self.streams_used = true;
+        }
+    }
+
+    /// The conversions of the streams and futures in function type `ty`,
+    /// by (kind, table index); the runtime (with the bridge) exists after.
+    pub(super) fn stream_convs(
+        &mut self,
+        ty: TypeFuncIndex,
+    ) -> Result<BTreeMap<(u32, u32), StreamConv>> {
+        let mut tables: Vec<(u32, u32)> = Vec::new();
+        {
+            let types = self.types.resources_mut_and_types().1;
+            fn walk(types: &ComponentTypes, ty: &InterfaceType, out: &mut Vec<(u32, u32)>) {
+                match ty {
+                    InterfaceType::Stream(t) => out.push((1, t.as_u32())),
+                    InterfaceType::Future(t) => out.push((2, t.as_u32())),
+                    InterfaceType::List(l) => walk(types, &types[*l].element, out),
+                    InterfaceType::FixedLengthList(l) => walk(types, &types[*l].element, out),
+                    InterfaceType::Map(m) => {
+                        walk(types, &types[*m].key, out);
+                        walk(types, &types[*m].value, out);
+                    }
+                    _ => {
+                        if let Some(fs) = fields(types, ty) {
+                            fs.iter().for_each(|f| walk(types, f, out));
+                        } else if let Some((cs, _)) = cases(types, ty) {
+                            cs.iter().flatten().for_each(|c| walk(types, c, out));
+                        }
+                    }
+                }
+            }
+            let f = &types[ty];
+            for t in types[f.params]
+                .types
+                .iter()
+                .chain(types[f.results].types.iter())
+            {
+                walk(types, t, &mut tables);
+            }
+        }
+        let mut out = BTreeMap::new();
+        if tables.is_empty() {
+            return Ok(out);
+        }
+        // the runtime and its bridge (the bridge memory's id)
+        self.runtime_args(&[])?;
+        for (kind, idx) in tables {
+            let (st, fu) = if kind == 1 {
+                (
+                    Some(wasmtime_environ::component::TypeStreamTableIndex::from_u32(
+                        idx,
+                    )),
+                    None,
+                )
+            } else {
+                (
+                    None,
+                    Some(wasmtime_environ::component::TypeFutureTableIndex::from_u32(
+                        idx,
+                    )),
+                )
+            };
+            let p = self.stream_payload(st, fu);
+            let hty = self
+                .host_streams
+                .iter()
+                .position(|h| h.kind == kind && h.payload == p.payload)
+                .ok_or_else(|| {
+                    Error::Internal(format!("host stream type {kind}/{idx} not scanned"))
+                })?;
+            let kindword = self.stream_kind_word(&p);
+            out.insert(
+                (kind, idx),
+                StreamConv {
+                    kind,
+                    hty: hty as u32,
+                    kindword,
+                    ty: p.ty,
+                    esize: p.size,
+                    bmem: self.bridge_mem_id,
+                },
+            );
+        }
+        Ok(out)
+    }
+}
