@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Rebuilds tests/fixtures/rust/*.wasm from the guests in guests/ (Rust, and two in C).
+# Rebuilds tests/fixtures/rust/*.wasm from the guests in guests/ (Rust, and two in C)
+# and guests-async/ (and tests/fixtures/rust/p3/, a WASI 0.3 command).
 #
 # Installs what it needs (the wasm32-wasip2 target, a pinned wac-cli, for the C
 # guests clang/lld/wasi-libc and wit-bindgen-cli), builds every
@@ -241,6 +242,22 @@ for name in "${STREAM_FIXTURES[@]}"; do
     fi
 done
 
+# A WASI 0.3 command (guests-async/wit-p3, package meld-test:p3;
+# docs/async-fixtures.md, "A WASI 0.3 command: p3-stdout"): two components
+# (p3-greeter, p3-main) that print only through wasi:cli/stdout@0.3.0's
+# `write-via-stream`, the command exporting wasi:cli/run@0.3.0. Its imports
+# are WASI 0.3 host interfaces, which tests/rust_fixtures.rs (WASI 0.2) does
+# not provide, so it goes to tests/fixtures/rust/p3/ (tests/rust_p3.rs runs
+# it). Built in a build of its own, like the stream crates.
+(cd "$GUESTS_ASYNC" && CARGO_TARGET_DIR="$GUESTS_ASYNC/target" \
+    RUSTFLAGS="--remap-path-prefix=$GUESTS_ASYNC=/guests-async --remap-path-prefix=$CARGO_HOME=/cargo" \
+    cargo build --release --locked --target "$TARGET" -p p3-greeter -p p3-main)
+mkdir -p "$OUT/p3"
+wac compose "$GUESTS_ASYNC/compositions/p3-stdout.wac" \
+    --dep "meld-test:p3-greeter=$ABIN/p3_greeter.wasm" \
+    --dep "meld-test:p3-main=$ABIN/p3_main.wasm" -o "$OUT/p3/p3-stdout.wasm"
+echo "  p3/p3-stdout.wasm  $(wc -c <"$OUT/p3/p3-stdout.wasm") bytes"
+
 # The debug-info benchmark input (meld-bench's largest fixture): the variants
 # composition built with DWARF kept (guests' `debuginfo` profile).
 (cd "$GUESTS" && cargo build --profile debuginfo --locked --target "$TARGET" \
@@ -309,6 +326,13 @@ if [ "$check" = 1 ]; then
     done
     for f in "$FIXTURES"/*.wasm; do
         [ -e "$OUT/$(basename "$f")" ] || { echo "STALE: $f" >&2; status=1; }
+    done
+    for f in "$OUT"/p3/*.wasm; do
+        cmp -s "$f" "$FIXTURES/p3/$(basename "$f")" \
+            || { echo "DIFFERS: tests/fixtures/rust/p3/$(basename "$f")" >&2; status=1; }
+    done
+    for f in "$FIXTURES"/p3/*.wasm; do
+        [ -e "$OUT/p3/$(basename "$f")" ] || { echo "STALE: $f" >&2; status=1; }
     done
     [ "$status" = 0 ] && echo "all fixtures reproduce byte for byte"
     exit "$status"

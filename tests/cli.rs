@@ -869,3 +869,36 @@ fn ls_out_3_a_killed_run_leaves_the_previous_output_and_no_temporary_file() {
     assert_eq!(run_core_i32(&std::fs::read(&out).unwrap(), "run"), 5);
     assert_eq!(listing(&out_dir), ["o.wasm"]);
 }
+
+#[test]
+fn refuses_unsupported_host_boundary_streams_naming_them() {
+    // Streams and futures at the host boundary (docs/streams.md) are carried
+    // by the bridge, except: element types holding pointers, an
+    // error-context, and a stream passed to an async-lowered host import.
+    let dir = scratch("host_stream_refusals");
+    let out = dir.join("o.wasm");
+    for (f, needle) in [
+        (
+            "bad/host_stream_string.wat",
+            "unsupported: async (component-model concurrency): the host import `$root#take` \
+             passes a stream or future whose elements hold strings, lists or handles across \
+             the host boundary",
+        ),
+        (
+            "bad/host_error_context.wat",
+            "unsupported: async (component-model concurrency): the export `make` passes an \
+             error-context across the host boundary",
+        ),
+        (
+            "bad/host_async_stream.wat",
+            "unsupported: async (component-model concurrency): the host import `$root#take` \
+             (lowered async) passes a stream or future across the host boundary",
+        ),
+    ] {
+        for extra in [&[][..], &["--component"][..]] {
+            let r = fuse(&[&fixture(f)], &out, extra);
+            eprintln!("{f} {extra:?}: {}", String::from_utf8_lossy(&r.stderr));
+            assert_refused(&r, needle, &out);
+        }
+    }
+}

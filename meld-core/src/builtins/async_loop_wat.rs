@@ -376,15 +376,22 @@ pub const LOOP_WAT: &str = r#"
   ;; callback (`aexp_cb`) with the host's next event, as it keeps running
   ;; the composition's tasks: nothing else would resume the module when the
   ;; host copies.
+  ;; Work left ready (a task that yielded after `task.return`) makes it
+  ;; YIELD, so that wasmtime calls the callback again to run it, as wasmtime
+  ;; runs such a task.
   (func $aexp_exit (export "aexp_exit") (result i32)
-    (if (result i32) (global.get $hostcopies)
-      (then (i32.or (i32.const 2) (i32.shl (call $hs_set) (i32.const 4))))
-      (else (i32.const 0))))
+    (local $kind i32)
+    (if (global.get $hostcopies)
+      (then (return (i32.or (i32.const 2) (i32.shl (call $hs_set) (i32.const 4))))))
+    (call $pick (i32.const -1))
+    (drop)
+    (local.set $kind)
+    (i32.ne (local.get $kind) (i32.const 0)))
 
-  ;; The callback of every async export: the host's event, then the work
-  ;; it makes ready.
+  ;; The callback of every async export: the host's event (none after a
+  ;; YIELD), then a round of the work ready.
   (func (export "aexp_cb") (param $ev i32) (param $wh i32) (param $st i32) (result i32)
     (call $host_event (local.get $ev) (local.get $wh) (local.get $st))
-    (loop $run (br_if $run (call $run_one (i32.const -1))))
+    (call $round)
     (call $aexp_exit))
 "#;

@@ -52,6 +52,7 @@ pub const HOST_IMPORTS_WAT: &str = r#"
   (import "host" "hs_alloc" (func $hs_alloc (param i32) (result i32)))
   (import "host" "hs_free" (func $hs_free (param i32)))
   (import "host" "hs_set" (func $hs_set (result i32)))
+  (import "host" "hs_leave" (func $hs_leave (param i32)))
 "#;
 
 /// The async additions, inserted before the resource runtime's final `)`.

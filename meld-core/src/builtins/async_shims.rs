@@ -189,7 +189,8 @@ pub const HOST_BRIDGE_WAT: &str = r#"(module
   (func (export "drop") (param i32) (call $drop (local.get 0)))
   (func (export "hs_set") (result i32)
     (if (i32.eqz (global.get $set)) (then (global.set $set (call $new))))
-    (global.get $set)))"#;
+    (global.get $set))
+  (func (export "hs_leave") (param $wh i32) (call $join (local.get $wh) (i32.const 0))))"#;
 
 /// The bridge of a composition whose host imports and exports pass
 /// streams or futures: [`HOST_BRIDGE_WAT`] plus, for each host type `k`
@@ -345,7 +346,8 @@ pub const NO_HOST_WAT: &str = r#"(module
   (func (export "hs_drop") (param i32 i32 i32) unreachable)
   (func (export "hs_alloc") (param i32) (result i32) unreachable)
   (func (export "hs_free") (param i32) unreachable)
-  (func (export "hs_set") (result i32) unreachable))"#;
+  (func (export "hs_set") (result i32) unreachable)
+  (func (export "hs_leave") (param i32) unreachable))"#;
 
 /// An async-lowered host import of instance `inst` (`h.f`, the host's own
 /// async lower: `params -> status`): a call the host has not finished

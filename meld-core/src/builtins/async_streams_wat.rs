@@ -301,8 +301,11 @@ pub const STREAMS_WAT: &str = r#"
     (if (i32.and (i32.ne (i32.load offset=76 (local.get $sh)) (i32.const 0))
                  (i32.eq (i32.load offset=12 (local.get $b)) (i32.const -1)))
       (then
+        ;; (a synchronous cancel, out of the bridge's set meanwhile)
+        (call $hs_leave (i32.load offset=76 (local.get $sh)))
         (local.set $r (call $hs_cancel (i32.load offset=80 (local.get $sh)) (local.get $side)
                         (i32.load offset=76 (local.get $sh))))
+        (call $host_join (i32.load offset=76 (local.get $sh)))
         (if (i32.ne (local.get $r) (i32.const -1))
           (then
             (global.set $hostpending (i32.sub (global.get $hostpending) (i32.const 1)))
@@ -432,6 +435,7 @@ pub const STREAMS_WAT: &str = r#"
     ;; the host's own stream coming back: its handle again
     (if (local.tee $r (i32.load offset=76 (local.get $sh)))
       (then
+        (call $hs_leave (local.get $r))
         (call $hmap_set (local.get $r) (i32.const 0) (i32.const 0))
         (i32.store offset=76 (local.get $sh) (i32.const 0))
         (return (local.get $r))))

@@ -877,6 +877,7 @@ impl<'input> Builder<'_, '_, 'input> {
             "hs_alloc",
             "hs_free",
             "hs_set",
+            "hs_leave",
         ]
         .iter()
         .map(|name| self.shim_export(n, &exports, name))

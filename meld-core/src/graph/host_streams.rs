@@ -33,29 +33,17 @@ pub(super) struct HostStream {
     pub index: usize,
 }
 
-/// The streams and futures of a function type in wit-parser's order
+/// The stream and future types of a function type in wit-parser's order
 /// (`Function::find_futures_and_streams`: parameters, then results, depth
-/// first, a payload before its stream or future): (kind, payload).
-fn streams_of(types: &ComponentTypes, ty: TypeFuncIndex) -> Vec<(u32, Option<InterfaceType>)> {
-    fn walk(
-        types: &ComponentTypes,
-        ty: &InterfaceType,
-        out: &mut Vec<(u32, Option<InterfaceType>)>,
-    ) {
+/// first, a payload before its stream or future).
+fn stream_types(types: &ComponentTypes, ty: TypeFuncIndex) -> Vec<InterfaceType> {
+    fn walk(types: &ComponentTypes, ty: &InterfaceType, out: &mut Vec<InterfaceType>) {
         match ty {
-            InterfaceType::Stream(t) => {
-                let p = types[types[*t].ty].payload;
-                if let Some(p) = &p {
-                    walk(types, p, out);
+            InterfaceType::Stream(_) | InterfaceType::Future(_) => {
+                if let Some(p) = payload(types, ty).1 {
+                    walk(types, &p, out);
                 }
-                out.push((1, p));
-            }
-            InterfaceType::Future(t) => {
-                let p = types[types[*t].ty].payload;
-                if let Some(p) = &p {
-                    walk(types, p, out);
-                }
-                out.push((2, p));
+                out.push(*ty);
             }
             InterfaceType::List(l) => walk(types, &types[*l].element, out),
             InterfaceType::FixedLengthList(l) => walk(types, &types[*l].element, out),
@@ -82,6 +70,15 @@ fn streams_of(types: &ComponentTypes, ty: TypeFuncIndex) -> Vec<(u32, Option<Int
         walk(types, t, &mut out);
     }
     out
+}
+
+/// (kind, payload) of a stream (kind 1) or future (2) type.
+fn payload(types: &ComponentTypes, ty: &InterfaceType) -> (u32, Option<InterfaceType>) {
+    match ty {
+        InterfaceType::Stream(t) => (1, types[types[*t].ty].payload),
+        InterfaceType::Future(t) => (2, types[types[*t].ty].payload),
+        _ => unreachable!("a stream or future type"),
+    }
 }
 
 /// Whether a payload can cross through the bridge's memory as bytes: it
@@ -134,7 +131,10 @@ impl<'input> Builder<'_, '_, 'input> {
                 let Some(import) = lowered.get(index) else {
                     continue;
                 };
-                let (module, field) = self.import_name(*import)?;
+                // (an import meld cannot name is refused where it is used)
+                let Ok((module, field)) = self.import_name(*import) else {
+                    continue;
+                };
                 let async_ = component.options[*options].async_;
                 let what = format!("the host import `{module}#{field}`");
                 funcs.push((what, module, field, *lower_ty, async_));
@@ -152,7 +152,10 @@ impl<'input> Builder<'_, '_, 'input> {
         let types = self.types.resources_mut_and_types().1;
         let mut out: Vec<HostStream> = Vec::new();
         for (what, module, func, ty, async_) in funcs {
-            let found = streams_of(types, ty);
+            let found: Vec<_> = stream_types(types, ty)
+                .iter()
+                .map(|t| payload(types, t))
+                .collect();
             let f = &types[ty];
             let holds_ec = types[f.params]
                 .types
@@ -263,37 +266,17 @@ impl<'input> Builder<'_, '_, 'input> {
         &mut self,
         ty: TypeFuncIndex,
     ) -> Result<BTreeMap<(u32, u32), StreamConv>> {
-        let mut tables: Vec<(u32, u32)> = Vec::new();
-        {
+        let tables: Vec<(u32, u32)> = {
             let types = self.types.resources_mut_and_types().1;
-            fn walk(types: &ComponentTypes, ty: &InterfaceType, out: &mut Vec<(u32, u32)>) {
-                match ty {
-                    InterfaceType::Stream(t) => out.push((1, t.as_u32())),
-                    InterfaceType::Future(t) => out.push((2, t.as_u32())),
-                    InterfaceType::List(l) => walk(types, &types[*l].element, out),
-                    InterfaceType::FixedLengthList(l) => walk(types, &types[*l].element, out),
-                    InterfaceType::Map(m) => {
-                        walk(types, &types[*m].key, out);
-                        walk(types, &types[*m].value, out);
-                    }
-                    _ => {
-                        if let Some(fs) = fields(types, ty) {
-                            fs.iter().for_each(|f| walk(types, f, out));
-                        } else if let Some((cs, _)) = cases(types, ty) {
-                            cs.iter().flatten().for_each(|c| walk(types, c, out));
-                        }
-                    }
-                }
-            }
-            let f = &types[ty];
-            for t in types[f.params]
-                .types
+            stream_types(types, ty)
                 .iter()
-                .chain(types[f.results].types.iter())
-            {
-                walk(types, t, &mut tables);
-            }
-        }
+                .map(|t| match t {
+                    InterfaceType::Stream(t) => (1, t.as_u32()),
+                    InterfaceType::Future(t) => (2, t.as_u32()),
+                    _ => unreachable!("a stream or future type"),
+                })
+                .collect()
+        };
         let mut out = BTreeMap::new();
         if tables.is_empty() {
             return Ok(out);
