@@ -413,7 +413,19 @@ fn run_fused_wasmtime(
     if instance.get_func(&mut store, export).is_none() {
         if let Some(f) = instance.get_func(&mut store, &format!("[async-lift]{export}")) {
             let mut code = [wasmtime::Val::I32(-1)];
-            return match f.call(&mut store, &[], &mut code) {
+            let mut call = f.call(&mut store, &[], &mut code);
+            // YIELD (1): ready work left after task.return; the callback
+            // runs it (docs/abi.md, "Async exports")
+            let cb = instance.get_func(&mut store, &format!("[callback][async-lift]{export}"));
+            while let (Ok(()), Some(1), Some(cb)) = (&call, code[0].i32(), cb) {
+                let zero = [
+                    wasmtime::Val::I32(0),
+                    wasmtime::Val::I32(0),
+                    wasmtime::Val::I32(0),
+                ];
+                call = cb.call(&mut store, &zero, &mut code);
+            }
+            return match call {
                 Ok(()) => match async_result(export, code[0].i32(), store.data())? {
                     wasmtime::Val::I32(v) => Ok(CoreOutcome::I32(v as u32)),
                     wasmtime::Val::I64(v) => Ok(CoreOutcome::I64(v as u64)),
@@ -489,7 +501,13 @@ fn run_fused_wasmi(
     if instance.get_func(&store, export).is_none() {
         if let Some(f) = instance.get_func(&store, &format!("[async-lift]{export}")) {
             let mut code = [wasmi::Val::I32(-1)];
-            return match f.call(&mut store, &[], &mut code) {
+            let mut call = f.call(&mut store, &[], &mut code);
+            let cb = instance.get_func(&store, &format!("[callback][async-lift]{export}"));
+            while let (Ok(()), Some(1), Some(cb)) = (&call, code[0].i32(), cb) {
+                let zero = [wasmi::Val::I32(0), wasmi::Val::I32(0), wasmi::Val::I32(0)];
+                call = cb.call(&mut store, &zero, &mut code);
+            }
+            return match call {
                 Ok(()) => match async_result(export, code[0].i32(), store.data())? {
                     wasmi::Val::I32(v) => Ok(CoreOutcome::I32(v as u32)),
                     wasmi::Val::I64(v) => Ok(CoreOutcome::I64(v as u64)),

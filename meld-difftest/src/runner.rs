@@ -190,7 +190,15 @@ pub fn run_core_wasmtime(engine: &wasmtime::Engine, bytes: &[u8]) -> Outcome {
         Err(e) => return Outcome::Error(format!("instantiate: {e:#}")),
     };
     if let Ok(f) = instance.get_typed_func::<(), i32>(&mut store, "[async-lift]run") {
-        return match f.call(&mut store, ()) {
+        // YIELD (1): ready work left after task.return; the callback runs
+        // it (docs/abi.md, "Async exports")
+        let cb = instance
+            .get_typed_func::<(i32, i32, i32), i32>(&mut store, "[callback][async-lift]run");
+        let mut code = f.call(&mut store, ());
+        while let (Ok(1), Ok(cb)) = (&code, &cb) {
+            code = cb.call(&mut store, (0, 0, 0));
+        }
+        return match code {
             Ok(code) => async_outcome(code, store.data()),
             Err(e) => wasmtime_error(e),
         };
@@ -247,7 +255,14 @@ pub fn run_core_wasmi(engine: &wasmi::Engine, bytes: &[u8]) -> Outcome {
         }
     };
     if let Ok(f) = instance.get_typed_func::<(), i32>(&store, "[async-lift]run") {
-        return match f.call(&mut store, ()) {
+        // YIELD (1): ready work left after task.return; the callback runs it
+        let cb =
+            instance.get_typed_func::<(i32, i32, i32), i32>(&store, "[callback][async-lift]run");
+        let mut code = f.call(&mut store, ());
+        while let (Ok(1), Ok(cb)) = (&code, &cb) {
+            code = cb.call(&mut store, (0, 0, 0));
+        }
+        return match code {
             Ok(code) => async_outcome(code, store.data()),
             Err(e) => trap(e),
         };

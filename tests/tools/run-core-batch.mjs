@@ -23,7 +23,8 @@ for (let i = 0; i < args.length; i += 2) {
     let line;
     try {
       // An async export (docs/abi.md): `[async-lift]NAME` hands its result
-      // to the host's `[task-return]NAME` import and returns EXIT (0).
+      // to the host's `[task-return]NAME` import and returns EXIT (0), or
+      // YIELD (1) while work it left is ready: its callback runs that.
       let returned = [];
       const imports = {};
       for (const imp of WebAssembly.Module.imports(module)) {
@@ -38,7 +39,9 @@ for (let i = 0; i < args.length; i += 2) {
         const v = f();
         line = typeof v === "bigint" ? `i64 ${BigInt.asUintN(64, v)}` : `i32 ${v >>> 0}`;
       } else if (typeof af === "function") {
-        const code = af();
+        let code = af();
+        const cb = instance.exports["[callback][async-lift]" + name];
+        while (code === 1 && typeof cb === "function") code = cb(0, 0, 0);
         if (code !== 0 || returned.length !== 1 || returned[0].length !== 1) {
           line = `error async export: code ${code}, task.return called ${returned.length} time(s)`;
         } else {
