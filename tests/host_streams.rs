@@ -19,14 +19,11 @@ mod host_stream_io;
 
 use host_stream_io::*;
 use std::path::Path;
-use wasmtime::component::{Component, FutureReader, Instance, Linker, StreamReader};
+use wasmtime::component::{Component, Instance, Linker, StreamReader};
 use wasmtime::{Engine, Store, StoreContextMut};
 
 fn fixture() -> Vec<u8> {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/host/host_streams.wat");
-    assert!(path.exists(), "missing fixture {}", path.display());
-    wat::parse_file(&path).unwrap()
+    host_fixture("host_streams.wat")
 }
 
 /// The fixture fused and wrapped back into a component (`meld fuse
@@ -44,34 +41,13 @@ fn instantiate(engine: &Engine, bytes: &[u8]) -> Result<(Store<()>, Instance, Si
     let component = Component::new(engine, bytes).map_err(|e| format!("{e:?}"))?;
     let mut linker = Linker::<()>::new(engine);
     let sinks = Sinks::default();
-    let s2 = sinks.clone();
-    linker
-        .root()
-        .func_wrap(
-            "sink",
-            move |mut store: StoreContextMut<'_, ()>, (s,): (StreamReader<u8>,)| {
-                let got = Shared::default();
-                s2.lock().unwrap().push(got.clone());
-                s.pipe(&mut store, Collect(got.clone()))?;
-                let count = FutureReader::new(&mut store, async move {
-                    Ok::<u32, wasmtime::Error>(Ended(got).await.len() as u32)
-                })?;
-                Ok((count,))
-            },
-        )
-        .unwrap();
+    add_sink(&mut linker, sinks.clone()).unwrap();
     linker
         .root()
         .func_wrap(
             "source",
             |mut store: StoreContextMut<'_, ()>, (n,): (u32,)| {
-                let s = StreamReader::new(
-                    &mut store,
-                    Bytes {
-                        n: n as usize,
-                        pos: 0,
-                    },
-                )?;
+                let s = StreamReader::new(&mut store, Bytes::new(n))?;
                 Ok((s,))
             },
         )
@@ -92,7 +68,7 @@ fn run_produce(engine: &Engine, bytes: &[u8], n: u32) -> Result<Vec<u8>, String>
     let r = block_on(
         store.run_concurrent(async move |a| -> wasmtime::Result<Vec<u8>> {
             let (s,) = f.call_concurrent(a, (n,)).await?;
-            a.with(|access| s.pipe(access, Collect(got.clone())))?;
+            a.with(|access| s.pipe(access, Collect::new(got.clone())))?;
             Ok(Ended(got).await)
         }),
     );
@@ -105,14 +81,7 @@ fn run_consume(engine: &Engine, bytes: &[u8], n: u32) -> Result<u32, String> {
     let f = instance
         .get_typed_func::<(StreamReader<u8>,), (u32,)>(&mut store, "consume")
         .map_err(|e| format!("{e:?}"))?;
-    let s = StreamReader::new(
-        &mut store,
-        Bytes {
-            n: n as usize,
-            pos: 0,
-        },
-    )
-    .map_err(|e| format!("{e:?}"))?;
+    let s = StreamReader::new(&mut store, Bytes::new(n)).map_err(|e| format!("{e:?}"))?;
     let r = block_on(
         store.run_concurrent(async move |a| -> wasmtime::Result<u32> {
             Ok(f.call_concurrent(a, (s,)).await?.0)
@@ -246,34 +215,11 @@ fn fused_pull() {
 
 // ---------------------------------------------------------------------------
 // WASI 0.3 stdout: tests/fixtures/host/p3_stdout.wat prints two lines through
-// `wasi:cli/stdout@0.3.0#write-via-stream`; the host here implements that
-// function in-process (it collects the bytes; the returned future resolves
+// `wasi:cli/stdout@0.3.0#write-via-stream`; the host implements that
+// function in-process (`add_p3_stdout`) (it collects the bytes; the returned future resolves
 // ok once the stream ends) and the collected bytes must equal
 // tests/fixtures/host/p3_stdout.expect: unfused, fused `--component`, and
 // fused to a core module then `meld wrap`ped.
-
-/// `wasi:cli/types@0.3.0#error-code` (wasmtime-wasi's p3 cli.wit).
-#[derive(
-    wasmtime::component::ComponentType,
-    wasmtime::component::Lift,
-    wasmtime::component::Lower,
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-)]
-#[component(enum)]
-#[repr(u8)]
-#[allow(dead_code)]
-enum CliErrorCode {
-    #[component(name = "io")]
-    Io,
-    #[component(name = "illegal-byte-sequence")]
-    IllegalByteSequence,
-    #[component(name = "pipe")]
-    Pipe,
-}
 
 fn p3_expected() -> Vec<u8> {
     let path =
@@ -289,56 +235,13 @@ type P3Run = (Result<(), ()>, Vec<u8>, usize);
 fn run_p3(engine: &Engine, bytes: &[u8]) -> Result<P3Run, String> {
     let component = Component::new(engine, bytes).map_err(|e| format!("{e:?}"))?;
     let mut linker = Linker::<()>::new(engine);
-    let streams = Sinks::default();
-    let s2 = streams.clone();
-    linker
-        .instance("wasi:cli/types@0.3.0")
-        .map_err(|e| format!("{e:?}"))?;
-    linker
-        .instance("wasi:cli/stdout@0.3.0")
-        .map_err(|e| format!("{e:?}"))?
-        .func_wrap(
-            "write-via-stream",
-            move |mut store: StoreContextMut<'_, ()>, (data,): (StreamReader<u8>,)| {
-                let got = Shared::default();
-                s2.lock().unwrap().push(got.clone());
-                data.pipe(&mut store, Collect(got.clone()))?;
-                let done = FutureReader::new(&mut store, async move {
-                    Ended(got).await;
-                    Ok::<Result<(), CliErrorCode>, wasmtime::Error>(Ok(()))
-                })?;
-                Ok((done,))
-            },
-        )
-        .map_err(|e| format!("{e:?}"))?;
+    let streams = add_p3_stdout(&mut linker, usize::MAX, false)?;
     let mut store = Store::new(engine, ());
     let instance =
         block_on(linker.instantiate_async(&mut store, &component)).map_err(|e| format!("{e:?}"))?;
-    let iface = instance
-        .get_export_index(&mut store, None, "wasi:cli/run@0.3.0")
-        .ok_or("no export wasi:cli/run@0.3.0")?;
-    let run = instance
-        .get_export_index(&mut store, Some(&iface), "run")
-        .ok_or("no export wasi:cli/run@0.3.0#run")?;
-    let f = instance
-        .get_typed_func::<(), (Result<(), ()>,)>(&mut store, &run)
-        .map_err(|e| format!("{e:?}"))?;
-    let r = block_on(
-        store.run_concurrent(async move |a| -> wasmtime::Result<Result<(), ()>> {
-            Ok(f.call_concurrent(a, ()).await?.0)
-        }),
-    );
-    let v = r.and_then(|r| r).map_err(|e| format!("{e:?}"))?;
-    let streams = streams.lock().unwrap();
-    let mut out = Vec::new();
-    for (i, g) in streams.iter().enumerate() {
-        let g = g.lock().unwrap();
-        if !g.ended {
-            return Err(format!("stdout stream {i} did not end"));
-        }
-        out.extend_from_slice(&g.bytes);
-    }
-    Ok((v, out, streams.len()))
+    let v = call_p3_run(&mut store, &instance)?.map_err(|e| format!("{e:?}"))?;
+    let out = p3_stdout_joined(&streams)?;
+    Ok((v, out.bytes, out.streams))
 }
 
 fn check_p3(bytes: &[u8], what: &str) {

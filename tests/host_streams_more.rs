@@ -292,22 +292,7 @@ fn instantiate_more(
             },
         )
         .map_err(|e| format!("{e:?}"))?;
-    let h = host.clone();
-    linker
-        .root()
-        .func_wrap(
-            "sink",
-            move |mut store: StoreContextMut<'_, ()>, (s,): (StreamReader<u8>,)| {
-                let got = Shared::default();
-                h.sinks.lock().unwrap().push(got.clone());
-                s.pipe(&mut store, Collect(got.clone()))?;
-                let count = FutureReader::new(&mut store, async move {
-                    Ok::<u32, wasmtime::Error>(Ended(got).await.len() as u32)
-                })?;
-                Ok((count,))
-            },
-        )
-        .map_err(|e| format!("{e:?}"))?;
+    add_sink(&mut linker, host.sinks.clone()).map_err(|e| format!("{e:?}"))?;
     let mut store = Store::new(engine, ());
     let instance =
         block_on(linker.instantiate_async(&mut store, &component)).map_err(|e| format!("{e:?}"))?;
@@ -489,19 +474,13 @@ fn more_echo_round_trip() {
                 let f = instance
                     .get_typed_func::<(StreamReader<u8>,), (StreamReader<u8>,)>(&mut store, "echo")
                     .map_err(|e| format!("{e:?}"))?;
-                let s = StreamReader::new(
-                    &mut store,
-                    Bytes {
-                        n: n as usize,
-                        pos: 0,
-                    },
-                )
-                .map_err(|e| format!("{e:?}"))?;
+                let s =
+                    StreamReader::new(&mut store, Bytes::new(n)).map_err(|e| format!("{e:?}"))?;
                 let got = Shared::default();
                 let r = block_on(store.run_concurrent(
                     async move |a| -> wasmtime::Result<Vec<u8>> {
                         let (back,) = f.call_concurrent(a, (s,)).await?;
-                        a.with(|access| back.pipe(access, Collect(got.clone())))?;
+                        a.with(|access| back.pipe(access, Collect::new(got.clone())))?;
                         Ok(Ended(got).await)
                     },
                 ));
@@ -607,15 +586,7 @@ fn more_zero_length_read() {
                 bytes,
                 None,
                 "zero-read",
-                |store| {
-                    Ok((StreamReader::new(
-                        store,
-                        Bytes {
-                            n: n as usize,
-                            pos: 0,
-                        },
-                    )?,))
-                },
+                |store| Ok((StreamReader::new(store, Bytes::new(n))?,)),
             )
             .map(|((r,), _)| r);
             let z = if n == 0 { 1 } else { 0 };

@@ -8,7 +8,8 @@
 //! `wasi:cli/run@0.3.0` (`run: async func() -> result`), called here with
 //! `call_concurrent` inside `run_concurrent`.
 //!
-//! The host's `write-via-stream` is written here (the guests also import
+//! The host's `write-via-stream` is the in-process one of
+//! tests/support/host_stream_io.rs (the guests also import
 //! WASI 0.2 interfaces through Rust's std: wasmtime-wasi's p2 linker provides
 //! those, with stdout and stderr captured in memory). It pipes the stream
 //! into a consumer that collects the bytes, and the returned future resolves
@@ -24,16 +25,14 @@
 //! format of tests/rust_fixtures.rs: `outcome:` header, `--- stdout`,
 //! `--- stderr`). A missing fixture or `.expect` fails the test.
 
-use std::path::{Path, PathBuf};
-use std::pin::Pin;
-use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Waker};
+#[path = "support/host_stream_io.rs"]
+mod host_stream_io;
 
-use wasmtime::component::{
-    Component, FutureReader, Linker, ResourceTable, Source, StreamConsumer, StreamReader,
-    StreamResult,
-};
-use wasmtime::{Engine, Store, StoreContextMut};
+use host_stream_io::*;
+use std::path::{Path, PathBuf};
+
+use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::{Engine, Store};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
@@ -88,48 +87,6 @@ fn expected() -> (String, String, String) {
     (outcome, stdout.to_string(), stderr.to_string())
 }
 
-fn engine() -> Engine {
-    let mut c = wasmtime::Config::new();
-    c.wasm_component_model(true);
-    c.wasm_multi_memory(true);
-    c.wasm_component_model_async(true);
-    Engine::new(&c).unwrap()
-}
-
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    let mut cx = Context::from_waker(Waker::noop());
-    let mut f = std::pin::pin!(f);
-    loop {
-        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-        std::thread::yield_now();
-    }
-}
-
-/// `wasi:cli/types@0.3.0#error-code`.
-#[derive(
-    wasmtime::component::ComponentType,
-    wasmtime::component::Lift,
-    wasmtime::component::Lower,
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-)]
-#[component(enum)]
-#[repr(u8)]
-#[allow(dead_code)]
-enum ErrorCode {
-    #[component(name = "io")]
-    Io,
-    #[component(name = "illegal-byte-sequence")]
-    IllegalByteSequence,
-    #[component(name = "pipe")]
-    Pipe,
-}
-
 /// How the host's stdout consumer takes bytes.
 #[derive(Clone, Copy, Debug)]
 enum Mode {
@@ -142,87 +99,13 @@ enum Mode {
     Slow,
 }
 
-/// One stdout stream as the host received it.
-#[derive(Default)]
-struct Got {
-    bytes: Vec<u8>,
-    /// Takes of at least one byte.
-    takes: usize,
-    /// Times the consumer was pending.
-    pending: usize,
-    /// The writer dropped its end (wasmtime dropped the consumer).
-    ended: bool,
-    waker: Option<Waker>,
-}
-
-type Shared = Arc<Mutex<Got>>;
-
-struct Collect {
-    got: Shared,
-    mode: Mode,
-    /// `Slow`: the next poll takes bytes.
-    ready: bool,
-}
-
-impl<D: 'static> StreamConsumer<D> for Collect {
-    type Item = u8;
-
-    fn poll_consume(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        store: StoreContextMut<D>,
-        src: Source<u8>,
-        finish: bool,
-    ) -> Poll<wasmtime::Result<StreamResult>> {
-        if matches!(self.mode, Mode::Slow) && !self.ready && !finish {
-            self.ready = true;
-            self.got.lock().unwrap().pending += 1;
-            cx.waker().wake_by_ref();
-            return Poll::Pending;
-        }
-        self.ready = false;
-        let limit = match self.mode {
-            Mode::All => usize::MAX,
-            Mode::Chunked | Mode::Slow => CHUNK,
-        };
-        let mut src = src.as_direct(store);
-        let k = {
-            let buf = src.remaining();
-            let k = buf.len().min(limit);
-            let mut g = self.got.lock().unwrap();
-            g.bytes.extend_from_slice(&buf[..k]);
-            if k > 0 {
-                g.takes += 1;
-            }
-            k
-        };
-        src.mark_read(k);
-        Poll::Ready(Ok(StreamResult::Completed))
-    }
-}
-
-impl Drop for Collect {
-    fn drop(&mut self) {
-        let mut g = self.got.lock().unwrap();
-        g.ended = true;
-        if let Some(w) = g.waker.take() {
-            w.wake();
-        }
-    }
-}
-
-/// Ready once the stream has ended.
-struct Ended(Shared);
-
-impl std::future::Future for Ended {
-    type Output = ();
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let mut g = self.0.lock().unwrap();
-        if g.ended {
-            Poll::Ready(())
-        } else {
-            g.waker = Some(cx.waker().clone());
-            Poll::Pending
+impl Mode {
+    /// The [`Collect::with`] arguments: (limit, slow).
+    fn takes(self) -> (usize, bool) {
+        match self {
+            Mode::All => (usize::MAX, false),
+            Mode::Chunked => (CHUNK, false),
+            Mode::Slow => (CHUNK, true),
         }
     }
 }
@@ -259,35 +142,8 @@ struct Run {
 fn run(engine: &Engine, component: &Component, mode: Mode) -> Result<Run, String> {
     let mut linker = Linker::<Host>::new(engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| format!("{e:?}"))?;
-    linker
-        .instance("wasi:cli/types@0.3.0")
-        .map_err(|e| format!("{e:?}"))?;
-    let streams: Arc<Mutex<Vec<Shared>>> = Default::default();
-    let s2 = streams.clone();
-    linker
-        .instance("wasi:cli/stdout@0.3.0")
-        .map_err(|e| format!("{e:?}"))?
-        .func_wrap(
-            "write-via-stream",
-            move |mut store: StoreContextMut<'_, Host>, (data,): (StreamReader<u8>,)| {
-                let got = Shared::default();
-                s2.lock().unwrap().push(got.clone());
-                data.pipe(
-                    &mut store,
-                    Collect {
-                        got: got.clone(),
-                        mode,
-                        ready: false,
-                    },
-                )?;
-                let done = FutureReader::new(&mut store, async move {
-                    Ended(got).await;
-                    Ok::<Result<(), ErrorCode>, wasmtime::Error>(Ok(()))
-                })?;
-                Ok((done,))
-            },
-        )
-        .map_err(|e| format!("{e:?}"))?;
+    let (limit, slow) = mode.takes();
+    let streams = add_p3_stdout(&mut linker, limit, slow)?;
     let p2_stdout = MemoryOutputPipe::new(PIPE_CAPACITY);
     let p2_stderr = MemoryOutputPipe::new(PIPE_CAPACITY);
     let ctx = WasiCtx::builder()
@@ -303,44 +159,20 @@ fn run(engine: &Engine, component: &Component, mode: Mode) -> Result<Run, String
     );
     let instance = block_on(linker.instantiate_async(&mut store, component))
         .map_err(|e| format!("instantiate: {e:?}"))?;
-    let iface = instance
-        .get_export_index(&mut store, None, "wasi:cli/run@0.3.0")
-        .ok_or("no export wasi:cli/run@0.3.0")?;
-    let run = instance
-        .get_export_index(&mut store, Some(&iface), "run")
-        .ok_or("no export wasi:cli/run@0.3.0#run")?;
-    let f = instance
-        .get_typed_func::<(), (Result<(), ()>,)>(&mut store, &run)
-        .map_err(|e| format!("{e:?}"))?;
-    let r = block_on(
-        store.run_concurrent(async move |a| -> wasmtime::Result<Result<(), ()>> {
-            Ok(f.call_concurrent(a, ()).await?.0)
-        }),
-    );
-    let result = r.and_then(|r| r).map_err(|e| {
+    let result = call_p3_run(&mut store, &instance)?.map_err(|e| {
         format!(
             "run: {e:?}\n  p2 stderr: {}",
             String::from_utf8_lossy(&p2_stderr.contents())
         )
     })?;
     drop(store);
-    let streams = streams.lock().unwrap();
-    let (mut stdout, mut takes, mut pending) = (Vec::new(), 0, 0);
-    for (i, g) in streams.iter().enumerate() {
-        let g = g.lock().unwrap();
-        if !g.ended {
-            return Err(format!("stdout stream {i} did not end"));
-        }
-        stdout.extend_from_slice(&g.bytes);
-        takes += g.takes;
-        pending += g.pending;
-    }
+    let out = p3_stdout_joined(&streams)?;
     Ok(Run {
         result,
-        stdout,
-        streams: streams.len(),
-        takes,
-        pending,
+        stdout: out.bytes,
+        streams: out.streams,
+        takes: out.takes,
+        pending: out.pending,
         p2_stdout: p2_stdout.contents().to_vec(),
         p2_stderr: p2_stderr.contents().to_vec(),
     })

@@ -53,6 +53,9 @@ pub const HOST_IMPORTS_WAT: &str = r#"
   (import "host" "hs_free" (func $hs_free (param i32)))
   (import "host" "hs_set" (func $hs_set (result i32)))
   (import "host" "hs_leave" (func $hs_leave (param i32)))
+  (import "host" "hs_mark" (func $hs_mark (result i32)))
+  (import "host" "hs_cut" (func $hs_cut (param i32) (result i32)))
+  (import "host" "hs_free_chain" (func $hs_free_chain (param i32)))
 "#;
 
 /// The async additions, inserted before the resource runtime's final `)`.

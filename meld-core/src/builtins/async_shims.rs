@@ -291,7 +291,7 @@ pub fn host_bridge(kinds: &[u32]) -> String {
   ;; Copy buffers: blocks of [size][next], 8-aligned, after the event at 0.
   (global $top (mut i32) (i32.const 16))
   (global $free (mut i32) (i32.const 0))
-  (func (export "hs_alloc") (param $n i32) (result i32)
+  (func $hs_alloc (export "hs_alloc") (param $n i32) (result i32)
     (local $b i32) (local $prev i32) (local $end i32)
     (local.set $n (i32.and (i32.add (local.get $n) (i32.const 7)) (i32.const -8)))
     (local.set $b (global.get $free))
@@ -319,11 +319,46 @@ pub fn host_bridge(kinds: &[u32]) -> String {
     (i32.store (local.get $b) (local.get $n))
     (global.set $top (local.get $end))
     (i32.add (local.get $b) (i32.const 8)))
-  (func (export "hs_free") (param $p i32)
+  (func $hs_free (export "hs_free") (param $p i32)
     (if (i32.eqz (local.get $p)) (then (return)))
     (local.set $p (i32.sub (local.get $p) (i32.const 8)))
     (i32.store offset=4 (local.get $p) (global.get $free))
     (global.set $free (local.get $p)))
+  ;; `realloc` for strings and lists placed in this memory (by a copier,
+  ;; or by the host's `stream.read`): each block is pushed on a chain
+  ;; (through its header's free `next` word) to be freed with its copy.
+  (global $chain (mut i32) (i32.const 0))
+  (func (export "realloc") (param $old i32) (param $osize i32) (param $align i32) (param $n i32) (result i32)
+    (local $p i32)
+    (local.set $p (call $hs_alloc (local.get $n)))
+    (if (local.get $old)
+      (then
+        (memory.copy (local.get $p) (local.get $old)
+          (select (local.get $osize) (local.get $n) (i32.lt_u (local.get $osize) (local.get $n))))))
+    (i32.store offset=4 (i32.sub (local.get $p) (i32.const 8)) (global.get $chain))
+    (global.set $chain (i32.sub (local.get $p) (i32.const 8)))
+    (local.get $p))
+  (func (export "hs_mark") (result i32) (global.get $chain))
+  ;; The blocks pushed since `mark`, as a chain of their own (0: none).
+  (func (export "hs_cut") (param $mark i32) (result i32)
+    (local $head i32) (local $b i32)
+    (local.set $head (global.get $chain))
+    (if (i32.eq (local.get $head) (local.get $mark)) (then (return (i32.const 0))))
+    (local.set $b (local.get $head))
+    (loop $next
+      (if (i32.ne (i32.load offset=4 (local.get $b)) (local.get $mark))
+        (then (local.set $b (i32.load offset=4 (local.get $b))) (br $next))))
+    (i32.store offset=4 (local.get $b) (i32.const 0))
+    (global.set $chain (local.get $mark))
+    (local.get $head))
+  (func (export "hs_free_chain") (param $b i32)
+    (local $next i32)
+    (block $done (loop $more
+      (br_if $done (i32.eqz (local.get $b)))
+      (local.set $next (i32.load offset=4 (local.get $b)))
+      (call $hs_free (i32.add (local.get $b) (i32.const 8)))
+      (local.set $b (local.get $next))
+      (br $more))))
 )"#
     );
     // replace the closing `)` of HOST_BRIDGE_WAT with the additions
@@ -347,7 +382,10 @@ pub const NO_HOST_WAT: &str = r#"(module
   (func (export "hs_alloc") (param i32) (result i32) unreachable)
   (func (export "hs_free") (param i32) unreachable)
   (func (export "hs_set") (result i32) unreachable)
-  (func (export "hs_leave") (param i32) unreachable))"#;
+  (func (export "hs_leave") (param i32) unreachable)
+  (func (export "hs_mark") (result i32) unreachable)
+  (func (export "hs_cut") (param i32) (result i32) unreachable)
+  (func (export "hs_free_chain") (param i32) unreachable))"#;
 
 /// An async-lowered host import of instance `inst` (`h.f`, the host's own
 /// async lower: `params -> status`): a call the host has not finished

@@ -420,7 +420,9 @@ pub const STREAMS_WAT: &str = r#"
   ;; shared object: 76 the host's handle of the end the module holds there
   ;; (its writable end when the module writes, its readable end when it
   ;; reads), 80 the host type (the bridge's numbering), 84 the buffer in
-  ;; the bridge's memory of a copy in flight, 88 the bridge memory's id;
+  ;; the bridge's memory of a copy in flight, 88 the hub's id of the
+  ;; bridge's side (its memory, or its site for elements with strings or
+  ;; lists), 92 the blocks a write placed with the bridge's realloc;
   ;; a read in flight keeps its target at 20 (memory id) and 24 (pointer).
   ;; Elements pass through the bridge's memory: the hub copies them there
   ;; (from a writer) or from there (to a reader), the host's own
@@ -491,17 +493,22 @@ pub const STREAMS_WAT: &str = r#"
   ;; the host's result, or -1 when it is in flight (its event comes
   ;; through `host_progress`).
   (func $hs_start (param $sh i32) (param $side i32) (param $mem i32) (param $ptr i32) (param $n i32) (result i32)
-    (local $bytes i32) (local $buf i32) (local $r i32)
+    (local $bytes i32) (local $buf i32) (local $r i32) (local $mark i32)
     (local.set $bytes (i32.mul (local.get $n) (i32.load offset=8 (local.get $sh))))
     (local.set $buf (call $hs_alloc (local.get $bytes)))
     (i32.store offset=84 (local.get $sh) (local.get $buf))
     (i32.store offset=20 (local.get $sh) (local.get $mem))
     (i32.store offset=24 (local.get $sh) (local.get $ptr))
+    (i32.store offset=92 (local.get $sh) (i32.const 0))
     (if (i32.and (local.get $side) (i32.ne (local.get $bytes) (i32.const 0)))
       (then
+        ;; the strings and lists the copy places in the bridge's memory are
+        ;; this copy's, freed with its buffer
+        (local.set $mark (call $hs_mark))
         (call_indirect $hub (type $copyt)
           (i32.load offset=88 (local.get $sh)) (local.get $buf) (local.get $mem) (local.get $ptr)
-          (local.get $bytes) (i32.load offset=72 (local.get $sh)) (i32.const 0))))
+          (local.get $bytes) (i32.load offset=72 (local.get $sh)) (i32.const 0))
+        (i32.store offset=92 (local.get $sh) (call $hs_cut (local.get $mark)))))
     (local.set $r (call $hs_copy (i32.load offset=80 (local.get $sh)) (local.get $side)
                     (i32.load offset=76 (local.get $sh)) (local.get $buf) (local.get $n)))
     (if (i32.eq (local.get $r) (i32.const -1))
@@ -528,6 +535,12 @@ pub const STREAMS_WAT: &str = r#"
           (local.get $bytes) (i32.load offset=72 (local.get $sh)) (i32.const 0))))
     (call $hs_free (i32.load offset=84 (local.get $sh)))
     (i32.store offset=84 (local.get $sh) (i32.const 0))
+    (call $hs_free_chain (i32.load offset=92 (local.get $sh)))
+    (i32.store offset=92 (local.get $sh) (i32.const 0))
+    ;; what the host placed with the bridge's realloc for reads is freed
+    ;; once no host copy is in flight (which read it belongs to is unknown)
+    (if (i32.and (i32.eqz (local.get $side)) (i32.eqz (global.get $hostcopies)))
+      (then (call $hs_free_chain (call $hs_cut (i32.const 0)))))
     (if (i32.eq (i32.and (local.get $r) (i32.const 15)) (i32.const 1))
       (then (i32.store offset=12 (local.get $sh) (i32.const 1))))
     (call $st_event (local.get $sh) (local.get $side) (local.get $r)))

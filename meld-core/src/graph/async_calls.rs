@@ -856,7 +856,7 @@ impl<'input> Builder<'_, '_, 'input> {
                 kind: ItemKind::Memory,
                 index: 0,
             });
-            self.bridge_memory(n);
+            self.bridge_memory(n)?;
             n
         } else {
             self.async_node(
@@ -878,6 +878,9 @@ impl<'input> Builder<'_, '_, 'input> {
             "hs_free",
             "hs_set",
             "hs_leave",
+            "hs_mark",
+            "hs_cut",
+            "hs_free_chain",
         ]
         .iter()
         .map(|name| self.shim_export(n, &exports, name))

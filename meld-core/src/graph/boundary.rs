@@ -96,7 +96,8 @@ pub(super) enum Conv {
     XOwnIn { tt: u32, x: usize },
     /// Exported borrow into a non-definer: the rep becomes a borrow handle.
     XBorrowIn { tt: u32 },
-    /// A readable stream or future end out to the host: `rt.st_to_host`.
+    /// A readable stream or future end out to the host: `rt.st_to_host`
+    /// (`bmem`: the hub's id of the bridge's side of the module's writes).
     StreamOut { kind: u32, hty: u32, bmem: u32 },
     /// The host's readable end in: `rt.st_from_host`.
     StreamIn(StreamConv),
@@ -104,7 +105,10 @@ pub(super) enum Conv {
 
 /// How a stream or future table type crosses the host boundary
 /// ([`super::host_streams`]): its kind, host type, `st_new` kind word,
-/// payload type id, element size, and the bridge memory's id.
+/// payload type id, element size, and the hub's ids of the bridge's side
+/// of a copy into the bridge (the module writes) and out of it (the module
+/// reads): the bridge memory's id, or, for elements with strings or
+/// lists, the bridge's reader and writer sites.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct StreamConv {
     pub kind: u32,
@@ -112,7 +116,8 @@ pub(crate) struct StreamConv {
     pub kindword: u32,
     pub ty: u32,
     pub esize: u32,
-    pub bmem: u32,
+    pub to_bridge: u32,
+    pub from_bridge: u32,
 }
 
 /// The resource side of a type: whether the boundary converts `tt`.
@@ -532,7 +537,7 @@ pub(crate) fn thunk_of(
             ),
             Conv::StreamIn(c) => format!(
                 "(call $rt_st_from_host (i32.const {instance}) (i32.const {}) (i32.const {}) (i32.const {}) (i32.const {}) (i32.const {}) (local.get 0))",
-                c.kindword, c.ty, c.esize, c.hty, c.bmem
+                c.kindword, c.ty, c.esize, c.hty, c.from_bridge
             ),
         };
         writeln!(w, "  (func $c{i} (param i32) (result i32)\n    {body})").ok();

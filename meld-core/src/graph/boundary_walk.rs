@@ -78,7 +78,7 @@ impl Gen<'_, '_> {
                 Dir::Out => Conv::StreamOut {
                     kind: c.kind,
                     hty: c.hty,
-                    bmem: c.bmem,
+                    bmem: c.to_bridge,
                 },
                 Dir::In => Conv::StreamIn(c),
             };

@@ -31,6 +31,12 @@ pub(super) struct HostStream {
     pub module: String,
     pub func: String,
     pub index: usize,
+    /// Its elements hold strings or lists: they cross through the bridge's
+    /// memory by FACT-compiled copiers, between the components' payload
+    /// sites and two sites of the bridge's own (writer, reader: their
+    /// codes, set with the bridge).
+    pub pointers: bool,
+    pub sites: Option<(u32, u32)>,
 }
 
 /// The stream and future types of a function type in wit-parser's order
@@ -81,23 +87,48 @@ fn payload(types: &ComponentTypes, ty: &InterfaceType) -> (u32, Option<Interface
     }
 }
 
-/// Whether a payload can cross through the bridge's memory as bytes: it
-/// holds no pointer (string, list, map) and no handle.
-fn pointer_free(types: &ComponentTypes, ty: &InterfaceType) -> bool {
+/// Whether a payload holds anything `p` says (strings, lists, handles, …).
+fn payload_holds(
+    types: &ComponentTypes,
+    ty: &InterfaceType,
+    p: &dyn Fn(&InterfaceType) -> bool,
+) -> bool {
     use InterfaceType as I;
+    if p(ty) {
+        return true;
+    }
     match ty {
-        I::String | I::List(_) | I::Map(_) | I::FixedLengthList(_) => false,
-        I::Own(_) | I::Borrow(_) | I::Stream(_) | I::Future(_) | I::ErrorContext(_) => false,
+        I::List(l) => payload_holds(types, &types[*l].element, p),
+        I::FixedLengthList(l) => payload_holds(types, &types[*l].element, p),
+        I::Map(m) => {
+            payload_holds(types, &types[*m].key, p) || payload_holds(types, &types[*m].value, p)
+        }
         _ => {
             if let Some(fs) = fields(types, ty) {
-                return fs.iter().all(|f| pointer_free(types, f));
+                return fs.iter().any(|f| payload_holds(types, f, p));
             }
             if let Some((cs, _)) = cases(types, ty) {
-                return cs.iter().flatten().all(|c| pointer_free(types, c));
+                return cs.iter().flatten().any(|c| payload_holds(types, c, p));
             }
-            true
+            false
         }
     }
+}
+
+/// A handle (resource, stream, future, error-context): it cannot cross the
+/// boundary inside a stream's elements yet.
+fn is_handle(ty: &InterfaceType) -> bool {
+    use InterfaceType as I;
+    matches!(
+        ty,
+        I::Own(_) | I::Borrow(_) | I::Stream(_) | I::Future(_) | I::ErrorContext(_)
+    )
+}
+
+/// A pointer into linear memory.
+fn is_pointer(ty: &InterfaceType) -> bool {
+    use InterfaceType as I;
+    matches!(ty, I::String | I::List(_) | I::Map(_))
 }
 
 fn refuse(what: &str, why: &str) -> Error {
@@ -181,13 +212,15 @@ impl<'input> Builder<'_, '_, 'input> {
                 ));
             }
             for (index, (kind, payload)) in found.into_iter().enumerate() {
+                let mut pointers = false;
                 if let Some(p) = &payload {
-                    if !pointer_free(types, p) {
+                    if payload_holds(types, p, &is_handle) {
                         return Err(refuse(
                             &what,
-                            "a stream or future whose elements hold strings, lists or handles",
+                            "a stream or future whose elements hold handles",
                         ));
                     }
+                    pointers = payload_holds(types, p, &is_pointer);
                 }
                 if !out.iter().any(|h| h.kind == kind && h.payload == payload) {
                     out.push(HostStream {
@@ -196,6 +229,8 @@ impl<'input> Builder<'_, '_, 'input> {
                         module: module.clone(),
                         func: func.clone(),
                         index,
+                        pointers,
+                        sites: None,
                     });
                 }
             }
@@ -234,7 +269,7 @@ impl<'input> Builder<'_, '_, 'input> {
                 });
                 let i = self.graph.host_funcs.len() - 1;
                 if copy {
-                    self.bridge_copies.push(i);
+                    self.bridge_copies.push((i, h.pointers));
                 }
                 args.push(Def::Host(i));
             }
@@ -244,20 +279,54 @@ impl<'input> Builder<'_, '_, 'input> {
 
     /// The bridge node `n` is made: its memory is the one host stream
     /// copies use, and gets a memory id for the copy hub.
-    pub(super) fn bridge_memory(&mut self, n: usize) {
+    /// Elements with strings or lists are placed by the bridge's `realloc`,
+    /// and the bridge has a payload site of each such type on each side.
+    pub(super) fn bridge_memory(&mut self, n: usize) -> Result<()> {
         let mem = Def::Item {
             instance: n,
             kind: ItemKind::Memory,
             index: 0,
         };
-        for i in std::mem::take(&mut self.bridge_copies) {
+        let realloc = Def::Item {
+            instance: n,
+            kind: ItemKind::Func,
+            index: crate::builtins::export_index(&self.graph.nodes[n].wasm, "realloc")?,
+        };
+        for (i, pointers) in std::mem::take(&mut self.bridge_copies) {
             self.graph.host_funcs[i].abi.memory = Some(mem);
+            if pointers {
+                self.graph.host_funcs[i].abi.realloc = Some(realloc);
+            }
         }
         if !self.host_streams.is_empty() {
             let id = self.mem_ids.len() as u32 + 1;
             self.bridge_mem_id = *self.mem_ids.entry(mem).or_insert(id);
             self.streams_used = true;
         }
+        // The bridge's sites: an instance no component has (the copier's
+        // flags are private; no handle crosses).
+        let instance = self.graph.component_instances;
+        for k in 0..self.host_streams.len() {
+            let h = self.host_streams[k].clone();
+            let Some(payload) = h.payload.filter(|_| h.pointers) else {
+                continue;
+            };
+            let size = self.types.canonical_abi(&payload).size32;
+            let site = |write| super::stream_payloads::PayloadSite {
+                instance,
+                kind: h.kind,
+                write,
+                payload,
+                encoding: wasmtime_environ::component::StringEncoding::Utf8,
+                memory: mem,
+                realloc: Some(realloc),
+                size,
+            };
+            let w = self.payload_site(site(true));
+            let r = self.payload_site(site(false));
+            self.host_streams[k].sites = Some((w, r));
+        }
+        Ok(())
     }
 
     /// The conversions of the streams and futures in function type `ty`,
@@ -308,6 +377,11 @@ impl<'input> Builder<'_, '_, 'input> {
                     Error::Internal(format!("host stream type {kind}/{idx} not scanned"))
                 })?;
             let kindword = self.stream_kind_word(&p);
+            // the bridge's side of a copy: its memory, or its site
+            let (from_bridge, to_bridge) = match self.host_streams[hty].sites {
+                Some((w, r)) => (w, r),
+                None => (self.bridge_mem_id, self.bridge_mem_id),
+            };
             out.insert(
                 (kind, idx),
                 StreamConv {
@@ -316,7 +390,8 @@ impl<'input> Builder<'_, '_, 'input> {
                     kindword,
                     ty: p.ty,
                     esize: p.size,
-                    bmem: self.bridge_mem_id,
+                    to_bridge,
+                    from_bridge,
                 },
             );
         }

@@ -263,9 +263,10 @@ struct Builder<'a, 'data, 'input> {
     host_async: bool,
     /// The stream and future types at the host boundary ([`host_streams`]).
     host_streams: Vec<host_streams::HostStream>,
-    /// The bridge's host stream copies (host function indices), whose
-    /// memory is the bridge's once it exists.
-    bridge_copies: Vec<usize>,
+    /// The bridge's host stream copies (host function indices; whether
+    /// their elements hold pointers), whose memory (and realloc) is the
+    /// bridge's once it exists.
+    bridge_copies: Vec<(usize, bool)>,
     /// The bridge memory's id for the copy hub (0: none).
     bridge_mem_id: u32,
     /// A stream or future copy shim exists: the copy hub is built at the

@@ -24,6 +24,7 @@
 //! [`given::apply`], for a module read back from its bytes: `meld wrap`,
 //! [`given::wrap_module`], which resolves the `meld:abi` record by name).
 
+mod async_canon;
 mod exports;
 pub mod given;
 pub mod indirect;
@@ -310,6 +311,9 @@ struct Rewriter<'a> {
     func_alias: BTreeMap<String, u32>,
     /// `task.return`s with a memory seen so far.
     task_returns: usize,
+    /// The encoder's flat `task.return`s: core func index → the import
+    /// they satisfy ([`async_canon::flat_task_returns`]).
+    flat_returns: BTreeMap<u32, (String, String)>,
 }
 
 impl<'a> Rewriter<'a> {
@@ -332,6 +336,7 @@ impl<'a> Rewriter<'a> {
             mem_alias: BTreeMap::new(),
             func_alias: BTreeMap::new(),
             task_returns: 0,
+            flat_returns: BTreeMap::new(),
         }
     }
 
@@ -357,6 +362,7 @@ impl<'a> Rewriter<'a> {
         repeats: &[(indirect::Indirect, wasmparser::FuncType)],
         deferred_start: bool,
     ) -> Result<Vec<u8>> {
+        self.flat_returns = async_canon::flat_task_returns(shell)?;
         let mut out = wasm_encoder::Component::new();
         let mut parser = Parser::new(0);
         let mut rest = shell;
@@ -746,6 +752,10 @@ impl<'a> Rewriter<'a> {
     }
 
     fn canonical(&mut self, s: &mut CanonicalFunctionSection, f: CanonicalFunction) -> Result<()> {
+        // task.return and the host's stream and future built-ins
+        let Some(f) = self.async_canonical(s, f)? else {
+            return Ok(());
+        };
         match f {
             CanonicalFunction::Lift {
                 core_func_index,
@@ -829,39 +839,6 @@ impl<'a> Rewriter<'a> {
                 s.lower(func_index, opts);
                 self.core_func_names.push(None);
             }
-            // An async export's `task.return`: with a memory, that of the
-            // component that lifted the export, and its string encoding
-            // (the encoder gives every one the main memory); matched in
-            // import order with the record's `[task-return]` imports.
-            CanonicalFunction::TaskReturn { result, options } => {
-                let opts = if options.is_empty() {
-                    Vec::new()
-                } else {
-                    let import = self
-                        .record
-                        .imports
-                        .iter()
-                        .filter(|i| {
-                            i.field.starts_with("[task-return]") && i.options.memory.is_some()
-                        })
-                        .nth(self.task_returns)
-                        .ok_or_else(|| {
-                            Error::Internal("wrapping: a task.return with no ABI entry".into())
-                        })?;
-                    self.task_returns += 1;
-                    self.options(&import.options, None)
-                };
-                let result = result.map(|t| match t {
-                    wasmparser::ComponentValType::Primitive(p) => {
-                        wasm_encoder::ComponentValType::Primitive(p.into())
-                    }
-                    wasmparser::ComponentValType::Type(i) => {
-                        wasm_encoder::ComponentValType::Type(i)
-                    }
-                });
-                s.task_return(result, opts);
-                self.core_func_names.push(None);
-            }
             // The host's built-ins the async runtime's bridge imports
             // (docs/async.md); `waitable-set.wait` writes into the bridge's
             // own memory (the record's entry names it).
@@ -890,89 +867,6 @@ impl<'a> Rewriter<'a> {
                         Error::Internal("wrapping: waitable-set.wait without its memory".into())
                     })?;
                 s.waitable_set_wait(cancellable, memory);
-                self.core_func_names.push(None);
-            }
-            // The host's stream and future built-ins the runtime's bridge
-            // imports for streams at the host boundary (docs/streams.md);
-            // copies use the bridge's own memory (its record entries name
-            // it).
-            CanonicalFunction::StreamNew { ty } => {
-                s.stream_new(ty);
-                self.core_func_names.push(None);
-            }
-            CanonicalFunction::FutureNew { ty } => {
-                s.future_new(ty);
-                self.core_func_names.push(None);
-            }
-            ref f @ (CanonicalFunction::StreamRead { ty, ref options }
-            | CanonicalFunction::StreamWrite { ty, ref options }
-            | CanonicalFunction::FutureRead { ty, ref options }
-            | CanonicalFunction::FutureWrite { ty, ref options }) => {
-                let memory = self
-                    .record
-                    .imports
-                    .iter()
-                    .find(|i| {
-                        [
-                            "[stream-read-",
-                            "[stream-write-",
-                            "[future-read-",
-                            "[future-write-",
-                        ]
-                        .iter()
-                        .any(|p| i.field.contains(p))
-                    })
-                    .and_then(|i| i.options.memory.as_ref())
-                    .and_then(|m| self.mem_alias.get(m))
-                    .copied()
-                    .ok_or_else(|| {
-                        Error::Internal("wrapping: a stream copy without its memory".into())
-                    })?;
-                let mut opts = vec![CanonicalOption::Memory(memory), CanonicalOption::UTF8];
-                if options
-                    .iter()
-                    .any(|o| matches!(o, wasmparser::CanonicalOption::Async))
-                {
-                    opts.push(CanonicalOption::Async);
-                }
-                match f {
-                    CanonicalFunction::StreamRead { .. } => s.stream_read(ty, opts),
-                    CanonicalFunction::StreamWrite { .. } => s.stream_write(ty, opts),
-                    CanonicalFunction::FutureRead { .. } => s.future_read(ty, opts),
-                    _ => s.future_write(ty, opts),
-                };
-                self.core_func_names.push(None);
-            }
-            CanonicalFunction::StreamCancelRead { ty, async_ } => {
-                s.stream_cancel_read(ty, async_);
-                self.core_func_names.push(None);
-            }
-            CanonicalFunction::StreamCancelWrite { ty, async_ } => {
-                s.stream_cancel_write(ty, async_);
-                self.core_func_names.push(None);
-            }
-            CanonicalFunction::FutureCancelRead { ty, async_ } => {
-                s.future_cancel_read(ty, async_);
-                self.core_func_names.push(None);
-            }
-            CanonicalFunction::FutureCancelWrite { ty, async_ } => {
-                s.future_cancel_write(ty, async_);
-                self.core_func_names.push(None);
-            }
-            CanonicalFunction::StreamDropReadable { ty } => {
-                s.stream_drop_readable(ty);
-                self.core_func_names.push(None);
-            }
-            CanonicalFunction::StreamDropWritable { ty } => {
-                s.stream_drop_writable(ty);
-                self.core_func_names.push(None);
-            }
-            CanonicalFunction::FutureDropReadable { ty } => {
-                s.future_drop_readable(ty);
-                self.core_func_names.push(None);
-            }
-            CanonicalFunction::FutureDropWritable { ty } => {
-                s.future_drop_writable(ty);
                 self.core_func_names.push(None);
             }
             CanonicalFunction::ResourceDrop { resource } => {
