@@ -22,9 +22,24 @@ pub(super) fn flat_task_returns(shell: &[u8]) -> Result<BTreeMap<u32, (String, S
     let mut flat = Vec::new();
     let mut instances: Vec<Vec<(String, u32)>> = Vec::new();
     let mut out = BTreeMap::new();
+    // Only the shell's own sections count: `parse_all` also yields those of
+    // nested modules and components (up to their `End`).
+    let mut depth = 0u32;
     for payload in Parser::new(0).parse_all(shell) {
-        match payload.map_err(perr)? {
-            Payload::ModuleSection { .. } | Payload::ComponentSection { .. } => {}
+        let payload = payload.map_err(perr)?;
+        match payload {
+            Payload::ModuleSection { .. } | Payload::ComponentSection { .. } => {
+                depth += 1;
+                continue;
+            }
+            Payload::End(_) => {
+                depth = depth.saturating_sub(1);
+                continue;
+            }
+            _ if depth > 0 => continue,
+            _ => {}
+        }
+        match payload {
             Payload::ComponentAliasSection(r) => {
                 for a in r {
                     if let ComponentAlias::CoreInstanceExport {
