@@ -19,8 +19,10 @@
 //! The helpers are copied (not shared with tests/support/host_stream_io.rs)
 //! so that this file does not depend on that file's API.
 
+#[path = "support/host_stream_io.rs"]
+mod host_stream_io;
+use host_stream_io::{block_on, engine, host_fixture};
 use std::future::Future;
-use std::path::Path;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
@@ -30,37 +32,8 @@ use wasmtime::component::{
 };
 use wasmtime::{Engine, Store, StoreContextMut};
 
-fn engine() -> Engine {
-    let mut c = wasmtime::Config::new();
-    c.wasm_component_model(true);
-    c.wasm_multi_memory(true);
-    c.wasm_component_model_async(true);
-    Engine::new(&c).unwrap()
-}
-
-/// How long one [`block_on`] may take before the test fails as hung.
-const HANG: std::time::Duration = std::time::Duration::from_secs(120);
-
-fn block_on<F: Future>(f: F) -> F::Output {
-    let mut cx = Context::from_waker(Waker::noop());
-    let mut f = std::pin::pin!(f);
-    let start = std::time::Instant::now();
-    loop {
-        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-        if start.elapsed() > HANG {
-            panic!("hung: not done after {HANG:?}");
-        }
-        std::thread::yield_now();
-    }
-}
-
 fn fixture() -> Vec<u8> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/fixtures/host/host_streams_strings.wat");
-    assert!(path.exists(), "missing fixture {}", path.display());
-    wat::parse_file(&path).unwrap()
+    host_fixture("host_streams_strings.wat")
 }
 
 /// The fixture fused and wrapped back into a component (`meld fuse

@@ -815,6 +815,24 @@ impl<'input> Builder<'_, '_, 'input> {
 }
 
 impl<'input> Builder<'_, '_, 'input> {
+    /// A host built-in the runtime's bridge imports (no component's
+    /// options; a copy's memory is set once the bridge exists): its index.
+    pub(super) fn bridge_host_func(&mut self, module: String, field: String) -> usize {
+        self.graph.host_funcs.push(super::HostFunc {
+            module,
+            field,
+            abi: super::AbiOptions {
+                component: 0,
+                memory: None,
+                realloc: None,
+                post_return: None,
+                string_encoding: "utf8",
+            },
+            handles: false,
+        });
+        self.graph.host_funcs.len() - 1
+    }
+
     /// The async runtime's `host` imports: the bridge to the host's async
     /// built-ins when the composition lowers a host import async (the
     /// fused module then imports `$root` `[waitable-set-new]`,
@@ -829,19 +847,8 @@ impl<'input> Builder<'_, '_, 'input> {
                 "[waitable-join]",
                 "[subtask-drop]",
             ] {
-                self.graph.host_funcs.push(super::HostFunc {
-                    module: "$root".into(),
-                    field: field.into(),
-                    abi: super::AbiOptions {
-                        component: 0,
-                        memory: None,
-                        realloc: None,
-                        post_return: None,
-                        string_encoding: "utf8",
-                    },
-                    handles: false,
-                });
-                args.push(Def::Host(self.graph.host_funcs.len() - 1));
+                let h = self.bridge_host_func("$root".into(), field.into());
+                args.push(Def::Host(h));
             }
             let wait = self.graph.host_funcs.len() - 3;
             args.extend(self.host_stream_imports());

@@ -14,7 +14,7 @@
 use super::async_streams::holds_error_context;
 use super::boundary::StreamConv;
 use super::type_shape::{cases, fields};
-use super::{flat_exports, AbiOptions, Builder, Def, HostFunc, ItemKind};
+use super::{flat_exports, Builder, Def, ItemKind};
 use crate::{Error, Result};
 use std::collections::BTreeMap;
 use wasmtime_environ::component::{
@@ -255,19 +255,7 @@ impl<'input> Builder<'_, '_, 'input> {
                 (format!("[{what}-drop-readable-{n}]"), false),
                 (format!("[{what}-drop-writable-{n}]"), false),
             ] {
-                self.graph.host_funcs.push(HostFunc {
-                    module: h.module.clone(),
-                    field: format!("{op}{}", h.func),
-                    abi: AbiOptions {
-                        component: 0,
-                        memory: None,
-                        realloc: None,
-                        post_return: None,
-                        string_encoding: "utf8",
-                    },
-                    handles: false,
-                });
-                let i = self.graph.host_funcs.len() - 1;
+                let i = self.bridge_host_func(h.module.clone(), format!("{op}{}", h.func));
                 if copy {
                     self.bridge_copies.push((i, h.pointers));
                 }
